@@ -1,0 +1,108 @@
+//! The one error type of the core. Each variant names the step that failed; `code()` is a stable
+//! string that front ends and tests match on. Messages never carry attribute values.
+
+use std::fmt;
+
+/// Why sanitising did not produce output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The settings could not be compiled into a rule set.
+    Settings { code: &'static str, message: String },
+    /// The input is not a well-formed DICOM Part 10 stream.
+    Read {
+        code: &'static str,
+        /// Byte offset in the input where the problem was found, when known.
+        offset: Option<u64>,
+        message: String,
+    },
+    /// The input exceeds one of the [`Limits`](crate::Limits).
+    Limit {
+        code: &'static str,
+        offset: Option<u64>,
+        message: String,
+    },
+    /// The transfer syntax is unknown or cannot be handled without decoding.
+    TransferSyntax { uid: String, message: String },
+    /// A value could not be de-identified with certainty (fail closed).
+    Deidentify {
+        code: &'static str,
+        path: String,
+        message: String,
+    },
+    /// Encoding the de-identified object failed.
+    Write { message: String },
+    /// The platform's random source failed while making a key.
+    Random { message: String },
+}
+
+impl Error {
+    /// A stable code such as `read.truncated`; see the README for the list.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Settings { code, .. }
+            | Error::Read { code, .. }
+            | Error::Limit { code, .. }
+            | Error::Deidentify { code, .. } => code,
+            Error::TransferSyntax { .. } => "transfer_syntax.unsupported",
+            Error::Write { .. } => "write.failed",
+            Error::Random { .. } => "random.unavailable",
+        }
+    }
+
+    pub(crate) fn settings(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Settings {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn read(code: &'static str, offset: usize, message: impl Into<String>) -> Self {
+        Error::Read {
+            code,
+            offset: Some(offset as u64),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn limit(code: &'static str, offset: usize, message: impl Into<String>) -> Self {
+        Error::Limit {
+            code,
+            offset: Some(offset as u64),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = |o: &Option<u64>| o.map(|o| format!(" at byte {o}")).unwrap_or_default();
+        match self {
+            Error::Settings { code, message } => write!(f, "{code}: invalid settings: {message}"),
+            Error::Read {
+                code,
+                offset,
+                message,
+            } => write!(f, "{code}: cannot read input{}: {message}", at(offset)),
+            Error::Limit {
+                code,
+                offset,
+                message,
+            } => write!(f, "{code}: limit exceeded{}: {message}", at(offset)),
+            Error::TransferSyntax { uid, message } => {
+                write!(f, "transfer_syntax.unsupported: {uid}: {message}")
+            }
+            Error::Deidentify {
+                code,
+                path,
+                message,
+            } => write!(f, "{code}: cannot de-identify {path}: {message}"),
+            Error::Write { message } => write!(f, "write.failed: {message}"),
+            Error::Random { message } => write!(f, "random.unavailable: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

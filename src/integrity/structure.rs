@@ -1,0 +1,449 @@
+//! A structural pre-scan of the Part 10 byte stream, run before the parser builds anything.
+//!
+//! It checks every declared length against the bytes present and against the [`Limits`], and the
+//! nesting of sequences, items and delimiters, so that malformed or hostile input gets a precise
+//! coded error with an offset, and no allocation is ever sized by a length the input cannot back.
+
+use dicom_core::dictionary::{DataDictionary, VirtualVr};
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::StandardDataDictionary;
+
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+
+const UNDEFINED: u32 = 0xFFFF_FFFF;
+const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
+const ITEM: (u16, u16) = (0xFFFE, 0xE000);
+const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
+const SEQUENCE_END: (u16, u16) = (0xFFFE, 0xE0DD);
+
+/// Where the parts of a Part 10 stream are, and what the file meta group says.
+#[derive(Debug)]
+pub(crate) struct Layout {
+    /// Offset of `DICM` (128 with a preamble, 0 without).
+    pub magic_at: usize,
+    /// Offset of the first data set element.
+    pub dataset_at: usize,
+    pub transfer_syntax: String,
+    /// (declared, actual) when (0002,0000) disagrees with the group it heads.
+    pub meta_group_length_mismatch: Option<(u32, usize)>,
+    pub media_storage_sop_class_uid: Option<String>,
+    pub media_storage_sop_instance_uid: Option<String>,
+}
+
+/// Finds the magic code and reads the file meta group (always explicit VR little endian).
+pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
+    let magic_at = if input.len() >= 132 && &input[128..132] == b"DICM" {
+        128
+    } else if input.starts_with(b"DICM") {
+        0
+    } else {
+        return Err(Error::read(
+            "read.not_dicom",
+            0,
+            "no DICM magic code at byte 128 (or 0): not a DICOM Part 10 file",
+        ));
+    };
+    let mut c = Cursor::new(input, true, true);
+    c.pos = magic_at + 4;
+    let (mut ts, mut class, mut instance, mut declared) = (None, None, None, None);
+    let mut group_start = None;
+    while c.pos + 4 <= input.len() && c.peek_group() == Some(0x0002) {
+        let at = c.pos;
+        let (tag, vr, len) = c.header()?;
+        if len == UNDEFINED {
+            return Err(Error::read(
+                "read.bad_length",
+                at,
+                format!("file meta element {} has an undefined length", show(tag)),
+            ));
+        }
+        let value = c.take(len as usize, tag, at)?;
+        let text = || Some(trim_text(value));
+        match (tag.element(), vr) {
+            (0x0000, VR::UL) if value.len() == 4 => {
+                declared = Some(u32::from_le_bytes(value.try_into().unwrap_or_default()));
+                group_start = Some(c.pos);
+            }
+            (0x0002, _) => class = text(),
+            (0x0003, _) => instance = text(),
+            (0x0010, _) => ts = text(),
+            _ => {}
+        }
+    }
+    if c.pos == magic_at + 4 {
+        return Err(Error::read(
+            "read.missing_meta",
+            c.pos,
+            "no file meta group (0002,xxxx) after the DICM magic code",
+        ));
+    }
+    let transfer_syntax = ts.filter(|t| !t.is_empty()).ok_or_else(|| {
+        Error::read(
+            "read.missing_meta",
+            magic_at + 4,
+            "the file meta group has no Transfer Syntax UID (0002,0010)",
+        )
+    })?;
+    let meta_group_length_mismatch = match (declared, group_start) {
+        (Some(d), Some(start)) if d as usize != c.pos - start => Some((d, c.pos - start)),
+        _ => None,
+    };
+    Ok(Layout {
+        magic_at,
+        dataset_at: c.pos,
+        transfer_syntax,
+        meta_group_length_mismatch,
+        media_storage_sop_class_uid: class,
+        media_storage_sop_instance_uid: instance,
+    })
+}
+
+/// Walks the whole data set; returns the number of data elements.
+pub(crate) fn scan_dataset(
+    input: &[u8],
+    start: usize,
+    explicit_vr: bool,
+    little_endian: bool,
+    limits: &Limits,
+) -> Result<u64> {
+    if input.len() as u64 > limits.max_input_bytes {
+        return Err(Error::limit(
+            "limit.input_size",
+            0,
+            format!(
+                "the input has {} bytes; the limit is {}",
+                input.len(),
+                limits.max_input_bytes
+            ),
+        ));
+    }
+    let mut c = Cursor::new(input, explicit_vr, little_endian);
+    c.pos = start;
+    c.limits = *limits;
+    c.dataset(input.len(), 0, false)?;
+    Ok(c.elements)
+}
+
+struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    explicit: bool,
+    little: bool,
+    limits: Limits,
+    elements: u64,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(buf: &'a [u8], explicit: bool, little: bool) -> Self {
+        Cursor {
+            buf,
+            pos: 0,
+            explicit,
+            little,
+            limits: Limits::default(),
+            elements: 0,
+        }
+    }
+
+    fn peek_group(&self) -> Option<u16> {
+        let b = self.buf.get(self.pos..self.pos + 2)?;
+        Some(if self.little {
+            u16::from_le_bytes([b[0], b[1]])
+        } else {
+            u16::from_be_bytes([b[0], b[1]])
+        })
+    }
+
+    fn bytes<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
+        let b = self
+            .buf
+            .get(self.pos..self.pos + N)
+            .and_then(|b| <[u8; N]>::try_from(b).ok())
+            .ok_or_else(|| {
+                Error::read(
+                    "read.truncated",
+                    self.pos,
+                    format!("the input ends inside {what}"),
+                )
+            })?;
+        self.pos += N;
+        Ok(b)
+    }
+
+    fn u16(&mut self, what: &str) -> Result<u16> {
+        let b = self.bytes::<2>(what)?;
+        Ok(if self.little {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        })
+    }
+
+    fn u32(&mut self, what: &str) -> Result<u32> {
+        let b = self.bytes::<4>(what)?;
+        Ok(if self.little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    }
+
+    fn tag(&mut self) -> Result<Tag> {
+        let g = self.u16("a tag")?;
+        let e = self.u16("a tag")?;
+        Ok(Tag(g, e))
+    }
+
+    /// Reads an element header: tag, VR (from the dictionary when implicit) and length.
+    fn header(&mut self) -> Result<(Tag, VR, u32)> {
+        let at = self.pos;
+        let tag = self.tag()?;
+        if tag.group() == 0xFFFE {
+            // Items and delimiters have no VR in any transfer syntax.
+            return Ok((tag, VR::UN, self.u32("an item length")?));
+        }
+        if !self.explicit {
+            return Ok((tag, implicit_vr(tag), self.u32("an element length")?));
+        }
+        let code = self.bytes::<2>("a VR")?;
+        let vr = VR::from_binary(code).ok_or_else(|| {
+            Error::read(
+                "read.bad_vr",
+                at + 4,
+                format!(
+                    "element {} has an invalid VR {:?}",
+                    show(tag),
+                    String::from_utf8_lossy(&code)
+                ),
+            )
+        })?;
+        let len = if long_length(vr) {
+            self.bytes::<2>("a reserved field")?;
+            self.u32("an element length")?
+        } else {
+            u32::from(self.u16("an element length")?)
+        };
+        Ok((tag, vr, len))
+    }
+
+    /// Consumes `len` bytes that must lie within the input.
+    fn take(&mut self, len: usize, tag: Tag, at: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(len).filter(|&e| e <= self.buf.len());
+        let end = end.ok_or_else(|| {
+            Error::read(
+                "read.truncated",
+                at,
+                format!(
+                    "element {} declares {len} bytes but only {} remain",
+                    show(tag),
+                    self.buf.len() - self.pos
+                ),
+            )
+        })?;
+        let v = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(v)
+    }
+
+    /// Elements up to `end`, or up to an item delimiter when `in_item` has undefined length.
+    fn dataset(&mut self, end: usize, depth: u32, until_delimiter: bool) -> Result<()> {
+        loop {
+            if self.pos == end && !until_delimiter {
+                return Ok(());
+            }
+            let at = self.pos;
+            let (tag, vr, len) = self.header()?;
+            let key = (tag.group(), tag.element());
+            if key == ITEM_END && until_delimiter {
+                return Ok(());
+            }
+            if tag.group() == 0xFFFE {
+                return Err(Error::read(
+                    "read.bad_structure",
+                    at,
+                    format!("unexpected {} in a data set", show(tag)),
+                ));
+            }
+            self.elements += 1;
+            if self.elements > self.limits.max_elements {
+                return Err(Error::limit(
+                    "limit.element_count",
+                    at,
+                    format!("more than {} data elements", self.limits.max_elements),
+                ));
+            }
+            if len == UNDEFINED {
+                if vr == VR::SQ || vr == VR::UN {
+                    // An undefined-length UN holds a sequence in implicit VR little endian.
+                    let saved = (self.explicit, self.little);
+                    if vr == VR::UN {
+                        (self.explicit, self.little) = (false, true);
+                    }
+                    self.sequence(None, depth + 1, at)?;
+                    (self.explicit, self.little) = saved;
+                } else if key == PIXEL_DATA {
+                    self.fragments()?;
+                } else {
+                    return Err(Error::read(
+                        "read.bad_length",
+                        at,
+                        format!("element {} ({vr:?}) has an undefined length", show(tag)),
+                    ));
+                }
+            } else {
+                let len = len as usize;
+                if key != PIXEL_DATA && len as u64 > self.limits.max_element_bytes {
+                    return Err(Error::limit(
+                        "limit.element_size",
+                        at,
+                        format!(
+                            "element {} declares {len} bytes; the limit is {}",
+                            show(tag),
+                            self.limits.max_element_bytes
+                        ),
+                    ));
+                }
+                if self.pos.checked_add(len).is_none_or(|e| e > end) {
+                    let code = if end == self.buf.len() {
+                        "read.truncated"
+                    } else {
+                        "read.bad_length"
+                    };
+                    return Err(Error::read(
+                        code,
+                        at,
+                        format!(
+                            "element {} declares {len} bytes but only {} remain in its container",
+                            show(tag),
+                            end - self.pos
+                        ),
+                    ));
+                }
+                if vr == VR::SQ {
+                    let seq_end = self.pos + len;
+                    self.sequence(Some(seq_end), depth + 1, at)?;
+                } else {
+                    self.pos += len;
+                }
+            }
+            if self.pos > end {
+                return Err(Error::read(
+                    "read.bad_length",
+                    at,
+                    format!("element {} overruns its container", show(tag)),
+                ));
+            }
+        }
+    }
+
+    fn sequence(&mut self, end: Option<usize>, depth: u32, at: usize) -> Result<()> {
+        if depth > self.limits.max_depth {
+            return Err(Error::limit(
+                "limit.depth",
+                at,
+                format!("sequences nest deeper than {}", self.limits.max_depth),
+            ));
+        }
+        loop {
+            if Some(self.pos) == end {
+                return Ok(());
+            }
+            let item_at = self.pos;
+            let (tag, _, len) = self.header()?;
+            match (tag.group(), tag.element()) {
+                SEQUENCE_END if end.is_none() => return Ok(()),
+                ITEM if len == UNDEFINED => self.dataset(self.buf.len(), depth, true)?,
+                ITEM => {
+                    let limit = end.unwrap_or(self.buf.len());
+                    if self.pos.checked_add(len as usize).is_none_or(|e| e > limit) {
+                        return Err(Error::read(
+                            if limit == self.buf.len() {
+                                "read.truncated"
+                            } else {
+                                "read.bad_length"
+                            },
+                            item_at,
+                            format!("a sequence item declares {len} bytes beyond its container"),
+                        ));
+                    }
+                    let item_end = self.pos + len as usize;
+                    self.dataset(item_end, depth, false)?;
+                }
+                _ => {
+                    return Err(Error::read(
+                        "read.bad_structure",
+                        item_at,
+                        format!("expected a sequence item, found {}", show(tag)),
+                    ))
+                }
+            }
+            if end.is_some_and(|e| self.pos > e) {
+                return Err(Error::read(
+                    "read.bad_length",
+                    item_at,
+                    "a sequence item overruns its sequence",
+                ));
+            }
+        }
+    }
+
+    /// Encapsulated Pixel Data: defined-length items up to the sequence delimiter.
+    fn fragments(&mut self) -> Result<()> {
+        loop {
+            let at = self.pos;
+            let (tag, _, len) = self.header()?;
+            match (tag.group(), tag.element()) {
+                SEQUENCE_END => return Ok(()),
+                ITEM if len != UNDEFINED => {
+                    self.take(len as usize, tag, at)?;
+                }
+                _ => {
+                    return Err(Error::read(
+                        "read.bad_structure",
+                        at,
+                        format!("expected a pixel data fragment, found {}", show(tag)),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// VRs with a 2-byte reserved field and a 4-byte length in explicit VR.
+fn long_length(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::OB
+            | VR::OD
+            | VR::OF
+            | VR::OL
+            | VR::OV
+            | VR::OW
+            | VR::SQ
+            | VR::SV
+            | VR::UC
+            | VR::UN
+            | VR::UR
+            | VR::UT
+            | VR::UV
+    )
+}
+
+fn implicit_vr(tag: Tag) -> VR {
+    match StandardDataDictionary.by_tag(tag).map(|e| e.vr) {
+        Some(VirtualVr::Exact(vr)) => vr,
+        _ => VR::UN,
+    }
+}
+
+fn trim_text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .trim_end_matches(['\0', ' '])
+        .trim_start()
+        .to_string()
+}
+
+pub(crate) fn show(tag: Tag) -> String {
+    format!("({:04X},{:04X})", tag.group(), tag.element())
+}

@@ -1,0 +1,50 @@
+//! # dicom-sanitizer
+//!
+//! De-identifies DICOM Part 10 files with the PS3.15 Annex E Basic Application Level
+//! Confidentiality Profile (Table E.1-1, edition 2025b) and any of its ten options, pseudonymises
+//! UIDs, Patient ID and dates with a caller-held key, and reports what it did. The core is pure
+//! Rust with no I/O, and builds unchanged for `wasm32-unknown-unknown`.
+//!
+//! ```
+//! use dicom_sanitizer::{ProfileOption, Sanitizer, Settings};
+//!
+//! let settings = Settings::new()
+//!     .key(*b"a secret of at least 16 bytes")
+//!     .option(ProfileOption::RetainLongitudinalModifiedDates);
+//! let sanitizer = Sanitizer::new(settings)?;
+//! # let input = fixtures::Sample::ct().to_bytes();
+//! let result = sanitizer.sanitize(&input)?;
+//! assert_eq!(result.report.edition, "2025b");
+//! assert!(result.report.actions["removed"] > 0);
+//! # Ok::<(), dicom_sanitizer::Error>(())
+//! ```
+//!
+//! On any doubt `sanitize` fails with an [`Error`] whose [`code`](Error::code) is stable, and
+//! returns no bytes.
+
+#![forbid(unsafe_code)]
+
+mod action;
+mod clean;
+mod dates;
+mod deid;
+mod error;
+pub mod integrity;
+mod limits;
+pub mod profile;
+mod pseudonym;
+mod report;
+mod rules;
+mod sanitizer;
+mod settings;
+mod values;
+
+pub use action::Action;
+pub use error::{Error, Result};
+pub use limits::Limits;
+pub use profile::ProfileOption;
+pub use pseudonym::MIN_KEY_BYTES;
+pub use report::{Digest, Finding, Report};
+pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
+pub use settings::{Key, PatientId, RuleAction, Settings, UserRule};
+pub use values::DUMMY_TEXT;

@@ -1,0 +1,30 @@
+//! Resource limits checked before anything is allocated from a declared length.
+
+use serde::{Deserialize, Serialize};
+
+/// Bounds on what one input may make the sanitizer do. Exceeding any gives a `limit.*` error
+/// and no output. The defaults are sized for a 128 MB edge-worker isolate, where the one-shot
+/// API holds the input, the parsed object and the output at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest input accepted, in bytes. Default 32 MiB.
+    pub max_input_bytes: u64,
+    /// Largest value of any one element other than Pixel Data, in bytes. Default 16 MiB.
+    pub max_element_bytes: u64,
+    /// Deepest nesting of sequences. Default 32.
+    pub max_depth: u32,
+    /// Most data elements in the whole file, counting those in sequence items. Default 200,000.
+    pub max_elements: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 32 << 20,
+            max_element_bytes: 16 << 20,
+            max_depth: 32,
+            max_elements: 200_000,
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! What the sanitizer did to one file, as one serde structure shared by the CLI and JS.
+//! It names attributes by tag path and never holds an original value.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::integrity::preamble::Preamble;
+use crate::profile::ProfileOption;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// `dicom-sanitizer`.
+    pub product: String,
+    pub version: String,
+    /// `basic`: the Basic Application Level Confidentiality Profile.
+    pub profile: String,
+    /// Edition of PS3.15 Table E.1-1 applied, e.g. `2025b`.
+    pub edition: String,
+    pub options: Vec<ProfileOption>,
+    /// Transfer Syntax UID of input and output (never changed).
+    pub transfer_syntax: String,
+    pub preamble: Preamble,
+    /// Data elements per action, counting those inside sequence items.
+    pub actions: BTreeMap<String, u64>,
+    pub findings: Vec<Finding>,
+    pub input: Digest,
+    pub output: Digest,
+}
+
+/// Something found or done that a reader of the report should know, under a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub code: String,
+    /// Tag path such as `(0008,1115)/(0008,114A)/(0008,1155)`, where one applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Digest {
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+impl Digest {
+    pub fn of(bytes: &[u8]) -> Digest {
+        Digest {
+            sha256: Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            bytes: bytes.len() as u64,
+        }
+    }
+}
+
+impl Report {
+    /// The findings with this code.
+    pub fn findings_with<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| f.code == code)
+    }
+
+    /// JSON, as the CLI and the JS binding give it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a report always serialises")
+    }
+}

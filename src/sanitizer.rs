@@ -1,0 +1,278 @@
+//! The one-shot API: settings compiled once, then `sanitize(bytes)` per file.
+
+use dicom_core::value::{DataSetSequence, PrimitiveValue};
+use dicom_core::{DataElement, Length, Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_object::file::ReadPreamble;
+use dicom_object::meta::FileMetaTableBuilder;
+use dicom_object::{InMemDicomObject, OpenFileOptions};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+
+use crate::clean::Identity;
+use crate::deid::Deidentifier;
+use crate::error::{Error, Result};
+use crate::integrity::preamble::Preamble;
+use crate::integrity::structure::{scan_dataset, scan_meta, show};
+use crate::limits::Limits;
+use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, EDITION};
+use crate::pseudonym::Pseudonyms;
+use crate::report::{Digest, Finding, Report};
+use crate::rules::{Dates, RuleSet};
+use crate::settings::Settings;
+
+/// Name of this product, as written to the report and to (0012,0063).
+pub const PRODUCT: &str = "dicom-sanitizer";
+/// Version of this product.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Implementation Class UID written to the output's file meta group (a `2.25` UUID-based UID).
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.264090329737839425614392387340331476245";
+const IMPLEMENTATION_VERSION_NAME: &str = "DICOMSAN_0_1";
+const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
+
+/// A de-identified file and what was done to make it.
+#[derive(Debug, Clone)]
+pub struct Sanitized {
+    pub bytes: Vec<u8>,
+    pub report: Report,
+}
+
+/// A compiled rule set and a pseudonym key, ready to sanitize any number of files.
+pub struct Sanitizer {
+    rules: RuleSet,
+    pseudonyms: Pseudonyms,
+    limits: Limits,
+}
+
+impl Sanitizer {
+    /// Compiles the settings; fails on any invalid option, rule, key or limit.
+    pub fn new(settings: Settings) -> Result<Sanitizer> {
+        let rules = RuleSet::compile(&settings)?;
+        let pseudonyms = Pseudonyms::new(settings.key.as_ref().map(|k| k.0.as_slice()))?;
+        Ok(Sanitizer {
+            rules,
+            pseudonyms,
+            limits: settings.limits,
+        })
+    }
+
+    /// De-identifies one DICOM Part 10 file. On any doubt it returns an error and no bytes.
+    /// The input is only read.
+    pub fn sanitize(&self, input: &[u8]) -> Result<Sanitized> {
+        let mut findings = Vec::new();
+        if input.len() as u64 > self.limits.max_input_bytes {
+            return Err(Error::limit(
+                "limit.input_size",
+                0,
+                format!(
+                    "the input has {} bytes; the limit is {}",
+                    input.len(),
+                    self.limits.max_input_bytes
+                ),
+            ));
+        }
+        let layout = scan_meta(input)?;
+        let preamble = Preamble::classify((layout.magic_at == 128).then(|| &input[..128]));
+        if let Some(code) = preamble.finding() {
+            findings.push(finding(
+                code,
+                None,
+                "the input preamble was not zero; the output preamble is zeroed",
+            ));
+        }
+        if let Some((declared, actual)) = layout.meta_group_length_mismatch {
+            findings.push(finding(
+                "meta.group_length_mismatch",
+                Some("(0002,0000)"),
+                &format!("File Meta Information Group Length says {declared}, the group has {actual} bytes; rewritten"),
+            ));
+        }
+        let ts_uid = layout.transfer_syntax.as_str();
+        let ts = TransferSyntaxRegistry
+            .get(ts_uid)
+            .filter(|ts| !ts.is_unsupported())
+            .ok_or_else(|| Error::TransferSyntax {
+                uid: ts_uid.to_string(),
+                message: "not a transfer syntax this build can read and write without decoding"
+                    .into(),
+            })?;
+        let little = matches!(ts.endianness(), dicom_encoding::Endianness::Little);
+        scan_dataset(
+            input,
+            layout.dataset_at,
+            ts_uid != IMPLICIT_VR_LITTLE_ENDIAN,
+            little,
+            &self.limits,
+        )?;
+
+        let file = OpenFileOptions::new()
+            .read_preamble(ReadPreamble::Never)
+            .from_reader(&input[layout.magic_at..])
+            .map_err(|e| Error::Read {
+                code: "read.invalid",
+                offset: None,
+                message: e.to_string(),
+            })?;
+        let obj = file.into_inner();
+
+        let sop_class = required_uid(&obj, tags::SOP_CLASS_UID)?;
+        let sop_instance = required_uid(&obj, tags::SOP_INSTANCE_UID)?;
+        for (meta, dataset, tag, what) in [
+            (
+                &layout.media_storage_sop_instance_uid,
+                &sop_instance,
+                "(0002,0003)",
+                "Instance",
+            ),
+            (
+                &layout.media_storage_sop_class_uid,
+                &sop_class,
+                "(0002,0002)",
+                "Class",
+            ),
+        ] {
+            if meta.as_deref().is_some_and(|m| m != dataset) {
+                findings.push(finding(
+                    &format!("meta.sop_{}_mismatch", what.to_lowercase()),
+                    Some(tag),
+                    &format!("Media Storage SOP {what} UID differs from SOP {what} UID; the output uses the data set's"),
+                ));
+            }
+        }
+
+        let identity = Identity::collect(&obj);
+        let date_offset = self.pseudonyms.date_offset_days(&patient_key(&obj));
+        let mut deid = Deidentifier::new(&self.rules, &self.pseudonyms, &identity, date_offset);
+        let mut out = deid.dataset(obj)?;
+        findings.append(&mut deid.findings);
+        self.mark(&mut out);
+
+        let new_instance = required_uid(&out, tags::SOP_INSTANCE_UID)?;
+        let meta = FileMetaTableBuilder::new()
+            .media_storage_sop_class_uid(sop_class.as_str())
+            .media_storage_sop_instance_uid(new_instance.as_str())
+            .transfer_syntax(ts_uid)
+            .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
+            .implementation_version_name(IMPLEMENTATION_VERSION_NAME)
+            .build()
+            .map_err(|e| Error::Write {
+                message: e.to_string(),
+            })?;
+        let mut bytes = Vec::with_capacity(input.len());
+        out.with_exact_meta(meta)
+            .write_all(&mut bytes)
+            .map_err(|e| Error::Write {
+                message: e.to_string(),
+            })?;
+
+        Ok(Sanitized {
+            report: Report {
+                product: PRODUCT.into(),
+                version: VERSION.into(),
+                profile: "basic".into(),
+                edition: EDITION.into(),
+                options: self.rules.options.clone(),
+                transfer_syntax: ts_uid.into(),
+                preamble,
+                actions: deid.counts,
+                findings,
+                input: Digest::of(input),
+                output: Digest::of(&bytes),
+            },
+            bytes,
+        })
+    }
+
+    /// Patient Identity Removed, De-identification Method (and Code Sequence), and
+    /// Longitudinal Temporal Information Modified.
+    fn mark(&self, obj: &mut InMemDicomObject) {
+        let put = |obj: &mut InMemDicomObject, tag: Tag, vr: VR, v: PrimitiveValue| {
+            obj.put(DataElement::new(tag, vr, v));
+        };
+        put(obj, tags::PATIENT_IDENTITY_REMOVED, VR::CS, "YES".into());
+        put(
+            obj,
+            tags::DEIDENTIFICATION_METHOD,
+            VR::LO,
+            PrimitiveValue::Strs(
+                [
+                    format!("{PRODUCT} {VERSION}"),
+                    format!("PS3.15 E.1-1 {EDITION}"),
+                ]
+                .into_iter()
+                .collect(),
+            ),
+        );
+        let codes = std::iter::once(BASIC_PROFILE_CODE)
+            .chain(self.rules.options.iter().map(|o| ProfileOption::code(*o)))
+            .map(|c| {
+                InMemDicomObject::from_element_iter([
+                    DataElement::new(tags::CODE_VALUE, VR::SH, PrimitiveValue::from(c.value)),
+                    DataElement::new(
+                        tags::CODING_SCHEME_DESIGNATOR,
+                        VR::SH,
+                        PrimitiveValue::from("DCM"),
+                    ),
+                    DataElement::new(tags::CODE_MEANING, VR::LO, PrimitiveValue::from(c.meaning)),
+                ])
+            })
+            .collect::<Vec<_>>();
+        obj.put(DataElement::new(
+            tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE,
+            VR::SQ,
+            DataSetSequence::new(codes, Length::UNDEFINED),
+        ));
+        let temporal = match self.rules.dates {
+            Dates::Removed => "REMOVED",
+            Dates::Full => "UNMODIFIED",
+            Dates::Modified => "MODIFIED",
+        };
+        put(
+            obj,
+            tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
+            VR::CS,
+            temporal.into(),
+        );
+    }
+}
+
+fn finding(code: &str, path: Option<&str>, message: &str) -> Finding {
+    Finding {
+        code: code.into(),
+        path: path.map(str::to_string),
+        message: message.into(),
+    }
+}
+
+fn required_uid(obj: &InMemDicomObject, tag: Tag) -> Result<String> {
+    obj.get(tag)
+        .and_then(|e| e.value().to_str().ok())
+        .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::Read {
+            code: "read.missing_attribute",
+            offset: None,
+            message: format!("the data set has no {}: cannot name the output", show(tag)),
+        })
+}
+
+/// What one patient's date offset is keyed on: Patient ID and its issuer, or, without an ID,
+/// name and birth date.
+fn patient_key(obj: &InMemDicomObject) -> String {
+    let text = |t: Tag| {
+        obj.get(t)
+            .and_then(|e| e.value().to_str().ok())
+            .map(|s| s.trim_matches(['\0', ' ']).to_string())
+            .unwrap_or_default()
+    };
+    let id = text(tags::PATIENT_ID);
+    if id.is_empty() {
+        format!(
+            "name:{}|{}",
+            text(tags::PATIENT_NAME),
+            text(tags::PATIENT_BIRTH_DATE)
+        )
+    } else {
+        format!("id:{id}|{}", text(tags::ISSUER_OF_PATIENT_ID))
+    }
+}

@@ -1,0 +1,117 @@
+//! What the caller asks for: profile options, key, Patient ID policy, user rules and limits.
+//! [`Sanitizer::new`](crate::Sanitizer::new) compiles these once into a rule set.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits::Limits;
+use crate::profile::ProfileOption;
+
+/// Sanitizer settings. The default is the Basic Profile with no options, a random key,
+/// keyed Patient IDs and the default limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct Settings {
+    /// Options of Table E.1-1 to apply on top of the Basic Profile (any combination, except
+    /// both Retain Longitudinal options at once).
+    pub options: Vec<ProfileOption>,
+    /// Secret for pseudonyms (at least 16 bytes). Without one, each sanitizer makes a random
+    /// key, so its pseudonyms cannot be reproduced later.
+    #[serde(skip)]
+    pub key: Option<Key>,
+    /// What Patient ID (0010,0020) becomes.
+    pub patient_id: PatientId,
+    /// Caller rules that override the profile for the attributes they select.
+    pub rules: Vec<UserRule>,
+    pub limits: Limits,
+}
+
+impl Settings {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a profile option.
+    pub fn option(mut self, option: ProfileOption) -> Self {
+        self.options.push(option);
+        self
+    }
+
+    /// Sets the pseudonym key.
+    pub fn key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.key = Some(Key(key.into()));
+        self
+    }
+
+    /// Adds a user rule.
+    pub fn rule(mut self, rule: UserRule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+}
+
+/// A pseudonym key. Its `Debug` output never shows the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Key(pub Vec<u8>);
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key(<{} bytes>)", self.0.len())
+    }
+}
+
+/// What Patient ID (0010,0020) becomes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PatientId {
+    /// `PAT-` and 20 hex digits derived from the original ID with the key: the same patient gets
+    /// the same pseudonym in every file, run and runtime that uses the same key.
+    #[default]
+    Keyed,
+    /// Emptied, as the Basic Profile's `Z` says.
+    Empty,
+    /// This value, for every file.
+    Fixed(String),
+}
+
+/// A caller rule: `tag` is a DICOM keyword (`PatientName`) or a tag (`(0010,0010)`, `00100010`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserRule {
+    pub tag: String,
+    pub action: RuleAction,
+    /// The new value, for `replace` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl UserRule {
+    pub fn new(tag: impl Into<String>, action: RuleAction) -> Self {
+        UserRule {
+            tag: tag.into(),
+            action,
+            value: None,
+        }
+    }
+
+    pub fn replace(tag: impl Into<String>, value: impl Into<String>) -> Self {
+        UserRule {
+            tag: tag.into(),
+            action: RuleAction::Replace,
+            value: Some(value.into()),
+        }
+    }
+}
+
+/// What a user rule does to the attributes it selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RuleAction {
+    Keep,
+    Remove,
+    Empty,
+    Replace,
+    /// A keyed hash of the value (a `2.25.` UID for UI attributes).
+    Hash,
+}

@@ -1,0 +1,76 @@
+//! Facts about value representations, and the dummy value for each.
+
+use dicom_core::value::PrimitiveValue;
+use dicom_core::VR;
+use smallvec::smallvec;
+
+/// Free-text and code string VRs: what clean, hash and replace work on.
+pub(crate) fn is_text(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::AE
+            | VR::CS
+            | VR::LO
+            | VR::LT
+            | VR::PN
+            | VR::SH
+            | VR::ST
+            | VR::UC
+            | VR::UT
+            | VR::UR
+            | VR::UI
+    )
+}
+
+/// Longest value (of one of several values) the VR allows, in characters.
+pub(crate) fn max_len(vr: VR) -> Option<usize> {
+    Some(match vr {
+        VR::AE | VR::CS | VR::DS | VR::SH => 16,
+        VR::AS => 4,
+        VR::DA => 8,
+        VR::DT => 26,
+        VR::IS => 12,
+        VR::LO | VR::UI | VR::PN => 64,
+        VR::TM => 14,
+        VR::ST => 1024,
+        VR::LT => 10240,
+        _ => return None,
+    })
+}
+
+/// The text written where the profile says D and the VR holds text.
+pub const DUMMY_TEXT: &str = "ANONYMIZED";
+
+/// A non-empty value valid for `vr` (D). UI and SQ are handled by the caller.
+pub(crate) fn dummy(vr: VR) -> PrimitiveValue {
+    let s = |v: &str| PrimitiveValue::from(v);
+    match vr {
+        VR::DA => s("19000101"),
+        VR::DT => s("19000101000000"),
+        VR::TM => s("000000"),
+        VR::AS => s("000Y"),
+        VR::DS | VR::IS => s("0"),
+        VR::UR => s("urn:anonymized"),
+        VR::US | VR::OW => PrimitiveValue::U16(smallvec![0]),
+        VR::SS => PrimitiveValue::I16(smallvec![0]),
+        VR::UL | VR::OL => PrimitiveValue::U32(smallvec![0]),
+        VR::SL => PrimitiveValue::I32(smallvec![0]),
+        VR::FL | VR::OF => PrimitiveValue::F32(smallvec![0.0]),
+        VR::FD | VR::OD => PrimitiveValue::F64(smallvec![0.0]),
+        VR::SV => PrimitiveValue::I64(smallvec![0]),
+        VR::UV | VR::OV => PrimitiveValue::U64(smallvec![0]),
+        VR::AT => PrimitiveValue::Tags(smallvec![dicom_core::Tag(0, 0)]),
+        VR::OB | VR::UN => PrimitiveValue::U8(smallvec![0, 0]),
+        _ => s(DUMMY_TEXT),
+    }
+}
+
+/// Ages above 89 years are grouped as `090Y` (HIPAA Safe Harbor); others pass.
+pub(crate) fn clean_age(age: &str) -> String {
+    let t = age.trim();
+    match (t.get(..3).and_then(|n| n.parse::<u32>().ok()), t.get(3..)) {
+        (Some(n), Some("Y")) if n > 89 => "090Y".into(),
+        (Some(_), Some("Y" | "M" | "W" | "D")) => t.into(),
+        _ => String::new(),
+    }
+}
