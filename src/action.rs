@@ -31,9 +31,12 @@ impl Action {
     /// The resolution of the combined codes, chosen so the output stays a valid object without
     /// knowing each IOD: keep the attribute present (empty for `X/Z`, a dummy for `X/D`, `Z/D`
     /// and `X/Z/D`, as Type 2 and Type 1 attributes need), and keep reference sequences
-    /// (`X/Z/U*`) with their UIDs replaced.
-    pub fn from_basic(code: Basic) -> Action {
+    /// (`X/Z/U*`) with their UIDs replaced. A sequence cannot hold a meaningful dummy, so for
+    /// sequences `Z/D` and `X/Z/D` give an empty sequence and `X/D` removes it.
+    pub fn from_basic(code: Basic, is_sequence: bool) -> Action {
         match code {
+            Basic::ZD | Basic::XZD if is_sequence => Action::Empty,
+            Basic::XD if is_sequence => Action::Remove,
             Basic::X => Action::Remove,
             Basic::Z | Basic::XZ => Action::Empty,
             Basic::D | Basic::XD | Basic::ZD | Basic::XZD => Action::Dummy,

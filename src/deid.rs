@@ -15,9 +15,19 @@ use crate::error::Result;
 use crate::pseudonym::Pseudonyms;
 use crate::report::Finding;
 use crate::rules::{normalize_creator, Dates, PathStep, RuleSet};
-use crate::values::{clean_age, dummy, is_text, max_len, DUMMY_TEXT};
+use crate::values::{clean_age, dummy, is_text, max_len};
+
+/// What happens to attributes the table does not list, inside the sequence being walked.
+/// A sequence whose own action is D or C passes that on to the free text of its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Unlisted {
+    Keep,
+    Clean,
+    Dummy,
+}
 
 pub(crate) struct Deidentifier<'a> {
+    unlisted: Unlisted,
     pub rules: &'a RuleSet,
     pub pseudonyms: &'a Pseudonyms,
     pub identity: &'a Identity,
@@ -35,6 +45,7 @@ impl<'a> Deidentifier<'a> {
         date_offset: i64,
     ) -> Self {
         Deidentifier {
+            unlisted: Unlisted::Keep,
             rules,
             pseudonyms,
             identity,
@@ -96,7 +107,10 @@ impl<'a> Deidentifier<'a> {
                 );
                 self.count("removed", 1);
             } else {
-                let action = self.rules.action(tag);
+                let action = match self.rules.action(tag) {
+                    Some(a) => a,
+                    None => self.unlisted_action(elem.vr()),
+                };
                 if let Some(e) = self.apply(action, elem)? {
                     out.push(e);
                 }
@@ -113,6 +127,16 @@ impl<'a> Deidentifier<'a> {
             }
         }
         Ok(InMemDicomObject::from_element_iter(out))
+    }
+
+    fn unlisted_action(&self, vr: VR) -> &'static Action {
+        // Code strings are enumerated terms, and UIDs follow their own rows: neither is free text.
+        let free_text = is_text(vr) && !matches!(vr, VR::CS | VR::UI);
+        match self.unlisted {
+            Unlisted::Dummy if free_text => &Action::Dummy,
+            Unlisted::Clean if free_text => &Action::Clean,
+            _ => &Action::Keep,
+        }
     }
 
     fn private(
@@ -200,14 +224,26 @@ impl<'a> Deidentifier<'a> {
                 }
                 _ => {
                     self.count(action.label(), 1);
+                    let outer = self.unlisted;
+                    self.unlisted = outer.max(match action {
+                        Action::Dummy => Unlisted::Dummy,
+                        Action::Clean | Action::ShiftDate => Unlisted::Clean,
+                        _ => Unlisted::Keep,
+                    });
                     self.path.push(PathStep::Public(tag.group(), tag.element()));
                     let e = self.walk_items(elem);
                     self.path.pop();
+                    self.unlisted = outer;
                     Some(e?)
                 }
             });
         }
-        if vr == VR::UN && !matches!(action, Action::Keep | Action::Remove | Action::Empty) {
+        if vr == VR::UN
+            && !matches!(
+                action,
+                Action::Keep | Action::Remove | Action::Empty | Action::Dummy
+            )
+        {
             // Without its real VR, a value cannot be changed safely: it goes.
             self.find(
                 "value.un_removed",
@@ -288,7 +324,8 @@ impl<'a> Deidentifier<'a> {
     fn clean(&mut self, elem: &InMemElement) -> Option<PrimitiveValue> {
         let vr = elem.vr();
         match vr {
-            VR::AE => Some(PrimitiveValue::from(DUMMY_TEXT)),
+            // A keyed pseudonym keeps devices apart without naming them.
+            VR::AE => Some(self.map_strings(elem, |p, v| p.hash_text(v, 16))),
             VR::UI => Some(self.uids(elem)),
             VR::DA | VR::DT | VR::TM if self.rules.dates == Dates::Modified => self.shift(elem),
             VR::DA | VR::DT | VR::TM => Some(PrimitiveValue::Empty),

@@ -130,18 +130,15 @@ impl RuleSet {
         })
     }
 
-    /// The action for a public attribute; `Keep` for what the table does not list.
-    pub fn action(&self, tag: Tag) -> &Action {
+    /// The action for a public attribute; `None` for what neither the table nor a rule lists.
+    pub fn action(&self, tag: Tag) -> Option<&Action> {
         let (g, e) = (tag.group(), tag.element());
-        self.exact
-            .get(&(g, e))
-            .or_else(|| {
-                self.masked
-                    .iter()
-                    .find(|(p, _)| p.matches(g, e))
-                    .map(|(_, a)| a)
-            })
-            .unwrap_or(&Action::Keep)
+        self.exact.get(&(g, e)).or_else(|| {
+            self.masked
+                .iter()
+                .find(|(p, _)| p.matches(g, e))
+                .map(|(_, a)| a)
+        })
     }
 
     /// Whether a private attribute at `path` (its own step last) may be kept.
@@ -187,7 +184,11 @@ fn resolve(row: &Row, options: &[ProfileOption]) -> Action {
     }
     clean
         .or(keep.then_some(Action::Keep))
-        .unwrap_or_else(|| Action::from_basic(row.basic))
+        .unwrap_or_else(|| Action::from_basic(row.basic, is_sequence(row)))
+}
+
+fn is_sequence(row: &Row) -> bool {
+    matches!(row.tag, TagPattern::Exact(g, e) if dictionary_vr(Tag(g, e)) == VR::SQ)
 }
 
 fn compile_rule(rule: &UserRule) -> Result<(Tag, Action)> {

@@ -1,1 +1,319 @@
-fn main() {}
+//! `dicom-sanitize`: files and folders in, a mirrored folder of de-identified files out, one JSON
+//! report per file. All de-identification is the core library's; this binary only does I/O.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use dicom_sanitizer::{
+    Error, Limits, PatientId, ProfileOption, RuleAction, Sanitizer, Settings, UserRule,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+/// Exit codes, stable for scripts.
+mod exit {
+    /// Every input was sanitized.
+    pub const OK: u8 = 0;
+    /// At least one input was refused; the others were written.
+    pub const SOME_REFUSED: u8 = 1;
+    /// The command line could not be parsed (clap's own code).
+    pub const _USAGE: u8 = 2;
+    /// The settings (key, options, rules) are invalid; nothing was read.
+    pub const SETTINGS: u8 = 3;
+    /// An input could not be listed or an output could not be written.
+    pub const IO: u8 = 4;
+}
+
+const KEY_ENV: &str = "DICOM_SANITIZER_KEY";
+
+#[derive(Parser)]
+#[command(
+    name = "dicom-sanitize",
+    version,
+    about = "De-identify DICOM files (PS3.15 Annex E, Table E.1-1 2025b)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sanitize files and folders (recursively) into an output folder that mirrors them.
+    Sanitize(SanitizeArgs),
+}
+
+#[derive(clap::Args)]
+struct SanitizeArgs {
+    /// Files or folders to sanitize.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output folder; the input tree is mirrored below it.
+    #[arg(short, long)]
+    out: PathBuf,
+    /// File holding the pseudonym key (raw bytes, a trailing newline is ignored).
+    #[arg(long, conflicts_with = "key_env")]
+    key_file: Option<PathBuf>,
+    /// Read the key from this environment variable.
+    #[arg(long, default_value = KEY_ENV)]
+    key_env: String,
+    /// Profile options to apply (repeatable).
+    #[arg(long = "option", value_enum)]
+    options: Vec<OptionArg>,
+    /// Patient ID policy: `keyed`, `empty`, or `fixed:VALUE`.
+    #[arg(long, default_value = "keyed", value_parser = parse_patient_id)]
+    patient_id: PatientId,
+    /// User rule `SELECTOR=ACTION` with ACTION keep|remove|empty|hash|replace:VALUE (repeatable).
+    #[arg(long = "rule", value_parser = parse_rule)]
+    rules: Vec<UserRule>,
+    /// Write one `<name>.json` report per file below this folder instead of JSON lines on stdout.
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
+    /// Largest input file accepted, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    max_input_mib: u64,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OptionArg {
+    RetainSafePrivate,
+    RetainUids,
+    RetainDeviceIdentity,
+    RetainInstitutionIdentity,
+    RetainPatientCharacteristics,
+    RetainLongitudinalFullDates,
+    RetainLongitudinalModifiedDates,
+    CleanDescriptors,
+    CleanStructuredContent,
+    CleanGraphics,
+}
+
+impl From<OptionArg> for ProfileOption {
+    fn from(o: OptionArg) -> Self {
+        ProfileOption::ALL[o as usize]
+    }
+}
+
+fn parse_patient_id(s: &str) -> Result<PatientId, String> {
+    match s {
+        "keyed" => Ok(PatientId::Keyed),
+        "empty" => Ok(PatientId::Empty),
+        _ => s
+            .strip_prefix("fixed:")
+            .map(|v| PatientId::Fixed(v.to_string()))
+            .ok_or_else(|| "expected keyed, empty or fixed:VALUE".to_string()),
+    }
+}
+
+fn parse_rule(s: &str) -> Result<UserRule, String> {
+    let (tag, action) = s.split_once('=').ok_or("expected SELECTOR=ACTION")?;
+    let action = match action {
+        "keep" => RuleAction::Keep,
+        "remove" => RuleAction::Remove,
+        "empty" => RuleAction::Empty,
+        "hash" => RuleAction::Hash,
+        a => {
+            let v = a
+                .strip_prefix("replace:")
+                .ok_or("ACTION is keep, remove, empty, hash or replace:VALUE")?;
+            return Ok(UserRule::replace(tag, v));
+        }
+    };
+    Ok(UserRule::new(tag, action))
+}
+
+fn main() -> ExitCode {
+    let Command::Sanitize(args) = Cli::parse().command;
+    ExitCode::from(run(args))
+}
+
+fn run(args: SanitizeArgs) -> u8 {
+    let key = match read_key(&args) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("dicom-sanitize: {e}");
+            return exit::SETTINGS;
+        }
+    };
+    if key.is_none() {
+        eprintln!("dicom-sanitize: no key given (--key-file or ${}): pseudonyms are random for this run and cannot be reproduced", args.key_env);
+    }
+    let settings = Settings {
+        options: args.options.iter().map(|&o| o.into()).collect(),
+        key: key.map(dicom_sanitizer::Key),
+        patient_id: args.patient_id.clone(),
+        rules: args.rules.clone(),
+        limits: Limits {
+            max_input_bytes: args.max_input_mib << 20,
+            ..Limits::default()
+        },
+    };
+    let sanitizer = match Sanitizer::new(settings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("dicom-sanitize: {e}");
+            return exit::SETTINGS;
+        }
+    };
+    let jobs = match list_inputs(&args.inputs) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("dicom-sanitize: {e}");
+            return exit::IO;
+        }
+    };
+    let bar = progress(jobs.len(), args.quiet);
+    let (mut refused, mut io_failed) = (Vec::new(), false);
+    let stdout = std::io::stdout();
+    for (input, rel) in &jobs {
+        bar.set_message(rel.display().to_string());
+        let output = args.out.join(rel);
+        let line = match process(&sanitizer, input, &output, args.max_input_mib << 20) {
+            Ok(report) => {
+                let line = json!({"input": input, "output": output, "ok": true, "report": report});
+                if let Some(dir) = &args.report_dir {
+                    let path = dir.join(rel).with_extension("json");
+                    if let Err(e) = write_atomic(
+                        &path,
+                        serde_json::to_vec_pretty(&line)
+                            .unwrap_or_default()
+                            .as_slice(),
+                    ) {
+                        bar.suspend(|| eprintln!("dicom-sanitize: {}: {e}", path.display()));
+                        io_failed = true;
+                    }
+                }
+                line
+            }
+            Err(Failure::Sanitize(e)) => {
+                refused.push((input.clone(), e.code()));
+                json!({"input": input, "ok": false, "error": {"code": e.code(), "message": e.to_string()}})
+            }
+            Err(Failure::Io(e)) => {
+                io_failed = true;
+                json!({"input": input, "ok": false, "error": {"code": "io", "message": e}})
+            }
+        };
+        if args.report_dir.is_none() {
+            let _ = writeln!(stdout.lock(), "{line}");
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    for (path, code) in &refused {
+        eprintln!("refused {code}: {}", path.display());
+    }
+    eprintln!(
+        "dicom-sanitize: {} sanitized, {} refused, of {}",
+        jobs.len() - refused.len() - usize::from(io_failed),
+        refused.len(),
+        jobs.len()
+    );
+    if io_failed {
+        exit::IO
+    } else if !refused.is_empty() {
+        exit::SOME_REFUSED
+    } else {
+        exit::OK
+    }
+}
+
+enum Failure {
+    Sanitize(Error),
+    Io(String),
+}
+
+fn process(
+    s: &Sanitizer,
+    input: &Path,
+    output: &Path,
+    max: u64,
+) -> Result<dicom_sanitizer::Report, Failure> {
+    let size = std::fs::metadata(input)
+        .map_err(|e| Failure::Io(e.to_string()))?
+        .len();
+    if size > max {
+        // Refuse before reading a file the limit would refuse anyway.
+        return Err(Failure::Sanitize(Error::Limit {
+            code: "limit.input_size",
+            offset: None,
+            message: format!("the input has {size} bytes; the limit is {max}"),
+        }));
+    }
+    let bytes = std::fs::read(input).map_err(|e| Failure::Io(e.to_string()))?;
+    let out = s.sanitize(&bytes).map_err(Failure::Sanitize)?;
+    write_atomic(output, &out.bytes)
+        .map_err(|e| Failure::Io(format!("{}: {e}", output.display())))?;
+    Ok(out.report)
+}
+
+/// Writes through a temporary file and a rename, so no partial output is ever visible.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn read_key(args: &SanitizeArgs) -> Result<Option<Vec<u8>>, String> {
+    if let Some(p) = &args.key_file {
+        let mut k = std::fs::read(p).map_err(|e| format!("key file {}: {e}", p.display()))?;
+        while k.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            k.pop();
+        }
+        return Ok(Some(k));
+    }
+    Ok(std::env::var_os(&args.key_env).map(|v| v.into_encoded_bytes()))
+}
+
+/// Every regular file under the inputs, sorted, with its path relative to its input root.
+fn list_inputs(inputs: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, String> {
+    let mut jobs = Vec::new();
+    for root in inputs {
+        let meta = std::fs::metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
+        if meta.is_file() {
+            let name = root
+                .file_name()
+                .ok_or_else(|| format!("{}: not a file name", root.display()))?;
+            jobs.push((root.clone(), PathBuf::from(name)));
+            continue;
+        }
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            let mut entries: Vec<_> = std::fs::read_dir(&dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            for p in entries {
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.is_file() {
+                    let rel = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
+                    jobs.push((p, rel));
+                }
+            }
+        }
+    }
+    jobs.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(jobs)
+}
+
+fn progress(n: usize, quiet: bool) -> ProgressBar {
+    if quiet || n < 2 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}

@@ -1,0 +1,126 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use dicom_core::dictionary::{DataDictionary, VirtualVr};
+use dicom_core::header::Header;
+use dicom_core::value::{PrimitiveValue, Value};
+use dicom_core::{DataElement, Tag, VR};
+use dicom_dictionary_std::StandardDataDictionary;
+use dicom_object::file::ReadPreamble;
+use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_sanitizer::{Sanitized, Sanitizer, Settings};
+
+pub const KEY: &[u8] = b"integration-test-key-0123456789";
+
+pub fn settings() -> Settings {
+    Settings::new().key(KEY)
+}
+
+pub fn sanitize(settings: Settings, input: &[u8]) -> Sanitized {
+    Sanitizer::new(settings)
+        .expect("settings compile")
+        .sanitize(input)
+        .unwrap_or_else(|e| panic!("sanitize failed: {e}"))
+}
+
+/// Parses output bytes with dicom-rs.
+pub fn parse(bytes: &[u8]) -> DefaultDicomObject {
+    OpenFileOptions::new()
+        .read_preamble(ReadPreamble::Always)
+        .from_reader(bytes)
+        .expect("output re-parses with dicom-rs")
+}
+
+pub fn dictionary_vr(tag: Tag) -> VR {
+    match StandardDataDictionary.by_tag(tag).map(|e| e.vr) {
+        Some(VirtualVr::Exact(vr)) => vr,
+        Some(VirtualVr::Xs) => VR::US,
+        Some(_) => VR::OB,
+        None => VR::LO,
+    }
+}
+
+/// A value valid for `vr`, unique to `tag` so no two attributes share text.
+pub fn value_for(tag: Tag, vr: VR) -> Value<InMemDicomObject> {
+    // Letters only, one word, unique per tag: no two attributes share a token.
+    let id: String = format!("{:04X}{:04X}", tag.group(), tag.element())
+        .chars()
+        .map(|c| (b'a' + c.to_digit(16).unwrap_or(0) as u8) as char)
+        .collect();
+    let s = |v: String| Value::Primitive(PrimitiveValue::from(v));
+    match vr {
+        VR::SQ => Value::new_sequence(
+            vec![fixtures::item(vec![
+                fixtures::text(Tag(0x0008, 0x0100), VR::SH, "ITEMCODE"),
+                fixtures::text(Tag(0x0008, 0x1155), VR::UI, "1.2.3.8.4437"),
+            ])],
+            dicom_core::Length::UNDEFINED,
+        ),
+        VR::AE => s(format!("AE{id}")),
+        VR::AS => s("045Y".into()),
+        VR::CS => s(format!("C{id}")),
+        VR::DA => s("20200102".into()),
+        VR::DT => s("20200102101010".into()),
+        VR::TM => s("101010".into()),
+        VR::DS => s("12.5".into()),
+        VR::IS => s("42".into()),
+        VR::PN => s(format!("NAME{id}^GIVEN")),
+        VR::SH => s(format!("S{id}")),
+        VR::UI => s(format!("1.2.3.{}.{}", tag.group(), tag.element())),
+        VR::UR => s(format!("http://example.invalid/{id}")),
+        VR::US | VR::OW => Value::Primitive(PrimitiveValue::U16([7u16].into_iter().collect())),
+        VR::SS => Value::Primitive(PrimitiveValue::I16([7i16].into_iter().collect())),
+        VR::UL | VR::OL => Value::Primitive(PrimitiveValue::U32([7u32].into_iter().collect())),
+        VR::SL => Value::Primitive(PrimitiveValue::I32([7i32].into_iter().collect())),
+        VR::FL | VR::OF => Value::Primitive(PrimitiveValue::F32([7.5f32].into_iter().collect())),
+        VR::FD | VR::OD => Value::Primitive(PrimitiveValue::F64([7.5f64].into_iter().collect())),
+        VR::SV => Value::Primitive(PrimitiveValue::I64([7i64].into_iter().collect())),
+        VR::UV | VR::OV => Value::Primitive(PrimitiveValue::U64([7u64].into_iter().collect())),
+        VR::AT => Value::Primitive(PrimitiveValue::Tags(
+            [Tag(0x0008, 0x0020)].into_iter().collect(),
+        )),
+        VR::OB | VR::UN => Value::Primitive(PrimitiveValue::U8([1u8, 2].into_iter().collect())),
+        _ => s(format!("Text{id}")),
+    }
+}
+
+pub fn element(tag: Tag) -> DataElement<InMemDicomObject> {
+    let vr = dictionary_vr(tag);
+    DataElement::new(tag, vr, value_for(tag, vr))
+}
+
+/// Text of an element, trimmed; `None` when absent.
+pub fn text_of(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    obj.get(tag).map(|e| {
+        e.value()
+            .to_str()
+            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// The first item of a sequence.
+pub fn first_item(obj: &InMemDicomObject, tag: Tag) -> &InMemDicomObject {
+    &obj.get(tag)
+        .and_then(|e| e.value().items())
+        .unwrap_or_else(|| panic!("{tag} is a sequence"))[0]
+}
+
+/// Every text value anywhere in the object, for "this must not survive" checks.
+pub fn all_text(obj: &InMemDicomObject) -> String {
+    let mut out = String::new();
+    for e in obj {
+        match e.value() {
+            Value::Sequence(s) => s.items().iter().for_each(|i| out.push_str(&all_text(i))),
+            Value::Primitive(_) => {
+                if let Ok(s) = e.value().to_str() {
+                    out.push_str(&s);
+                    out.push('\n');
+                }
+            }
+            Value::PixelSequence(_) => {}
+        }
+        let _ = e.tag();
+    }
+    out
+}
