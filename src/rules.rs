@@ -97,7 +97,7 @@ impl RuleSet {
             PatientId::Keyed => {
                 exact.insert((0x0010, 0x0020), Action::PseudonymizeId);
             }
-            PatientId::Empty => {}
+            PatientId::Profile => {}
             PatientId::Fixed(v) => {
                 check_value(Tag(0x0010, 0x0020), VR::LO, v)?;
                 exact.insert((0x0010, 0x0020), Action::Replace(v.clone()));

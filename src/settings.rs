@@ -69,8 +69,8 @@ pub enum PatientId {
     /// the same pseudonym in every file, run and runtime that uses the same key.
     #[default]
     Keyed,
-    /// Emptied, as the Basic Profile's `Z` says.
-    Empty,
+    /// As Table E.1-1 says (`Z/D` in 2025b, which gives the dummy value).
+    Profile,
     /// This value, for every file.
     Fixed(String),
 }

@@ -108,7 +108,7 @@ fn every_row_gets_its_basic_action_at_top_level_and_three_levels_deep() {
         "2025b has 647 rows with the private one"
     );
     let sanitizer = Sanitizer::new(dicom_sanitizer::Settings {
-        patient_id: PatientId::Empty,
+        patient_id: PatientId::Profile,
         ..settings()
     })
     .unwrap();
@@ -161,7 +161,7 @@ fn each_option_changes_exactly_its_columns_rows_and_adds_its_code() {
     let run = |options: Vec<ProfileOption>| {
         let s = dicom_sanitizer::Settings {
             options,
-            patient_id: PatientId::Empty,
+            patient_id: PatientId::Profile,
             ..settings()
         };
         parse(&sanitize(s, &input).bytes)

@@ -62,7 +62,7 @@ struct SanitizeArgs {
     /// Profile options to apply (repeatable).
     #[arg(long = "option", value_enum)]
     options: Vec<OptionArg>,
-    /// Patient ID policy: `keyed`, `empty`, or `fixed:VALUE`.
+    /// Patient ID policy: `keyed`, `profile` (Table E.1-1's action), or `fixed:VALUE`.
     #[arg(long, default_value = "keyed", value_parser = parse_patient_id)]
     patient_id: PatientId,
     /// User rule `SELECTOR=ACTION` with ACTION keep|remove|empty|hash|replace:VALUE (repeatable).
@@ -102,11 +102,11 @@ impl From<OptionArg> for ProfileOption {
 fn parse_patient_id(s: &str) -> Result<PatientId, String> {
     match s {
         "keyed" => Ok(PatientId::Keyed),
-        "empty" => Ok(PatientId::Empty),
+        "profile" => Ok(PatientId::Profile),
         _ => s
             .strip_prefix("fixed:")
             .map(|v| PatientId::Fixed(v.to_string()))
-            .ok_or_else(|| "expected keyed, empty or fixed:VALUE".to_string()),
+            .ok_or_else(|| "expected keyed, profile or fixed:VALUE".to_string()),
     }
 }
 
