@@ -195,7 +195,7 @@ mod tests {
             .iter()
             .map(|t| t.to_lowercase().chars().collect())
             .collect();
-        tokens.sort_by(|a, b| b.len().cmp(&a.len()));
+        tokens.sort_by_key(|t| std::cmp::Reverse(t.len()));
         Identity { tokens }
     }
 

@@ -67,7 +67,7 @@ mod tests {
     fn shifts_across_month_year_and_leap_day() {
         assert_eq!(shift_da("20240301", -1).as_deref(), Some("20240229"));
         assert_eq!(shift_da("20230101", -1).as_deref(), Some("20221231"));
-        assert_eq!(shift_da("20000101", -3650).as_deref(), Some("19900104"));
+        assert_eq!(shift_da("20000101", -3650).as_deref(), Some("19900103"));
         assert_eq!(
             shift_dt("20240301120000.5+0100", -1).as_deref(),
             Some("20240229120000.5+0100")

@@ -164,6 +164,13 @@ impl Sanitizer {
             .map_err(|e| Error::Write {
                 message: e.to_string(),
             })?;
+        // Fail closed: never hand out bytes that do not read back.
+        OpenFileOptions::new()
+            .read_preamble(ReadPreamble::Always)
+            .from_reader(bytes.as_slice())
+            .map_err(|e| Error::Write {
+                message: format!("the output does not re-parse: {e}"),
+            })?;
 
         Ok(Sanitized {
             report: Report {
@@ -244,8 +251,10 @@ fn finding(code: &str, path: Option<&str>, message: &str) -> Finding {
     }
 }
 
+/// A UID the output's file meta group needs: present and of valid syntax.
 fn required_uid(obj: &InMemDicomObject, tag: Tag) -> Result<String> {
-    obj.get(tag)
+    let uid = obj
+        .get(tag)
         .and_then(|e| e.value().to_str().ok())
         .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
         .filter(|s| !s.is_empty())
@@ -253,7 +262,21 @@ fn required_uid(obj: &InMemDicomObject, tag: Tag) -> Result<String> {
             code: "read.missing_attribute",
             offset: None,
             message: format!("the data set has no {}: cannot name the output", show(tag)),
-        })
+        })?;
+    let valid = uid.len() <= 64
+        && uid.split('.').all(|c| {
+            !c.is_empty()
+                && c.bytes().all(|b| b.is_ascii_digit())
+                && (c == "0" || !c.starts_with('0'))
+        });
+    if !valid {
+        return Err(Error::Read {
+            code: "read.invalid_uid",
+            offset: None,
+            message: format!("{} is not a valid UID", show(tag)),
+        });
+    }
+    Ok(uid)
 }
 
 /// What one patient's date offset is keyed on: Patient ID and its issuer, or, without an ID,

@@ -22,7 +22,11 @@ fn a_different_key_gives_different_uids_and_ids() {
     let input = Sample::ct().to_bytes();
     let a = parse(&sanitize(settings(), &input).bytes);
     let b = parse(&sanitize(Settings::new().key(*b"another-key-0123456789"), &input).bytes);
-    for tag in [tags::SOP_INSTANCE_UID, tags::STUDY_INSTANCE_UID, tags::PATIENT_ID] {
+    for tag in [
+        tags::SOP_INSTANCE_UID,
+        tags::STUDY_INSTANCE_UID,
+        tags::PATIENT_ID,
+    ] {
         assert_ne!(text_of(&a, tag), text_of(&b, tag), "{tag}");
     }
 }
@@ -30,8 +34,14 @@ fn a_different_key_gives_different_uids_and_ids() {
 #[test]
 fn without_a_key_each_sanitizer_draws_its_own() {
     let input = Sample::ct().to_bytes();
-    let a = Sanitizer::new(Settings::new()).unwrap().sanitize(&input).unwrap();
-    let b = Sanitizer::new(Settings::new()).unwrap().sanitize(&input).unwrap();
+    let a = Sanitizer::new(Settings::new())
+        .unwrap()
+        .sanitize(&input)
+        .unwrap();
+    let b = Sanitizer::new(Settings::new())
+        .unwrap()
+        .sanitize(&input)
+        .unwrap();
     assert_ne!(
         text_of(&parse(&a.bytes), tags::SOP_INSTANCE_UID),
         text_of(&parse(&b.bytes), tags::SOP_INSTANCE_UID)
@@ -46,25 +56,59 @@ fn references_between_files_of_a_study_stay_linked() {
     // Slice 2 refers to slice 1 in two sequences; both references follow the new UID.
     for seq in [tags::REFERENCED_IMAGE_SEQUENCE, tags::SOURCE_IMAGE_SEQUENCE] {
         let r = first_item(&two, seq);
-        assert_eq!(text_of(r, tags::REFERENCED_SOP_INSTANCE_UID).as_deref(), Some(sop_one.as_str()), "{seq}");
-        assert_eq!(text_of(r, tags::REFERENCED_SOP_CLASS_UID).as_deref(), Some(fixtures::CT_IMAGE_STORAGE));
+        assert_eq!(
+            text_of(r, tags::REFERENCED_SOP_INSTANCE_UID).as_deref(),
+            Some(sop_one.as_str()),
+            "{seq}"
+        );
+        assert_eq!(
+            text_of(r, tags::REFERENCED_SOP_CLASS_UID).as_deref(),
+            Some(fixtures::CT_IMAGE_STORAGE)
+        );
     }
-    for tag in [tags::STUDY_INSTANCE_UID, tags::SERIES_INSTANCE_UID, tags::FRAME_OF_REFERENCE_UID, tags::PATIENT_ID] {
-        assert_eq!(text_of(&one, tag), text_of(&two, tag), "{tag} shared by the study");
+    for tag in [
+        tags::STUDY_INSTANCE_UID,
+        tags::SERIES_INSTANCE_UID,
+        tags::FRAME_OF_REFERENCE_UID,
+        tags::PATIENT_ID,
+    ] {
+        assert_eq!(
+            text_of(&one, tag),
+            text_of(&two, tag),
+            "{tag} shared by the study"
+        );
     }
     assert_eq!(one.meta().media_storage_sop_instance_uid(), sop_one);
-    assert_eq!(text_of(&one, tags::SOP_CLASS_UID).as_deref(), Some(fixtures::CT_IMAGE_STORAGE));
+    assert_eq!(
+        text_of(&one, tags::SOP_CLASS_UID).as_deref(),
+        Some(fixtures::CT_IMAGE_STORAGE)
+    );
     assert_eq!(one.meta().transfer_syntax(), fixtures::EXPLICIT_VR_LE);
 }
 
 #[test]
 fn a_reference_three_levels_deep_follows_the_instance_it_names() {
     const C: Tag = Tag(0x0028, 0x3010); // a sequence the table does not list
-    let reference = fixtures::text(tags::REFERENCED_SOP_INSTANCE_UID, dicom_core::VR::UI, "1.2.3.4.5");
-    let chain = (0..3).fold(reference, |e, _| fixtures::seq(C, vec![fixtures::item(vec![e])]));
-    let o = parse(&sanitize(settings(), &Sample::minimal("1.2.3.4.5").put(chain).to_bytes()).bytes);
+    let reference = fixtures::text(
+        tags::REFERENCED_SOP_INSTANCE_UID,
+        dicom_core::VR::UI,
+        "1.2.3.4.5",
+    );
+    let chain = (0..3).fold(reference, |e, _| {
+        fixtures::seq(C, vec![fixtures::item(vec![e])])
+    });
+    let o = parse(
+        &sanitize(
+            settings(),
+            &Sample::minimal("1.2.3.4.5").put(chain).to_bytes(),
+        )
+        .bytes,
+    );
     let deep = first_item(first_item(first_item(&o, C), C), C);
-    assert_eq!(text_of(deep, tags::REFERENCED_SOP_INSTANCE_UID), text_of(&o, tags::SOP_INSTANCE_UID));
+    assert_eq!(
+        text_of(deep, tags::REFERENCED_SOP_INSTANCE_UID),
+        text_of(&o, tags::SOP_INSTANCE_UID)
+    );
 }
 
 #[test]
@@ -80,27 +124,61 @@ fn uids_are_valid_2_25_uids() {
 #[test]
 fn patient_id_policies() {
     let input = Sample::ct().to_bytes();
-    let keyed = text_of(&parse(&sanitize(settings(), &input).bytes), tags::PATIENT_ID).unwrap();
+    let keyed = text_of(
+        &parse(&sanitize(settings(), &input).bytes),
+        tags::PATIENT_ID,
+    )
+    .unwrap();
     assert!(keyed.starts_with("PAT-") && keyed.len() == 24, "{keyed}");
-    let fixed = Settings { patient_id: PatientId::Fixed("TRIAL-007".into()), ..settings() };
-    assert_eq!(text_of(&parse(&sanitize(fixed, &input).bytes), tags::PATIENT_ID).as_deref(), Some("TRIAL-007"));
+    let fixed = Settings {
+        patient_id: PatientId::Fixed("TRIAL-007".into()),
+        ..settings()
+    };
+    assert_eq!(
+        text_of(&parse(&sanitize(fixed, &input).bytes), tags::PATIENT_ID).as_deref(),
+        Some("TRIAL-007")
+    );
     // Z/D in 2025b: the profile's choice is the dummy.
-    let profile = Settings { patient_id: PatientId::Profile, ..settings() };
-    assert_eq!(text_of(&parse(&sanitize(profile, &input).bytes), tags::PATIENT_ID).as_deref(), Some(dicom_sanitizer::DUMMY_TEXT));
+    let profile = Settings {
+        patient_id: PatientId::Profile,
+        ..settings()
+    };
+    assert_eq!(
+        text_of(&parse(&sanitize(profile, &input).bytes), tags::PATIENT_ID).as_deref(),
+        Some(dicom_sanitizer::DUMMY_TEXT)
+    );
 }
 
 #[test]
 fn modified_dates_shift_by_one_offset_per_patient_and_keep_intervals() {
     let with = |content: &str, study: &str, id: &str| {
         let s = Sample::ct()
-            .put(fixtures::text(tags::CONTENT_DATE, dicom_core::VR::DA, content))
+            .put(fixtures::text(
+                tags::CONTENT_DATE,
+                dicom_core::VR::DA,
+                content,
+            ))
             .put(fixtures::text(tags::STUDY_DATE, dicom_core::VR::DA, study))
             .put(fixtures::text(tags::PATIENT_ID, dicom_core::VR::LO, id));
-        let o = parse(&sanitize(settings().option(ProfileOption::RetainLongitudinalModifiedDates), &s.to_bytes()).bytes);
-        (text_of(&o, tags::CONTENT_DATE).unwrap(), text_of(&o, tags::STUDY_DATE).unwrap(), o)
+        let o = parse(
+            &sanitize(
+                settings().option(ProfileOption::RetainLongitudinalModifiedDates),
+                &s.to_bytes(),
+            )
+            .bytes,
+        );
+        (
+            text_of(&o, tags::CONTENT_DATE).unwrap(),
+            text_of(&o, tags::STUDY_DATE).unwrap(),
+            o,
+        )
     };
     let days = |d: &str| {
-        let (y, m, dd): (i64, i64, i64) = (d[..4].parse().unwrap(), d[4..6].parse().unwrap(), d[6..].parse().unwrap());
+        let (y, m, dd): (i64, i64, i64) = (
+            d[..4].parse().unwrap(),
+            d[4..6].parse().unwrap(),
+            d[6..].parse().unwrap(),
+        );
         // Days from a fixed epoch, good enough for differences within a few centuries.
         let a = (14 - m) / 12;
         let (y2, m2) = (y + 4800 - a, m + 12 * a - 3);
@@ -108,15 +186,35 @@ fn modified_dates_shift_by_one_offset_per_patient_and_keep_intervals() {
     };
     let (c1, s1, o) = with("20240412", "20240305", "P1");
     assert_ne!(s1, "20240305");
-    assert_eq!(days(&c1) - days(&s1), days("20240412") - days("20240305"), "interval kept");
-    assert_eq!(text_of(&o, tags::PATIENT_BIRTH_DATE).as_deref(), Some(""), "birth date is Z, not shifted");
+    assert_eq!(
+        days(&c1) - days(&s1),
+        days("20240412") - days("20240305"),
+        "interval kept"
+    );
+    assert_eq!(
+        text_of(&o, tags::PATIENT_BIRTH_DATE).as_deref(),
+        Some(""),
+        "birth date is Z, not shifted"
+    );
     let (_, s1_again, _) = with("20250101", "20240305", "P1");
     assert_eq!(s1, s1_again, "same patient, same offset");
-    assert_eq!(text_of(&o, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(), Some("MODIFIED"));
-    assert_eq!(text_of(&o, tags::STUDY_TIME).as_deref(), Some("101500"), "times stay");
+    assert_eq!(
+        text_of(&o, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(),
+        Some("MODIFIED")
+    );
+    assert_eq!(
+        text_of(&o, tags::STUDY_TIME).as_deref(),
+        Some("101500"),
+        "times stay"
+    );
     let dt = text_of(&o, tags::ACQUISITION_DATE_TIME).unwrap();
     assert_eq!(&dt[8..], "101600.000000");
     assert_eq!(days(&dt[..8]), days(&s1), "DT moves with DA");
-    let others: Vec<String> = (2..40).map(|n| with("20240412", "20240305", &format!("P{n}")).1).collect();
-    assert!(others.iter().any(|s| *s != s1), "offsets differ between patients");
+    let others: Vec<String> = (2..40)
+        .map(|n| with("20240412", "20240305", &format!("P{n}")).1)
+        .collect();
+    assert!(
+        others.iter().any(|s| *s != s1),
+        "offsets differ between patients"
+    );
 }

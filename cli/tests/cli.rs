@@ -1,0 +1,133 @@
+//! The CLI end to end: folders in, mirrored folder out, reports, exit codes, nothing partial.
+
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dicom-sanitize");
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("dicom-sanitize-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(p: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+#[test]
+fn sanitizes_a_tree_reports_json_lines_and_lists_refusals() {
+    let d = tempdir("tree");
+    write(
+        &d.join("in/study/a.dcm"),
+        &fixtures::Sample::ct_instance(1).to_bytes(),
+    );
+    write(
+        &d.join("in/study/deeper/b.dcm"),
+        &fixtures::Sample::ct_instance(2).to_bytes(),
+    );
+    write(&d.join("in/notes.txt"), b"not dicom");
+    write(&d.join("key"), b"cli-test-key-0123456789abcdef\n");
+    let run = Command::new(BIN)
+        .args(["sanitize", "--key-file"])
+        .arg(d.join("key"))
+        .arg("--out")
+        .arg(d.join("out"))
+        .args(["--option", "retain-uids", "--rule", "StudyDescription=keep"])
+        .arg(d.join("in"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "some refused: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("refused read.not_dicom") && stderr.contains("notes.txt"),
+        "{stderr}"
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let ok: Vec<_> = lines.iter().filter(|l| l["ok"] == true).collect();
+    assert_eq!(ok.len(), 2);
+    assert_eq!(ok[0]["report"]["options"][0], "retainUids");
+    assert!(d.join("out/study/a.dcm").is_file() && d.join("out/study/deeper/b.dcm").is_file());
+    assert!(
+        !d.join("out/notes.txt").exists(),
+        "nothing written for a refused file"
+    );
+    let bad = lines.iter().find(|l| l["ok"] == false).unwrap();
+    assert_eq!(bad["error"]["code"], "read.not_dicom");
+    // Same key, same bytes as the library gives.
+    let lib = dicom_sanitizer::Sanitizer::new(
+        dicom_sanitizer::Settings::new()
+            .key(*b"cli-test-key-0123456789abcdef")
+            .option(dicom_sanitizer::ProfileOption::RetainUids)
+            .rule(dicom_sanitizer::UserRule::new(
+                "StudyDescription",
+                dicom_sanitizer::RuleAction::Keep,
+            )),
+    )
+    .unwrap()
+    .sanitize(&fixtures::Sample::ct_instance(1).to_bytes())
+    .unwrap();
+    assert_eq!(std::fs::read(d.join("out/study/a.dcm")).unwrap(), lib.bytes);
+}
+
+#[test]
+fn report_dir_key_from_env_and_exit_codes() {
+    let d = tempdir("env");
+    write(&d.join("in/one.dcm"), &fixtures::Sample::ct().to_bytes());
+    let run = Command::new(BIN)
+        .env("DICOM_SANITIZER_KEY", "env-key-0123456789abcdef")
+        .args(["sanitize", "-q", "--report-dir"])
+        .arg(d.join("reports"))
+        .arg("--out")
+        .arg(d.join("out"))
+        .arg(d.join("in"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("reports/one.json")).unwrap()).unwrap();
+    assert_eq!(report["report"]["edition"], "2025b");
+    // A bad rule is a settings error: exit 3, nothing read or written.
+    let bad = Command::new(BIN)
+        .env("DICOM_SANITIZER_KEY", "env-key-0123456789abcdef")
+        .args(["sanitize", "--rule", "PatientNme=keep", "--out"])
+        .arg(d.join("out2"))
+        .arg(d.join("in"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("settings.unknown_keyword"));
+    assert!(!d.join("out2").exists());
+    let short = Command::new(BIN)
+        .env("DICOM_SANITIZER_KEY", "short")
+        .args(["sanitize", "--out"])
+        .arg(d.join("o3"))
+        .arg(d.join("in"))
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(3));
+    let missing = Command::new(BIN)
+        .args(["sanitize", "--out"])
+        .arg(d.join("o4"))
+        .arg(d.join("nope"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(4));
+}
