@@ -6,24 +6,12 @@ mod common;
 use std::process::Command;
 
 use common::*;
-use dicom_core::value::{PixelFragmentSequence, Value};
-use dicom_core::{DataElement, VR};
-use dicom_dictionary_std::tags;
 use dicom_sanitizer::ProfileOption;
 use fixtures::Sample;
 
 #[test]
 fn pydicom_reads_every_output_and_finds_no_planted_phi() {
-    let jpeg = Sample::ct()
-        .with_transfer_syntax(fixtures::JPEG_BASELINE)
-        .put(DataElement::new(
-            tags::PIXEL_DATA,
-            VR::OB,
-            Value::PixelSequence(PixelFragmentSequence::new(
-                vec![0u32],
-                vec![vec![0xFF, 0xD8, 0xFF, 0xD9]],
-            )),
-        ));
+    let jpeg = Sample::ct_jpeg();
     let cases = [
         (Sample::ct(), vec![]),
         (

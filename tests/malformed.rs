@@ -3,8 +3,7 @@
 mod common;
 
 use common::*;
-use dicom_core::value::{PixelFragmentSequence, Value};
-use dicom_core::{DataElement, Tag, VR};
+use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_sanitizer::{Limits, Sanitizer, Settings};
 use fixtures::{item, seq, text, Sample};
@@ -273,16 +272,7 @@ fn random_mutations_never_panic() {
 
 #[test]
 fn other_transfer_syntaxes_round_trip_in_their_own_syntax() {
-    let jpeg = Sample::ct()
-        .with_transfer_syntax(fixtures::JPEG_BASELINE)
-        .put(DataElement::new(
-            tags::PIXEL_DATA,
-            VR::OB,
-            Value::PixelSequence(PixelFragmentSequence::new(
-                vec![0u32],
-                vec![vec![0xFF, 0xD8, 0xFF, 0xD9]],
-            )),
-        ));
+    let jpeg = Sample::ct_jpeg();
     for sample in [
         Sample::ct().with_transfer_syntax(fixtures::IMPLICIT_VR_LE),
         Sample::ct().with_transfer_syntax(fixtures::EXPLICIT_VR_BE),

@@ -99,7 +99,8 @@ pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
     })
 }
 
-/// Walks the whole data set; returns the number of data elements.
+/// Walks the whole data set (the caller has checked the input size); returns the number of
+/// data elements.
 pub(crate) fn scan_dataset(
     input: &[u8],
     start: usize,
@@ -107,17 +108,6 @@ pub(crate) fn scan_dataset(
     little_endian: bool,
     limits: &Limits,
 ) -> Result<u64> {
-    if input.len() as u64 > limits.max_input_bytes {
-        return Err(Error::limit(
-            "limit.input_size",
-            0,
-            format!(
-                "the input has {} bytes; the limit is {}",
-                input.len(),
-                limits.max_input_bytes
-            ),
-        ));
-    }
     let mut c = Cursor::new(input, explicit_vr, little_endian);
     c.pos = start;
     c.limits = *limits;
