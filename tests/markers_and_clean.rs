@@ -113,6 +113,16 @@ fn private_attributes_go_unless_safe_under_retain_safe_private() {
         assert!(basic.get(t).is_none(), "{t} removed");
     }
     let safe = parse(&sanitize(settings().option(ProfileOption::RetainSafePrivate), &input).bytes);
+    let codes: Vec<String> = safe
+        .get(tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE)
+        .unwrap()
+        .value()
+        .items()
+        .unwrap()
+        .iter()
+        .map(|i| text_of(i, tags::CODE_VALUE).unwrap())
+        .collect();
+    assert_eq!(codes, ["113100", "113111"]);
     assert_eq!(
         text_of(&safe, Tag(0x0009, 0x10E6)).as_deref(),
         Some("27"),
