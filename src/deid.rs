@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::pseudonym::Pseudonyms;
 use crate::report::Finding;
 use crate::rules::{normalize_creator, Dates, PathStep, RuleSet};
-use crate::values::{clean_age, dummy, is_text, max_len};
+use crate::values::{clean_age, dummy, is_text, max_len, trim_padding};
 
 /// What happens to attributes the table does not list, inside the sequence being walked.
 /// A sequence whose own action is D or C passes that on to the free text of its items.
@@ -158,14 +158,13 @@ impl<'a> Deidentifier<'a> {
         self.path.push(step);
         let kept = if self.rules.keeps_private(&self.path) {
             self.count("kept", 1);
-            Some(self.walk_items(elem)?)
+            self.walk_items(elem).map(Some)
         } else {
-            self.path.pop();
             self.count_removed(&elem);
-            return Ok(None);
+            Ok(None)
         };
         self.path.pop();
-        Ok(kept)
+        kept
     }
 
     /// Removes an element, counting it and everything nested in it.
@@ -289,11 +288,7 @@ impl<'a> Deidentifier<'a> {
     fn strings(elem: &InMemElement) -> Vec<String> {
         elem.value()
             .to_multi_str()
-            .map(|v| {
-                v.iter()
-                    .map(|s| s.trim_matches(['\0', ' ']).to_string())
-                    .collect()
-            })
+            .map(|v| v.iter().map(|s| trim_padding(s).to_string()).collect())
             .unwrap_or_default()
     }
 

@@ -6,6 +6,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::error::{Error, Result};
+use crate::values::trim_padding;
 
 /// Keys shorter than this are refused.
 pub const MIN_KEY_BYTES: usize = 16;
@@ -50,7 +51,7 @@ impl Pseudonyms {
 
     /// `2.25.` and the decimal of 128 keyed bits: valid UID syntax, at most 44 characters.
     pub fn uid(&self, uid: &str) -> String {
-        let h = self.mac("uid", trim_value(uid));
+        let h = self.mac("uid", trim_padding(uid));
         let n = u128::from_be_bytes(h[..16].try_into().expect("16 bytes"));
         format!("2.25.{n}")
     }
@@ -59,7 +60,7 @@ impl Pseudonyms {
     pub fn patient_id(&self, id: &str) -> String {
         format!(
             "PAT-{}",
-            hex_upper(&self.mac("patient-id", trim_value(id))[..10])
+            hex_upper(&self.mac("patient-id", trim_padding(id))[..10])
         )
     }
 
@@ -72,14 +73,10 @@ impl Pseudonyms {
 
     /// Upper-case hex of the keyed hash, cut to `max` characters.
     pub fn hash_text(&self, value: &str, max: usize) -> String {
-        let mut s = hex_upper(&self.mac("text", trim_value(value)));
+        let mut s = hex_upper(&self.mac("text", trim_padding(value)));
         s.truncate(max.max(1));
         s
     }
-}
-
-fn trim_value(v: &str) -> &str {
-    v.trim_matches(|c: char| c == '\0' || c == ' ')
 }
 
 fn hex_upper(b: &[u8]) -> String {

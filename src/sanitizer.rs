@@ -20,6 +20,7 @@ use crate::pseudonym::Pseudonyms;
 use crate::report::{Digest, Finding, Report};
 use crate::rules::{Dates, RuleSet};
 use crate::settings::Settings;
+use crate::values::trim_padding;
 
 /// Name of this product, as written to the report and to (0012,0063).
 pub const PRODUCT: &str = "dicom-sanitizer";
@@ -285,7 +286,7 @@ fn patient_key(obj: &InMemDicomObject) -> String {
     let text = |t: Tag| {
         obj.get(t)
             .and_then(|e| e.value().to_str().ok())
-            .map(|s| s.trim_matches(['\0', ' ']).to_string())
+            .map(|s| trim_padding(&s).to_string())
             .unwrap_or_default()
     };
     let id = text(tags::PATIENT_ID);

@@ -4,6 +4,11 @@ use dicom_core::value::PrimitiveValue;
 use dicom_core::VR;
 use smallvec::smallvec;
 
+/// A value without the NUL and space padding DICOM adds to reach an even length.
+pub(crate) fn trim_padding(v: &str) -> &str {
+    v.trim_matches(['\0', ' '])
+}
+
 /// Free-text and code string VRs: what clean, hash and replace work on.
 pub(crate) fn is_text(vr: VR) -> bool {
     matches!(

@@ -32,20 +32,7 @@ fn output_is_marked_and_preamble_zeroed() {
         method.contains("dicom-sanitizer") && method.contains("2025b"),
         "{method}"
     );
-    let codes: Vec<_> = o
-        .get(tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE)
-        .unwrap()
-        .value()
-        .items()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            (
-                text_of(i, tags::CODE_VALUE).unwrap(),
-                text_of(i, tags::CODING_SCHEME_DESIGNATOR).unwrap(),
-            )
-        })
-        .collect();
+    let codes = method_codes(&o);
     assert_eq!(
         codes,
         vec![
@@ -113,15 +100,7 @@ fn private_attributes_go_unless_safe_under_retain_safe_private() {
         assert!(basic.get(t).is_none(), "{t} removed");
     }
     let safe = parse(&sanitize(settings().option(ProfileOption::RetainSafePrivate), &input).bytes);
-    let codes: Vec<String> = safe
-        .get(tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE)
-        .unwrap()
-        .value()
-        .items()
-        .unwrap()
-        .iter()
-        .map(|i| text_of(i, tags::CODE_VALUE).unwrap())
-        .collect();
+    let codes: Vec<String> = method_codes(&safe).into_iter().map(|(v, _)| v).collect();
     assert_eq!(codes, ["113100", "113111"]);
     assert_eq!(
         text_of(&safe, Tag(0x0009, 0x10E6)).as_deref(),

@@ -222,13 +222,7 @@ fn each_option_changes_exactly_its_columns_rows_and_adds_its_code() {
             }
         }
         assert!(changed > 0, "{option:?} changed nothing");
-        let codes: Vec<String> = with
-            .get(Tag(0x0012, 0x0064))
-            .and_then(|e| e.value().items())
-            .unwrap()
-            .iter()
-            .map(|i| text_of(i, Tag(0x0008, 0x0100)).unwrap())
-            .collect();
+        let codes: Vec<String> = method_codes(&with).into_iter().map(|(v, _)| v).collect();
         assert_eq!(
             codes,
             vec!["113100".to_string(), option.code().value.to_string()],

@@ -168,7 +168,7 @@ fn run(args: SanitizeArgs) -> u8 {
         }
     };
     let bar = progress(jobs.len(), args.quiet);
-    let (mut refused, mut io_failed) = (Vec::new(), false);
+    let (mut refused, mut io_failures) = (Vec::new(), 0usize);
     let stdout = std::io::stdout();
     for (input, rel) in &jobs {
         bar.set_message(rel.display().to_string());
@@ -185,7 +185,7 @@ fn run(args: SanitizeArgs) -> u8 {
                             .as_slice(),
                     ) {
                         bar.suspend(|| eprintln!("dicom-sanitize: {}: {e}", path.display()));
-                        io_failed = true;
+                        io_failures += 1;
                     }
                 }
                 line
@@ -195,7 +195,7 @@ fn run(args: SanitizeArgs) -> u8 {
                 json!({"input": input, "ok": false, "error": {"code": e.code(), "message": e.to_string()}})
             }
             Err(Failure::Io(e)) => {
-                io_failed = true;
+                io_failures += 1;
                 json!({"input": input, "ok": false, "error": {"code": "io", "message": e}})
             }
         };
@@ -210,11 +210,11 @@ fn run(args: SanitizeArgs) -> u8 {
     }
     eprintln!(
         "dicom-sanitize: {} sanitized, {} refused, of {}",
-        jobs.len() - refused.len() - usize::from(io_failed),
+        jobs.len() - refused.len() - io_failures,
         refused.len(),
         jobs.len()
     );
-    if io_failed {
+    if io_failures > 0 {
         exit::IO
     } else if !refused.is_empty() {
         exit::SOME_REFUSED

@@ -1,7 +1,8 @@
 //! The CLI end to end: folders in, mirrored folder out, reports, exit codes, nothing partial.
 
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dicom-sanitize");
 
@@ -10,6 +11,18 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Runs `dicom-sanitize sanitize ARGS…`, with the key variable set when `key` is given.
+fn sanitize(key: Option<&str>, args: &[&OsStr]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("sanitize")
+        .args(args)
+        .env_remove("DICOM_SANITIZER_KEY");
+    if let Some(k) = key {
+        cmd.env("DICOM_SANITIZER_KEY", k);
+    }
+    cmd.output().unwrap()
 }
 
 fn write(p: &Path, bytes: &[u8]) {
@@ -30,15 +43,21 @@ fn sanitizes_a_tree_reports_json_lines_and_lists_refusals() {
     );
     write(&d.join("in/notes.txt"), b"not dicom");
     write(&d.join("key"), b"cli-test-key-0123456789abcdef\n");
-    let run = Command::new(BIN)
-        .args(["sanitize", "--key-file"])
-        .arg(d.join("key"))
-        .arg("--out")
-        .arg(d.join("out"))
-        .args(["--option", "retain-uids", "--rule", "StudyDescription=keep"])
-        .arg(d.join("in"))
-        .output()
-        .unwrap();
+    let (key, out, input) = (d.join("key"), d.join("out"), d.join("in"));
+    let run = sanitize(
+        None,
+        &[
+            "--key-file".as_ref(),
+            key.as_ref(),
+            "--out".as_ref(),
+            out.as_ref(),
+            "--option".as_ref(),
+            "retain-uids".as_ref(),
+            "--rule".as_ref(),
+            "StudyDescription=keep".as_ref(),
+            input.as_ref(),
+        ],
+    );
     assert_eq!(
         run.status.code(),
         Some(1),
@@ -86,15 +105,19 @@ fn sanitizes_a_tree_reports_json_lines_and_lists_refusals() {
 fn report_dir_key_from_env_and_exit_codes() {
     let d = tempdir("env");
     write(&d.join("in/one.dcm"), &fixtures::Sample::ct().to_bytes());
-    let run = Command::new(BIN)
-        .env("DICOM_SANITIZER_KEY", "env-key-0123456789abcdef")
-        .args(["sanitize", "-q", "--report-dir"])
-        .arg(d.join("reports"))
-        .arg("--out")
-        .arg(d.join("out"))
-        .arg(d.join("in"))
-        .output()
-        .unwrap();
+    const KEY: Option<&str> = Some("env-key-0123456789abcdef");
+    let (reports, out, input) = (d.join("reports"), d.join("out"), d.join("in"));
+    let run = sanitize(
+        KEY,
+        &[
+            "-q".as_ref(),
+            "--report-dir".as_ref(),
+            reports.as_ref(),
+            "--out".as_ref(),
+            out.as_ref(),
+            input.as_ref(),
+        ],
+    );
     assert_eq!(
         run.status.code(),
         Some(0),
@@ -105,29 +128,32 @@ fn report_dir_key_from_env_and_exit_codes() {
         serde_json::from_slice(&std::fs::read(d.join("reports/one.json")).unwrap()).unwrap();
     assert_eq!(report["report"]["edition"], "2025b");
     // A bad rule is a settings error: exit 3, nothing read or written.
-    let bad = Command::new(BIN)
-        .env("DICOM_SANITIZER_KEY", "env-key-0123456789abcdef")
-        .args(["sanitize", "--rule", "PatientNme=keep", "--out"])
-        .arg(d.join("out2"))
-        .arg(d.join("in"))
-        .output()
-        .unwrap();
+    let out2 = d.join("out2");
+    let bad = sanitize(
+        KEY,
+        &[
+            "--rule".as_ref(),
+            "PatientNme=keep".as_ref(),
+            "--out".as_ref(),
+            out2.as_ref(),
+            input.as_ref(),
+        ],
+    );
     assert_eq!(bad.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("settings.unknown_keyword"));
     assert!(!d.join("out2").exists());
-    let short = Command::new(BIN)
-        .env("DICOM_SANITIZER_KEY", "short")
-        .args(["sanitize", "--out"])
-        .arg(d.join("o3"))
-        .arg(d.join("in"))
-        .output()
-        .unwrap();
+    let short = sanitize(
+        Some("short"),
+        &["--out".as_ref(), d.join("o3").as_ref(), input.as_ref()],
+    );
     assert_eq!(short.status.code(), Some(3));
-    let missing = Command::new(BIN)
-        .args(["sanitize", "--out"])
-        .arg(d.join("o4"))
-        .arg(d.join("nope"))
-        .output()
-        .unwrap();
+    let missing = sanitize(
+        None,
+        &[
+            "--out".as_ref(),
+            d.join("o4").as_ref(),
+            d.join("nope").as_ref(),
+        ],
+    );
     assert_eq!(missing.status.code(), Some(4));
 }

@@ -4,12 +4,11 @@
 //! nesting of sequences, items and delimiters, so that malformed or hostile input gets a precise
 //! coded error with an offset, and no allocation is ever sized by a length the input cannot back.
 
-use dicom_core::dictionary::{DataDictionary, VirtualVr};
 use dicom_core::{Tag, VR};
-use dicom_dictionary_std::StandardDataDictionary;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
+use crate::rules::dictionary_vr;
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
@@ -99,20 +98,18 @@ pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
     })
 }
 
-/// Walks the whole data set (the caller has checked the input size); returns the number of
-/// data elements.
+/// Walks the whole data set (the caller has checked the input size).
 pub(crate) fn scan_dataset(
     input: &[u8],
     start: usize,
     explicit_vr: bool,
     little_endian: bool,
     limits: &Limits,
-) -> Result<u64> {
+) -> Result<()> {
     let mut c = Cursor::new(input, explicit_vr, little_endian);
     c.pos = start;
     c.limits = *limits;
-    c.dataset(input.len(), 0, false)?;
-    Ok(c.elements)
+    c.dataset(input.len(), 0, false)
 }
 
 struct Cursor<'a> {
@@ -194,7 +191,7 @@ impl<'a> Cursor<'a> {
             return Ok((tag, VR::UN, self.u32("an item length")?));
         }
         if !self.explicit {
-            return Ok((tag, implicit_vr(tag), self.u32("an element length")?));
+            return Ok((tag, dictionary_vr(tag), self.u32("an element length")?));
         }
         let code = self.bytes::<2>("a VR")?;
         let vr = VR::from_binary(code).ok_or_else(|| {
@@ -418,13 +415,6 @@ fn long_length(vr: VR) -> bool {
             | VR::UT
             | VR::UV
     )
-}
-
-fn implicit_vr(tag: Tag) -> VR {
-    match StandardDataDictionary.by_tag(tag).map(|e| e.vr) {
-        Some(VirtualVr::Exact(vr)) => vr,
-        _ => VR::UN,
-    }
 }
 
 fn trim_text(b: &[u8]) -> String {

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use dicom_core::dictionary::{DataDictionary, VirtualVr};
-use dicom_core::header::Header;
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
@@ -120,7 +119,21 @@ pub fn all_text(obj: &InMemDicomObject) -> String {
             }
             Value::PixelSequence(_) => {}
         }
-        let _ = e.tag();
     }
     out
+}
+
+/// (Code Value, Coding Scheme Designator) of each item of the De-identification Method Code Sequence.
+pub fn method_codes(obj: &InMemDicomObject) -> Vec<(String, String)> {
+    obj.get(Tag(0x0012, 0x0064))
+        .and_then(|e| e.value().items())
+        .expect("De-identification Method Code Sequence")
+        .iter()
+        .map(|i| {
+            (
+                text_of(i, Tag(0x0008, 0x0100)).unwrap(),
+                text_of(i, Tag(0x0008, 0x0102)).unwrap(),
+            )
+        })
+        .collect()
 }
