@@ -5,12 +5,23 @@ STANDARD ?= ../shared/standard
 PY := target/pyenv/bin/python
 PYDICOM_VERSION := 3.0.1
 DEMO_KEY := demo-key-not-a-secret-0123456789
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly; the crate pin is the one source.
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' wasm/Cargo.toml)
+WASM := target/wasm32-unknown-unknown/release/dicom_sanitizer_wasm.wasm
+BIN := node_modules/.bin
+CORPUS := target/corpus
+CLI := target/debug/dicom-sanitize
+JS_ENV := CORPUS=$(CORPUS) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
 
-.PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci
+.PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
+	wasm-bindgen-cli npm-deps chromium pkg corpus cli node-test worker-test browser-test js-test site serve
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
 	@echo "make test   - fmt, clippy, all tests, gen-check, wasm32 build of the core (what CI runs)"
+	@echo "make pkg    - build the npm package into pkg/ (wasm-bindgen --target web, wasm-opt)"
+	@echo "make serve  - serve the demo page (www/) on http://127.0.0.1:8000"
+	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
 	@echo "make gen    - regenerate src/profile/*.rs from $(STANDARD)"
 
 setup: wasm-target pyenv
@@ -28,7 +39,7 @@ pyenv: $(PY)
 build:
 	cargo build --workspace
 
-test: setup fmt-check clippy gen-check unit wasm-core
+test: setup fmt-check clippy gen-check unit wasm-core js-test
 
 unit: pyenv
 	DICOM_SANITIZER_PYTHON=$(abspath $(PY)) cargo test --workspace
@@ -53,6 +64,57 @@ gen-check:
 
 wasm-core: wasm-target
 	cargo build -p dicom-sanitizer --target wasm32-unknown-unknown --release
+
+wasm-bindgen-cli:
+	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" \
+		|| cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION)
+
+# npm ci only when the lockfile changed since the last install.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+npm-deps: node_modules/.package-lock.json
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+# The npm package: wasm-bindgen's glue and module, size-optimised by binaryen's wasm-opt (the npm
+# build; Debian's is too old), plus the hand-written files from pkg-template/.
+pkg: wasm-target wasm-bindgen-cli npm-deps
+	cargo build -p dicom-sanitizer-wasm --target wasm32-unknown-unknown --release
+	rm -rf target/pkg-build && wasm-bindgen --target web --weak-refs --out-dir target/pkg-build \
+		--out-name dicom_sanitizer $(WASM)
+	$(BIN)/wasm-opt -Oz target/pkg-build/dicom_sanitizer_bg.wasm -o target/pkg-build/opt.wasm
+	mv target/pkg-build/opt.wasm target/pkg-build/dicom_sanitizer_bg.wasm
+	rm -rf pkg && mkdir pkg && cp target/pkg-build/* pkg-template/* pkg/
+	@echo "pkg/dicom_sanitizer_bg.wasm: $$(stat -c %s pkg/dicom_sanitizer_bg.wasm) bytes," \
+		"$$(gzip -9c pkg/dicom_sanitizer_bg.wasm | wc -c) gzipped"
+
+corpus:
+	cargo run -q -p fixtures --bin make-corpus -- $(CORPUS)
+
+cli:
+	cargo build -q -p dicom-sanitizer-cli
+
+node-test: pkg corpus cli pyenv
+	$(JS_ENV) node --test tests/js/node.test.mjs
+
+worker-test: pkg corpus pyenv
+	$(JS_ENV) node --test tests/js/worker.test.mjs
+
+browser-test: pkg corpus pyenv chromium site
+	$(JS_ENV) node --test tests/js/browser.test.mjs
+
+js-test: node-test worker-test browser-test
+
+# The deployable demo: www/ with the package and the zip library beside it.
+site: pkg
+	rm -rf target/site && mkdir -p target/site/vendor
+	cp -r www/. target/site/ && cp -r pkg target/site/pkg
+	cp node_modules/fflate/esm/browser.js target/site/vendor/fflate.js
+
+serve: site
+	node tests/js/serve.mjs target/site 8000
 
 demo:
 	rm -rf target/demo

@@ -3,6 +3,36 @@
 
 use std::fmt;
 
+/// Every code [`Error::code`] can return. Front ends (the TypeScript types, the README) list the
+/// same set, and a test keeps this list and the source in step.
+pub const ERROR_CODES: &[&str] = &[
+    "settings.key_too_short",
+    "settings.unknown_keyword",
+    "settings.malformed_tag",
+    "settings.rule_not_allowed",
+    "settings.duplicate_rule",
+    "settings.missing_value",
+    "settings.invalid_value",
+    "settings.conflicting_options",
+    "settings.invalid_limit",
+    "read.not_dicom",
+    "read.missing_meta",
+    "read.truncated",
+    "read.bad_vr",
+    "read.bad_length",
+    "read.bad_structure",
+    "read.invalid",
+    "read.missing_attribute",
+    "read.invalid_uid",
+    "limit.input_size",
+    "limit.element_size",
+    "limit.depth",
+    "limit.element_count",
+    "transfer_syntax.unsupported",
+    "write.failed",
+    "random.unavailable",
+];
+
 /// Why sanitising did not produce output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -47,6 +77,22 @@ impl Error {
             Error::TransferSyntax { .. } => "transfer_syntax.unsupported",
             Error::Write { .. } => "write.failed",
             Error::Random { .. } => "random.unavailable",
+        }
+    }
+
+    /// Byte offset in the input where a read or limit error was found, when known.
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            Error::Read { offset, .. } | Error::Limit { offset, .. } => *offset,
+            _ => None,
+        }
+    }
+
+    /// Tag path of the attribute a de-identification error is about.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::Deidentify { path, .. } => Some(path),
+            _ => None,
         }
     }
 

@@ -45,11 +45,11 @@ mod settings;
 mod values;
 
 pub use action::Action;
-pub use error::{Error, Result};
+pub use error::{Error, Result, ERROR_CODES};
 pub use limits::Limits;
 pub use profile::ProfileOption;
 pub use pseudonym::MIN_KEY_BYTES;
-pub use report::{Digest, Finding, Report};
+pub use report::{Digest, Finding, Report, FINDING_CODES};
 pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
 pub use settings::{Key, PatientId, RuleAction, Settings, UserRule};
 pub use values::DUMMY_TEXT;

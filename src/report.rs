@@ -9,6 +9,20 @@ use sha2::{Digest as _, Sha256};
 use crate::integrity::preamble::Preamble;
 use crate::profile::ProfileOption;
 
+/// Every code a [`Finding`] can carry; kept in step with the source by a test.
+pub const FINDING_CODES: &[&str] = &[
+    "preamble.executable",
+    "preamble.tiff",
+    "preamble.nonzero",
+    "meta.group_length_mismatch",
+    "meta.sop_instance_mismatch",
+    "meta.sop_class_mismatch",
+    "private.no_creator",
+    "value.un_removed",
+    "value.date_unparsable",
+    "structure.meta_in_dataset",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {

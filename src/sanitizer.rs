@@ -118,23 +118,25 @@ impl Sanitizer {
 
         let sop_class = required_uid(&obj, tags::SOP_CLASS_UID)?;
         let sop_instance = required_uid(&obj, tags::SOP_INSTANCE_UID)?;
-        for (meta, dataset, tag, what) in [
+        for (meta, dataset, tag, what, code) in [
             (
                 &layout.media_storage_sop_instance_uid,
                 &sop_instance,
                 "(0002,0003)",
                 "Instance",
+                "meta.sop_instance_mismatch",
             ),
             (
                 &layout.media_storage_sop_class_uid,
                 &sop_class,
                 "(0002,0002)",
                 "Class",
+                "meta.sop_class_mismatch",
             ),
         ] {
             if meta.as_deref().is_some_and(|m| m != dataset) {
                 findings.push(finding(
-                    &format!("meta.sop_{}_mismatch", what.to_lowercase()),
+                    code,
                     Some(tag),
                     &format!("Media Storage SOP {what} UID differs from SOP {what} UID; the output uses the data set's"),
                 ));

@@ -1,0 +1,29 @@
+# workerd configuration for the edge-worker example. `make worker-test` runs it on 127.0.0.1 with
+# the bucket directory overridden (`--directory-path bucket=...`) and a free port.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .sanitizerWorker),
+    # Stands in for the storage bucket: a writable directory that accepts PUT.
+    (name = "bucket", disk = (path = "bucket", writable = true)),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:8788", http = (), service = "main")],
+);
+
+const sanitizerWorker :Workerd.Worker = (
+  compatibilityDate = "2026-11-01",
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "pkg/worker.js", esModule = embed "../../pkg/worker.js"),
+    (name = "pkg/api.js", esModule = embed "../../pkg/api.js"),
+    (name = "pkg/dicom_sanitizer.js", esModule = embed "../../pkg/dicom_sanitizer.js"),
+    (name = "pkg/dicom_sanitizer_bg.wasm", wasm = embed "../../pkg/dicom_sanitizer_bg.wasm"),
+  ],
+  bindings = [
+    (name = "BUCKET", service = "bucket"),
+    # A test key; in production this is a secret binding.
+    (name = "SANITIZER_KEY", text = "edge-worker-example-key-0123456789"),
+    (name = "MAX_UPLOAD_BYTES", text = "33554432"),
+  ],
+);

@@ -1,0 +1,61 @@
+// Shared by the Node, workerd and Chromium tests: the generated corpus (`make corpus`), the
+// assembled package (`make pkg`), the planted-PHI check and the pydicom re-read.
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export const PKG = join(ROOT, "pkg");
+export const CORPUS = resolve(ROOT, process.env.CORPUS ?? "target/corpus");
+export const manifest = JSON.parse(readFileSync(join(CORPUS, "manifest.json"), "utf8"));
+
+/** The same key, options and rules for every runtime, so outputs can be compared byte for byte. */
+export const KEY = "cross-runtime-test-key-0123456789";
+export const OPTIONS = {
+  key: KEY,
+  options: ["retainLongitudinalModifiedDates", "cleanDescriptors"],
+  rules: [{ tag: "StationName", action: "replace", value: "EDGE" }],
+};
+export const CLI_ARGS = [
+  "--option", "retain-longitudinal-modified-dates",
+  "--option", "clean-descriptors",
+  "--rule", "StationName=replace:EDGE",
+];
+
+export function good(name) {
+  return new Uint8Array(readFileSync(join(CORPUS, "good", name)));
+}
+
+export function bad(name) {
+  return new Uint8Array(readFileSync(join(CORPUS, "bad", name)));
+}
+
+/** Every file below `dir`, as paths relative to it, sorted. */
+export function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...walk(path).map((p) => join(name, p)));
+    else out.push(name);
+  }
+  return out.sort();
+}
+
+/** The planted PHI tokens found anywhere in the bytes, case-insensitively (latin1 view). */
+export function phiIn(bytes) {
+  const text = Buffer.from(bytes).toString("latin1").toUpperCase();
+  return manifest.phi.filter((token) => text.includes(token.toUpperCase()));
+}
+
+/** Re-reads files with pydicom (tests/reparse.py); one parsed summary per file. */
+export function reparse(paths) {
+  const python = process.env.DICOM_SANITIZER_PYTHON;
+  if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
+  const out = execFileSync(python, [join(ROOT, "tests/reparse.py"), ...paths], { encoding: "utf8" });
+  return out.trim().split("\n").map((line) => JSON.parse(line));
+}
+
+export function rel(path) {
+  return relative(ROOT, path);
+}

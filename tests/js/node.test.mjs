@@ -1,0 +1,176 @@
+// The assembled npm package under Node: outputs, errors, types and the exports map. The byte
+// comparison with the native CLI is the proof that every runtime runs the same core.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, symlinkSync, mkdirSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+import * as pkg from "../../pkg/node.js";
+import { CLI_ARGS, KEY, OPTIONS, PKG, ROOT, CORPUS, bad, good, manifest, phiIn, reparse, walk } from "./helpers.mjs";
+
+const { Sanitizer, isDicomSanitizerError } = pkg;
+
+function thrown(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  assert.fail("expected a throw");
+}
+
+test("every good file is sanitized, keeps none of the planted PHI, and re-reads in pydicom", () => {
+  const sanitizer = new Sanitizer(OPTIONS);
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-node-"));
+  const paths = [];
+  for (const name of manifest.good) {
+    const input = good(name);
+    assert.notDeepEqual(phiIn(input), [], `${name} should carry PHI to start with`);
+    const before = input.slice();
+    const { bytes, report } = sanitizer.sanitize(input);
+    assert.deepEqual(input, before, "the input array is not mutated");
+    assert.ok(bytes instanceof Uint8Array);
+    assert.deepEqual(phiIn(bytes), [], `${name}: planted PHI survived`);
+    assert.equal(report.edition, "2025b");
+    assert.equal(report.output.bytes, bytes.length);
+    assert.equal(report.input.bytes, input.length);
+    assert.ok(report.actions.removed > 0);
+    const path = join(dir, name.replaceAll("/", "_"));
+    writeFileSync(path, bytes);
+    paths.push(path);
+  }
+  const parsed = reparse(paths);
+  assert.equal(parsed.length, manifest.good.length);
+  for (const p of parsed) {
+    assert.equal(p.preambleZero, true);
+    assert.equal(p.patientIdentityRemoved, "YES");
+    assert.equal(p.sopInstanceUid, p.mediaStorageSopInstanceUid);
+  }
+});
+
+test("the executable preamble is reported and zeroed", () => {
+  const { bytes, report } = new Sanitizer(OPTIONS).sanitize(good("mz-preamble.dcm"));
+  assert.equal(report.preamble, "executable");
+  assert.ok(report.findings.some((f) => f.code === "preamble.executable"));
+  assert.deepEqual(bytes.subarray(0, 128), new Uint8Array(128));
+});
+
+test("wasm output is byte-identical to the native CLI's, with identical reports", () => {
+  const bin = process.env.DICOM_SANITIZE_BIN;
+  assert.ok(bin && existsSync(bin), "DICOM_SANITIZE_BIN must name the built CLI (run through make)");
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-cli-"));
+  writeFileSync(join(dir, "key"), KEY + "\n");
+  execFileSync(bin, [
+    "sanitize", join(CORPUS, "good"), "--out", join(dir, "out"), "--report-dir", join(dir, "reports"),
+    "--key-file", join(dir, "key"), "--quiet", ...CLI_ARGS,
+  ]);
+  const sanitizer = new Sanitizer(OPTIONS);
+  assert.deepEqual(walk(join(dir, "out")), [...manifest.good].sort());
+  for (const name of manifest.good) {
+    const native = new Uint8Array(readFileSync(join(dir, "out", name)));
+    const { bytes, report } = sanitizer.sanitize(good(name));
+    assert.ok(Buffer.from(native).equals(Buffer.from(bytes)), `${name}: wasm and native outputs differ`);
+    const nativeReport = JSON.parse(readFileSync(join(dir, "reports", name.replace(/\.dcm$/, ".json")), "utf8")).report;
+    assert.deepEqual(report, nativeReport, `${name}: reports differ`);
+  }
+});
+
+test("the same key gives the same bytes; no key gives a random key per sanitizer", () => {
+  const input = good("ct-1.dcm");
+  const a = new Sanitizer({ key: KEY }).sanitize(input).bytes;
+  const b = new Sanitizer({ key: new TextEncoder().encode(KEY) }).sanitize(input).bytes;
+  assert.ok(Buffer.from(a).equals(Buffer.from(b)), "a string key is its UTF-8 bytes");
+  const r1 = new Sanitizer().sanitize(input).bytes;
+  const r2 = new Sanitizer().sanitize(input).bytes;
+  assert.ok(!Buffer.from(r1).equals(Buffer.from(r2)), "random keys differ (crypto.getRandomValues)");
+});
+
+test("bad files throw a DicomSanitizerError with their code and no output", () => {
+  const sanitizer = new Sanitizer(OPTIONS);
+  for (const { file, code } of manifest.bad) {
+    const e = thrown(() => sanitizer.sanitize(bad(file)));
+    assert.ok(e instanceof Error);
+    assert.ok(isDicomSanitizerError(e), `${file}: ${e}`);
+    assert.equal(e.name, "DicomSanitizerError");
+    assert.equal(e.code, code, `${file}: ${e.message}`);
+    assert.ok(e.message.startsWith(code), e.message);
+  }
+  const e = thrown(() => sanitizer.sanitize(bad("truncated.dcm")));
+  assert.equal(typeof e.offset, "number", "read errors carry the byte offset");
+  const limited = new Sanitizer({ ...OPTIONS, limits: { maxInputBytes: 1000 } });
+  assert.equal(thrown(() => limited.sanitize(good("ct-1.dcm"))).code, "limit.input_size");
+  // The sanitizer stays usable after a refusal.
+  assert.ok(sanitizer.sanitize(good("ct-1.dcm")).bytes.length > 0);
+});
+
+test("bad options throw settings codes, including misspelt fields", () => {
+  const cases = [
+    [{ key: "short" }, "settings.key_too_short"],
+    [{ options: ["retainEverything"] }, "settings.invalid_value"],
+    [{ optoins: ["retainUids"] }, "settings.invalid_value"],
+    [{ limits: { maxDepht: 3 } }, "settings.invalid_value"],
+    [{ key: 12345 }, "settings.invalid_value"],
+    ["retainUids", "settings.invalid_value"],
+    [[], "settings.invalid_value"],
+    [{ rules: [{ tag: "PatientNmae", action: "keep" }] }, "settings.unknown_keyword"],
+    [{ rules: [{ tag: "(0010,001G)", action: "keep" }] }, "settings.malformed_tag"],
+    [{ rules: [{ tag: "PatientName", action: "replace" }] }, "settings.missing_value"],
+    [{ options: ["retainLongitudinalFullDates", "retainLongitudinalModifiedDates"] }, "settings.conflicting_options"],
+    [{ limits: { maxDepth: 100000 } }, "settings.invalid_limit"],
+  ];
+  for (const [options, code] of cases) {
+    const e = thrown(() => new Sanitizer(options));
+    assert.ok(isDicomSanitizerError(e), `${JSON.stringify(options)}: ${e}`);
+    assert.equal(e.code, code, `${JSON.stringify(options)}: ${e.message}`);
+  }
+  const e = thrown(() => new Sanitizer({ rules: [{ tag: "PatientNmae", action: "keep" }] }));
+  assert.match(e.message, /PatientName/, "an unknown keyword suggests the nearest one");
+});
+
+test("the TypeScript unions list exactly the codes the module can give", () => {
+  const dts = readFileSync(join(PKG, "index.d.ts"), "utf8");
+  const union = (name) => {
+    const body = dts.match(new RegExp(`export type ${name} =([^;]*);`))[1];
+    return [...body.matchAll(/"([^"]+)"/g)].map((m) => m[1]).sort();
+  };
+  assert.deepEqual(union("ErrorCode"), [...pkg.errorCodes()].sort());
+  assert.deepEqual(union("FindingCode"), [...pkg.findingCodes()].sort());
+  assert.equal(pkg.edition(), "2025b");
+  assert.match(pkg.version(), /^\d+\.\d+\.\d+$/);
+});
+
+test("the package resolves by name under Node's exports conditions, and every export exists", () => {
+  const meta = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
+  for (const target of Object.values(meta.exports["."])) assert.ok(existsSync(join(PKG, target)), target);
+  for (const file of meta.files) assert.ok(existsSync(join(PKG, file)), file);
+  const app = mkdtempSync(join(tmpdir(), "dicom-sanitizer-app-"));
+  mkdirSync(join(app, "node_modules"));
+  symlinkSync(PKG, join(app, "node_modules", "dicom-sanitizer"), "dir");
+  writeFileSync(join(app, "app.mjs"), `
+    import { init, Sanitizer } from "dicom-sanitizer";
+    import { readFileSync } from "node:fs";
+    await init();
+    const { report } = new Sanitizer({ key: "${KEY}" }).sanitize(readFileSync(process.argv[2]));
+    console.log(report.output.sha256);
+  `);
+  const out = execFileSync("node", [join(app, "app.mjs"), join(CORPUS, "good", "ct-1.dcm")], { encoding: "utf8" });
+  assert.equal(out.trim(), new Sanitizer({ key: KEY }).sanitize(good("ct-1.dcm")).report.output.sha256);
+});
+
+test("the browser entry's init() is idempotent and accepts the wasm bytes", async () => {
+  const browser = await import("../../pkg/index.js");
+  const bytes = readFileSync(join(PKG, "dicom_sanitizer_bg.wasm"));
+  const first = browser.init(bytes);
+  assert.equal(browser.init(bytes), first, "a second call returns the same promise");
+  await first;
+  assert.ok(new browser.Sanitizer({ key: KEY }).sanitize(good("ct-1.dcm")).bytes.length > 0);
+});
+
+test("a freed sanitizer refuses use instead of touching freed memory", () => {
+  const s = new Sanitizer({ key: KEY });
+  s.free();
+  assert.throws(() => s.sanitize(good("ct-1.dcm")));
+});
+

@@ -1,0 +1,92 @@
+// The edge-worker example under real workerd on 127.0.0.1: uploads over HTTP are sanitized and
+// only the de-identified bytes reach the bucket; refused uploads get a coded 4xx and store nothing.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { createInterface } from "node:readline";
+
+import { Sanitizer } from "../../pkg/node.js";
+import { ROOT, bad, good, manifest, phiIn, reparse } from "./helpers.mjs";
+
+const WORKER_KEY = "edge-worker-example-key-0123456789"; // the example config's test key
+const bucket = mkdtempSync(join(tmpdir(), "dicom-sanitizer-bucket-"));
+let workerd;
+let base;
+
+before(async () => {
+  // Port 0 and --control-fd: workerd tells us the port it bound, so parallel runs cannot collide.
+  workerd = spawn(
+    join(ROOT, "node_modules/.bin/workerd"),
+    ["serve", join(ROOT, "examples/edge-worker/config.capnp"), "-s", "http=127.0.0.1:0", "-d", `bucket=${bucket}`, "--control-fd", "3"],
+    { stdio: ["ignore", "inherit", "inherit", "pipe"] },
+  );
+  const port = await new Promise((resolve, reject) => {
+    workerd.once("exit", (code) => reject(new Error(`workerd exited with ${code}`)));
+    createInterface({ input: workerd.stdio[3] }).on("line", (line) => {
+      const msg = JSON.parse(line);
+      if (msg.event === "listen" && msg.socket === "http") resolve(msg.port);
+    });
+  });
+  base = `http://127.0.0.1:${port}`;
+});
+
+after(() => workerd?.kill());
+
+const post = (path, body) => fetch(base + path, { method: "POST", body });
+const stored = () => readdirSync(bucket).sort();
+
+test("an upload is sanitized in workerd and only the sanitized bytes are stored", async () => {
+  const reference = new Sanitizer({ key: WORKER_KEY, options: ["retainLongitudinalModifiedDates"] });
+  const paths = [];
+  for (const name of manifest.good) {
+    const input = good(name);
+    const res = await post("/upload", input);
+    assert.equal(res.status, 201, `${name}: ${res.status}`);
+    const { stored: key, report } = await res.json();
+    assert.equal(key, `${report.output.sha256}.dcm`);
+    const bytes = new Uint8Array(readFileSync(join(bucket, key)));
+    assert.deepEqual(phiIn(bytes), [], `${name}: PHI reached the bucket`);
+    // workerd ran the same core as Node: same bytes for the same key and options.
+    assert.ok(Buffer.from(bytes).equals(Buffer.from(reference.sanitize(input).bytes)), name);
+    paths.push(join(bucket, key));
+  }
+  assert.equal(stored().length, manifest.good.length);
+  assert.equal(reparse(paths).length, manifest.good.length);
+});
+
+test("POST /sanitize returns the de-identified bytes with the report in a header", async () => {
+  const res = await post("/sanitize", good("ct-2.dcm"));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "application/dicom");
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const report = JSON.parse(res.headers.get("x-dicom-sanitizer-report"));
+  assert.equal(report.output.bytes, bytes.length);
+  assert.deepEqual(phiIn(bytes), []);
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-"));
+  writeFileSync(join(dir, "out.dcm"), bytes);
+  assert.equal(reparse([join(dir, "out.dcm")])[0].patientIdentityRemoved, "YES");
+});
+
+test("malformed uploads get a coded 4xx JSON error and nothing is stored", async () => {
+  const before = stored();
+  for (const { file, code } of manifest.bad) {
+    const res = await post("/upload", bad(file));
+    assert.equal(res.status, 422, `${file}: ${res.status}`);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    const { error } = await res.json();
+    assert.equal(error.code, code, `${file}: ${error.message}`);
+  }
+  const tooBig = await post("/upload", new Uint8Array(32 * 1024 * 1024 + 1));
+  assert.equal(tooBig.status, 413);
+  assert.equal((await tooBig.json()).error.code, "limit.input_size");
+  assert.deepEqual(stored(), before, "a refused upload stored something");
+});
+
+test("other methods and paths are refused", async () => {
+  assert.equal((await fetch(`${base}/upload`)).status, 405);
+  assert.equal((await post("/elsewhere", good("ct-1.dcm"))).status, 404);
+  assert.equal((await fetch(`${base}/health`)).status, 200);
+});
