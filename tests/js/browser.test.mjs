@@ -1,0 +1,155 @@
+// The demo page as a person uses it, in Debian's Chromium driven by playwright-core: pick a folder,
+// drop files, watch progress and the result table, download the zip and a single file. Every
+// download re-reads in pydicom, carries none of the planted PHI, and equals the Node output for
+// the same settings; no request leaves 127.0.0.1. A screenshot goes to target/browser/.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { unzipSync } from "fflate";
+import { chromium } from "playwright-core";
+
+import { Sanitizer } from "../../pkg/node.js";
+import { CORPUS, ROOT, bad, good, manifest, phiIn, reparse } from "./helpers.mjs";
+import { serve } from "./serve.mjs";
+
+const SHOTS = join(ROOT, "target/browser");
+const KEY = "browser-test-key-0123456789abcdef";
+const SETTINGS = { key: KEY, options: ["retainLongitudinalModifiedDates", "cleanDescriptors"], rules: [{ tag: "StationName", action: "keep" }] };
+
+let site;
+let context;
+let page;
+const requests = [];
+
+before(async () => {
+  site = await serve(join(ROOT, "target/site"));
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  // Every request any page or worker of this browser makes, as the browser sees it.
+  context.on("request", (r) => requests.push(r.url()));
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("worker", (w) => requests.push(w.url()));
+  page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
+  await page.goto(site.url);
+  await page.waitForSelector("body[data-ready=true]");
+  await page.waitForFunction(() => document.getElementById("edition").textContent === "2025b");
+});
+
+after(async () => {
+  await context?.close();
+  site?.server.close();
+});
+
+async function settle() {
+  await page.waitForFunction(() => document.getElementById("status").dataset.state === "done", null, { timeout: 30_000 });
+}
+
+async function configure() {
+  await page.fill("#key", KEY);
+  for (const option of SETTINGS.options) await page.check(`input[value=${option}]`);
+  await page.fill("#rules", "StationName=keep");
+}
+
+function checkOutputs(files) {
+  // Node's run of the same package with the same settings, keyed by input digest.
+  const reference = new Sanitizer(SETTINGS);
+  const expected = new Map();
+  for (const name of manifest.good) {
+    const { bytes, report } = reference.sanitize(good(name));
+    expected.set(report.input.sha256, Buffer.from(bytes));
+  }
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-browser-"));
+  const paths = files.map(({ name, bytes, report }) => {
+    assert.deepEqual(phiIn(bytes), [], `${name}: planted PHI in a download`);
+    assert.ok(expected.get(report.input.sha256)?.equals(Buffer.from(bytes)), `${name}: differs from Node's output`);
+    const path = join(dir, name.replaceAll("/", "_"));
+    writeFileSync(path, bytes);
+    return path;
+  });
+  for (const parsed of reparse(paths)) assert.equal(parsed.patientIdentityRemoved, "YES");
+}
+
+test("a folder picked in the page is sanitized with progress, a result table and a zip download", async () => {
+  await configure();
+  await page.setInputFiles("#pick-folder", join(CORPUS, "good"));
+  await settle();
+  assert.equal(await page.textContent("#status"), `Done: ${manifest.good.length} sanitized, 0 refused.`);
+  assert.equal(await page.$eval("#progress", (p) => p.value / p.max), 1);
+  const rows = await page.$$eval("#results tbody tr", (trs) => trs.map((tr) => [tr.dataset.state, tr.cells[1].textContent, tr.cells[3].textContent]));
+  assert.equal(rows.length, manifest.good.length);
+  assert.ok(rows.every(([state, , actions]) => state === "ok" && /removed \d+/.test(actions)), JSON.stringify(rows));
+  assert.ok(rows.some(([, path]) => path === "good/series/jpeg.dcm"), "subfolders are walked");
+  assert.match(await page.textContent("#results tbody"), /preamble\.executable/);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  assert.equal(download.suggestedFilename(), "sanitized-dicom.zip");
+  const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
+  const dcm = Object.keys(zip).filter((n) => n.startsWith("sanitized/")).sort();
+  assert.deepEqual(dcm, manifest.good.map((_, i) => `sanitized/${String(i + 1).padStart(4, "0")}.dcm`));
+  checkOutputs(dcm.map((name) => ({
+    name,
+    bytes: zip[name],
+    report: JSON.parse(new TextDecoder().decode(zip[name.replace("sanitized/", "reports/").replace(".dcm", ".json")])),
+  })));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(zip["refused.json"])), []);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, "folder-batch.png"), fullPage: true });
+});
+
+test("dropped files: refused ones show their code, the one good file downloads as .dcm", async () => {
+  await page.click("#clear");
+  const files = [
+    ...manifest.bad.map(({ file }) => ({ name: file, bytes: [...bad(file)] })),
+    { name: "ct-2.dcm", bytes: [...good("ct-2.dcm")] },
+  ];
+  // A drop as the browser delivers it: a DataTransfer of File objects on the drop zone.
+  await page.evaluate((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    const drop = document.getElementById("drop");
+    drop.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    drop.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files);
+  await settle();
+  assert.equal(await page.textContent("#status"), `Done: 1 sanitized, ${manifest.bad.length} refused.`);
+  const rows = await page.$$eval("#results tbody tr", (trs) => Object.fromEntries(trs.map((tr) => [tr.cells[1].textContent, [tr.dataset.state, tr.cells[2].querySelector("code")?.textContent]])));
+  for (const { file, code } of manifest.bad) assert.deepEqual(rows[file], ["refused", code], file);
+  assert.deepEqual(rows["ct-2.dcm"], ["ok", undefined]);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  assert.match(download.suggestedFilename(), /^\d{4}\.dcm$/);
+  const bytes = new Uint8Array(readFileSync(await download.path()));
+  checkOutputs([{ name: "single.dcm", bytes, report: { input: { sha256: new Sanitizer(SETTINGS).sanitize(good("ct-2.dcm")).report.input.sha256 } } }]);
+  await page.screenshot({ path: join(SHOTS, "dropped-files.png"), fullPage: true });
+});
+
+test("bad settings are refused in the page with their code", async () => {
+  await page.click("#clear");
+  await page.fill("#key", "short");
+  await page.setInputFiles("#pick-files", join(CORPUS, "good", "ct-1.dcm"));
+  await page.waitForFunction(() => document.getElementById("status").dataset.state === "error");
+  assert.match(await page.textContent("#status"), /settings\.key_too_short/);
+  assert.equal(await page.$$eval("#results tbody tr", (trs) => trs.length), 0);
+  await page.fill("#key", KEY);
+});
+
+test("no request left 127.0.0.1", () => {
+  assert.ok(requests.length > 0);
+  const origin = site.url.replace(/\/$/, "");
+  const outside = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("blob:") && !u.startsWith("data:"));
+  assert.deepEqual(outside, []);
+  for (const path of ["/pkg/dicom_sanitizer_bg.wasm", "/sanitize-worker.js", "/vendor/fflate.js"]) {
+    assert.ok(site.served.includes(path), `${path} was loaded from the local server`);
+  }
+});

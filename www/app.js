@@ -1,0 +1,259 @@
+// The demo page: collects files (drop or pickers, folders included), sends them one at a time to
+// the sanitizing Web Worker, shows progress and a per-file report, and offers the results for
+// download. Nothing is sent anywhere: the worker runs the wasm in this tab.
+
+const OPTIONS = [
+  ["retainSafePrivate", "Retain Safe Private (113111)"],
+  ["retainUids", "Retain UIDs (113110)"],
+  ["retainDeviceIdentity", "Retain Device Identity (113109)"],
+  ["retainInstitutionIdentity", "Retain Institution Identity (113112)"],
+  ["retainPatientCharacteristics", "Retain Patient Characteristics (113108)"],
+  ["retainLongitudinalFullDates", "Retain Longitudinal Full Dates (113106)"],
+  ["retainLongitudinalModifiedDates", "Retain Longitudinal Modified Dates (113107)"],
+  ["cleanDescriptors", "Clean Descriptors (113105)"],
+  ["cleanStructuredContent", "Clean Structured Content (113104)"],
+  ["cleanGraphics", "Clean Graphics (113103)"],
+];
+
+const $ = (id) => document.getElementById(id);
+const worker = new Worker(new URL("./sanitize-worker.js", import.meta.url), { type: "module" });
+const pending = new Map();
+let nextId = 0;
+let results = [];
+let busy = false;
+
+worker.onmessage = ({ data }) => {
+  const { resolve, reject } = pending.get(data.id);
+  pending.delete(data.id);
+  if (data.error) reject(Object.assign(new Error(data.error.message), { code: data.error.code }));
+  else resolve(data);
+};
+
+function call(type, payload = {}, transfer = []) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, type, ...payload }, transfer);
+  });
+}
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function setupOptions() {
+  for (const [key, label] of OPTIONS) {
+    $("options").append(el("label", {}, el("input", { type: "checkbox", value: key, name: "option" }), label));
+  }
+  call("hello").then(({ edition }) => ($("edition").textContent = edition));
+}
+
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `Keyword=action` or `Keyword=replace:VALUE`, one per line, as the CLI's --rule. */
+function parseRules(text) {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).map((line) => {
+    const at = line.indexOf("=");
+    if (at < 1) throw Object.assign(new Error(`rule "${line}": expected Keyword=action`), { code: "page.bad_rule" });
+    const tag = line.slice(0, at).trim();
+    const action = line.slice(at + 1).trim();
+    return action.startsWith("replace:") ? { tag, action: "replace", value: action.slice(8) } : { tag, action };
+  });
+}
+
+function readSettings() {
+  const settings = {
+    options: [...document.querySelectorAll("input[name=option]:checked")].map((c) => c.value),
+    patientId: $("patient-id").value,
+    rules: parseRules($("rules").value),
+  };
+  if ($("key").value) settings.key = $("key").value;
+  return settings;
+}
+
+// ---- collecting files: pickers, and drops of files or whole folders ----
+
+function entryFiles(entry, prefix = "") {
+  if (entry.isFile) {
+    return new Promise((resolve, reject) => entry.file((f) => resolve([{ file: f, path: prefix + f.name }]), reject));
+  }
+  const reader = entry.createReader();
+  const all = [];
+  return new Promise((resolve, reject) => {
+    const readBatch = () =>
+      reader.readEntries(async (entries) => {
+        if (!entries.length) return resolve((await Promise.all(all)).flat());
+        for (const e of entries) all.push(entryFiles(e, `${prefix}${entry.name}/`));
+        readBatch(); // readEntries returns at most 100 entries per call
+      }, reject);
+    readBatch();
+  });
+}
+
+async function droppedFiles(dataTransfer) {
+  const items = [...dataTransfer.items].filter((i) => i.kind === "file");
+  const lists = await Promise.all(
+    items.map((item) => {
+      const entry = item.webkitGetAsEntry?.();
+      if (entry) return entryFiles(entry);
+      const file = item.getAsFile();
+      return [{ file, path: file.name }];
+    }),
+  );
+  return lists.flat();
+}
+
+function pickedFiles(input) {
+  return [...input.files].map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+}
+
+// ---- sanitizing ----
+
+async function run(files) {
+  if (busy || !files.length) return;
+  busy = true;
+  setButtons();
+  const status = $("status");
+  status.dataset.state = "running";
+  try {
+    await call("configure", { options: readSettings() });
+  } catch (e) {
+    status.textContent = `Settings refused: ${e.code}: ${e.message}`;
+    status.dataset.state = "error";
+    busy = false;
+    setButtons();
+    return;
+  }
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  const progress = $("progress");
+  progress.max = files.length;
+  progress.value = 0;
+  let refused = 0;
+  for (const [i, { file, path }] of files.entries()) {
+    status.textContent = `Sanitizing ${i + 1} of ${files.length}…`;
+    const n = results.length + 1;
+    const result = { n, path };
+    try {
+      const buffer = await file.arrayBuffer();
+      const { bytes, report } = await call("sanitize", { buffer }, [buffer]);
+      Object.assign(result, { bytes, report });
+    } catch (e) {
+      result.error = { code: e.code ?? "page.read_failed", message: e.message };
+      refused++;
+    }
+    results.push(result);
+    addRow(result);
+    progress.value = i + 1;
+  }
+  status.textContent = `Done: ${files.length - refused} sanitized, ${refused} refused.`;
+  status.dataset.state = "done";
+  busy = false;
+  setButtons();
+}
+
+function addRow({ n, path, report, error, bytes }) {
+  const actions = report
+    ? Object.entries(report.actions).map(([k, v]) => `${k} ${v}`).join(", ")
+    : "";
+  const findings = el("ul", { className: "findings" });
+  for (const f of report?.findings ?? []) {
+    findings.append(el("li", {}, el("code", { textContent: f.code }), f.path ? ` ${f.path}` : ""));
+  }
+  const result = error
+    ? el("td", { className: "refused" }, "refused: ", el("code", { textContent: error.code }), el("div", { textContent: error.message }))
+    : el("td", { className: "ok", textContent: "sanitized" });
+  const row = el(
+    "tr",
+    {},
+    el("td", { textContent: n }),
+    el("td", { textContent: path }),
+    result,
+    el("td", { textContent: actions }),
+    el("td", {}, findings),
+    el("td", { textContent: bytes ? `${bytes.length.toLocaleString()} B` : "" }),
+  );
+  row.dataset.state = error ? "refused" : "ok";
+  $("results").tBodies[0].append(row);
+}
+
+function setButtons() {
+  $("download").disabled = busy || !results.some((r) => r.bytes);
+  $("clear").disabled = busy || !results.length;
+}
+
+// ---- downloads: one file as is, several as a zip with a report per file ----
+
+function outputName(r) {
+  return $("rename").checked ? `${String(r.n).padStart(4, "0")}.dcm` : r.path;
+}
+
+function save(bytes, name, type) {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function download() {
+  const done = results.filter((r) => r.bytes);
+  if (done.length === 1) {
+    save(done[0].bytes, outputName(done[0]).split("/").pop(), "application/dicom");
+    return;
+  }
+  const encoder = new TextEncoder();
+  const files = [];
+  for (const r of done) {
+    const name = outputName(r);
+    files.push({ name: `sanitized/${name}`, bytes: r.bytes.slice() });
+    files.push({ name: `reports/${name.replace(/\.dcm$/i, "")}.json`, bytes: encoder.encode(JSON.stringify(r.report, null, 2)) });
+  }
+  const refused = results.filter((r) => r.error).map((r) => ({ n: r.n, error: r.error }));
+  files.push({ name: "refused.json", bytes: encoder.encode(JSON.stringify(refused, null, 2)) });
+  $("status").textContent = "Building the zip…";
+  const { bytes } = await call("zip", { files }, files.map((f) => f.bytes.buffer));
+  $("status").textContent = `Zip ready: ${done.length} files.`;
+  save(bytes, "sanitized-dicom.zip", "application/zip");
+}
+
+// ---- wiring ----
+
+setupOptions();
+$("generate-key").onclick = () => {
+  $("key").value = hex(crypto.getRandomValues(new Uint8Array(32)));
+  $("key").type = "text";
+  $("show-key").setAttribute("aria-pressed", "true");
+};
+$("show-key").onclick = () => {
+  const show = $("key").type === "password";
+  $("key").type = show ? "text" : "password";
+  $("show-key").setAttribute("aria-pressed", String(show));
+};
+$("pick-files").onchange = (e) => run(pickedFiles(e.target)).finally(() => (e.target.value = ""));
+$("pick-folder").onchange = (e) => run(pickedFiles(e.target)).finally(() => (e.target.value = ""));
+const drop = $("drop");
+drop.ondragover = (e) => {
+  e.preventDefault();
+  drop.classList.add("over");
+};
+drop.ondragleave = () => drop.classList.remove("over");
+drop.ondrop = async (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  run(await droppedFiles(e.dataTransfer));
+};
+$("download").onclick = () => download().catch((e) => ($("status").textContent = `Download failed: ${e.message}`));
+$("clear").onclick = () => {
+  results = [];
+  $("results").tBodies[0].replaceChildren();
+  $("progress").value = 0;
+  $("status").textContent = "Ready.";
+  $("status").dataset.state = "";
+  setButtons();
+};
+document.body.dataset.ready = "true";
