@@ -29,6 +29,8 @@ pub const ERROR_CODES: &[&str] = &[
     "limit.depth",
     "limit.element_count",
     "transfer_syntax.unsupported",
+    "phi.residual",
+    "phi.pattern",
     "write.failed",
     "random.unavailable",
 ];

@@ -34,6 +34,7 @@ mod clean;
 mod dates;
 mod deid;
 mod error;
+mod gate;
 pub mod integrity;
 mod limits;
 pub mod profile;

@@ -21,6 +21,13 @@ pub const FINDING_CODES: &[&str] = &[
     "value.un_removed",
     "value.date_unparsable",
     "structure.meta_in_dataset",
+    "integrity.digital_signatures_removed",
+    "integrity.mac_parameters_removed",
+    "integrity.encrypted_attributes_removed",
+    "integrity.original_attributes_removed",
+    "phi.date_like",
+    "phi.phone_like",
+    "phi.id_like",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

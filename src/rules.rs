@@ -9,6 +9,7 @@ use dicom_dictionary_std::StandardDataDictionary;
 
 use crate::action::Action;
 use crate::error::{Error, Result};
+use crate::integrity::sequences::REMOVED_SEQUENCES;
 use crate::profile::{Column, ProfileOption, Row, Step, TagPattern, ROWS, SAFE_PRIVATE};
 use crate::settings::{PatientId, RuleAction, Settings, UserRule};
 
@@ -22,9 +23,6 @@ const MARKERS: [(u16, u16); 4] = [
     (0x0012, 0x0064),
     (0x0028, 0x0303),
 ];
-
-/// Not in Table E.1-1, but meaningless (and identifying) once the signatures it supports go.
-const MAC_PARAMETERS_SEQUENCE: (u16, u16) = (0x4FFE, 0x0001);
 
 /// One step of the path to an attribute: a public sequence, or a private attribute named by
 /// its group, creator (trimmed, upper case) and element byte.
@@ -90,9 +88,11 @@ impl RuleSet {
                 pattern => masked.push((pattern, action)),
             }
         }
-        exact
-            .entry(MAC_PARAMETERS_SEQUENCE)
-            .or_insert(Action::Remove);
+        // Signatures, MACs (not in Table E.1-1, orphaned once the signatures go), encrypted and
+        // original attributes: removed whatever the options say.
+        for (tag, ..) in REMOVED_SEQUENCES {
+            exact.insert((tag.group(), tag.element()), Action::Remove);
+        }
         match &settings.patient_id {
             PatientId::Keyed => {
                 exact.insert((0x0010, 0x0020), Action::PseudonymizeId);
@@ -205,6 +205,11 @@ fn compile_rule(rule: &UserRule) -> Result<(Tag, Action)> {
     }
     if g == 0x0002 || e == 0x0000 || MARKERS.contains(&(g, e)) || g == 0xFFFE {
         return refuse("file meta, group lengths, items and the de-identification markers are written by the sanitizer");
+    }
+    if REMOVED_SEQUENCES.iter().any(|(t, ..)| *t == tag) {
+        return refuse(
+            "signature, MAC, encrypted and original attribute sequences are always removed",
+        );
     }
     let vr = dictionary_vr(tag);
     if rule.value.is_some() && rule.action != RuleAction::Replace {

@@ -12,7 +12,9 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use crate::clean::Identity;
 use crate::deid::Deidentifier;
 use crate::error::{Error, Result};
+use crate::gate::Gate;
 use crate::integrity::preamble::Preamble;
+use crate::integrity::sequences;
 use crate::integrity::structure::{scan_dataset, scan_meta, show};
 use crate::limits::Limits;
 use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, EDITION};
@@ -43,6 +45,7 @@ pub struct Sanitizer {
     rules: RuleSet,
     pseudonyms: Pseudonyms,
     limits: Limits,
+    strict: bool,
 }
 
 impl Sanitizer {
@@ -54,6 +57,7 @@ impl Sanitizer {
             rules,
             pseudonyms,
             limits: settings.limits,
+            strict: settings.strict,
         })
     }
 
@@ -73,12 +77,14 @@ impl Sanitizer {
             ));
         }
         let layout = scan_meta(input)?;
-        let preamble = Preamble::classify((layout.magic_at == 128).then(|| &input[..128]));
+        let (preamble, signature) =
+            Preamble::inspect((layout.magic_at == 128).then(|| &input[..128]));
         if let Some(code) = preamble.finding() {
+            let what = signature.unwrap_or("unrecognised non-zero bytes");
             findings.push(finding(
                 code,
                 None,
-                "the input preamble was not zero; the output preamble is zeroed",
+                &format!("the input preamble held: {what}; the output preamble is zeroed"),
             ));
         }
         if let Some((declared, actual)) = layout.meta_group_length_mismatch {
@@ -143,12 +149,15 @@ impl Sanitizer {
             }
         }
 
+        findings.extend(sequences::findings(&obj));
         let identity = Identity::collect(&obj);
+        let gate = Gate::collect(&obj, &self.rules);
         let date_offset = self.pseudonyms.date_offset_days(&patient_key(&obj));
         let mut deid = Deidentifier::new(&self.rules, &self.pseudonyms, &identity, date_offset);
         let mut out = deid.dataset(obj)?;
         findings.append(&mut deid.findings);
         self.mark(&mut out);
+        gate.check(&out, &self.rules, self.strict, &mut findings)?;
 
         let new_instance = required_uid(&out, tags::SOP_INSTANCE_UID)?;
         let meta = FileMetaTableBuilder::new()

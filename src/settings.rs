@@ -25,6 +25,9 @@ pub struct Settings {
     /// Caller rules that override the profile for the attributes they select.
     pub rules: Vec<UserRule>,
     pub limits: Limits,
+    /// Refuse a file (`phi.pattern`) when kept free text holds a date-, phone- or ID-like value,
+    /// instead of reporting it as a finding.
+    pub strict: bool,
 }
 
 impl Settings {

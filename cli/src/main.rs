@@ -74,6 +74,10 @@ struct SanitizeArgs {
     /// Largest input file accepted, in MiB.
     #[arg(long, default_value_t = 1024)]
     max_input_mib: u64,
+    /// Refuse files whose kept free text holds date-, phone- or ID-like values (otherwise they
+    /// are findings in the report).
+    #[arg(long)]
+    strict: bool,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -152,6 +156,7 @@ fn run(args: SanitizeArgs) -> u8 {
             max_input_bytes: args.max_input_mib << 20,
             ..Limits::default()
         },
+        strict: args.strict,
     };
     let sanitizer = match Sanitizer::new(settings) {
         Ok(s) => s,

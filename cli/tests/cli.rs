@@ -54,7 +54,7 @@ fn sanitizes_a_tree_reports_json_lines_and_lists_refusals() {
             "--option".as_ref(),
             "retain-uids".as_ref(),
             "--rule".as_ref(),
-            "StudyDescription=keep".as_ref(),
+            "SeriesDescription=keep".as_ref(),
             input.as_ref(),
         ],
     );
@@ -91,7 +91,7 @@ fn sanitizes_a_tree_reports_json_lines_and_lists_refusals() {
             .key(*b"cli-test-key-0123456789abcdef")
             .option(dicom_sanitizer::ProfileOption::RetainUids)
             .rule(dicom_sanitizer::UserRule::new(
-                "StudyDescription",
+                "SeriesDescription",
                 dicom_sanitizer::RuleAction::Keep,
             )),
     )

@@ -12,7 +12,7 @@ const config :Workerd.Config = (
 );
 
 const sanitizerWorker :Workerd.Worker = (
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = "2026-10-01",
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "pkg/worker.js", esModule = embed "../../pkg/worker.js"),

@@ -137,3 +137,29 @@ pub fn method_codes(obj: &InMemDicomObject) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The error code `sanitize` gives (or "ok"), checking the input is never modified.
+pub fn code(settings: Settings, input: &[u8]) -> &'static str {
+    refusal(settings, input).map_or("ok", |e| e.code())
+}
+
+/// The error `sanitize` gives, if any, checking the input is never modified.
+pub fn refusal(settings: Settings, input: &[u8]) -> Option<dicom_sanitizer::Error> {
+    let copy = input.to_vec();
+    let r = Sanitizer::new(settings).unwrap().sanitize(input);
+    assert_eq!(input, &copy[..], "the input is never modified");
+    r.err()
+}
+
+pub fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("pattern present")
+}
+
+/// Offset of an explicit VR little endian element header.
+pub fn header_at(bytes: &[u8], tag: Tag, vr: &[u8; 2]) -> usize {
+    let g = tag.group().to_le_bytes();
+    let e = tag.element().to_le_bytes();
+    find(bytes, &[g[0], g[1], e[0], e[1], vr[0], vr[1]])
+}

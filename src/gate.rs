@@ -1,0 +1,388 @@
+//! The residual-PHI gate (fail closed). Before de-identifying, the identifying values of the input
+//! are collected; afterwards every value that came from the input and is still in the output
+//! (kept, cleaned, shifted, unlisted, private, UN) is searched for them, case-insensitively. A
+//! hit stops the file. Kept free text is also searched for date-, phone- and ID-like patterns,
+//! which are findings, or errors under the `strict` setting.
+
+use dicom_core::header::Header;
+use dicom_core::value::Value;
+use dicom_core::{Tag, VR};
+use dicom_object::mem::InMemElement;
+use dicom_object::InMemDicomObject;
+
+use crate::action::Action;
+use crate::error::{Error, Result};
+use crate::integrity::structure::show;
+use crate::report::Finding;
+use crate::rules::RuleSet;
+
+/// Attributes whose whole values identify the patient or the visit, wherever they occur.
+/// Names (every PN) also give their components as tokens.
+const IDENTIFYING: [(u16, u16, &str); 21] = [
+    (0x0008, 0x0050, "Accession Number"),
+    (0x0008, 0x0080, "Institution Name"),
+    (0x0008, 0x0081, "Institution Address"),
+    (0x0008, 0x0092, "Referring Physician's Address"),
+    (0x0008, 0x0094, "Referring Physician's Telephone Numbers"),
+    (0x0008, 0x1040, "Institutional Department Name"),
+    (0x0010, 0x0020, "Patient ID"),
+    (0x0010, 0x0030, "Patient's Birth Date"),
+    (0x0010, 0x1000, "Other Patient IDs"),
+    (0x0010, 0x1002, "Other Patient IDs Sequence"),
+    (0x0010, 0x1040, "Patient's Address"),
+    (0x0010, 0x1090, "Medical Record Locator"),
+    (0x0010, 0x2154, "Patient's Telephone Numbers"),
+    (0x0010, 0x2155, "Patient's Telecom Information"),
+    (0x0020, 0x0010, "Study ID"),
+    (0x0038, 0x0010, "Admission ID"),
+    (0x0038, 0x0400, "Patient's Institution Residence"),
+    (0x0040, 0x1001, "Requested Procedure ID"),
+    (
+        0x0040,
+        0x2016,
+        "Placer Order Number / Imaging Service Request",
+    ),
+    (
+        0x0040,
+        0x2017,
+        "Filler Order Number / Imaging Service Request",
+    ),
+    (0x0040, 0xA123, "Person Name"),
+];
+
+/// Values the sanitizer writes itself, which the gate does not search.
+const WRITTEN_BY_SANITIZER: [(u16, u16); 5] = [
+    (0x0012, 0x0062),
+    (0x0012, 0x0063),
+    (0x0012, 0x0064),
+    (0x0028, 0x0303),
+    (0x0028, 0x0301),
+];
+
+/// A token shorter than this is not searched (initials would match everywhere).
+const MIN_TOKEN_CHARS: usize = 2;
+
+#[derive(Debug)]
+struct Token {
+    chars: Vec<char>,
+    /// The attribute it came from, for the error message (never the value itself).
+    source: String,
+}
+
+/// The identifying tokens of one input.
+#[derive(Debug, Default)]
+pub(crate) struct Gate {
+    tokens: Vec<Token>,
+}
+
+impl Gate {
+    /// Collects the tokens of `input`, except from attributes the caller's settings keep (a
+    /// kept attribute is the caller's decision, not a leak).
+    pub fn collect(input: &InMemDicomObject, rules: &RuleSet) -> Gate {
+        let mut gate = Gate::default();
+        gate.gather(input, rules, "");
+        gate.tokens.sort_by(|a, b| {
+            b.chars
+                .len()
+                .cmp(&a.chars.len())
+                .then(a.chars.cmp(&b.chars))
+        });
+        gate.tokens.dedup_by(|a, b| a.chars == b.chars);
+        gate
+    }
+
+    fn gather(&mut self, obj: &InMemDicomObject, rules: &RuleSet, prefix: &str) {
+        for elem in obj {
+            let tag = elem.tag();
+            let path = format!("{prefix}{}", show(tag));
+            let kept = tag.group() % 2 == 0 && matches!(rules.action(tag), Some(Action::Keep));
+            let listed = IDENTIFYING
+                .iter()
+                .find(|(g, e, _)| (*g, *e) == (tag.group(), tag.element()));
+            match elem.value() {
+                Value::Sequence(seq) if !kept => {
+                    for item in seq.items() {
+                        self.gather(item, rules, &format!("{path}/"));
+                    }
+                }
+                Value::Primitive(_) if !kept && (listed.is_some() || elem.vr() == VR::PN) => {
+                    let name = listed.map_or("a person name", |(.., n)| n);
+                    let source = format!("{name} {path}");
+                    for v in elem.value().to_multi_str().iter().flat_map(|v| v.iter()) {
+                        self.tokens_of(v, tag, elem.vr() == VR::PN, &source);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn tokens_of(&mut self, value: &str, tag: Tag, pn: bool, source: &str) {
+        let mut push = |t: &str| {
+            let chars: Vec<char> = t.trim().chars().flat_map(char::to_lowercase).collect();
+            if chars.len() >= MIN_TOKEN_CHARS {
+                self.tokens.push(Token {
+                    chars,
+                    source: source.to_string(),
+                });
+            }
+        };
+        let value = value.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+        if pn {
+            // Family, given and middle names alone; prefixes and suffixes (MR, JR) are too common.
+            for group in value.split('=') {
+                for part in group.split('^').take(3) {
+                    part.split_whitespace().for_each(&mut push);
+                }
+            }
+            push(&value.replace('^', " "));
+        } else {
+            push(value);
+        }
+        if tag == Tag(0x0010, 0x0030) && value.len() == 8 && value.is_ascii() {
+            let (y, m, d) = (&value[..4], &value[4..6], &value[6..]);
+            for f in [
+                format!("{y}-{m}-{d}"),
+                format!("{y}/{m}/{d}"),
+                format!("{y}.{m}.{d}"),
+                format!("{d}/{m}/{y}"),
+                format!("{m}/{d}/{y}"),
+                format!("{d}.{m}.{y}"),
+                format!("{d}-{m}-{y}"),
+            ] {
+                push(&f);
+            }
+        }
+    }
+
+    /// Searches the de-identified object. A token found stops the file (`phi.residual`); a
+    /// pattern in kept free text is a finding, or an error (`phi.pattern`) when `strict`.
+    pub fn check(
+        &self,
+        output: &InMemDicomObject,
+        rules: &RuleSet,
+        strict: bool,
+        findings: &mut Vec<Finding>,
+    ) -> Result<()> {
+        self.walk(output, rules, strict, "", findings)
+    }
+
+    fn walk(
+        &self,
+        obj: &InMemDicomObject,
+        rules: &RuleSet,
+        strict: bool,
+        prefix: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Result<()> {
+        for elem in obj {
+            let tag = elem.tag();
+            let path = format!("{prefix}{}", show(tag));
+            if let Value::Sequence(seq) = elem.value() {
+                for item in seq.items() {
+                    self.walk(item, rules, strict, &format!("{path}/"), findings)?;
+                }
+                continue;
+            }
+            let Some(text) = searchable(elem, rules) else {
+                continue;
+            };
+            let lower: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+            if let Some(token) = self.tokens.iter().find(|t| contains_word(&lower, &t.chars)) {
+                return Err(Error::Deidentify {
+                    code: "phi.residual",
+                    path,
+                    message: format!(
+                        "the output still holds a value of the input's {}",
+                        token.source
+                    ),
+                });
+            }
+            if matches!(
+                elem.vr(),
+                VR::LO | VR::SH | VR::ST | VR::LT | VR::UT | VR::UC
+            ) {
+                for (code, what) in patterns(&text) {
+                    if strict {
+                        return Err(Error::Deidentify {
+                            code: "phi.pattern",
+                            path,
+                            message: format!("kept free text holds {what} (strict)"),
+                        });
+                    }
+                    findings.push(Finding {
+                        code: code.to_string(),
+                        path: Some(path.clone()),
+                        message: format!("kept free text holds {what}"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The text of an output element whose value came from the input; `None` for values the
+/// sanitizer generated (pseudonyms, dummies, replacements), binary public data and pixels.
+fn searchable(elem: &InMemElement, rules: &RuleSet) -> Option<String> {
+    let tag = elem.tag();
+    let private = tag.group() % 2 == 1;
+    if tag == Tag(0x7FE0, 0x0010) || WRITTEN_BY_SANITIZER.contains(&(tag.group(), tag.element())) {
+        return None;
+    }
+    if !private {
+        match rules.action(tag) {
+            None | Some(Action::Keep | Action::Clean | Action::ShiftDate) => {}
+            Some(_) => return None,
+        }
+    }
+    let vr = elem.vr();
+    let bytes_as_text = || {
+        elem.value()
+            .to_bytes()
+            .ok()
+            .map(|b| b.iter().map(|&c| c as char).collect::<String>())
+    };
+    match vr {
+        VR::PN | VR::LO | VR::SH | VR::ST | VR::LT | VR::UT | VR::UC | VR::UR | VR::AE => {
+            elem.value().to_str().ok().map(|s| s.into_owned())
+        }
+        // Unknown or private values may hold anything; read their bytes as Latin-1.
+        VR::UN => bytes_as_text(),
+        _ if private && vr != VR::SQ => bytes_as_text(),
+        _ => None,
+    }
+}
+
+/// Whether `token` occurs in `text` as a whole word (both already lower case).
+fn contains_word(text: &[char], token: &[char]) -> bool {
+    let n = token.len();
+    if n == 0 || text.len() < n {
+        return false;
+    }
+    (0..=text.len() - n).any(|i| {
+        (i == 0 || !text[i - 1].is_alphanumeric())
+            && (i + n == text.len() || !text[i + n].is_alphanumeric())
+            && text[i..i + n] == *token
+    })
+}
+
+/// Date-, phone- and ID-like patterns in free text: (finding code, description).
+fn patterns(text: &str) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    let mut add = |hit: (&'static str, &'static str)| {
+        if !out.contains(&hit) {
+            out.push(hit);
+        }
+    };
+    for run in numeric_runs(text) {
+        let groups: Vec<&str> = run
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|g| !g.is_empty())
+            .collect();
+        let digits: usize = groups.iter().map(|g| g.len()).sum();
+        let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        if is_date(&groups) {
+            add(("phi.date_like", "a date-like value"));
+        } else if (10..=15).contains(&digits) && groups.len() >= 2
+            || run.starts_with('+') && digits >= 8
+            || lens == [3, 4]
+        {
+            add(("phi.phone_like", "a phone-number-like value"));
+        } else if lens.iter().any(|&l| l >= 6) {
+            add(("phi.id_like", "an ID-like number"));
+        }
+    }
+    for word in text.split_whitespace() {
+        let digits = word.chars().filter(char::is_ascii_digit).count();
+        if digits >= 5 && word.chars().any(char::is_alphabetic) {
+            add(("phi.id_like", "an ID-like number"));
+        }
+    }
+    out
+}
+
+/// Maximal runs of digits joined by separators, e.g. `+1 (555) 123-4567`, `12.03.1961`.
+fn numeric_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut cur = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() || (!cur.is_empty() || c == '+' || c == '(') && "+()-./ ".contains(c)
+        {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            runs.push(std::mem::take(&mut cur));
+        }
+    }
+    runs.push(cur);
+    runs.into_iter()
+        .map(|r| {
+            r.trim_end_matches(|c: char| !c.is_ascii_digit())
+                .to_string()
+        })
+        .filter(|r| r.chars().any(|c| c.is_ascii_digit()))
+        .collect()
+}
+
+fn is_date(groups: &[&str]) -> bool {
+    let n = |s: &str| s.parse::<u32>().unwrap_or(0);
+    let ymd = |y: u32, m: u32, d: u32| {
+        (1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+    };
+    match groups {
+        [g] if g.len() == 8 => ymd(n(&g[..4]), n(&g[4..6]), n(&g[6..])),
+        [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => ymd(n(y), n(m), n(d)),
+        [a, b, y] if a.len() <= 2 && b.len() <= 2 && (y.len() == 4 || y.len() == 2) => {
+            let (a, b) = (n(a), n(b));
+            (1..=31).contains(&a) && (1..=31).contains(&b) && (a <= 12 || b <= 12)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        patterns(text).into_iter().map(|(c, _)| c).collect()
+    }
+
+    #[test]
+    fn patterns_find_dates_phones_and_ids() {
+        assert_eq!(codes("seen 1961-03-12"), ["phi.date_like"]);
+        assert_eq!(codes("born 12/03/1961 ok"), ["phi.date_like"]);
+        assert_eq!(codes("19610312"), ["phi.date_like"]);
+        assert_eq!(codes("call +1 (555) 123-4567"), ["phi.phone_like"]);
+        assert_eq!(codes("call 555-123-4567"), ["phi.phone_like"]);
+        assert_eq!(codes("ext 123-4567"), ["phi.phone_like"]);
+        assert_eq!(codes("MRN 0012345"), ["phi.id_like"]);
+        assert_eq!(codes("ref MRN0012345"), ["phi.id_like"]);
+    }
+
+    #[test]
+    fn ordinary_descriptions_have_no_patterns() {
+        for text in [
+            "CHEST PA 2 VIEWS",
+            "T1 SE 3mm",
+            "AX 5.0 B30f",
+            "syngo CT VA48A",
+            "Series 12",
+            "120 kV",
+        ] {
+            assert_eq!(codes(text), Vec::<&str>::new(), "{text}");
+        }
+    }
+
+    #[test]
+    fn tokens_match_whole_words_only() {
+        let t: Vec<char> = "jane".chars().collect();
+        assert!(contains_word(
+            &"for jane doe".chars().collect::<Vec<_>>(),
+            &t
+        ));
+        assert!(contains_word(&"jane".chars().collect::<Vec<_>>(), &t));
+        assert!(!contains_word(&"janet".chars().collect::<Vec<_>>(), &t));
+        assert!(!contains_word(&"ja".chars().collect::<Vec<_>>(), &t));
+    }
+}
