@@ -178,6 +178,9 @@ impl Gate {
         for elem in obj {
             let tag = elem.tag();
             let path = format!("{prefix}{}", show(tag));
+            if WRITTEN_BY_SANITIZER.contains(&(tag.group(), tag.element())) {
+                continue;
+            }
             if let Value::Sequence(seq) = elem.value() {
                 for item in seq.items() {
                     self.walk(item, rules, strict, &format!("{path}/"), findings)?;
@@ -198,10 +201,7 @@ impl Gate {
                     ),
                 });
             }
-            if matches!(
-                elem.vr(),
-                VR::LO | VR::SH | VR::ST | VR::LT | VR::UT | VR::UC
-            ) {
+            if is_free_text(elem) {
                 for (code, what) in patterns(&text) {
                     if strict {
                         return Err(Error::Deidentify {
@@ -252,6 +252,20 @@ fn searchable(elem: &InMemElement, rules: &RuleSet) -> Option<String> {
         _ if private && vr != VR::SQ => bytes_as_text(),
         _ => None,
     }
+}
+
+/// Free text, where a date, phone number or ID would be written by a person; coded values (SH
+/// Code Value and the like) are not searched for patterns.
+fn is_free_text(elem: &InMemElement) -> bool {
+    const CODES: [(u16, u16); 4] = [
+        (0x0008, 0x0100),
+        (0x0008, 0x0103),
+        (0x0008, 0x0119),
+        (0x0008, 0x0120),
+    ];
+    let tag = elem.tag();
+    matches!(elem.vr(), VR::LO | VR::ST | VR::LT | VR::UT | VR::UC)
+        && !CODES.contains(&(tag.group(), tag.element()))
 }
 
 /// Whether `token` occurs in `text` as a whole word (both already lower case).
