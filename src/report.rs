@@ -28,6 +28,9 @@ pub const FINDING_CODES: &[&str] = &[
     "phi.date_like",
     "phi.phone_like",
     "phi.id_like",
+    "pixel.regions_blanked",
+    "pixel.burned_in_allowed",
+    "pixel.burned_in_unknown_allowed",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,7 +17,8 @@ use crate::integrity::preamble::Preamble;
 use crate::integrity::sequences;
 use crate::integrity::structure::{scan_dataset, scan_meta, show};
 use crate::limits::Limits;
-use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, EDITION};
+use crate::pixels::{self, BurnedIn, Region, RegionRule};
+use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE, EDITION};
 use crate::pseudonym::Pseudonyms;
 use crate::report::{Digest, Finding, Report};
 use crate::rules::{Dates, RuleSet};
@@ -46,18 +47,25 @@ pub struct Sanitizer {
     pseudonyms: Pseudonyms,
     limits: Limits,
     strict: bool,
+    burned_in: BurnedIn,
+    blank_regions: Vec<Region>,
+    region_rules: Vec<RegionRule>,
 }
 
 impl Sanitizer {
     /// Compiles the settings; fails on any invalid option, rule, key or limit.
     pub fn new(settings: Settings) -> Result<Sanitizer> {
         let rules = RuleSet::compile(&settings)?;
+        pixels::validate(&settings.blank_regions, &settings.region_rules)?;
         let pseudonyms = Pseudonyms::new(settings.key.as_ref().map(|k| k.0.as_slice()))?;
         Ok(Sanitizer {
             rules,
             pseudonyms,
             limits: settings.limits,
             strict: settings.strict,
+            burned_in: settings.burned_in,
+            blank_regions: settings.blank_regions,
+            region_rules: settings.region_rules,
         })
     }
 
@@ -120,7 +128,7 @@ impl Sanitizer {
                 offset: None,
                 message: e.to_string(),
             })?;
-        let obj = file.into_inner();
+        let mut obj = file.into_inner();
 
         let sop_class = required_uid(&obj, tags::SOP_CLASS_UID)?;
         let sop_instance = required_uid(&obj, tags::SOP_INSTANCE_UID)?;
@@ -150,13 +158,20 @@ impl Sanitizer {
         }
 
         findings.extend(sequences::findings(&obj));
+        let pixels_cleaned = pixels::apply(
+            &mut obj,
+            self.burned_in,
+            &self.blank_regions,
+            &self.region_rules,
+            &mut findings,
+        )?;
         let identity = Identity::collect(&obj);
         let gate = Gate::collect(&obj, &self.rules);
         let date_offset = self.pseudonyms.date_offset_days(&patient_key(&obj));
         let mut deid = Deidentifier::new(&self.rules, &self.pseudonyms, &identity, date_offset);
         let mut out = deid.dataset(obj)?;
         findings.append(&mut deid.findings);
-        self.mark(&mut out);
+        self.mark(&mut out, pixels_cleaned);
         gate.check(&out, &self.rules, self.strict, &mut findings)?;
 
         let new_instance = required_uid(&out, tags::SOP_INSTANCE_UID)?;
@@ -204,7 +219,7 @@ impl Sanitizer {
 
     /// Patient Identity Removed, De-identification Method (and Code Sequence), and
     /// Longitudinal Temporal Information Modified.
-    fn mark(&self, obj: &mut InMemDicomObject) {
+    fn mark(&self, obj: &mut InMemDicomObject, pixels_cleaned: bool) {
         let put = |obj: &mut InMemDicomObject, tag: Tag, vr: VR, v: PrimitiveValue| {
             obj.put(DataElement::new(tag, vr, v));
         };
@@ -223,6 +238,7 @@ impl Sanitizer {
             ),
         );
         let codes = std::iter::once(BASIC_PROFILE_CODE)
+            .chain(pixels_cleaned.then_some(CLEAN_PIXEL_DATA_CODE))
             .chain(self.rules.options.iter().map(|o| ProfileOption::code(*o)))
             .map(|c| {
                 InMemDicomObject::from_element_iter([

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Limits;
+use crate::pixels::{BurnedIn, Region, RegionRule};
 use crate::profile::ProfileOption;
 
 /// Sanitizer settings. The default is the Basic Profile with no options, a random key,
@@ -28,6 +29,13 @@ pub struct Settings {
     /// Refuse a file (`phi.pattern`) when kept free text holds a date-, phone- or ID-like value,
     /// instead of reporting it as a finding.
     pub strict: bool,
+    /// Images with burned-in text (or, for screenshots, ultrasound and scans, without a Burned
+    /// In Annotation value): refused by default.
+    pub burned_in: BurnedIn,
+    /// Rectangles blanked in every frame of every image with native pixel data.
+    pub blank_regions: Vec<Region>,
+    /// Rectangles blanked in the images each rule matches (modality, manufacturer, model, size).
+    pub region_rules: Vec<RegionRule>,
 }
 
 impl Settings {

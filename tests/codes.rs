@@ -13,6 +13,7 @@ const PREFIXES: &[&str] = &[
     "limit",
     "transfer_syntax",
     "phi",
+    "pixel",
     "write",
     "random",
     "preamble",

@@ -157,6 +157,7 @@ fn run(args: SanitizeArgs) -> u8 {
             ..Limits::default()
         },
         strict: args.strict,
+        ..Settings::default()
     };
     let sanitizer = match Sanitizer::new(settings) {
         Ok(s) => s,

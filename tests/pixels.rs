@@ -1,0 +1,292 @@
+//! Burned-in annotation policy and region blanking in native pixel data.
+
+mod common;
+
+use common::*;
+use dicom_core::value::PrimitiveValue;
+use dicom_core::{DataElement, VR};
+use dicom_dictionary_std::tags;
+use dicom_sanitizer::{BurnedIn, Error, Region, RegionRule, Settings};
+use fixtures::{text, Sample};
+
+const US_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.6.1";
+const SECONDARY_CAPTURE: &str = "1.2.840.10008.5.1.4.1.1.7";
+
+struct Image {
+    rows: u16,
+    cols: u16,
+    frames: u16,
+    spp: u16,
+    planar: bool,
+    bits: u16,
+}
+
+impl Image {
+    fn mono16(rows: u16, cols: u16, frames: u16) -> Image {
+        Image {
+            rows,
+            cols,
+            frames,
+            spp: 1,
+            planar: false,
+            bits: 16,
+        }
+    }
+
+    fn samples(&self) -> usize {
+        self.rows as usize * self.cols as usize * self.frames as usize * self.spp as usize
+    }
+
+    /// A CT-like sample with this geometry and every sample set to its index + 1 (never zero).
+    fn sample(&self) -> Sample {
+        let us = |tag, v: u16| DataElement::new(tag, VR::US, PrimitiveValue::from(v));
+        let mut s = Sample::minimal("1.2.826.0.1.3680043.8.498.77")
+            .put(text(tags::MODALITY, VR::CS, "CT"))
+            .put(text(tags::MANUFACTURER, VR::LO, "ACME Medical Systems"))
+            .put(text(tags::MANUFACTURER_MODEL_NAME, VR::LO, "Scanner 3000"))
+            .put(us(tags::ROWS, self.rows))
+            .put(us(tags::COLUMNS, self.cols))
+            .put(us(tags::SAMPLES_PER_PIXEL, self.spp))
+            .put(us(tags::BITS_ALLOCATED, self.bits))
+            .put(us(tags::BITS_STORED, self.bits))
+            .put(us(tags::HIGH_BIT, self.bits - 1))
+            .put(us(tags::PIXEL_REPRESENTATION, 0))
+            .put(text(
+                tags::NUMBER_OF_FRAMES,
+                VR::IS,
+                &self.frames.to_string(),
+            ));
+        if self.spp > 1 {
+            s = s.put(us(tags::PLANAR_CONFIGURATION, self.planar as u16));
+        }
+        let n = self.samples();
+        let value = if self.bits == 8 {
+            DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OB,
+                PrimitiveValue::U8((0..n).map(|i| (i % 250 + 1) as u8).collect()),
+            )
+        } else {
+            DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OW,
+                PrimitiveValue::U16((0..n).map(|i| (i + 1) as u16).collect()),
+            )
+        };
+        s.put(value)
+    }
+}
+
+/// The output's samples, as numbers.
+fn samples(bytes: &[u8], bits: u16) -> Vec<u32> {
+    let o = parse(bytes);
+    let raw = o
+        .element(tags::PIXEL_DATA)
+        .unwrap()
+        .value()
+        .to_bytes()
+        .unwrap()
+        .into_owned();
+    if bits == 8 {
+        raw.iter().map(|&b| b as u32).collect()
+    } else {
+        raw.chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32)
+            .collect()
+    }
+}
+
+fn region(x: u32, y: u32, width: u32, height: u32) -> Region {
+    Region {
+        x,
+        y,
+        width,
+        height,
+    }
+}
+
+fn pixel_error(s: Settings, input: &[u8]) -> (&'static str, String) {
+    match refusal(s, input) {
+        Some(Error::Deidentify { code, path, .. }) => (code, path),
+        other => panic!("expected a pixel error, got {other:?}"),
+    }
+}
+
+#[test]
+fn burned_in_yes_is_refused_by_default_and_passed_with_a_finding_when_allowed() {
+    let input = Image::mono16(4, 4, 1)
+        .sample()
+        .put(text(tags::BURNED_IN_ANNOTATION, VR::CS, "YES"))
+        .to_bytes();
+    assert_eq!(
+        pixel_error(settings(), &input),
+        ("pixel.burned_in", "(0028,0301)".into())
+    );
+    let mut allow = settings();
+    allow.burned_in = BurnedIn::Allow;
+    let out = sanitize(allow, &input);
+    assert_eq!(
+        out.report.findings_with("pixel.burned_in_allowed").count(),
+        1
+    );
+    assert_eq!(
+        samples(&out.bytes, 16),
+        (1..=16).collect::<Vec<_>>(),
+        "pixels untouched"
+    );
+}
+
+#[test]
+fn high_risk_images_without_a_burned_in_value_are_refused() {
+    let base = || Image::mono16(4, 4, 1).sample();
+    let us = base().put(text(tags::MODALITY, VR::CS, "US")).to_bytes();
+    assert_eq!(pixel_error(settings(), &us).0, "pixel.burned_in_unknown");
+    let sc = base()
+        .put(text(tags::SOP_CLASS_UID, VR::UI, SECONDARY_CAPTURE))
+        .to_bytes();
+    assert_eq!(pixel_error(settings(), &sc).0, "pixel.burned_in_unknown");
+    let us_class = base()
+        .put(text(tags::SOP_CLASS_UID, VR::UI, US_IMAGE))
+        .to_bytes();
+    assert_eq!(
+        pixel_error(settings(), &us_class).0,
+        "pixel.burned_in_unknown"
+    );
+    let mut allow = settings();
+    allow.burned_in = BurnedIn::Allow;
+    assert_eq!(
+        sanitize(allow, &us)
+            .report
+            .findings_with("pixel.burned_in_unknown_allowed")
+            .count(),
+        1
+    );
+    // Said NO, or a CT without the attribute: passes without a finding.
+    let said_no = base()
+        .put(text(tags::MODALITY, VR::CS, "US"))
+        .put(text(tags::BURNED_IN_ANNOTATION, VR::CS, "NO"))
+        .to_bytes();
+    for input in [said_no, base().to_bytes()] {
+        let out = sanitize(settings(), &input);
+        assert!(out
+            .report
+            .findings
+            .iter()
+            .all(|f| !f.code.starts_with("pixel.")));
+    }
+}
+
+#[test]
+fn regions_are_blanked_in_every_frame_and_only_there() {
+    let img = Image::mono16(6, 8, 2);
+    let input = img
+        .sample()
+        .put(text(tags::BURNED_IN_ANNOTATION, VR::CS, "YES"))
+        .to_bytes();
+    let mut s = settings();
+    s.blank_regions = vec![region(1, 2, 3, 2), region(6, 5, 10, 10)]; // the second is clipped
+    let out = sanitize(s, &input);
+    let got = samples(&out.bytes, 16);
+    for f in 0..2 {
+        for y in 0..6 {
+            for x in 0..8 {
+                let i = (f * 6 + y) * 8 + x;
+                let inside = (1..4).contains(&x) && (2..4).contains(&y) || x >= 6 && y >= 5;
+                let want = if inside { 0 } else { i as u32 + 1 };
+                assert_eq!(got[i], want, "frame {f} ({x},{y})");
+            }
+        }
+    }
+    assert_eq!(out.report.findings_with("pixel.regions_blanked").count(), 1);
+    let codes: Vec<String> = method_codes(&parse(&out.bytes))
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    assert_eq!(codes, ["113100", "113101"], "Clean Pixel Data is declared");
+}
+
+#[test]
+fn colour_images_are_blanked_in_every_sample_interleaved_or_planar() {
+    for planar in [false, true] {
+        let img = Image {
+            rows: 3,
+            cols: 4,
+            frames: 1,
+            spp: 3,
+            planar,
+            bits: 8,
+        };
+        let mut s = settings();
+        s.blank_regions = vec![region(0, 0, 2, 1)];
+        let got = samples(&sanitize(s, &img.sample().to_bytes()).bytes, 8);
+        let blanked: Vec<usize> = (0..got.len()).filter(|&i| got[i] == 0).collect();
+        let want: Vec<usize> = if planar {
+            (0..3).flat_map(|p| [p * 12, p * 12 + 1]).collect()
+        } else {
+            (0..6).collect()
+        };
+        assert_eq!(blanked, want, "planar {planar}");
+    }
+}
+
+#[test]
+fn region_rules_apply_only_to_the_images_they_match() {
+    let rule = |modality: &str, manufacturer: &str, rows: u32| RegionRule {
+        modality: Some(modality.into()),
+        manufacturer: Some(manufacturer.into()),
+        model: Some("scanner 3".into()),
+        rows: Some(rows),
+        columns: Some(4),
+        regions: vec![region(0, 0, 4, 1)],
+    };
+    let input = Image::mono16(4, 4, 1)
+        .sample()
+        .put(text(tags::BURNED_IN_ANNOTATION, VR::CS, "YES"))
+        .to_bytes();
+    let mut s = settings();
+    s.region_rules = vec![rule("MR", "acme", 4), rule("CT", "acme", 4)];
+    let got = samples(&sanitize(s, &input).bytes, 16);
+    assert_eq!(&got[..4], &[0, 0, 0, 0]);
+    assert_eq!(got[4], 5);
+    // No rule matches (other size, other maker): the burned-in image is refused.
+    for unmatched in [
+        rule("CT", "acme", 512),
+        rule("CT", "Other Corp", 4),
+        rule("US", "acme", 4),
+    ] {
+        let mut s = settings();
+        s.region_rules = vec![unmatched];
+        assert_eq!(pixel_error(s, &input).0, "pixel.burned_in");
+    }
+}
+
+#[test]
+fn regions_in_compressed_or_inconsistent_pixel_data_are_refused() {
+    let mut s = settings();
+    s.blank_regions = vec![region(0, 0, 2, 2)];
+    let jpeg = Sample::ct_jpeg().to_bytes();
+    assert_eq!(
+        pixel_error(s.clone(), &jpeg),
+        ("pixel.compressed_regions", "(7FE0,0010)".into())
+    );
+    // Rows say 64, the value holds 16 samples.
+    let short = Image::mono16(4, 4, 1)
+        .sample()
+        .put(DataElement::new(
+            tags::ROWS,
+            VR::US,
+            PrimitiveValue::from(64u16),
+        ))
+        .to_bytes();
+    assert_eq!(pixel_error(s, &short).0, "pixel.unsupported");
+    // Without regions the compressed file passes untouched.
+    assert!(refusal(settings(), &jpeg).is_none());
+}
+
+#[test]
+fn a_region_without_area_is_a_settings_error() {
+    let mut s = settings();
+    s.blank_regions = vec![region(3, 3, 0, 5)];
+    let e = dicom_sanitizer::Sanitizer::new(s).err().unwrap();
+    assert_eq!(e.code(), "settings.invalid_value");
+}
