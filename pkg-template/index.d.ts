@@ -54,9 +54,41 @@ export interface SanitizerOptions {
    * bytes here, in any other runtime and in the native CLI.
    */
   key?: string | Uint8Array;
+  /**
+   * Ed25519 signing key (64 hex digits, as `dicom-sanitize keygen` writes it, or 32 bytes). With
+   * one, every result carries a signed `receipt`.
+   */
+  signingKey?: string | Uint8Array;
   patientId?: PatientIdPolicy;
   rules?: UserRule[];
   limits?: Limits;
+  /** Refuse (`phi.pattern`) rather than report date-, phone- or ID-like values in kept free text. */
+  strict?: boolean;
+  /** Images with burned-in text, or high-risk kinds without a Burned In Annotation value. Default "reject". */
+  burnedIn?: "reject" | "allow";
+  /** Rectangles blanked in every frame of native pixel data (adds 113101 Clean Pixel Data). */
+  blankRegions?: Region[];
+  /** Rectangles blanked in the images each rule matches. */
+  regionRules?: RegionRule[];
+}
+
+/** A rectangle in pixels: `x` is the column and `y` the row of its top-left corner. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Every condition given must hold: modality equal, manufacturer and model containing the text
+ * (case-insensitive), rows and columns equal. */
+export interface RegionRule {
+  modality?: string;
+  manufacturer?: string;
+  model?: string;
+  rows?: number;
+  columns?: number;
+  regions: Region[];
 }
 
 export type Action =
@@ -83,7 +115,17 @@ export type FindingCode =
   | "private.no_creator"
   | "value.un_removed"
   | "value.date_unparsable"
-  | "structure.meta_in_dataset";
+  | "structure.meta_in_dataset"
+  | "integrity.digital_signatures_removed"
+  | "integrity.mac_parameters_removed"
+  | "integrity.encrypted_attributes_removed"
+  | "integrity.original_attributes_removed"
+  | "phi.date_like"
+  | "phi.phone_like"
+  | "phi.id_like"
+  | "pixel.regions_blanked"
+  | "pixel.burned_in_allowed"
+  | "pixel.burned_in_unknown_allowed";
 
 export interface Finding {
   code: FindingCode;
@@ -118,6 +160,31 @@ export interface Report {
 export interface Sanitized {
   bytes: Uint8Array;
   report: Report;
+  /** Present when the options hold a `signingKey`. */
+  receipt?: Receipt;
+}
+
+/** The report bound to the output's bytes by an Ed25519 signature. */
+export interface Receipt {
+  format: "dicom-sanitizer-receipt/1";
+  report: Report;
+  /** SHA-256 of the output without its Pixel Data value. */
+  header: Digest;
+  /** SHA-256 of the output's Pixel Data value; absent without Pixel Data. */
+  pixelData?: Digest;
+  /** Hex Ed25519 public key of the signer. */
+  publicKey: string;
+  /** Hex Ed25519 signature over the canonical JSON (sorted keys, no spaces) of the other fields. */
+  signature: string;
+}
+
+export interface Verification {
+  /** True only when the signature holds for the given key and the file matches every digest. */
+  valid: boolean;
+  mismatches: {
+    part: "publicKey" | "signature" | "format" | "structure" | "header" | "pixelData" | "file";
+    message: string;
+  }[];
 }
 
 export type ErrorCode =
@@ -130,6 +197,7 @@ export type ErrorCode =
   | "settings.invalid_value"
   | "settings.conflicting_options"
   | "settings.invalid_limit"
+  | "settings.invalid_signing_key"
   | "read.not_dicom"
   | "read.missing_meta"
   | "read.truncated"
@@ -144,6 +212,12 @@ export type ErrorCode =
   | "limit.depth"
   | "limit.element_count"
   | "transfer_syntax.unsupported"
+  | "phi.residual"
+  | "phi.pattern"
+  | "pixel.burned_in"
+  | "pixel.burned_in_unknown"
+  | "pixel.compressed_regions"
+  | "pixel.unsupported"
   | "write.failed"
   | "random.unavailable";
 
@@ -178,6 +252,13 @@ export class Sanitizer {
 export function init(
   source?: string | URL | Request | Response | BufferSource | WebAssembly.Module,
 ): Promise<void>;
+
+/** Whether `file` still matches its signed receipt, for the signer's public key (hex or bytes). */
+export function verify(file: Uint8Array, receipt: Receipt, publicKey: string | Uint8Array): Verification;
+/** The public key (hex) of a signing key (hex or 32 bytes). */
+export function publicKey(signingKey: string | Uint8Array): string;
+/** A new random Ed25519 signing key (hex), from crypto.getRandomValues. */
+export function generateSigningKey(): string;
 
 export function isDicomSanitizerError(e: unknown): e is DicomSanitizerError;
 export function errorCodes(): ErrorCode[];

@@ -15,6 +15,7 @@ pub const ERROR_CODES: &[&str] = &[
     "settings.invalid_value",
     "settings.conflicting_options",
     "settings.invalid_limit",
+    "settings.invalid_signing_key",
     "read.not_dicom",
     "read.missing_meta",
     "read.truncated",

@@ -40,6 +40,7 @@ mod limits;
 mod pixels;
 pub mod profile;
 mod pseudonym;
+mod receipt;
 mod report;
 mod rules;
 mod sanitizer;
@@ -52,6 +53,10 @@ pub use limits::Limits;
 pub use pixels::{BurnedIn, Region, RegionRule};
 pub use profile::ProfileOption;
 pub use pseudonym::MIN_KEY_BYTES;
+pub use receipt::{
+    generate_signing_key, hex, public_key, unhex, verify, Mismatch, Receipt, Verification,
+    RECEIPT_FORMAT,
+};
 pub use report::{Digest, Finding, Report, FINDING_CODES};
 pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
 pub use settings::{Key, PatientId, RuleAction, Settings, UserRule};

@@ -18,6 +18,17 @@ pub struct Limits {
     pub max_elements: u64,
 }
 
+impl Limits {
+    /// For bytes this code wrote itself (the output, a file under verification): only the
+    /// structure is checked, not the size.
+    pub(crate) const STRUCTURE_ONLY: Limits = Limits {
+        max_input_bytes: u64::MAX,
+        max_element_bytes: u64::MAX,
+        max_depth: 256,
+        max_elements: u64::MAX,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

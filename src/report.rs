@@ -76,10 +76,7 @@ pub struct Digest {
 impl Digest {
     pub fn of(bytes: &[u8]) -> Digest {
         Digest {
-            sha256: Sha256::digest(bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256: crate::receipt::hex(&Sha256::digest(bytes)),
             bytes: bytes.len() as u64,
         }
     }

@@ -3,11 +3,9 @@
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_dictionary_std::tags;
-use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::file::ReadPreamble;
 use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
-use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::clean::Identity;
 use crate::deid::Deidentifier;
@@ -15,15 +13,17 @@ use crate::error::{Error, Result};
 use crate::gate::Gate;
 use crate::integrity::preamble::Preamble;
 use crate::integrity::sequences;
-use crate::integrity::structure::{scan_dataset, scan_meta, show};
+use crate::integrity::structure::{scan, show};
 use crate::limits::Limits;
 use crate::pixels::{self, BurnedIn, Region, RegionRule};
 use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE, EDITION};
 use crate::pseudonym::Pseudonyms;
+use crate::receipt::{self, Receipt};
 use crate::report::{Digest, Finding, Report};
 use crate::rules::{Dates, RuleSet};
 use crate::settings::Settings;
 use crate::values::trim_padding;
+use ed25519_dalek::SigningKey;
 
 /// Name of this product, as written to the report and to (0012,0063).
 pub const PRODUCT: &str = "dicom-sanitizer";
@@ -32,13 +32,14 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Implementation Class UID written to the output's file meta group (a `2.25` UUID-based UID).
 pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.264090329737839425614392387340331476245";
 const IMPLEMENTATION_VERSION_NAME: &str = "DICOMSAN_0_1";
-const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
 
 /// A de-identified file and what was done to make it.
 #[derive(Debug, Clone)]
 pub struct Sanitized {
     pub bytes: Vec<u8>,
     pub report: Report,
+    /// The signed receipt, when the settings hold a signing key.
+    pub receipt: Option<Receipt>,
 }
 
 /// A compiled rule set and a pseudonym key, ready to sanitize any number of files.
@@ -50,6 +51,7 @@ pub struct Sanitizer {
     burned_in: BurnedIn,
     blank_regions: Vec<Region>,
     region_rules: Vec<RegionRule>,
+    signing_key: Option<SigningKey>,
 }
 
 impl Sanitizer {
@@ -57,6 +59,10 @@ impl Sanitizer {
     pub fn new(settings: Settings) -> Result<Sanitizer> {
         let rules = RuleSet::compile(&settings)?;
         pixels::validate(&settings.blank_regions, &settings.region_rules)?;
+        let signing_key = match &settings.signing_key {
+            Some(k) => Some(receipt::signing_key(&k.0)?),
+            None => None,
+        };
         let pseudonyms = Pseudonyms::new(settings.key.as_ref().map(|k| k.0.as_slice()))?;
         Ok(Sanitizer {
             rules,
@@ -66,6 +72,7 @@ impl Sanitizer {
             burned_in: settings.burned_in,
             blank_regions: settings.blank_regions,
             region_rules: settings.region_rules,
+            signing_key,
         })
     }
 
@@ -84,7 +91,8 @@ impl Sanitizer {
                 ),
             ));
         }
-        let layout = scan_meta(input)?;
+        let scanned = scan(input, &self.limits)?;
+        let layout = &scanned.layout;
         let (preamble, signature) =
             Preamble::inspect((layout.magic_at == 128).then(|| &input[..128]));
         if let Some(code) = preamble.finding() {
@@ -103,22 +111,6 @@ impl Sanitizer {
             ));
         }
         let ts_uid = layout.transfer_syntax.as_str();
-        let ts = TransferSyntaxRegistry
-            .get(ts_uid)
-            .filter(|ts| !ts.is_unsupported())
-            .ok_or_else(|| Error::TransferSyntax {
-                uid: ts_uid.to_string(),
-                message: "not a transfer syntax this build can read and write without decoding"
-                    .into(),
-            })?;
-        let little = matches!(ts.endianness(), dicom_encoding::Endianness::Little);
-        scan_dataset(
-            input,
-            layout.dataset_at,
-            ts_uid != IMPLICIT_VR_LITTLE_ENDIAN,
-            little,
-            &self.limits,
-        )?;
 
         let file = OpenFileOptions::new()
             .read_preamble(ReadPreamble::Never)
@@ -191,7 +183,10 @@ impl Sanitizer {
             .map_err(|e| Error::Write {
                 message: e.to_string(),
             })?;
-        // Fail closed: never hand out bytes that do not read back.
+        // Fail closed: never hand out bytes that do not read back, structurally and in dicom-rs.
+        let written = scan(&bytes, &Limits::STRUCTURE_ONLY).map_err(|e| Error::Write {
+            message: format!("the output does not scan: {e}"),
+        })?;
         OpenFileOptions::new()
             .read_preamble(ReadPreamble::Always)
             .from_reader(bytes.as_slice())
@@ -199,20 +194,26 @@ impl Sanitizer {
                 message: format!("the output does not re-parse: {e}"),
             })?;
 
+        let report = Report {
+            product: PRODUCT.into(),
+            version: VERSION.into(),
+            profile: "basic".into(),
+            edition: EDITION.into(),
+            options: self.rules.options.clone(),
+            transfer_syntax: ts_uid.into(),
+            preamble,
+            actions: deid.counts,
+            findings,
+            input: Digest::of(input),
+            output: Digest::of(&bytes),
+        };
+        let receipt = self
+            .signing_key
+            .as_ref()
+            .map(|k| Receipt::sign(report.clone(), &bytes, written.pixel_data, k));
         Ok(Sanitized {
-            report: Report {
-                product: PRODUCT.into(),
-                version: VERSION.into(),
-                profile: "basic".into(),
-                edition: EDITION.into(),
-                options: self.rules.options.clone(),
-                transfer_syntax: ts_uid.into(),
-                preamble,
-                actions: deid.counts,
-                findings,
-                input: Digest::of(input),
-                output: Digest::of(&bytes),
-            },
+            report,
+            receipt,
             bytes,
         })
     }

@@ -21,6 +21,9 @@ pub struct Settings {
     /// key, so its pseudonyms cannot be reproduced later.
     #[serde(skip)]
     pub key: Option<Key>,
+    /// Ed25519 signing key seed (32 bytes). With one, every result carries a signed receipt.
+    #[serde(skip)]
+    pub signing_key: Option<Key>,
     /// What Patient ID (0010,0020) becomes.
     pub patient_id: PatientId,
     /// Caller rules that override the profile for the attributes they select.
@@ -52,6 +55,12 @@ impl Settings {
     /// Sets the pseudonym key.
     pub fn key(mut self, key: impl Into<Vec<u8>>) -> Self {
         self.key = Some(Key(key.into()));
+        self
+    }
+
+    /// Sets the Ed25519 signing key seed (32 bytes) for receipts.
+    pub fn signing_key(mut self, seed: impl Into<Vec<u8>>) -> Self {
+        self.signing_key = Some(Key(seed.into()));
         self
     }
 

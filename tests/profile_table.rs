@@ -109,6 +109,8 @@ fn every_row_gets_its_basic_action_at_top_level_and_three_levels_deep() {
     );
     let sanitizer = Sanitizer::new(dicom_sanitizer::Settings {
         patient_id: PatientId::Profile,
+        // Encapsulated Document is one of the rows; the burned-in policy is tested in pixels.rs.
+        burned_in: dicom_sanitizer::BurnedIn::Allow,
         ..settings()
     })
     .unwrap();
@@ -162,6 +164,7 @@ fn each_option_changes_exactly_its_columns_rows_and_adds_its_code() {
         let s = dicom_sanitizer::Settings {
             options,
             patient_id: PatientId::Profile,
+            burned_in: dicom_sanitizer::BurnedIn::Allow,
             ..settings()
         };
         parse(&sanitize(s, &input).bytes)

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dicom_sanitizer::{
-    Error, Limits, PatientId, ProfileOption, RuleAction, Sanitizer, Settings, UserRule,
+    BurnedIn, Error, Limits, PatientId, ProfileOption, Receipt, Region, RegionRule, RuleAction,
+    Sanitizer, Settings, UserRule,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -42,7 +43,26 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Sanitize files and folders (recursively) into an output folder that mirrors them.
-    Sanitize(SanitizeArgs),
+    Sanitize(Box<SanitizeArgs>),
+    /// Make an Ed25519 signing key for receipts: writes the secret (hex) to a new file and
+    /// prints the public key (hex) to give to verifiers.
+    Keygen {
+        /// File to create for the secret key; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a sanitized file against its signed receipt. Prints the verification as JSON;
+    /// exit 0 when the file matches, 1 when it does not.
+    Verify {
+        /// The sanitized DICOM file.
+        file: PathBuf,
+        /// The receipt: a receipt JSON, or a report JSON (or line) holding one under `receipt`.
+        #[arg(long)]
+        receipt: PathBuf,
+        /// The signer's public key (64 hex digits).
+        #[arg(long)]
+        public_key: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -78,6 +98,21 @@ struct SanitizeArgs {
     /// are findings in the report).
     #[arg(long)]
     strict: bool,
+    /// Pass images with burned-in text (or unknown, on high-risk kinds) with a finding instead
+    /// of refusing them.
+    #[arg(long)]
+    allow_burned_in: bool,
+    /// Blank this rectangle `X,Y,WIDTH,HEIGHT` in every frame of native pixel data (repeatable).
+    #[arg(long = "blank-region", value_parser = parse_region)]
+    blank_regions: Vec<Region>,
+    /// JSON file with a list of region rules: `[{"modality", "manufacturer", "model", "rows",
+    /// "columns", "regions": [{"x", "y", "width", "height"}]}]`.
+    #[arg(long)]
+    region_rules: Option<PathBuf>,
+    /// File holding an Ed25519 signing key (hex, from `keygen`): every report then carries a
+    /// signed receipt.
+    #[arg(long)]
+    signing_key_file: Option<PathBuf>,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -131,9 +166,127 @@ fn parse_rule(s: &str) -> Result<UserRule, String> {
     Ok(UserRule::new(tag, action))
 }
 
+fn parse_region(s: &str) -> Result<Region, String> {
+    let n: Vec<u32> = s
+        .split(',')
+        .map(|p| p.trim().parse::<u32>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("expected X,Y,WIDTH,HEIGHT: {e}"))?;
+    match n[..] {
+        [x, y, width, height] => Ok(Region {
+            x,
+            y,
+            width,
+            height,
+        }),
+        _ => Err("expected four numbers X,Y,WIDTH,HEIGHT".into()),
+    }
+}
+
 fn main() -> ExitCode {
-    let Command::Sanitize(args) = Cli::parse().command;
-    ExitCode::from(run(args))
+    ExitCode::from(match Cli::parse().command {
+        Command::Sanitize(args) => run(*args),
+        Command::Keygen { out } => keygen(&out),
+        Command::Verify {
+            file,
+            receipt,
+            public_key,
+        } => verify(&file, &receipt, &public_key),
+    })
+}
+
+fn keygen(out: &Path) -> u8 {
+    let made = dicom_sanitizer::generate_signing_key()
+        .and_then(|seed| dicom_sanitizer::public_key(&seed).map(|public| (seed, public)));
+    let (seed, public) = match made {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("dicom-sanitize: {e}");
+            return exit::SETTINGS;
+        }
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options
+        .open(out)
+        .and_then(|mut f| writeln!(f, "{}", dicom_sanitizer::hex(&seed)));
+    if let Err(e) = written {
+        eprintln!("dicom-sanitize: {}: {e}", out.display());
+        return exit::IO;
+    }
+    println!("{}", dicom_sanitizer::hex(&public));
+    exit::OK
+}
+
+fn verify(file: &Path, receipt: &Path, public_key: &str) -> u8 {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let loaded = read(file).and_then(|bytes| {
+        let text = read(receipt)?;
+        let value: serde_json::Value = serde_json::from_slice(&text)
+            .map_err(|e| format!("{}: not JSON: {e}", receipt.display()))?;
+        let value = value.get("receipt").cloned().unwrap_or(value);
+        let receipt: Receipt = serde_json::from_value(value)
+            .map_err(|e| format!("{}: not a receipt: {e}", receipt.display()))?;
+        Ok((bytes, receipt))
+    });
+    let (bytes, receipt) = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("dicom-sanitize: {e}");
+            return exit::IO;
+        }
+    };
+    let Some(key) = dicom_sanitizer::unhex(public_key) else {
+        eprintln!("dicom-sanitize: --public-key is not hex");
+        return exit::SETTINGS;
+    };
+    let v = dicom_sanitizer::verify(&bytes, &receipt, &key);
+    println!("{}", serde_json::to_string(&v).unwrap_or_default());
+    if v.valid {
+        exit::OK
+    } else {
+        exit::SOME_REFUSED
+    }
+}
+
+fn load_settings(args: &SanitizeArgs, key: Option<Vec<u8>>) -> Result<Settings, String> {
+    let signing_key = match &args.signing_key_file {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let seed = dicom_sanitizer::unhex(&text)
+                .ok_or_else(|| format!("{}: the signing key is not hex", p.display()))?;
+            Some(dicom_sanitizer::Key(seed))
+        }
+    };
+    let region_rules: Vec<RegionRule> = match &args.region_rules {
+        None => Vec::new(),
+        Some(p) => {
+            let text = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", p.display()))?
+        }
+    };
+    Ok(Settings {
+        options: args.options.iter().map(|&o| o.into()).collect(),
+        key: key.map(dicom_sanitizer::Key),
+        signing_key,
+        patient_id: args.patient_id.clone(),
+        rules: args.rules.clone(),
+        limits: Limits {
+            max_input_bytes: args.max_input_mib << 20,
+            ..Limits::default()
+        },
+        strict: args.strict,
+        burned_in: if args.allow_burned_in {
+            BurnedIn::Allow
+        } else {
+            BurnedIn::Reject
+        },
+        blank_regions: args.blank_regions.clone(),
+        region_rules,
+    })
 }
 
 fn run(args: SanitizeArgs) -> u8 {
@@ -147,17 +300,12 @@ fn run(args: SanitizeArgs) -> u8 {
     if key.is_none() {
         eprintln!("dicom-sanitize: no key given (--key-file or ${}): pseudonyms are random for this run and cannot be reproduced", args.key_env);
     }
-    let settings = Settings {
-        options: args.options.iter().map(|&o| o.into()).collect(),
-        key: key.map(dicom_sanitizer::Key),
-        patient_id: args.patient_id.clone(),
-        rules: args.rules.clone(),
-        limits: Limits {
-            max_input_bytes: args.max_input_mib << 20,
-            ..Limits::default()
-        },
-        strict: args.strict,
-        ..Settings::default()
+    let settings = match load_settings(&args, key) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("dicom-sanitize: {e}");
+            return exit::SETTINGS;
+        }
     };
     let sanitizer = match Sanitizer::new(settings) {
         Ok(s) => s,
@@ -180,8 +328,12 @@ fn run(args: SanitizeArgs) -> u8 {
         bar.set_message(rel.display().to_string());
         let output = args.out.join(rel);
         let line = match process(&sanitizer, input, &output, args.max_input_mib << 20) {
-            Ok(report) => {
-                let line = json!({"input": input, "output": output, "ok": true, "report": report});
+            Ok((report, receipt)) => {
+                let mut line =
+                    json!({"input": input, "output": output, "ok": true, "report": report});
+                if let Some(r) = receipt {
+                    line["receipt"] = json!(r);
+                }
                 if let Some(dir) = &args.report_dir {
                     let path = dir.join(rel).with_extension("json");
                     if let Err(e) = write_atomic(
@@ -239,7 +391,7 @@ fn process(
     input: &Path,
     output: &Path,
     max: u64,
-) -> Result<dicom_sanitizer::Report, Failure> {
+) -> Result<(dicom_sanitizer::Report, Option<Receipt>), Failure> {
     let size = std::fs::metadata(input)
         .map_err(|e| Failure::Io(e.to_string()))?
         .len();
@@ -255,7 +407,7 @@ fn process(
     let out = s.sanitize(&bytes).map_err(Failure::Sanitize)?;
     write_atomic(output, &out.bytes)
         .map_err(|e| Failure::Io(format!("{}: {e}", output.display())))?;
-    Ok(out.report)
+    Ok((out.report, out.receipt))
 }
 
 /// Writes through a temporary file and a rename, so no partial output is ever visible.

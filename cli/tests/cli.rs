@@ -157,3 +157,92 @@ fn report_dir_key_from_env_and_exit_codes() {
     );
     assert_eq!(missing.status.code(), Some(4));
 }
+
+fn cli(args: &[&OsStr]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+#[test]
+fn keygen_signed_receipts_and_verify() {
+    let d = tempdir("receipts");
+    write(&d.join("in/ct.dcm"), &fixtures::Sample::ct().to_bytes());
+    let key_file = d.join("signing.key");
+    let made = cli(&["keygen".as_ref(), "--out".as_ref(), key_file.as_ref()]);
+    assert_eq!(made.status.code(), Some(0));
+    let public = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    assert_eq!(public.len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the secret key is private to its owner");
+    }
+    let again = cli(&["keygen".as_ref(), "--out".as_ref(), key_file.as_ref()]);
+    assert_eq!(
+        again.status.code(),
+        Some(4),
+        "an existing key is never overwritten"
+    );
+
+    let (out, reports) = (d.join("out"), d.join("reports"));
+    let run = sanitize(
+        Some("cli-test-key-0123456789abcdef"),
+        &[
+            "--signing-key-file".as_ref(),
+            key_file.as_ref(),
+            "--blank-region".as_ref(),
+            "0,0,2,2".as_ref(),
+            "--report-dir".as_ref(),
+            reports.as_ref(),
+            "--out".as_ref(),
+            out.as_ref(),
+            d.join("in").as_ref(),
+        ],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.join("ct.json")).unwrap()).unwrap();
+    assert_eq!(report["receipt"]["publicKey"], public.as_str());
+    assert_eq!(
+        report["report"]["findings"][0]["code"],
+        "pixel.regions_blanked"
+    );
+
+    let check = |file: &Path| {
+        cli(&[
+            "verify".as_ref(),
+            file.as_ref(),
+            "--receipt".as_ref(),
+            reports.join("ct.json").as_ref(),
+            "--public-key".as_ref(),
+            public.as_ref(),
+        ])
+    };
+    let ok = check(&out.join("ct.dcm"));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let mut bytes = std::fs::read(out.join("ct.dcm")).unwrap();
+    let last = bytes.len() - 1; // the last pixel byte
+    bytes[last] ^= 0xFF;
+    write(&d.join("tampered.dcm"), &bytes);
+    let bad = check(&d.join("tampered.dcm"));
+    assert_eq!(bad.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    let parts: Vec<&str> = v["mismatches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["part"].as_str().unwrap())
+        .collect();
+    assert_eq!(parts, ["file", "pixelData"]);
+}

@@ -4,13 +4,18 @@
 //! nesting of sequences, items and delimiters, so that malformed or hostile input gets a precise
 //! coded error with an offset, and no allocation is ever sized by a length the input cannot back.
 
+use std::ops::Range;
+
 use dicom_core::{Tag, VR};
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::rules::dictionary_vr;
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
+const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
 const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
 const ITEM: (u16, u16) = (0xFFFE, 0xE000);
 const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
@@ -98,18 +103,50 @@ pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
     })
 }
 
-/// Walks the whole data set (the caller has checked the input size).
-pub(crate) fn scan_dataset(
+/// A Part 10 stream whose structure checked out: its layout, transfer syntax and Pixel Data.
+pub(crate) struct Scanned {
+    pub layout: Layout,
+    pub pixel_data: Option<Range<usize>>,
+}
+
+/// The meta group, the transfer syntax (refused unless this build reads and writes it without
+/// decoding) and the whole data set, within `limits`.
+pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<Scanned> {
+    let layout = scan_meta(input)?;
+    let uid = layout.transfer_syntax.as_str();
+    let ts = TransferSyntaxRegistry
+        .get(uid)
+        .filter(|ts| !ts.is_unsupported())
+        .ok_or_else(|| Error::TransferSyntax {
+            uid: uid.to_string(),
+            message: "not a transfer syntax this build can read and write without decoding".into(),
+        })?;
+    let little = matches!(ts.endianness(), dicom_encoding::Endianness::Little);
+    let pixel_data = scan_dataset(
+        input,
+        layout.dataset_at,
+        uid != IMPLICIT_VR_LE,
+        little,
+        limits,
+    )?;
+    Ok(Scanned { layout, pixel_data })
+}
+
+/// Walks the whole data set (the caller has checked the input size). Returns where the value of
+/// the top-level Pixel Data is (after its header; for encapsulated data, through the sequence
+/// delimiter), if there is one.
+fn scan_dataset(
     input: &[u8],
     start: usize,
     explicit_vr: bool,
     little_endian: bool,
     limits: &Limits,
-) -> Result<()> {
+) -> Result<Option<Range<usize>>> {
     let mut c = Cursor::new(input, explicit_vr, little_endian);
     c.pos = start;
     c.limits = *limits;
-    c.dataset(input.len(), 0, false)
+    c.dataset(input.len(), 0, false)?;
+    Ok(c.pixel_data)
 }
 
 struct Cursor<'a> {
@@ -119,6 +156,7 @@ struct Cursor<'a> {
     little: bool,
     limits: Limits,
     elements: u64,
+    pixel_data: Option<Range<usize>>,
 }
 
 impl<'a> Cursor<'a> {
@@ -130,6 +168,7 @@ impl<'a> Cursor<'a> {
             little,
             limits: Limits::default(),
             elements: 0,
+            pixel_data: None,
         }
     }
 
@@ -270,7 +309,11 @@ impl<'a> Cursor<'a> {
                     self.sequence(None, depth + 1, at)?;
                     (self.explicit, self.little) = saved;
                 } else if key == PIXEL_DATA {
+                    let value_at = self.pos;
                     self.fragments()?;
+                    if depth == 0 {
+                        self.pixel_data = Some(value_at..self.pos);
+                    }
                 } else {
                     return Err(Error::read(
                         "read.bad_length",
@@ -311,6 +354,9 @@ impl<'a> Cursor<'a> {
                     let seq_end = self.pos + len;
                     self.sequence(Some(seq_end), depth + 1, at)?;
                 } else {
+                    if key == PIXEL_DATA && depth == 0 {
+                        self.pixel_data = Some(self.pos..self.pos + len);
+                    }
                     self.pos += len;
                 }
             }

@@ -12,8 +12,11 @@ export const manifest = JSON.parse(readFileSync(join(CORPUS, "manifest.json"), "
 
 /** The same key, options and rules for every runtime, so outputs can be compared byte for byte. */
 export const KEY = "cross-runtime-test-key-0123456789";
+/** An Ed25519 signing key (hex), as `dicom-sanitize keygen` writes it. */
+export const SIGNING_KEY = "11".repeat(32);
 export const OPTIONS = {
   key: KEY,
+  signingKey: SIGNING_KEY,
   options: ["retainLongitudinalModifiedDates", "cleanDescriptors"],
   rules: [{ tag: "StationName", action: "replace", value: "EDGE" }],
 };

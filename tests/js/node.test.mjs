@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import * as pkg from "../../pkg/node.js";
-import { CLI_ARGS, KEY, OPTIONS, PKG, ROOT, CORPUS, bad, good, manifest, phiIn, reparse, walk } from "./helpers.mjs";
+import { CLI_ARGS, KEY, OPTIONS, SIGNING_KEY, PKG, ROOT, CORPUS, bad, good, manifest, phiIn, reparse, walk } from "./helpers.mjs";
 
 const { Sanitizer, isDicomSanitizerError } = pkg;
 
@@ -62,19 +62,62 @@ test("wasm output is byte-identical to the native CLI's, with identical reports"
   assert.ok(bin && existsSync(bin), "DICOM_SANITIZE_BIN must name the built CLI (run through make)");
   const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-cli-"));
   writeFileSync(join(dir, "key"), KEY + "\n");
+  writeFileSync(join(dir, "signing.key"), SIGNING_KEY + "\n");
   execFileSync(bin, [
     "sanitize", join(CORPUS, "good"), "--out", join(dir, "out"), "--report-dir", join(dir, "reports"),
-    "--key-file", join(dir, "key"), "--quiet", ...CLI_ARGS,
+    "--key-file", join(dir, "key"), "--signing-key-file", join(dir, "signing.key"), "--quiet", ...CLI_ARGS,
   ]);
   const sanitizer = new Sanitizer(OPTIONS);
   assert.deepEqual(walk(join(dir, "out")), [...manifest.good].sort());
   for (const name of manifest.good) {
     const native = new Uint8Array(readFileSync(join(dir, "out", name)));
-    const { bytes, report } = sanitizer.sanitize(good(name));
+    const { bytes, report, receipt } = sanitizer.sanitize(good(name));
     assert.ok(Buffer.from(native).equals(Buffer.from(bytes)), `${name}: wasm and native outputs differ`);
-    const nativeReport = JSON.parse(readFileSync(join(dir, "reports", name.replace(/\.dcm$/, ".json")), "utf8")).report;
-    assert.deepEqual(report, nativeReport, `${name}: reports differ`);
+    const reportPath = join(dir, "reports", name.replace(/\.dcm$/, ".json"));
+    const nativeLine = JSON.parse(readFileSync(reportPath, "utf8"));
+    assert.deepEqual(report, nativeLine.report, `${name}: reports differ`);
+    // Ed25519 is deterministic: the same receipt, signature included, from both builds.
+    assert.deepEqual(receipt, nativeLine.receipt, `${name}: receipts differ`);
+    // A wasm receipt verifies with the native CLI.
+    writeFileSync(join(dir, "receipt.json"), JSON.stringify(receipt));
+    const verified = JSON.parse(execFileSync(bin, [
+      "verify", join(dir, "out", name), "--receipt", join(dir, "receipt.json"), "--public-key", pkg.publicKey(SIGNING_KEY),
+    ], { encoding: "utf8" }));
+    assert.equal(verified.valid, true, name);
   }
+});
+
+test("receipts verify in JS, and any changed byte or another key fails", () => {
+  const { bytes, receipt } = new Sanitizer(OPTIONS).sanitize(good("ct-1.dcm"));
+  const publicKey = pkg.publicKey(SIGNING_KEY);
+  assert.equal(receipt.publicKey, publicKey);
+  assert.equal(receipt.format, "dicom-sanitizer-receipt/1");
+  assert.deepEqual(pkg.verify(bytes, receipt, publicKey), { valid: true, mismatches: [] });
+  const parts = (file, r = receipt, key = publicKey) => pkg.verify(file, r, key).mismatches.map((m) => m.part);
+  const pixel = bytes.slice();
+  pixel[pixel.length - 1] ^= 1; // the last byte of Pixel Data
+  assert.deepEqual(parts(pixel), ["file", "pixelData"]);
+  const header = bytes.slice();
+  header[200] ^= 1;
+  assert.ok(parts(header).includes("file") && !parts(header).includes("pixelData"));
+  assert.deepEqual(parts(bytes, receipt, pkg.publicKey(pkg.generateSigningKey())), ["publicKey", "signature"]);
+  const edited = structuredClone(receipt);
+  edited.report.actions.removed += 1;
+  assert.deepEqual(parts(bytes, edited), ["signature"]);
+  assert.notEqual(pkg.generateSigningKey(), pkg.generateSigningKey());
+  assert.equal(thrown(() => new Sanitizer({ signingKey: "abcd" })).code, "settings.invalid_signing_key");
+  assert.equal(thrown(() => new Sanitizer({ signingKey: "not hex" })).code, "settings.invalid_value");
+});
+
+test("pixel, strict and region settings pass through to the core", () => {
+  const input = good("ct-1.dcm");
+  const blanked = new Sanitizer({ key: KEY, blankRegions: [{ x: 0, y: 0, width: 2, height: 2 }] }).sanitize(input);
+  assert.ok(blanked.report.findings.some((f) => f.code === "pixel.regions_blanked"));
+  const allowed = new Sanitizer({ key: KEY, burnedIn: "allow" }).sanitize(bad("ultrasound-unknown-burned-in.dcm"));
+  assert.ok(allowed.report.findings.some((f) => f.code === "pixel.burned_in_unknown_allowed"));
+  assert.equal(thrown(() => new Sanitizer({ burnedIn: "maybe" })).code, "settings.invalid_value");
+  assert.equal(thrown(() => new Sanitizer({ blankRegions: [{ x: 0, y: 0, width: 0, height: 1 }] })).code, "settings.invalid_value");
+  assert.ok(new Sanitizer({ key: KEY, strict: true }).sanitize(input).bytes.length > 0);
 });
 
 test("the same key gives the same bytes; no key gives a random key per sanitizer", () => {

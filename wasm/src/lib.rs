@@ -22,8 +22,9 @@ pub struct Sanitizer {
 
 #[wasm_bindgen]
 impl Sanitizer {
-    /// `options`: `{ options?, key?, patientId?, rules?, limits? }` as in the TypeScript types;
-    /// `key` is a string (its UTF-8 bytes) or a `Uint8Array`. Throws a `DicomSanitizerError`
+    /// `options`: `{ options?, key?, signingKey?, patientId?, rules?, limits?, strict?,
+    /// burnedIn?, blankRegions?, regionRules? }` as in the TypeScript types; `key` is a string
+    /// (its UTF-8 bytes) or a `Uint8Array`, `signingKey` hex or 32 bytes. Throws a `DicomSanitizerError`
     /// with a `settings.*` code on anything invalid, including unknown fields.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Sanitizer, JsValue> {
@@ -32,19 +33,49 @@ impl Sanitizer {
         Ok(Sanitizer { inner })
     }
 
-    /// De-identifies one DICOM Part 10 file. Returns `{ bytes: Uint8Array, report }`; throws a
-    /// `DicomSanitizerError` (and gives no bytes) on any doubt. The caller's array is only read.
+    /// De-identifies one DICOM Part 10 file. Returns `{ bytes: Uint8Array, report, receipt? }`;
+    /// throws a `DicomSanitizerError` (and gives no bytes) on any doubt. The caller's array is
+    /// only read.
     pub fn sanitize(&self, input: &[u8]) -> Result<JsValue, JsValue> {
         let done = self.inner.sanitize(input).map_err(|e| js_error(&e))?;
         let out = Object::new();
-        set(
-            &out,
-            "bytes",
-            &Uint8Array::from(done.bytes.as_slice()).into(),
-        );
+        let bytes = Uint8Array::from(done.bytes.as_slice());
+        set(&out, "bytes", &bytes.into());
         set(&out, "report", &to_js(&done.report)?);
+        if let Some(receipt) = &done.receipt {
+            set(&out, "receipt", &to_js(receipt)?);
+        }
         Ok(out.into())
     }
+}
+
+/// Whether `file` still matches its signed `receipt` for `publicKey` (hex string or 32 bytes):
+/// `{ valid, mismatches: [{ part, message }] }`.
+#[wasm_bindgen]
+pub fn verify(file: &[u8], receipt: JsValue, public_key: JsValue) -> Result<JsValue, JsValue> {
+    let receipt = serde_wasm_bindgen::from_value::<serde_json::Value>(receipt)
+        .map_err(|e| e.to_string())
+        .and_then(|v| serde_json::from_value::<core::Receipt>(v).map_err(|e| e.to_string()))
+        .map_err(|e| js_error(&invalid(&format!("receipt: {e}"))))?;
+    let key = key_bytes(public_key, Text::Hex).map_err(|e| js_error(&e))?;
+    to_js(&core::verify(file, &receipt, &key.unwrap_or_default()))
+}
+
+/// The public key (hex) of a signing key (hex string or 32 bytes).
+#[wasm_bindgen(js_name = publicKey)]
+pub fn public_key(signing_key: JsValue) -> Result<String, JsValue> {
+    let seed = key_bytes(signing_key, Text::Hex).map_err(|e| js_error(&e))?;
+    core::public_key(&seed.unwrap_or_default())
+        .map(|k| core::hex(&k))
+        .map_err(|e| js_error(&e))
+}
+
+/// A new random Ed25519 signing key (hex), from `crypto.getRandomValues`.
+#[wasm_bindgen(js_name = generateSigningKey)]
+pub fn generate_signing_key() -> Result<String, JsValue> {
+    core::generate_signing_key()
+        .map(|k| core::hex(&k))
+        .map_err(|e| js_error(&e))
 }
 
 /// Every error code a `DicomSanitizerError` can carry.
@@ -84,25 +115,51 @@ fn settings_from_js(options: JsValue) -> Result<core::Settings, core::Error> {
     if !options.is_object() || Array::is_array(&options) {
         return Err(invalid("the options must be an object"));
     }
-    // The key is bytes or a string, which serde cannot tell apart for us; take it out first.
+    // The keys are bytes or strings, which serde cannot tell apart for us; take them out first.
     let rest = Object::assign(&Object::new(), options.unchecked_ref());
-    let key = Reflect::get(&rest, &"key".into()).unwrap_or(JsValue::UNDEFINED);
-    let _ = Reflect::delete_property(&rest, &"key".into());
+    let take = |name: &str| {
+        let v = Reflect::get(&rest, &name.into()).unwrap_or(JsValue::UNDEFINED);
+        let _ = Reflect::delete_property(&rest, &name.into());
+        v
+    };
+    let key = take("key");
+    let signing_key = take("signingKey");
     // Through a JSON value, because serde-wasm-bindgen reads only the fields a struct names, so
     // a misspelt option (`optoins`) would otherwise be ignored rather than refused.
     let value: serde_json::Value = serde_wasm_bindgen::from_value(rest.into())
         .map_err(|e| invalid(&format!("options: {e}")))?;
     let mut settings: core::Settings =
         serde_json::from_value(value).map_err(|e| invalid(&format!("options: {e}")))?;
-    settings.key = match key {
-        k if k.is_undefined() || k.is_null() => None,
-        k if k.is_string() => Some(core::Key(k.as_string().unwrap_or_default().into_bytes())),
-        k if k.is_instance_of::<Uint8Array>() => {
-            Some(core::Key(k.unchecked_into::<Uint8Array>().to_vec()))
-        }
-        _ => return Err(invalid("key must be a string or a Uint8Array")),
-    };
+    settings.key = key_bytes(key, Text::Utf8)?.map(core::Key);
+    settings.signing_key = key_bytes(signing_key, Text::Hex)?.map(core::Key);
     Ok(settings)
+}
+
+/// How a key given as a string becomes bytes.
+#[derive(Clone, Copy)]
+enum Text {
+    /// The pseudonym key: its UTF-8 bytes.
+    Utf8,
+    /// Ed25519 keys, as `keygen` prints them.
+    Hex,
+}
+
+fn key_bytes(value: JsValue, text: Text) -> Result<Option<Vec<u8>>, core::Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if let Some(s) = value.as_string() {
+        return match text {
+            Text::Utf8 => Ok(Some(s.into_bytes())),
+            Text::Hex => core::unhex(&s)
+                .map(Some)
+                .ok_or_else(|| invalid("a signing or public key string must be hex")),
+        };
+    }
+    if value.is_instance_of::<Uint8Array>() {
+        return Ok(Some(value.unchecked_into::<Uint8Array>().to_vec()));
+    }
+    Err(invalid("keys must be strings or Uint8Arrays"))
 }
 
 fn invalid(message: &str) -> core::Error {

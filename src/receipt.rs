@@ -1,0 +1,266 @@
+//! Signed receipts. A receipt is the report plus SHA-256 digests of the output's header (every
+//! byte outside the Pixel Data value) and of its Pixel Data value, signed with the caller's
+//! Ed25519 key over a canonical JSON form. `verify` tells whether a file still matches its
+//! receipt, and which part does not.
+
+use std::ops::Range;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::error::{Error, Result};
+use crate::integrity::structure::scan;
+use crate::limits::Limits;
+use crate::report::{Digest, Report};
+
+/// The `format` of receipts this version writes and verifies.
+pub const RECEIPT_FORMAT: &str = "dicom-sanitizer-receipt/1";
+
+/// What was done to one file, bound to the output's bytes by a signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Receipt {
+    pub format: String,
+    /// Includes SHA-256 of the input and the output, profile, edition, options, action counts.
+    pub report: Report,
+    /// SHA-256 of the output without its Pixel Data value.
+    pub header: Digest,
+    /// SHA-256 of the output's Pixel Data value (for encapsulated data, the fragment items and
+    /// the delimiter); absent when the output has no Pixel Data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pixel_data: Option<Digest>,
+    /// Lower-case hex Ed25519 public key of the signer.
+    pub public_key: String,
+    /// Lower-case hex Ed25519 signature over the canonical JSON of every other field.
+    pub signature: String,
+}
+
+/// One way in which a file and its receipt disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mismatch {
+    /// `publicKey`, `signature`, `format`, `structure`, `header`, `pixelData` or `file`.
+    pub part: String,
+    pub message: String,
+}
+
+/// The answer of [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    /// True only when the signature holds for the given key and the file matches every digest.
+    pub valid: bool,
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// A signing key from its 32-byte Ed25519 seed.
+pub(crate) fn signing_key(seed: &[u8]) -> Result<SigningKey> {
+    let seed: [u8; 32] = seed.try_into().map_err(|_| {
+        Error::settings(
+            "settings.invalid_signing_key",
+            format!("an Ed25519 signing key is 32 bytes, not {}", seed.len()),
+        )
+    })?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// The public key (32 bytes) of a 32-byte signing key seed.
+pub fn public_key(seed: &[u8]) -> Result<[u8; 32]> {
+    Ok(signing_key(seed)?.verifying_key().to_bytes())
+}
+
+/// A new random 32-byte signing key seed, from the platform's CSPRNG.
+pub fn generate_signing_key() -> Result<[u8; 32]> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| Error::Random {
+        message: e.to_string(),
+    })?;
+    Ok(seed)
+}
+
+/// (header, pixel data) digests of a Part 10 file.
+fn digests(file: &[u8], pixel: Option<Range<usize>>) -> (Digest, Option<Digest>) {
+    match pixel {
+        Some(r) => {
+            let mut h = Sha256::new();
+            h.update(&file[..r.start]);
+            h.update(&file[r.end..]);
+            let header = Digest {
+                sha256: hex(&h.finalize()),
+                bytes: (file.len() - r.len()) as u64,
+            };
+            (header, Some(Digest::of(&file[r])))
+        }
+        None => (Digest::of(file), None),
+    }
+}
+
+impl Receipt {
+    pub(crate) fn sign(
+        report: Report,
+        output: &[u8],
+        pixel: Option<Range<usize>>,
+        key: &SigningKey,
+    ) -> Receipt {
+        let (header, pixel_data) = digests(output, pixel);
+        let mut receipt = Receipt {
+            format: RECEIPT_FORMAT.into(),
+            report,
+            header,
+            pixel_data,
+            public_key: hex(key.verifying_key().as_bytes()),
+            signature: String::new(),
+        };
+        receipt.signature = hex(&key.sign(receipt.signed_bytes().as_bytes()).to_bytes());
+        receipt
+    }
+
+    /// The canonical JSON of every field but the signature: object keys sorted, no white space.
+    pub fn signed_bytes(&self) -> String {
+        let mut value = serde_json::to_value(self).expect("a receipt always serialises");
+        if let Value::Object(map) = &mut value {
+            map.remove("signature");
+        }
+        let mut out = String::new();
+        canonical(&value, &mut out);
+        out
+    }
+
+    /// JSON, as the CLI writes it and JS returns it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a receipt always serialises")
+    }
+}
+
+fn canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Whether `file` is the file `receipt` was issued for, signed by `public_key` (32 bytes).
+/// Every disagreement is listed, so a reader learns whether the header, the pixels or the
+/// receipt itself changed.
+pub fn verify(file: &[u8], receipt: &Receipt, public_key: &[u8]) -> Verification {
+    let mut mismatches = Vec::new();
+    let mut miss = |part: &str, message: String| {
+        mismatches.push(Mismatch {
+            part: part.into(),
+            message,
+        })
+    };
+    if receipt.format != RECEIPT_FORMAT {
+        miss(
+            "format",
+            format!("unknown receipt format {:?}", receipt.format),
+        );
+    }
+    let key = <[u8; 32]>::try_from(public_key)
+        .ok()
+        .and_then(|k| VerifyingKey::from_bytes(&k).ok());
+    match key {
+        None => miss(
+            "publicKey",
+            "the public key is not a valid 32-byte Ed25519 key".into(),
+        ),
+        Some(key) => {
+            if hex(key.as_bytes()) != receipt.public_key {
+                miss(
+                    "publicKey",
+                    "the receipt was signed with another key".into(),
+                );
+            }
+            let sig = unhex(&receipt.signature)
+                .and_then(|b| <[u8; 64]>::try_from(b.as_slice()).ok())
+                .map(|b| Signature::from_bytes(&b));
+            let ok = sig.is_some_and(|sig| {
+                key.verify_strict(receipt.signed_bytes().as_bytes(), &sig)
+                    .is_ok()
+            });
+            if !ok {
+                miss(
+                    "signature",
+                    "the signature does not match the receipt's contents for this key".into(),
+                );
+            }
+        }
+    }
+    let whole = Digest::of(file);
+    if whole != receipt.report.output {
+        miss(
+            "file",
+            format!(
+                "the file has {} bytes and SHA-256 {}; the receipt says {} bytes, {}",
+                whole.bytes,
+                whole.sha256,
+                receipt.report.output.bytes,
+                receipt.report.output.sha256
+            ),
+        );
+        match scan(file, &Limits::STRUCTURE_ONLY) {
+            Err(e) => miss(
+                "structure",
+                format!("the file no longer reads as DICOM: {e}"),
+            ),
+            Ok(s) => {
+                let (header, pixel) = digests(file, s.pixel_data);
+                if header != receipt.header {
+                    miss(
+                        "header",
+                        "the header (every byte outside Pixel Data) changed".into(),
+                    );
+                }
+                if pixel != receipt.pixel_data {
+                    miss("pixelData", "the Pixel Data value changed".into());
+                }
+            }
+        }
+    }
+    Verification {
+        valid: mismatches.is_empty(),
+        mismatches,
+    }
+}
+
+/// Lower-case hex of bytes, as keys, signatures and digests are written.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lower- or upper-case hex to bytes.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if s.len() % 2 != 0 || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
