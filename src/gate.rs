@@ -130,9 +130,13 @@ impl Gate {
         let value = value.trim_matches(|c: char| c == '\0' || c.is_whitespace());
         if pn {
             // Family, given and middle names alone; prefixes and suffixes (MR, JR) are too common.
+            // Each word alone too, split at anything not a letter or digit, so that one half
+            // of "GARCIA-LOPEZ" or "O'BRIEN" is still found.
             for group in value.split('=') {
                 for part in group.split('^').take(3) {
                     part.split_whitespace().for_each(&mut push);
+                    part.split(|c: char| !c.is_alphanumeric())
+                        .for_each(&mut push);
                 }
             }
             push(&value.replace('^', " "));

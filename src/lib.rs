@@ -34,6 +34,8 @@ mod clean;
 mod dates;
 mod deid;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod gate;
 pub mod integrity;
 mod limits;

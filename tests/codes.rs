@@ -76,3 +76,34 @@ fn readme_names_every_code() {
         );
     }
 }
+
+/// Codes no input can cause: the platform's random source failing, and dicom-rs failing to
+/// encode an object it has just parsed and the sanitizer has checked.
+const NOT_REACHABLE_FROM_INPUT: [&str; 2] = ["random.unavailable", "write.failed"];
+
+#[test]
+fn every_code_is_asserted_by_a_test() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut text = String::new();
+    let mut read = |dir: &Path| {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "rs" || e == "mjs") {
+                text.push_str(&std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    };
+    read(&root.join("tests"));
+    read(&root.join("tests/js"));
+    read(&root.join("cli/tests"));
+    read(&root.join("tools/fixtures/src/bin")); // the corpus manifest, asserted by the JS tests
+    for code in ERROR_CODES.iter().chain(FINDING_CODES) {
+        if NOT_REACHABLE_FROM_INPUT.contains(code) {
+            continue;
+        }
+        assert!(
+            text.contains(&format!("\"{code}\"")),
+            "no test asserts {code}"
+        );
+    }
+}

@@ -261,3 +261,18 @@ fn a_token_planted_anywhere_is_removed_or_stops_the_file() {
     }
     assert!(refused > 0);
 }
+
+#[test]
+fn each_half_of_a_compound_name_is_a_token() {
+    // Found by fuzzing: a name word joined to another by punctuation was not searched alone.
+    for (name, planted) in [
+        ("GARCIA-LOPEZ^ANA", "seen by lopez"),
+        ("O'BRIEN^SEAN", "brien family"),
+    ] {
+        let input = Sample::ct()
+            .put(text(tags::PATIENT_NAME, VR::PN, name))
+            .put(deep(text(tags::CODE_MEANING, VR::LO, planted)))
+            .to_bytes();
+        residual_path(settings(), &input);
+    }
+}

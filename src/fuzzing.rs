@@ -1,0 +1,169 @@
+//! The properties the fuzz target checks on every input, kept in the library so the fuzz target
+//! (`fuzz/`, cargo fuzz) and the stable corpus replay test (`tests/fuzz_corpus.rs`) run the same
+//! code. Not a stable API.
+
+use dicom_core::header::Header;
+use dicom_core::value::Value;
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_object::file::ReadPreamble;
+use dicom_object::{InMemDicomObject, OpenFileOptions};
+
+use crate::{Sanitizer, Settings};
+
+/// The fixed key the properties run under, so a failure reproduces.
+pub const KEY: &[u8] = b"fuzzing-key-0123456789abcdef";
+
+/// Sanitizes `data` and, when it is accepted, checks that:
+/// - the output parses with dicom-rs;
+/// - sanitizing the output again is accepted, keeps the same attributes at the same paths, and
+///   changes no pixel, binary or coded value (only re-derived UIDs, dates, IDs and text may differ);
+/// - no word of the input's Patient's Name (four letters or more) is in any text of the output.
+///
+/// Refusals must carry a known code. Panics on any violation (that is what a fuzzer reports).
+pub fn check(data: &[u8]) {
+    let sanitizer = Sanitizer::new(Settings::new().key(KEY)).expect("fixed settings compile");
+    let first = match sanitizer.sanitize(data) {
+        Ok(s) => s,
+        Err(e) => {
+            assert!(
+                crate::ERROR_CODES.contains(&e.code()),
+                "unlisted error code {}",
+                e.code()
+            );
+            return;
+        }
+    };
+    let out = parse(&first.bytes).expect("accepted output parses");
+    let second = sanitizer
+        .sanitize(&first.bytes)
+        .unwrap_or_else(|e| panic!("sanitizing the output again was refused: {e}"));
+    let again = parse(&second.bytes).expect("second output parses");
+    let (a, b) = (stable_values(&out, ""), stable_values(&again, ""));
+    assert_eq!(
+        a.iter().map(|(p, _)| p).collect::<Vec<_>>(),
+        b.iter().map(|(p, _)| p).collect::<Vec<_>>(),
+        "a second pass changed which attributes exist"
+    );
+    for ((path, x), (_, y)) in a.iter().zip(&b) {
+        if let (Some(x), Some(y)) = (x, y) {
+            assert_eq!(x, y, "a second pass changed the value of {path}");
+        }
+    }
+    if let Some(input) = parse(data) {
+        let names = name_words(&input);
+        let mut texts = Vec::new();
+        all_text(&out, "", &mut texts);
+        for (path, text) in texts {
+            let text = text.to_uppercase();
+            for w in &names {
+                assert!(
+                    !text.split(|c: char| !c.is_alphanumeric()).any(|t| t == w),
+                    "a word of the patient's name survived in {path}"
+                );
+            }
+        }
+    }
+}
+
+fn parse(bytes: &[u8]) -> Option<InMemDicomObject> {
+    OpenFileOptions::new()
+        .read_preamble(ReadPreamble::Auto)
+        .from_reader(bytes)
+        .ok()
+        .map(|f| f.into_inner())
+}
+
+/// Every attribute path, with its value when a second pass must leave it unchanged.
+fn stable_values(obj: &InMemDicomObject, prefix: &str) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    for e in obj {
+        let path = format!(
+            "{prefix}({:04X},{:04X})",
+            e.tag().group(),
+            e.tag().element()
+        );
+        match e.value() {
+            Value::Sequence(seq) => {
+                out.push((path.clone(), None));
+                for (i, item) in seq.items().iter().enumerate() {
+                    out.extend(stable_values(item, &format!("{path}[{i}]/")));
+                }
+            }
+            Value::PixelSequence(seq) => out.push((
+                path,
+                Some(seq.fragments().iter().flatten().copied().collect()),
+            )),
+            Value::Primitive(_) => {
+                let stable = !matches!(
+                    e.vr(),
+                    VR::UI
+                        | VR::DA
+                        | VR::DT
+                        | VR::TM
+                        | VR::PN
+                        | VR::LO
+                        | VR::SH
+                        | VR::ST
+                        | VR::LT
+                        | VR::UT
+                        | VR::UC
+                ) && !WRITTEN.contains(&e.tag());
+                out.push((
+                    path,
+                    stable
+                        .then(|| e.value().to_bytes().ok().map(|b| b.to_vec()))
+                        .flatten(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Values the sanitizer writes on each pass.
+const WRITTEN: [Tag; 4] = [
+    tags::PATIENT_IDENTITY_REMOVED,
+    tags::DEIDENTIFICATION_METHOD,
+    tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
+    tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE,
+];
+
+/// Alphabetic words of four letters or more in the top-level Patient's Name, upper case.
+fn name_words(obj: &InMemDicomObject) -> Vec<String> {
+    let Some(name) = obj
+        .get(tags::PATIENT_NAME)
+        .and_then(|e| e.value().to_str().ok().map(|s| s.to_string()))
+    else {
+        return Vec::new();
+    };
+    name.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 4)
+        .map(str::to_uppercase)
+        .filter(|w| w != crate::DUMMY_TEXT)
+        .collect()
+}
+
+/// (path, text) of every text or UN value, at any depth.
+fn all_text(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<(String, String)>) {
+    for e in obj {
+        let path = format!(
+            "{prefix}({:04X},{:04X})",
+            e.tag().group(),
+            e.tag().element()
+        );
+        match e.value() {
+            Value::Sequence(seq) => {
+                for item in seq.items() {
+                    all_text(item, &format!("{path}/"), out);
+                }
+            }
+            Value::Primitive(_) if crate::values::is_text(e.vr()) || e.vr() == VR::UN => {
+                if let Ok(t) = e.value().to_str() {
+                    out.push((path, t.into_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! One test for each report finding and read error not covered elsewhere: the input that causes
+//! it, its code, its path, and what happens to the attribute.
+
+mod common;
+
+use common::*;
+use dicom_core::value::PrimitiveValue;
+use dicom_core::{DataElement, Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_sanitizer::ProfileOption;
+use fixtures::{text, Sample};
+
+fn paths(out: &dicom_sanitizer::Sanitized, code: &str) -> Vec<String> {
+    out.report
+        .findings_with(code)
+        .map(|f| f.path.clone().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn a_private_element_without_its_creator_is_removed_and_reported() {
+    let input = Sample::ct()
+        .put(text(Tag(0x0029, 0x1010), VR::LO, "orphan"))
+        .to_bytes();
+    let out = sanitize(settings().option(ProfileOption::RetainSafePrivate), &input);
+    assert_eq!(paths(&out, "private.no_creator"), ["(0029,1010)"]);
+    assert!(parse(&out.bytes).get(Tag(0x0029, 0x1010)).is_none());
+}
+
+#[test]
+fn a_file_meta_element_inside_the_data_set_is_removed_and_reported() {
+    let input = Sample::ct()
+        .put(text(Tag(0x0002, 0x0013), VR::SH, "SOMEIMPL"))
+        .to_bytes();
+    // The fixture writer puts group 2 in the meta; place one in the data set by hand instead.
+    let mut bytes = Sample::ct().to_bytes();
+    let at = header_at(&bytes, tags::SPECIFIC_CHARACTER_SET, b"CS");
+    let stray = [
+        0x02, 0x00, 0x13, 0x00, b'S', b'H', 4, 0, b'I', b'M', b'P', b'L',
+    ];
+    bytes.splice(at..at, stray);
+    let _ = input;
+    let out = sanitize(settings(), &bytes);
+    assert_eq!(paths(&out, "structure.meta_in_dataset"), ["(0002,0013)"]);
+    let o = parse(&out.bytes);
+    assert_eq!(
+        o.meta()
+            .implementation_version_name
+            .as_deref()
+            .map(str::trim),
+        Some("DICOMSAN_0_1"),
+        "the output meta is the sanitizer's own"
+    );
+}
+
+#[test]
+fn a_date_that_cannot_be_shifted_is_reported_and_not_kept() {
+    let input = Sample::ct()
+        .put(text(tags::STUDY_DATE, VR::DA, "2020XX01"))
+        .to_bytes();
+    let out = sanitize(
+        settings().option(ProfileOption::RetainLongitudinalModifiedDates),
+        &input,
+    );
+    assert_eq!(paths(&out, "value.date_unparsable"), ["(0008,0020)"]);
+    let kept = text_of(&parse(&out.bytes), tags::STUDY_DATE).unwrap_or_default();
+    assert!(!kept.contains("2020"), "{kept}");
+}
+
+#[test]
+fn a_un_value_that_needs_changing_is_removed_and_reported() {
+    // Study Instance UID encoded as UN: its action (replace the UID) needs its real VR.
+    let input = Sample::ct()
+        .put(DataElement::new(
+            tags::STUDY_INSTANCE_UID,
+            VR::UN,
+            PrimitiveValue::from(b"1.2.826.0.1.3680043.8.498.1\0".to_vec()),
+        ))
+        .to_bytes();
+    let out = sanitize(settings(), &input);
+    assert_eq!(paths(&out, "value.un_removed"), ["(0020,000D)"]);
+    assert!(parse(&out.bytes).get(tags::STUDY_INSTANCE_UID).is_none());
+}
+
+#[test]
+fn an_invalid_sop_instance_uid_is_refused() {
+    // The meta keeps a valid UID; the data set's copy is corrupted in place.
+    for bad in ["1.2.a.4", "1.2.0.4x", "1.2..45", "01.2.45"] {
+        let mut bytes = Sample::minimal("1.2.3.45").to_bytes();
+        let at = bytes
+            .windows(8)
+            .rposition(|w| w == b"1.2.3.45")
+            .expect("the data set's UID");
+        bytes[at..at + 8].copy_from_slice(&format!("{bad:<8}").as_bytes()[..8]);
+        assert_eq!(code(settings(), &bytes), "read.invalid_uid", "{bad}");
+    }
+}
+
+#[test]
+fn a_meta_group_dicom_rs_cannot_read_is_refused() {
+    // The pre-scan checks structure only; the parser still refuses a meta group whose
+    // Media Storage SOP Instance UID is not a UID.
+    let e = refusal(settings(), &Sample::minimal("1.2.abc").to_bytes()).expect("refused");
+    assert_eq!(e.code(), "read.invalid", "{e}");
+}
+
+#[test]
+fn a_non_item_inside_a_sequence_is_a_structure_error() {
+    // (0008,1115) SQ of defined length 8 holding an element header, not an item.
+    let mut bytes = Sample::minimal("1.2.3.4").to_bytes();
+    bytes.extend_from_slice(&[0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 8, 0, 0, 0]);
+    bytes.extend_from_slice(&[0x08, 0x00, 0x50, 0x00, b'S', b'H', 0, 0]);
+    assert_eq!(code(settings(), &bytes), "read.bad_structure");
+}

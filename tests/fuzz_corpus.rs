@@ -1,0 +1,164 @@
+//! Replays the fuzz corpus (`fuzz/corpus/sanitize`, seeds plus what cargo fuzz kept) on the
+//! stable toolchain through the same property checks as the fuzz target, and bounds the memory
+//! each input may make the sanitizer allocate.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+/// Counts live and peak heap bytes (this test binary only).
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+        PEAK.fetch_max(now, Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// The counters are process-wide: the tests of this file take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Memory one input may use beyond a fixed allowance: input, parsed object, output and the
+/// second pass of the checks are each a small multiple of the input.
+fn budget(input_len: usize) -> usize {
+    (8 << 20) + 16 * input_len
+}
+
+#[test]
+fn the_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
+    let _turn = serial();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/sanitize");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the corpus is committed")
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{} corpus files", files.len());
+    for path in &files {
+        let data = std::fs::read(path).unwrap();
+        let base = LIVE.load(Relaxed);
+        PEAK.store(base, Relaxed);
+        dicom_sanitizer::fuzzing::check(&data);
+        let used = PEAK.load(Relaxed) - base;
+        assert!(
+            used <= budget(data.len()),
+            "{}: {used} bytes for a {}-byte input",
+            path.display(),
+            data.len()
+        );
+    }
+}
+
+#[test]
+fn hostile_declared_sizes_allocate_nothing_like_them() {
+    let _turn = serial();
+    // A 4 GiB declared length, a 2 GiB item, and a file claiming millions of tiny elements:
+    // each is refused with little memory.
+    let ct = fixtures::Sample::ct().to_bytes();
+    let at = ct.len() - 32 - 4; // Pixel Data's length field (explicit VR LE, OW)
+    let mut huge = ct.clone();
+    huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let mut big = ct.clone();
+    big[at..at + 4].copy_from_slice(&0x8000_0000u32.to_le_bytes());
+    for input in [huge, big] {
+        let base = LIVE.load(Relaxed);
+        PEAK.store(base, Relaxed);
+        let r = dicom_sanitizer::Sanitizer::new(
+            dicom_sanitizer::Settings::new().key(dicom_sanitizer::fuzzing::KEY),
+        )
+        .unwrap()
+        .sanitize(&input);
+        assert!(r.is_err());
+        assert!(PEAK.load(Relaxed) - base < budget(input.len()));
+    }
+}
+
+/// `Sample::minimal` followed by raw explicit VR little endian data set bytes.
+fn with_raw_tail(tail: &[u8]) -> Vec<u8> {
+    let mut bytes = fixtures::Sample::minimal("1.2.3.4").to_bytes();
+    bytes.extend_from_slice(tail);
+    bytes
+}
+
+fn refused_within_budget(input: &[u8]) -> &'static str {
+    let sanitizer = dicom_sanitizer::Sanitizer::new(
+        dicom_sanitizer::Settings::new().key(dicom_sanitizer::fuzzing::KEY),
+    )
+    .unwrap();
+    let base = LIVE.load(Relaxed);
+    PEAK.store(base, Relaxed);
+    let code = sanitizer.sanitize(input).err().expect("refused").code();
+    let used = PEAK.load(Relaxed) - base;
+    // The pre-scan refuses before the parser builds anything: far less than the input itself.
+    assert!(used < (1 << 20) + input.len() / 4, "{code}: {used} bytes");
+    code
+}
+
+#[test]
+fn ten_thousand_nested_sequences_stop_at_the_depth_limit() {
+    let _turn = serial();
+    let mut tail = Vec::new();
+    for _ in 0..10_000 {
+        // (0008,1115) SQ, undefined length; an item of undefined length.
+        tail.extend_from_slice(&[
+            0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        tail.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    }
+    assert_eq!(refused_within_budget(&with_raw_tail(&tail)), "limit.depth");
+}
+
+#[test]
+fn two_million_tiny_elements_stop_at_the_element_limit() {
+    let _turn = serial();
+    let one = [0x19, 0x00, 0x00, 0x10, b'L', b'O', 0, 0]; // (0019,1000) LO, empty
+    let tail: Vec<u8> = one
+        .iter()
+        .copied()
+        .cycle()
+        .take(one.len() * 2_000_000)
+        .collect();
+    assert_eq!(
+        refused_within_budget(&with_raw_tail(&tail)),
+        "limit.element_count"
+    );
+}
+
+#[test]
+fn truncated_pixel_fragments_are_refused() {
+    let _turn = serial();
+    let jpeg = fixtures::Sample::ct_jpeg().to_bytes();
+    for cut in [8, 9, 12, 20] {
+        assert_eq!(
+            refused_within_budget(&jpeg[..jpeg.len() - cut]),
+            "read.truncated",
+            "cut {cut}"
+        );
+    }
+}
+
+#[test]
+fn every_fuzz_regression_replays() {
+    let _turn = serial();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    for entry in std::fs::read_dir(dir).expect("regressions are committed") {
+        let path = entry.unwrap().path();
+        eprintln!("{}", path.display());
+        dicom_sanitizer::fuzzing::check(&std::fs::read(&path).unwrap());
+    }
+}
