@@ -102,7 +102,7 @@ fn refused_within_budget(input: &[u8]) -> &'static str {
     .unwrap();
     let base = LIVE.load(Relaxed);
     PEAK.store(base, Relaxed);
-    let code = sanitizer.sanitize(input).err().expect("refused").code();
+    let code = sanitizer.sanitize(input).expect_err("refused").code();
     let used = PEAK.load(Relaxed) - base;
     // The pre-scan refuses before the parser builds anything: far less than the input itself.
     assert!(used < (1 << 20) + input.len() / 4, "{code}: {used} bytes");
