@@ -114,6 +114,7 @@ export type FindingCode =
   | "meta.sop_class_mismatch"
   | "private.no_creator"
   | "value.un_removed"
+  | "value.vr_mismatch"
   | "value.date_unparsable"
   | "structure.meta_in_dataset"
   | "integrity.digital_signatures_removed"

@@ -2,7 +2,6 @@
 
 use dicom_core::header::Header;
 use dicom_core::value::Value;
-use dicom_core::VR;
 use dicom_object::InMemDicomObject;
 
 /// Attributes whose values identify the patient or the visit, wherever they occur.
@@ -136,7 +135,7 @@ fn gather(obj: &InMemDicomObject, out: &mut Vec<String>) {
             }
             Value::Primitive(_) => {
                 let key = (tag.group(), tag.element());
-                let pn = elem.vr() == VR::PN;
+                let pn = crate::gate::is_name(elem);
                 if !pn && !IDENTIFYING.contains(&key) {
                     continue;
                 }

@@ -14,7 +14,7 @@ use crate::dates::{shift_da, shift_dt};
 use crate::error::Result;
 use crate::pseudonym::Pseudonyms;
 use crate::report::Finding;
-use crate::rules::{normalize_creator, Dates, PathStep, RuleSet};
+use crate::rules::{dictionary_vr, normalize_creator, Dates, PathStep, RuleSet};
 use crate::values::{clean_age, dummy, is_text, max_len, trim_padding};
 
 /// What happens to attributes the table does not list, inside the sequence being walked.
@@ -237,17 +237,31 @@ impl<'a> Deidentifier<'a> {
                 }
             });
         }
-        if vr == VR::UN
-            && !matches!(
-                action,
-                Action::Keep | Action::Remove | Action::Empty | Action::Dummy
-            )
-        {
+        // Whether the encoded VR lets this action read the value; `None` when the action does
+        // not read it.
+        let readable = match action {
+            Action::Keep | Action::Remove | Action::Empty | Action::Dummy => None,
+            Action::ReplaceUid => Some(vr == VR::UI),
+            Action::Hash if dictionary_vr(tag) == VR::UI => Some(vr == VR::UI),
+            // Shift reads dates; other text under a shifting option is cleaned.
+            _ => Some(is_text(vr) || matches!(vr, VR::DA | VR::DT | VR::TM | VR::AS)),
+        };
+        if vr == VR::UN && readable.is_some() {
             // Without its real VR, a value cannot be changed safely: it goes.
             self.find(
                 "value.un_removed",
                 tag,
                 "attribute encoded as UN removed instead of changed",
+            );
+            self.count("removed", 1);
+            return Ok(None);
+        }
+        if readable == Some(false) {
+            // Found by fuzzing: a UID written with VR US was "replaced" as numbers.
+            self.find(
+                "value.vr_mismatch",
+                tag,
+                format!("attribute encoded as {vr:?}, which its action cannot read, removed"),
             );
             self.count("removed", 1);
             return Ok(None);

@@ -129,7 +129,7 @@ const WRITTEN: [Tag; 4] = [
     tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE,
 ];
 
-/// Alphabetic words of four letters or more in the top-level Patient's Name, upper case.
+/// Words of four letters or more in the top-level Patient's Name, upper case.
 fn name_words(obj: &InMemDicomObject) -> Vec<String> {
     let Some(name) = obj
         .get(tags::PATIENT_NAME)
@@ -137,8 +137,11 @@ fn name_words(obj: &InMemDicomObject) -> Vec<String> {
     else {
         return Vec::new();
     };
-    name.split(|c: char| !c.is_alphabetic())
-        .filter(|w| w.chars().count() >= 4)
+    // Family, given and middle names (prefixes and suffixes such as MR or JR are not names).
+    name.split('=')
+        .flat_map(|group| group.split('^').take(3))
+        .flat_map(|part| part.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
         .map(str::to_uppercase)
         .filter(|w| w != crate::DUMMY_TEXT)
         .collect()

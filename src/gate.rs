@@ -14,7 +14,7 @@ use crate::action::Action;
 use crate::error::{Error, Result};
 use crate::integrity::structure::show;
 use crate::report::Finding;
-use crate::rules::RuleSet;
+use crate::rules::{dictionary_vr, RuleSet};
 
 /// Attributes whose whole values identify the patient or the visit, wherever they occur.
 /// Names (every PN) also give their components as tokens.
@@ -105,11 +105,11 @@ impl Gate {
                         self.gather(item, rules, &format!("{path}/"));
                     }
                 }
-                Value::Primitive(_) if !kept && (listed.is_some() || elem.vr() == VR::PN) => {
+                Value::Primitive(_) if !kept && (listed.is_some() || is_name(elem)) => {
                     let name = listed.map_or("a person name", |(.., n)| n);
                     let source = format!("{name} {path}");
                     for v in elem.value().to_multi_str().iter().flat_map(|v| v.iter()) {
-                        self.tokens_of(v, tag, elem.vr() == VR::PN, &source);
+                        self.tokens_of(v, tag, is_name(elem), &source);
                     }
                 }
                 _ => {}
@@ -256,6 +256,12 @@ fn searchable(elem: &InMemElement, rules: &RuleSet) -> Option<String> {
         _ if private && vr != VR::SQ => bytes_as_text(),
         _ => None,
     }
+}
+
+/// A person's name: PN as encoded, or PN in the dictionary whatever the file says (found by
+/// fuzzing: Patient's Name written with VR LO escaped a check that looked at the VR only).
+pub(crate) fn is_name(elem: &InMemElement) -> bool {
+    elem.vr() == VR::PN || dictionary_vr(elem.tag()) == VR::PN
 }
 
 /// Free text, where a date, phone number or ID would be written by a person; coded values (SH

@@ -19,6 +19,7 @@ pub const FINDING_CODES: &[&str] = &[
     "meta.sop_class_mismatch",
     "private.no_creator",
     "value.un_removed",
+    "value.vr_mismatch",
     "value.date_unparsable",
     "structure.meta_in_dataset",
     "integrity.digital_signatures_removed",

@@ -3,9 +3,11 @@
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_dictionary_std::tags;
+use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::file::ReadPreamble;
 use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::clean::Identity;
 use crate::deid::Deidentifier;
@@ -112,15 +114,19 @@ impl Sanitizer {
         }
         let ts_uid = layout.transfer_syntax.as_str();
 
-        let file = OpenFileOptions::new()
-            .read_preamble(ReadPreamble::Never)
-            .from_reader(&input[layout.magic_at..])
+        // dicom-rs reads only the data set, which the pre-scan has walked; the meta group was
+        // read by the pre-scan. (Found by fuzzing: given the whole file, dicom-rs trusts a
+        // corrupt meta group length, starts the data set at the wrong byte, and allocates
+        // gigabytes for lengths it then reads out of the middle of values.)
+        let ts = TransferSyntaxRegistry
+            .get(ts_uid)
+            .expect("the pre-scan accepted this transfer syntax");
+        let mut obj = InMemDicomObject::read_dataset_with_ts(&input[layout.dataset_at..], ts)
             .map_err(|e| Error::Read {
                 code: "read.invalid",
                 offset: None,
                 message: e.to_string(),
             })?;
-        let mut obj = file.into_inner();
 
         let sop_class = required_uid(&obj, tags::SOP_CLASS_UID)?;
         let sop_instance = required_uid(&obj, tags::SOP_INSTANCE_UID)?;

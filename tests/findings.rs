@@ -32,9 +32,10 @@ fn a_file_meta_element_inside_the_data_set_is_removed_and_reported() {
     let input = Sample::ct()
         .put(text(Tag(0x0002, 0x0013), VR::SH, "SOMEIMPL"))
         .to_bytes();
-    // The fixture writer puts group 2 in the meta; place one in the data set by hand instead.
+    // The fixture writer puts group 2 in the meta; place one in the data set by hand instead,
+    // after the first data set element (one right after the meta group would extend it).
     let mut bytes = Sample::ct().to_bytes();
-    let at = header_at(&bytes, tags::SPECIFIC_CHARACTER_SET, b"CS");
+    let at = header_at(&bytes, tags::IMAGE_TYPE, b"CS");
     let stray = [
         0x02, 0x00, 0x13, 0x00, b'S', b'H', 4, 0, b'I', b'M', b'P', b'L',
     ];
@@ -97,11 +98,13 @@ fn an_invalid_sop_instance_uid_is_refused() {
 }
 
 #[test]
-fn a_meta_group_dicom_rs_cannot_read_is_refused() {
-    // The pre-scan checks structure only; the parser still refuses a meta group whose
-    // Media Storage SOP Instance UID is not a UID.
-    let e = refusal(settings(), &Sample::minimal("1.2.abc").to_bytes()).expect("refused");
-    assert_eq!(e.code(), "read.invalid", "{e}");
+fn a_meta_uid_that_is_not_a_uid_is_refused_by_the_uid_check() {
+    // dicom-rs never parses the input's meta group (the pre-scan does), so this is the UID check,
+    // not a parser error.
+    assert_eq!(
+        code(settings(), &Sample::minimal("1.2.abc").to_bytes()),
+        "read.invalid_uid"
+    );
 }
 
 #[test]
@@ -111,4 +114,37 @@ fn a_non_item_inside_a_sequence_is_a_structure_error() {
     bytes.extend_from_slice(&[0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 8, 0, 0, 0]);
     bytes.extend_from_slice(&[0x08, 0x00, 0x50, 0x00, b'S', b'H', 0, 0]);
     assert_eq!(code(settings(), &bytes), "read.bad_structure");
+}
+
+#[test]
+fn a_value_whose_vr_its_action_cannot_read_is_removed_and_reported() {
+    // Found by fuzzing: Frame of Reference UID written with VR US was "replaced" as numbers.
+    let input = Sample::ct()
+        .put(DataElement::new(
+            tags::FRAME_OF_REFERENCE_UID,
+            VR::US,
+            PrimitiveValue::U16([11778, 11826, 12856].into_iter().collect()),
+        ))
+        .to_bytes();
+    let out = sanitize(settings(), &input);
+    assert_eq!(paths(&out, "value.vr_mismatch"), ["(0020,0052)"]);
+    assert!(parse(&out.bytes)
+        .get(tags::FRAME_OF_REFERENCE_UID)
+        .is_none());
+}
+
+#[test]
+fn binary_values_of_a_wrong_size_and_delimiters_with_a_length_are_refused() {
+    // Found by fuzzing: both made dicom-rs lose its place and allocate gigabytes.
+    let mut odd = Sample::minimal("1.2.3.4").to_bytes();
+    odd.extend_from_slice(&[0x08, 0x00, 0x00, 0x01, b'S', b'L', 6, 0, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(code(settings(), &odd), "read.bad_length");
+    let mut delim = Sample::minimal("1.2.3.4").to_bytes();
+    delim.extend_from_slice(&[
+        0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+    ]);
+    delim.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    delim.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 9, 0, 0, 0]);
+    delim.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    assert_eq!(code(settings(), &delim), "read.bad_length");
 }

@@ -280,9 +280,17 @@ impl<'a> Cursor<'a> {
             }
             let at = self.pos;
             let (tag, vr, len) = self.header()?;
+            if self.pos > end {
+                // Found by fuzzing: a header that itself crosses the end of its item.
+                return Err(Error::read(
+                    "read.bad_length",
+                    at,
+                    format!("the header of element {} overruns its container", show(tag)),
+                ));
+            }
             let key = (tag.group(), tag.element());
             if key == ITEM_END && until_delimiter {
-                return Ok(());
+                return delimiter_length(len, at);
             }
             if tag.group() == 0xFFFE {
                 return Err(Error::read(
@@ -346,9 +354,23 @@ impl<'a> Cursor<'a> {
                         format!(
                             "element {} declares {len} bytes but only {} remain in its container",
                             show(tag),
-                            end - self.pos
+                            end.saturating_sub(self.pos)
                         ),
                     ));
+                }
+                if let Some(size) = value_size(vr) {
+                    if len % size != 0 {
+                        // Found by fuzzing: an SL of 6 bytes made dicom-rs read 4, lose its
+                        // place in the stream, and allocate gigabytes for garbage lengths.
+                        return Err(Error::read(
+                            "read.bad_length",
+                            at,
+                            format!(
+                                "element {} ({vr:?}) has {len} bytes, not a multiple of {size}",
+                                show(tag)
+                            ),
+                        ));
+                    }
                 }
                 if vr == VR::SQ {
                     let seq_end = self.pos + len;
@@ -384,8 +406,15 @@ impl<'a> Cursor<'a> {
             }
             let item_at = self.pos;
             let (tag, _, len) = self.header()?;
+            if end.is_some_and(|e| self.pos > e) {
+                return Err(Error::read(
+                    "read.bad_length",
+                    item_at,
+                    "an item header overruns its sequence",
+                ));
+            }
             match (tag.group(), tag.element()) {
-                SEQUENCE_END if end.is_none() => return Ok(()),
+                SEQUENCE_END if end.is_none() => return delimiter_length(len, item_at),
                 ITEM if len == UNDEFINED => self.dataset(self.buf.len(), depth, true)?,
                 ITEM => {
                     let limit = end.unwrap_or(self.buf.len());
@@ -427,7 +456,7 @@ impl<'a> Cursor<'a> {
             let at = self.pos;
             let (tag, _, len) = self.header()?;
             match (tag.group(), tag.element()) {
-                SEQUENCE_END => return Ok(()),
+                SEQUENCE_END => return delimiter_length(len, at),
                 ITEM if len != UNDEFINED => {
                     self.take(len as usize, tag, at)?;
                 }
@@ -440,6 +469,29 @@ impl<'a> Cursor<'a> {
                 }
             }
         }
+    }
+}
+
+/// Bytes per value of the binary VRs: their lengths must be a multiple of it.
+fn value_size(vr: VR) -> Option<usize> {
+    match vr {
+        VR::US | VR::SS | VR::OW => Some(2),
+        VR::UL | VR::SL | VR::FL | VR::AT | VR::OL | VR::OF => Some(4),
+        VR::FD | VR::SV | VR::UV | VR::OD | VR::OV => Some(8),
+        _ => None,
+    }
+}
+
+/// Item and sequence delimiters carry a zero length.
+fn delimiter_length(len: u32, at: usize) -> Result<()> {
+    if len == 0 {
+        Ok(())
+    } else {
+        Err(Error::read(
+            "read.bad_length",
+            at,
+            format!("a delimiter declares length {len}; it must be 0"),
+        ))
     }
 }
 
