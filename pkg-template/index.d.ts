@@ -219,6 +219,7 @@ export type ErrorCode =
   | "pixel.burned_in_unknown"
   | "pixel.compressed_regions"
   | "pixel.unsupported"
+  | "stream.closed"
   | "write.failed"
   | "random.unavailable";
 

@@ -36,6 +36,7 @@ pub const ERROR_CODES: &[&str] = &[
     "pixel.compressed_regions",
     "pixel.unsupported",
     "phi.pattern",
+    "stream.closed",
     "write.failed",
     "random.unavailable",
 ];

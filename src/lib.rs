@@ -47,6 +47,7 @@ mod report;
 mod rules;
 mod sanitizer;
 mod settings;
+mod stream;
 mod values;
 
 pub use action::Action;
@@ -62,4 +63,5 @@ pub use receipt::{
 pub use report::{Digest, Finding, Report, FINDING_CODES};
 pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
 pub use settings::{Key, PatientId, RuleAction, Settings, UserRule};
+pub use stream::{Finished, SanitizeStream};
 pub use values::DUMMY_TEXT;

@@ -2,7 +2,6 @@
 //! of caller-given rectangles in native (uncompressed) pixel data, in the spirit of RSNA CTP's
 //! DicomPixelAnonymizer. Compressed pixel data is never decoded: blanking it is refused.
 
-use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
@@ -111,32 +110,42 @@ pub(crate) fn validate(regions: &[Region], rules: &[RegionRule]) -> Result<()> {
     Ok(())
 }
 
-/// Applies the policy to the input object: blanks the regions that apply, or refuses. Returns
-/// whether pixels were blanked (then 113101 Clean Pixel Data goes to (0012,0064)).
-pub(crate) fn apply(
-    obj: &mut InMemDicomObject,
+/// The top-level Pixel Data as the stream declares it (its value is not in memory).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PixelData {
+    /// Encapsulated (compressed) fragments, rather than native samples.
+    pub encapsulated: bool,
+    /// Value length in bytes (native pixel data only).
+    pub len: Option<u64>,
+}
+
+/// Applies the policy to the header (everything before Pixel Data): refuses, or passes, or
+/// plans the blanking of regions in the pixel bytes that will stream past. A plan means
+/// 113101 Clean Pixel Data goes to (0012,0064).
+pub(crate) fn plan(
+    obj: &InMemDicomObject,
+    pixel: Option<PixelData>,
     policy: BurnedIn,
     regions: &[Region],
     rules: &[RegionRule],
     findings: &mut Vec<Finding>,
-) -> Result<bool> {
-    let has_pixels = obj.get(tags::PIXEL_DATA).is_some();
+) -> Result<Option<Blanker>> {
     let has_document = obj.get(tags::ENCAPSULATED_DOCUMENT).is_some();
-    if !has_pixels && !has_document {
-        return Ok(false);
+    if pixel.is_none() && !has_document {
+        return Ok(None);
     }
     let mut wanted: Vec<Region> = regions.to_vec();
     for rule in rules.iter().filter(|r| r.matches(obj)) {
         wanted.extend(&rule.regions);
     }
-    if has_pixels && !wanted.is_empty() {
-        blank(obj, &wanted)?;
+    if let (Some(pixel), false) = (pixel, wanted.is_empty()) {
+        let blanker = Blanker::new(obj, pixel, wanted)?;
         findings.push(Finding {
             code: "pixel.regions_blanked".into(),
             path: Some("(7FE0,0010)".into()),
-            message: format!("{} region(s) blanked in every frame", wanted.len()),
+            message: format!("{} region(s) blanked in every frame", blanker.regions.len()),
         });
-        return Ok(true);
+        return Ok(Some(blanker));
     }
     let burned = text(obj, tags::BURNED_IN_ANNOTATION).map(|v| v.to_ascii_uppercase());
     let high_risk = text(obj, tags::SOP_CLASS_UID)
@@ -149,13 +158,13 @@ pub(crate) fn apply(
             "pixel.burned_in_allowed",
             "Burned In Annotation is YES: the pixels carry text, which may identify the patient",
         ),
-        Some("NO") => return Ok(false),
+        Some("NO") => return Ok(None),
         _ if high_risk || has_document => (
             "pixel.burned_in_unknown",
             "pixel.burned_in_unknown_allowed",
             "no Burned In Annotation value on a kind of image that often carries burned-in text (secondary capture, ultrasound, scanned document, photograph)",
         ),
-        _ => return Ok(false),
+        _ => return Ok(None),
     };
     match policy {
         BurnedIn::Reject => Err(Error::Deidentify {
@@ -169,7 +178,7 @@ pub(crate) fn apply(
                 path: Some("(0028,0301)".into()),
                 message: format!("{message}; passed because the settings allow it"),
             });
-            Ok(false)
+            Ok(None)
         }
     }
 }
@@ -182,78 +191,103 @@ fn unsupported(message: String) -> Error {
     }
 }
 
-/// Sets every sample inside the regions to zero, in every frame, for native pixel data.
-fn blank(obj: &mut InMemDicomObject, regions: &[Region]) -> Result<()> {
-    let need = |tag: Tag, name: &str| {
-        number(obj, tag).ok_or_else(|| unsupported(format!("{name} is missing or not a number")))
-    };
-    let rows = need(tags::ROWS, "Rows")? as usize;
-    let cols = need(tags::COLUMNS, "Columns")? as usize;
-    let bits = need(tags::BITS_ALLOCATED, "Bits Allocated")?;
-    let spp = number(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1) as usize;
-    let planar = number(obj, tags::PLANAR_CONFIGURATION).unwrap_or(0) == 1;
-    let frames = number(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1) as usize;
-    let pixel = obj.get(tags::PIXEL_DATA).expect("checked by the caller");
-    let mut value = match pixel.value() {
-        Value::PixelSequence(_) => {
+/// Zeroes the samples inside the regions, in every frame, as native pixel bytes stream past.
+/// Works on bytes, so it is the same for either byte order.
+#[derive(Debug, Clone)]
+pub(crate) struct Blanker {
+    rows: u64,
+    cols: u64,
+    spp: u64,
+    planar: bool,
+    frames: u64,
+    /// Bytes per sample.
+    bps: u64,
+    regions: Vec<Region>,
+}
+
+impl Blanker {
+    fn new(obj: &InMemDicomObject, pixel: PixelData, regions: Vec<Region>) -> Result<Blanker> {
+        if pixel.encapsulated {
             return Err(Error::Deidentify {
                 code: "pixel.compressed_regions",
                 path: "(7FE0,0010)".into(),
                 message: "regions to blank in compressed (encapsulated) pixel data; this build does not decode pixels, so the file is refused".into(),
-            })
+            });
         }
-        Value::Primitive(v) => v.clone(),
-        Value::Sequence(_) => return Err(unsupported("Pixel Data is a sequence".into())),
-    };
-    let vr = pixel.vr();
-    let samples = frames
-        .checked_mul(rows)
-        .and_then(|n| n.checked_mul(cols))
-        .and_then(|n| n.checked_mul(spp))
-        .ok_or_else(|| unsupported("the image dimensions overflow".into()))?;
-    let index = |f: usize, s: usize, y: usize, x: usize| {
-        if planar {
-            ((f * spp + s) * rows + y) * cols + x
-        } else {
-            ((f * rows + y) * cols + x) * spp + s
-        }
-    };
-    let zero = |len: usize, set: &mut dyn FnMut(usize)| -> Result<()> {
-        if len < samples {
+        let need = |tag: Tag, name: &str| {
+            number(obj, tag)
+                .map(u64::from)
+                .ok_or_else(|| unsupported(format!("{name} is missing or not a number")))
+        };
+        let rows = need(tags::ROWS, "Rows")?;
+        let cols = need(tags::COLUMNS, "Columns")?;
+        let bits = need(tags::BITS_ALLOCATED, "Bits Allocated")?;
+        if !matches!(bits, 8 | 16 | 32) {
             return Err(unsupported(format!(
-                "Pixel Data holds {len} samples; the attributes describe {samples}"
+                "Bits Allocated {bits} cannot be blanked (8, 16 or 32 can)"
             )));
         }
-        for r in regions {
-            let (x0, y0) = (r.x as usize, r.y as usize);
-            let x1 = (x0 + r.width as usize).min(cols);
-            let y1 = (y0 + r.height as usize).min(rows);
-            for f in 0..frames {
-                for s in 0..spp {
-                    for y in y0..y1 {
-                        for x in x0..x1 {
-                            set(index(f, s, y, x));
+        let spp = number(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1).max(1) as u64;
+        let planar = number(obj, tags::PLANAR_CONFIGURATION).unwrap_or(0) == 1;
+        let frames = number(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1) as u64;
+        let blanker = Blanker {
+            rows,
+            cols,
+            spp,
+            planar,
+            frames,
+            bps: bits / 8,
+            regions,
+        };
+        let need_bytes = frames
+            .checked_mul(blanker.frame_bytes())
+            .ok_or_else(|| unsupported("the image dimensions overflow".into()))?;
+        let have = pixel.len.unwrap_or(0);
+        if have < need_bytes {
+            return Err(unsupported(format!(
+                "Pixel Data holds {have} bytes; the attributes describe {need_bytes}"
+            )));
+        }
+        Ok(blanker)
+    }
+
+    fn frame_bytes(&self) -> u64 {
+        self.rows * self.cols * self.spp * self.bps
+    }
+
+    /// Zeroes what lies inside the regions in `bytes`, which start at `offset` in the value.
+    pub fn apply(&self, offset: u64, bytes: &mut [u8]) {
+        let end = offset + bytes.len() as u64;
+        let frame_bytes = self.frame_bytes().max(1);
+        let first = offset / frame_bytes;
+        let last = ((end.saturating_sub(1)) / frame_bytes).min(self.frames.saturating_sub(1));
+        let mut zero = |from: u64, to: u64| {
+            let (a, b) = (from.max(offset), to.min(end));
+            if a < b {
+                bytes[(a - offset) as usize..(b - offset) as usize].fill(0);
+            }
+        };
+        for f in first..=last {
+            for r in &self.regions {
+                let x0 = u64::from(r.x).min(self.cols);
+                let x1 = (u64::from(r.x) + u64::from(r.width)).min(self.cols);
+                let y0 = u64::from(r.y).min(self.rows);
+                let y1 = (u64::from(r.y) + u64::from(r.height)).min(self.rows);
+                for y in y0..y1 {
+                    if self.planar {
+                        for s in 0..self.spp {
+                            let row = ((f * self.spp + s) * self.rows + y) * self.cols;
+                            zero((row + x0) * self.bps, (row + x1) * self.bps);
                         }
+                    } else {
+                        let row = (f * self.rows + y) * self.cols;
+                        zero(
+                            (row + x0) * self.spp * self.bps,
+                            (row + x1) * self.spp * self.bps,
+                        );
                     }
                 }
             }
         }
-        Ok(())
-    };
-    match (&mut value, bits) {
-        (PrimitiveValue::U8(v), 8 | 16 | 32) => {
-            let width = bits as usize / 8;
-            let len = v.len() / width;
-            zero(len, &mut |i| v[i * width..(i + 1) * width].fill(0))?
-        }
-        (PrimitiveValue::U16(v), 16) => zero(v.len(), &mut |i| v[i] = 0)?,
-        (PrimitiveValue::U32(v), 32) => zero(v.len(), &mut |i| v[i] = 0)?,
-        _ => {
-            return Err(unsupported(format!(
-                "Bits Allocated {bits} with Pixel Data as {vr:?} cannot be blanked"
-            )))
-        }
     }
-    obj.put(dicom_core::DataElement::new(tags::PIXEL_DATA, vr, value));
-    Ok(())
 }

@@ -98,13 +98,12 @@ fn digests(file: &[u8], pixel: Option<Range<usize>>) -> (Digest, Option<Digest>)
 }
 
 impl Receipt {
-    pub(crate) fn sign(
+    pub(crate) fn sign_digests(
         report: Report,
-        output: &[u8],
-        pixel: Option<Range<usize>>,
+        header: Digest,
+        pixel_data: Option<Digest>,
         key: &SigningKey,
     ) -> Receipt {
-        let (header, pixel_data) = digests(output, pixel);
         let mut receipt = Receipt {
             format: RECEIPT_FORMAT.into(),
             report,

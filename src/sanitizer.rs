@@ -1,13 +1,12 @@
 //! The one-shot API: settings compiled once, then `sanitize(bytes)` per file.
 
+use dicom_core::header::Header as _;
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_dictionary_std::tags;
-use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::file::ReadPreamble;
 use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
-use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::clean::Identity;
 use crate::deid::Deidentifier;
@@ -15,17 +14,19 @@ use crate::error::{Error, Result};
 use crate::gate::Gate;
 use crate::integrity::preamble::Preamble;
 use crate::integrity::sequences;
-use crate::integrity::structure::{scan, show};
+use crate::integrity::structure::{scan, scan_elements, show, transfer_syntax, Layout};
 use crate::limits::Limits;
-use crate::pixels::{self, BurnedIn, Region, RegionRule};
+use crate::pixels::{self, Blanker, BurnedIn, PixelData, Region, RegionRule};
 use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE, EDITION};
 use crate::pseudonym::Pseudonyms;
 use crate::receipt::{self, Receipt};
-use crate::report::{Digest, Finding, Report};
+use crate::report::{Finding, Report};
 use crate::rules::{Dates, RuleSet};
 use crate::settings::Settings;
+use crate::stream::SanitizeStream;
 use crate::values::trim_padding;
 use ed25519_dalek::SigningKey;
+use std::sync::Arc;
 
 /// Name of this product, as written to the report and to (0012,0063).
 pub const PRODUCT: &str = "dicom-sanitizer";
@@ -44,16 +45,35 @@ pub struct Sanitized {
     pub receipt: Option<Receipt>,
 }
 
-/// A compiled rule set and a pseudonym key, ready to sanitize any number of files.
-pub struct Sanitizer {
-    rules: RuleSet,
-    pseudonyms: Pseudonyms,
-    limits: Limits,
+/// A compiled rule set and a pseudonym key, ready to sanitize any number of files, one shot
+/// ([`sanitize`](Sanitizer::sanitize)) or streamed ([`stream`](Sanitizer::stream)). Cloning is
+/// cheap and shares the compiled settings.
+#[derive(Clone)]
+pub struct Sanitizer(Arc<Compiled>);
+
+pub(crate) struct Compiled {
+    pub rules: RuleSet,
+    pub pseudonyms: Pseudonyms,
+    pub limits: Limits,
     strict: bool,
     burned_in: BurnedIn,
     blank_regions: Vec<Region>,
     region_rules: Vec<RegionRule>,
-    signing_key: Option<SigningKey>,
+    pub signing_key: Option<SigningKey>,
+}
+
+/// What the header (everything before Pixel Data) became, and what the rest of the stream needs.
+pub(crate) struct Header {
+    /// The de-identified Part 10 header: preamble, meta group, data set without Pixel Data.
+    pub bytes: Vec<u8>,
+    pub transfer_syntax: String,
+    pub preamble: Preamble,
+    pub counts: std::collections::BTreeMap<String, u64>,
+    pub findings: Vec<Finding>,
+    pub blanker: Option<Blanker>,
+    pub identity: Identity,
+    pub gate: Gate,
+    pub date_offset: i64,
 }
 
 impl Sanitizer {
@@ -66,7 +86,7 @@ impl Sanitizer {
             None => None,
         };
         let pseudonyms = Pseudonyms::new(settings.key.as_ref().map(|k| k.0.as_slice()))?;
-        Ok(Sanitizer {
+        Ok(Sanitizer(Arc::new(Compiled {
             rules,
             pseudonyms,
             limits: settings.limits,
@@ -75,26 +95,51 @@ impl Sanitizer {
             blank_regions: settings.blank_regions,
             region_rules: settings.region_rules,
             signing_key,
-        })
+        })))
+    }
+
+    /// A stream for one file: [`write`](SanitizeStream::write) chunks as they arrive, then
+    /// [`end`](SanitizeStream::end). Memory is bounded by the header, not by the pixel data.
+    pub fn stream(&self) -> SanitizeStream {
+        SanitizeStream::new(self.0.clone())
     }
 
     /// De-identifies one DICOM Part 10 file. On any doubt it returns an error and no bytes.
-    /// The input is only read.
+    /// The input is only read. The same as streaming the whole input as one chunk.
     pub fn sanitize(&self, input: &[u8]) -> Result<Sanitized> {
-        let mut findings = Vec::new();
-        if input.len() as u64 > self.limits.max_input_bytes {
+        if input.len() as u64 > self.0.limits.max_input_bytes {
             return Err(Error::limit(
                 "limit.input_size",
                 0,
                 format!(
                     "the input has {} bytes; the limit is {}",
                     input.len(),
-                    self.limits.max_input_bytes
+                    self.0.limits.max_input_bytes
                 ),
             ));
         }
-        let scanned = scan(input, &self.limits)?;
-        let layout = &scanned.layout;
+        let mut bytes = Vec::new(); // grows as output comes: nothing for a refused input
+        let mut stream = self.stream();
+        stream.write(input, &mut |b: &[u8]| bytes.extend_from_slice(b))?;
+        let done = stream.end(&mut |b: &[u8]| bytes.extend_from_slice(b))?;
+        Ok(Sanitized {
+            bytes,
+            report: done.report,
+            receipt: done.receipt,
+        })
+    }
+}
+
+impl Compiled {
+    /// De-identifies the header: `input` is a Part 10 stream up to (not including) the top-level
+    /// Pixel Data element, described by `pixel` when there is one.
+    pub(crate) fn header(
+        &self,
+        input: &[u8],
+        layout: &Layout,
+        pixel: Option<PixelData>,
+    ) -> Result<Header> {
+        let mut findings = Vec::new();
         let (preamble, signature) =
             Preamble::inspect((layout.magic_at == 128).then(|| &input[..128]));
         if let Some(code) = preamble.finding() {
@@ -118,15 +163,14 @@ impl Sanitizer {
         // read by the pre-scan. (Found by fuzzing: given the whole file, dicom-rs trusts a
         // corrupt meta group length, starts the data set at the wrong byte, and allocates
         // gigabytes for lengths it then reads out of the middle of values.)
-        let ts = TransferSyntaxRegistry
-            .get(ts_uid)
-            .expect("the pre-scan accepted this transfer syntax");
-        let mut obj = InMemDicomObject::read_dataset_with_ts(&input[layout.dataset_at..], ts)
-            .map_err(|e| Error::Read {
+        let ts = transfer_syntax(ts_uid)?;
+        let obj = InMemDicomObject::read_dataset_with_ts(&input[layout.dataset_at..], ts).map_err(
+            |e| Error::Read {
                 code: "read.invalid",
                 offset: None,
                 message: e.to_string(),
-            })?;
+            },
+        )?;
 
         let sop_class = required_uid(&obj, tags::SOP_CLASS_UID)?;
         let sop_instance = required_uid(&obj, tags::SOP_INSTANCE_UID)?;
@@ -156,8 +200,9 @@ impl Sanitizer {
         }
 
         findings.extend(sequences::findings(&obj));
-        let pixels_cleaned = pixels::apply(
-            &mut obj,
+        let blanker = pixels::plan(
+            &obj,
+            pixel,
             self.burned_in,
             &self.blank_regions,
             &self.region_rules,
@@ -169,7 +214,8 @@ impl Sanitizer {
         let mut deid = Deidentifier::new(&self.rules, &self.pseudonyms, &identity, date_offset);
         let mut out = deid.dataset(obj)?;
         findings.append(&mut deid.findings);
-        self.mark(&mut out, pixels_cleaned);
+        let counts = std::mem::take(&mut deid.counts);
+        self.mark(&mut out, blanker.is_some());
         gate.check(&out, &self.rules, self.strict, &mut findings)?;
 
         let new_instance = required_uid(&out, tags::SOP_INSTANCE_UID)?;
@@ -183,14 +229,14 @@ impl Sanitizer {
             .map_err(|e| Error::Write {
                 message: e.to_string(),
             })?;
-        let mut bytes = Vec::with_capacity(input.len());
+        let mut bytes = Vec::with_capacity(input.len() + 512);
         out.with_exact_meta(meta)
             .write_all(&mut bytes)
             .map_err(|e| Error::Write {
                 message: e.to_string(),
             })?;
         // Fail closed: never hand out bytes that do not read back, structurally and in dicom-rs.
-        let written = scan(&bytes, &Limits::STRUCTURE_ONLY).map_err(|e| Error::Write {
+        scan(&bytes, &Limits::STRUCTURE_ONLY).map_err(|e| Error::Write {
             message: format!("the output does not scan: {e}"),
         })?;
         OpenFileOptions::new()
@@ -200,28 +246,63 @@ impl Sanitizer {
                 message: format!("the output does not re-parse: {e}"),
             })?;
 
-        let report = Report {
-            product: PRODUCT.into(),
-            version: VERSION.into(),
-            profile: "basic".into(),
-            edition: EDITION.into(),
-            options: self.rules.options.clone(),
-            transfer_syntax: ts_uid.into(),
-            preamble,
-            actions: deid.counts,
-            findings,
-            input: Digest::of(input),
-            output: Digest::of(&bytes),
-        };
-        let receipt = self
-            .signing_key
-            .as_ref()
-            .map(|k| Receipt::sign(report.clone(), &bytes, written.pixel_data, k));
-        Ok(Sanitized {
-            report,
-            receipt,
+        Ok(Header {
             bytes,
+            transfer_syntax: ts_uid.to_string(),
+            preamble,
+            counts,
+            findings,
+            blanker,
+            identity,
+            gate,
+            date_offset,
         })
+    }
+
+    /// De-identifies the elements after Pixel Data (rare: padding, private groups above 7FE0,
+    /// signatures) with the header's identity and date offset; returns their encoded output.
+    pub(crate) fn trailing(
+        &self,
+        input: &[u8],
+        header: &Header,
+        counts: &mut std::collections::BTreeMap<String, u64>,
+        findings: &mut Vec<Finding>,
+    ) -> Result<Vec<u8>> {
+        scan_elements(input, &header.transfer_syntax, &self.limits)?;
+        let ts = transfer_syntax(&header.transfer_syntax)?;
+        let obj = InMemDicomObject::read_dataset_with_ts(input, ts).map_err(|e| Error::Read {
+            code: "read.invalid",
+            offset: None,
+            message: format!("after Pixel Data: {e}"),
+        })?;
+        if let Some(e) = obj.iter().find(|e| e.tag() <= tags::PIXEL_DATA) {
+            return Err(Error::Read {
+                code: "read.bad_structure",
+                offset: None,
+                message: format!("{} comes after Pixel Data, out of order", show(e.tag())),
+            });
+        }
+        findings.extend(sequences::findings(&obj));
+        let mut deid = Deidentifier::new(
+            &self.rules,
+            &self.pseudonyms,
+            &header.identity,
+            header.date_offset,
+        );
+        let out = deid.dataset(obj)?;
+        findings.append(&mut deid.findings);
+        for (k, v) in std::mem::take(&mut deid.counts) {
+            *counts.entry(k).or_default() += v;
+        }
+        header
+            .gate
+            .check(&out, &self.rules, self.strict, findings)?;
+        let mut bytes = Vec::with_capacity(input.len());
+        out.write_dataset_with_ts(&mut bytes, ts)
+            .map_err(|e| Error::Write {
+                message: e.to_string(),
+            })?;
+        Ok(bytes)
     }
 
     /// Patient Identity Removed, De-identification Method (and Code Sequence), and

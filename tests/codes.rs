@@ -14,6 +14,7 @@ const PREFIXES: &[&str] = &[
     "transfer_syntax",
     "phi",
     "pixel",
+    "stream",
     "write",
     "random",
     "preamble",

@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use dicom_core::{Tag, VR};
-use dicom_encoding::TransferSyntaxIndex;
+use dicom_encoding::TransferSyntaxIndex as _;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::error::{Error, Result};
@@ -105,7 +105,6 @@ pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
 
 /// A Part 10 stream whose structure checked out: its layout, transfer syntax and Pixel Data.
 pub(crate) struct Scanned {
-    pub layout: Layout,
     pub pixel_data: Option<Range<usize>>,
 }
 
@@ -113,23 +112,67 @@ pub(crate) struct Scanned {
 /// decoding) and the whole data set, within `limits`.
 pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<Scanned> {
     let layout = scan_meta(input)?;
-    let uid = layout.transfer_syntax.as_str();
-    let ts = TransferSyntaxRegistry
+    let (explicit, little) = encoding(&layout.transfer_syntax)?;
+    let pixel_data = scan_dataset(input, layout.dataset_at, explicit, little, limits)?;
+    Ok(Scanned { pixel_data })
+}
+
+/// Where the top-level Pixel Data element is, as the stream declares it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PixelElement {
+    /// Offset of its tag.
+    pub at: usize,
+    /// Offset of its value (after the header).
+    pub value_at: usize,
+    /// Declared length; `None` when undefined (encapsulated fragments follow).
+    pub len: Option<u32>,
+}
+
+/// The meta group and the data set up to the top-level Pixel Data element (whose value is not
+/// looked at): what the streaming sanitizer needs before it can emit anything.
+pub(crate) struct HeaderScan {
+    pub layout: Layout,
+    pub pixel: Option<PixelElement>,
+}
+
+pub(crate) fn scan_header(input: &[u8], limits: &Limits) -> Result<HeaderScan> {
+    let layout = scan_meta(input)?;
+    let (explicit, little) = encoding(&layout.transfer_syntax)?;
+    let mut c = Cursor::new(input, explicit, little);
+    c.pos = layout.dataset_at;
+    c.limits = *limits;
+    c.stop_at_pixel_data = true;
+    c.dataset(input.len(), 0, false)?;
+    Ok(HeaderScan {
+        layout,
+        pixel: c.stopped_at,
+    })
+}
+
+/// Checks a run of data set elements (those after Pixel Data) in the file's encoding.
+pub(crate) fn scan_elements(input: &[u8], transfer_syntax: &str, limits: &Limits) -> Result<()> {
+    let (explicit, little) = encoding(transfer_syntax)?;
+    let mut c = Cursor::new(input, explicit, little);
+    c.limits = *limits;
+    c.dataset(input.len(), 0, false)
+}
+
+/// (explicit VR, little endian) of a transfer syntax this build handles; refuses the others.
+pub(crate) fn encoding(uid: &str) -> Result<(bool, bool)> {
+    let ts = transfer_syntax(uid)?;
+    let little = matches!(ts.endianness(), dicom_encoding::Endianness::Little);
+    Ok((uid != IMPLICIT_VR_LE, little))
+}
+
+/// The registry's transfer syntax, unless unknown or needing a codec this build lacks.
+pub(crate) fn transfer_syntax(uid: &str) -> Result<&'static dicom_encoding::TransferSyntax> {
+    TransferSyntaxRegistry
         .get(uid)
         .filter(|ts| !ts.is_unsupported())
         .ok_or_else(|| Error::TransferSyntax {
             uid: uid.to_string(),
             message: "not a transfer syntax this build can read and write without decoding".into(),
-        })?;
-    let little = matches!(ts.endianness(), dicom_encoding::Endianness::Little);
-    let pixel_data = scan_dataset(
-        input,
-        layout.dataset_at,
-        uid != IMPLICIT_VR_LE,
-        little,
-        limits,
-    )?;
-    Ok(Scanned { layout, pixel_data })
+        })
 }
 
 /// Walks the whole data set (the caller has checked the input size). Returns where the value of
@@ -157,6 +200,9 @@ struct Cursor<'a> {
     limits: Limits,
     elements: u64,
     pixel_data: Option<Range<usize>>,
+    /// Stop at the top-level Pixel Data header (streaming) and record it in `stopped_at`.
+    stop_at_pixel_data: bool,
+    stopped_at: Option<PixelElement>,
 }
 
 impl<'a> Cursor<'a> {
@@ -169,6 +215,8 @@ impl<'a> Cursor<'a> {
             limits: Limits::default(),
             elements: 0,
             pixel_data: None,
+            stop_at_pixel_data: false,
+            stopped_at: None,
         }
     }
 
@@ -289,6 +337,14 @@ impl<'a> Cursor<'a> {
                 ));
             }
             let key = (tag.group(), tag.element());
+            if self.stop_at_pixel_data && depth == 0 && key == PIXEL_DATA && vr != VR::SQ {
+                self.stopped_at = Some(PixelElement {
+                    at,
+                    value_at: self.pos,
+                    len: (len != UNDEFINED).then_some(len),
+                });
+                return Ok(());
+            }
             if key == ITEM_END && until_delimiter {
                 return delimiter_length(len, at);
             }

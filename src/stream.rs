@@ -1,0 +1,399 @@
+//! Streaming: `write(chunk)` … `end()` into a sink. The header (everything before the top-level
+//! Pixel Data) is buffered, within the limits, and de-identified in memory; nothing is emitted
+//! until it has passed every check. Pixel Data then passes through chunk by chunk (blanking
+//! regions on the way, if asked), with memory independent of its size; elements after it are
+//! buffered and de-identified at the end. The one-shot API is this with a single chunk, so every
+//! chunking gives the same bytes.
+//!
+//! An error after the header was emitted means the output so far must be discarded: the
+//! one-shot API and the JS TransformStream (which errors) do so.
+
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+
+use crate::error::{Error, Result};
+use crate::integrity::structure::scan_header;
+use crate::pixels::PixelData;
+use crate::profile::EDITION;
+use crate::receipt::{hex, Receipt};
+use crate::report::{Digest, Report};
+use crate::sanitizer::{Compiled, Header, PRODUCT, VERSION};
+
+/// What a finished stream produced besides its bytes.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub report: Report,
+    /// The signed receipt, when the settings hold a signing key.
+    pub receipt: Option<Receipt>,
+}
+
+enum Phase {
+    /// Buffering the header.
+    Header,
+    /// Native pixel bytes: how many are left, and where in the value the next one is.
+    Native {
+        left: u64,
+        offset: u64,
+    },
+    /// Encapsulated fragments, checked item by item as they pass.
+    Fragments(Fragments),
+    /// Buffering elements after Pixel Data.
+    Trailing,
+    Done,
+    Failed,
+}
+
+/// One file being sanitized as a stream. Make it with [`Sanitizer::stream`](crate::Sanitizer::stream).
+pub struct SanitizeStream {
+    compiled: Arc<Compiled>,
+    phase: Phase,
+    /// The header, then the trailing elements, as they arrive.
+    buffer: Vec<u8>,
+    /// Buffer length at which to look for the end of the header again (amortised rescans).
+    next_attempt: usize,
+    header: Option<Header>,
+    input: Sha256,
+    input_len: u64,
+    output: Sha256,
+    output_len: u64,
+    /// For receipts: the output without the Pixel Data value, and that value.
+    outside_pixels: Option<Sha256>,
+    pixels: Option<(Sha256, u64)>,
+    scratch: Vec<u8>,
+}
+
+/// Bytes to gather before the first look for the end of the header.
+const FIRST_ATTEMPT: usize = 4096;
+
+impl SanitizeStream {
+    pub(crate) fn new(compiled: Arc<Compiled>) -> SanitizeStream {
+        let signing = compiled.signing_key.is_some();
+        SanitizeStream {
+            compiled,
+            phase: Phase::Header,
+            buffer: Vec::new(),
+            next_attempt: FIRST_ATTEMPT,
+            header: None,
+            input: Sha256::new(),
+            input_len: 0,
+            output: Sha256::new(),
+            output_len: 0,
+            outside_pixels: signing.then(Sha256::new),
+            pixels: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Takes the next chunk of input; whatever output is ready goes to `sink`. After an error
+    /// every later call fails (`stream.failed`).
+    pub fn write(&mut self, chunk: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<()> {
+        self.usable()?;
+        self.input.update(chunk);
+        self.input_len += chunk.len() as u64;
+        let r = self.feed(chunk, sink, false);
+        if r.is_err() {
+            self.phase = Phase::Failed;
+        }
+        r
+    }
+
+    /// Ends the input: checks that the file is complete, emits the rest, and reports.
+    pub fn end(mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Finished> {
+        self.usable()?;
+        self.feed(&[], sink, true)?;
+        match &self.phase {
+            Phase::Native { left, .. } => {
+                return Err(Error::read(
+                    "read.truncated",
+                    self.input_len as usize,
+                    format!("the input ends {left} bytes before the end of Pixel Data"),
+                ))
+            }
+            Phase::Fragments(_) => {
+                return Err(Error::read(
+                    "read.truncated",
+                    self.input_len as usize,
+                    "the input ends inside the pixel data fragments",
+                ))
+            }
+            _ => {}
+        }
+        let mut header = self
+            .header
+            .take()
+            .expect("the header was processed at the end");
+        let mut counts = std::mem::take(&mut header.counts);
+        let mut findings = std::mem::take(&mut header.findings);
+        if self.pixels.is_some() {
+            *counts.entry("kept".into()).or_default() += 1; // Pixel Data itself
+        }
+        if !self.buffer.is_empty() {
+            let trailing = std::mem::take(&mut self.buffer);
+            let out = self
+                .compiled
+                .trailing(&trailing, &header, &mut counts, &mut findings)?;
+            self.emit(&out, false, sink);
+        }
+        self.phase = Phase::Done;
+        let report = Report {
+            product: PRODUCT.into(),
+            version: VERSION.into(),
+            profile: "basic".into(),
+            edition: EDITION.into(),
+            options: self.compiled.rules.options.clone(),
+            transfer_syntax: header.transfer_syntax.clone(),
+            preamble: header.preamble,
+            actions: counts,
+            findings,
+            input: digest(self.input.clone(), self.input_len),
+            output: digest(self.output.clone(), self.output_len),
+        };
+        let receipt = self.compiled.signing_key.as_ref().map(|key| {
+            let outside = self.outside_pixels.take().unwrap_or_default();
+            let pixel_len = self.pixels.as_ref().map_or(0, |p| p.1);
+            let header_digest = digest(outside, self.output_len - pixel_len);
+            let pixel_digest = self.pixels.take().map(|(h, n)| digest(h, n));
+            Receipt::sign_digests(report.clone(), header_digest, pixel_digest, key)
+        });
+        Ok(Finished { report, receipt })
+    }
+
+    fn usable(&self) -> Result<()> {
+        match self.phase {
+            Phase::Failed | Phase::Done => Err(Error::Read {
+                code: "stream.closed",
+                offset: None,
+                message: "this stream failed or ended; start a new one".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn emit(&mut self, bytes: &[u8], pixel: bool, sink: &mut dyn FnMut(&[u8])) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.output.update(bytes);
+        self.output_len += bytes.len() as u64;
+        if pixel {
+            if let Some((h, n)) = &mut self.pixels {
+                h.update(bytes);
+                *n += bytes.len() as u64;
+            }
+        } else if let Some(h) = &mut self.outside_pixels {
+            h.update(bytes);
+        }
+        sink(bytes);
+    }
+
+    fn feed(&mut self, mut chunk: &[u8], sink: &mut dyn FnMut(&[u8]), at_end: bool) -> Result<()> {
+        loop {
+            match &mut self.phase {
+                Phase::Header => {
+                    // Scan the caller's chunk in place when nothing is buffered (the one-shot
+                    // API never copies its input); otherwise gather into the buffer.
+                    let owned;
+                    let data: &[u8] = if self.buffer.is_empty() {
+                        chunk
+                    } else {
+                        self.buffer.extend_from_slice(chunk);
+                        owned = std::mem::take(&mut self.buffer);
+                        &owned
+                    };
+                    let found = if at_end || data.len() >= self.next_attempt {
+                        self.try_header(data, at_end, sink)?
+                    } else {
+                        None
+                    };
+                    let Some(rest) = found else {
+                        let limit = self.compiled.limits.max_input_bytes;
+                        if data.len() as u64 > limit {
+                            return Err(Error::limit(
+                                "limit.input_size",
+                                data.len(),
+                                format!("the header (everything before Pixel Data) exceeds {limit} bytes"),
+                            ));
+                        }
+                        self.buffer = data.to_vec();
+                        return Ok(());
+                    };
+                    return self.feed(&data[rest..], sink, at_end);
+                }
+                Phase::Native { left, offset } => {
+                    let n = (*left).min(chunk.len() as u64) as usize;
+                    let (now, later) = chunk.split_at(n);
+                    *left -= n as u64;
+                    let at = *offset;
+                    *offset += n as u64;
+                    let done = *left == 0;
+                    match self.header.as_ref().and_then(|h| h.blanker.clone()) {
+                        Some(b) => {
+                            let mut scratch = std::mem::take(&mut self.scratch);
+                            scratch.clear();
+                            scratch.extend_from_slice(now);
+                            b.apply(at, &mut scratch);
+                            self.emit(&scratch, true, sink);
+                            self.scratch = scratch;
+                        }
+                        None => self.emit(now, true, sink),
+                    }
+                    if done {
+                        self.phase = Phase::Trailing;
+                    }
+                    if later.is_empty() {
+                        return Ok(());
+                    }
+                    chunk = later;
+                }
+                Phase::Fragments(f) => {
+                    let (used, done) = f.take(chunk)?;
+                    let (now, later) = chunk.split_at(used);
+                    self.emit(now, true, sink);
+                    if done {
+                        self.phase = Phase::Trailing;
+                    }
+                    if later.is_empty() {
+                        return Ok(());
+                    }
+                    chunk = later;
+                }
+                Phase::Trailing => {
+                    self.buffer.extend_from_slice(chunk);
+                    let limit = self.compiled.limits.max_input_bytes;
+                    if self.buffer.len() as u64 > limit {
+                        return Err(Error::limit(
+                            "limit.input_size",
+                            self.input_len as usize,
+                            format!("the elements after Pixel Data exceed {limit} bytes"),
+                        ));
+                    }
+                    return Ok(());
+                }
+                Phase::Done | Phase::Failed => return self.usable(),
+            }
+        }
+    }
+
+    /// Looks for the end of the header in the buffer. When found, de-identifies and emits the
+    /// header and the Pixel Data element header, sets the pixel phase, and returns where the
+    /// pixel value starts in the buffer. `None`: more input is needed.
+    fn try_header(
+        &mut self,
+        data: &[u8],
+        at_end: bool,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Result<Option<usize>> {
+        self.next_attempt = data.len().saturating_mul(2).max(FIRST_ATTEMPT);
+        if !at_end && data.len() < 132 {
+            return Ok(None);
+        }
+        let scanned = match scan_header(data, &self.compiled.limits) {
+            Ok(s) => s,
+            Err(e) if !at_end && e.code() == "read.truncated" => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let (header_end, info) = match scanned.pixel {
+            Some(p) => (
+                p.at,
+                Some(PixelData {
+                    encapsulated: p.len.is_none(),
+                    len: p.len.map(u64::from),
+                }),
+            ),
+            None if !at_end => return Ok(None), // Pixel Data may still come
+            None => (data.len(), None),
+        };
+        let limit = self.compiled.limits.max_input_bytes;
+        if header_end as u64 > limit {
+            return Err(Error::limit(
+                "limit.input_size",
+                header_end,
+                format!("the header (everything before Pixel Data) exceeds {limit} bytes"),
+            ));
+        }
+        let mut header = self
+            .compiled
+            .header(&data[..header_end], &scanned.layout, info)?;
+        let bytes = std::mem::take(&mut header.bytes);
+        self.header = Some(header);
+        self.emit(&bytes, false, sink);
+        let Some(pixel) = scanned.pixel else {
+            self.phase = Phase::Trailing;
+            return Ok(Some(data.len()));
+        };
+        self.emit(&data[pixel.at..pixel.value_at], false, sink);
+        self.pixels = Some((Sha256::new(), 0));
+        self.phase = match pixel.len {
+            Some(0) => Phase::Trailing,
+            Some(len) => Phase::Native {
+                left: u64::from(len),
+                offset: 0,
+            },
+            None => Phase::Fragments(Fragments::default()),
+        };
+        Ok(Some(pixel.value_at))
+    }
+}
+
+fn digest(h: Sha256, bytes: u64) -> Digest {
+    Digest {
+        sha256: hex(&h.finalize()),
+        bytes,
+    }
+}
+
+/// Checks encapsulated Pixel Data as it streams: items of defined length up to the sequence
+/// delimiter (always little endian).
+#[derive(Default)]
+struct Fragments {
+    head: [u8; 8],
+    have: usize,
+    /// Bytes left in the current fragment.
+    left: u64,
+    /// Offset in the value, for error messages.
+    at: u64,
+}
+
+impl Fragments {
+    /// Consumes what it can of `chunk`: (bytes used, whether the delimiter was reached).
+    fn take(&mut self, chunk: &[u8]) -> Result<(usize, bool)> {
+        let mut used = 0;
+        while used < chunk.len() {
+            if self.left > 0 {
+                let n = self.left.min((chunk.len() - used) as u64) as usize;
+                self.left -= n as u64;
+                used += n;
+                self.at += n as u64;
+                continue;
+            }
+            let n = (8 - self.have).min(chunk.len() - used);
+            self.head[self.have..self.have + n].copy_from_slice(&chunk[used..used + n]);
+            self.have += n;
+            used += n;
+            if self.have < 8 {
+                break;
+            }
+            self.have = 0;
+            let group = u16::from_le_bytes([self.head[0], self.head[1]]);
+            let element = u16::from_le_bytes([self.head[2], self.head[3]]);
+            let len = u32::from_le_bytes([self.head[4], self.head[5], self.head[6], self.head[7]]);
+            self.at += 8;
+            match (group, element) {
+                (0xFFFE, 0xE0DD) if len == 0 => return Ok((used, true)),
+                (0xFFFE, 0xE000) if len != u32::MAX => self.left = u64::from(len),
+                _ => {
+                    return Err(Error::Read {
+                        code: "read.bad_structure",
+                        offset: None,
+                        message: format!(
+                            "at byte {} of Pixel Data: expected a fragment item or the sequence delimiter, found ({group:04X},{element:04X}) with length {len}",
+                            self.at - 8
+                        ),
+                    })
+                }
+            }
+        }
+        Ok((used, false))
+    }
+}
