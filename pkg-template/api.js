@@ -1,7 +1,10 @@
-// What every entry point exports once the module is instantiated. The class and functions are
-// wasm-bindgen's; this file only adds helpers that need no wasm.
+// What every entry point exports once the module is instantiated. The classes and functions are
+// wasm-bindgen's; this file adds the Web Streams wrapper and helpers that need no wasm.
+import { Sanitizer } from "./dicom_sanitizer.js";
+
 export {
   Sanitizer,
+  SanitizeStream,
   errorCodes,
   findingCodes,
   version,
@@ -9,9 +12,63 @@ export {
   verify,
   publicKey,
   generateSigningKey,
+  wasmMemoryBytes,
 } from "./dicom_sanitizer.js";
 
 /** True for errors thrown by this package (they carry a stable `code`). */
 export function isDicomSanitizerError(e) {
   return e instanceof Error && e.name === "DicomSanitizerError" && typeof e.code === "string";
 }
+
+/**
+ * A TransformStream<Uint8Array, Uint8Array> that sanitizes one file as it flows:
+ * `file.stream().pipeThrough(t)` in a page, `request.body.pipeThrough(t)` in a worker. Nothing
+ * comes out until the header has passed every check; memory stays bounded by the header.
+ * `t.result` resolves to `{ report, receipt? }` when the stream ends; on any error the stream
+ * errors (so a piped upload aborts and its partial output must be discarded) and `t.result`
+ * rejects with the same `DicomSanitizerError`.
+ */
+export function sanitizeTransform(sanitizer) {
+  const stream = sanitizer.stream();
+  let resolve, reject;
+  const result = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  result.catch(() => {}); // the stream's own error is what callers usually see
+  const fail = (e) => {
+    reject(e);
+    stream.free();
+    throw e;
+  };
+  const t = new TransformStream({
+    transform(chunk, controller) {
+      const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk);
+      let out;
+      try {
+        out = stream.write(bytes);
+      } catch (e) {
+        fail(e);
+      }
+      if (out.length) controller.enqueue(out);
+    },
+    flush(controller) {
+      let done;
+      try {
+        done = stream.end();
+      } catch (e) {
+        fail(e);
+      }
+      stream.free();
+      if (done.bytes.length) controller.enqueue(done.bytes);
+      resolve(done.receipt ? { report: done.report, receipt: done.receipt } : { report: done.report });
+    },
+  });
+  t.result = result;
+  return t;
+}
+
+/** `sanitizer.transform()`: see `sanitizeTransform`. */
+Sanitizer.prototype.transform = function transform() {
+  return sanitizeTransform(this);
+};

@@ -242,10 +242,37 @@ export class Sanitizer {
    * @throws {DicomSanitizerError} on any doubt; nothing is returned then.
    */
   sanitize(input: Uint8Array): Sanitized;
+  /**
+   * A TransformStream that sanitizes one file as it flows (`file.stream().pipeThrough(t)`,
+   * `request.body.pipeThrough(t)`). Nothing is emitted until the header has passed every check;
+   * memory is bounded by the header, not the pixel data. On error the stream errors: discard
+   * what was emitted. `result` resolves when the stream ends.
+   */
+  transform(): SanitizeTransform;
+  /** The lower-level stream the transform wraps. */
+  stream(): SanitizeStream;
   /** Releases the wasm memory now rather than when garbage-collected. */
   free(): void;
   [Symbol.dispose](): void;
 }
+
+export interface SanitizeTransform extends TransformStream<Uint8Array, Uint8Array> {
+  result: Promise<{ report: Report; receipt?: Receipt }>;
+}
+
+/** One file sanitized chunk by chunk. */
+export class SanitizeStream {
+  /** Output ready so far (often empty while the header is gathered). Throws on any error; after one, `stream.closed`. */
+  write(chunk: Uint8Array): Uint8Array;
+  /** The last output, and the report. */
+  end(): Sanitized;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+export function sanitizeTransform(sanitizer: Sanitizer): SanitizeTransform;
+/** Bytes of the module's linear memory now (it only grows). */
+export function wasmMemoryBytes(): number;
 
 /**
  * Instantiates the wasm module; idempotent. Needed once in browsers and Web Workers before

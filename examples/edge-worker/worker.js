@@ -1,30 +1,28 @@
-// An edge worker in front of a storage bucket: a DICOM upload is sanitized in the worker, and only
-// the de-identified bytes (named by their SHA-256, never by the client's file name, which may
-// itself be PHI) reach the bucket. Refused input gets a 4xx JSON error with the stable code, and
-// nothing is stored.
+// An edge worker in front of a storage bucket: a DICOM upload is sanitized as it streams through
+// the worker, and only de-identified bytes reach the bucket, stored under a fresh random name
+// (never the client's file name, which may itself be PHI). Nothing is emitted until the header
+// has passed every check, and memory stays bounded by the header, so uploads of any size fit the
+// isolate. Refused input gets a 4xx JSON error with the stable code, and nothing is kept.
 //
 //   POST /upload    body: one DICOM file -> 201 {stored, report}; the bucket gets the output
 //   POST /sanitize  body: one DICOM file -> 200 application/dicom, report in a response header
 //   GET  /health    -> 200
+//   GET  /stats     -> the largest wasm memory this isolate has used (for the tests)
 //
-// Bindings: BUCKET (a service accepting PUT: an R2 bucket's HTTP front, or workerd's writable
-// disk service in tests), SANITIZER_KEY (the pseudonym key; a secret in production),
-// MAX_UPLOAD_BYTES (optional).
-import { Sanitizer, isDicomSanitizerError } from "./pkg/worker.js";
+// Bindings: BUCKET (a service accepting PUT and DELETE: an R2 bucket's HTTP front, or workerd's
+// writable disk service in tests), SANITIZER_KEY (the pseudonym key; a secret in production),
+// MAX_UPLOAD_BYTES (optional, default 4 GiB).
+import { Sanitizer, isDicomSanitizerError, wasmMemoryBytes } from "./pkg/worker.js";
 
 let sanitizer; // compiled once per isolate; the rule set and key do not change between requests
+let maxWasmBytes = 0;
 
 function getSanitizer(env) {
   sanitizer ??= new Sanitizer({
     key: env.SANITIZER_KEY,
     options: ["retainLongitudinalModifiedDates"],
-    limits: { maxInputBytes: maxUpload(env) },
   });
   return sanitizer;
-}
-
-function maxUpload(env) {
-  return Number(env.MAX_UPLOAD_BYTES ?? 32 * 1024 * 1024);
 }
 
 function json(status, body, headers = {}) {
@@ -42,43 +40,85 @@ function statusFor(code) {
   return 422;
 }
 
-async function readUpload(request, env) {
+function refuse(e) {
+  if (!isDicomSanitizerError(e)) throw e;
+  return json(statusFor(e.code), { error: { code: e.code, message: e.message } });
+}
+
+/** The request body through the sanitizer, watching the isolate's wasm memory as it goes. */
+function sanitized(request, env) {
+  const max = Number(env.MAX_UPLOAD_BYTES ?? 4 * 1024 ** 3);
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxUpload(env)) {
-    const e = new Error(`the upload declares ${declared} bytes; the limit is ${maxUpload(env)}`);
-    e.name = "DicomSanitizerError";
-    e.code = "limit.input_size";
-    throw e;
+  if (declared > max) {
+    const e = new Error(`the upload declares ${declared} bytes; the limit is ${max}`);
+    throw Object.assign(e, { name: "DicomSanitizerError", code: "limit.input_size" });
   }
-  return new Uint8Array(await request.arrayBuffer());
+  if (!request.body) {
+    throw Object.assign(new Error("read.not_dicom: the upload is empty"), { name: "DicomSanitizerError", code: "read.not_dicom" });
+  }
+  const t = getSanitizer(env).transform();
+  const watch = new TransformStream({
+    transform(chunk, controller) {
+      maxWasmBytes = Math.max(maxWasmBytes, wasmMemoryBytes());
+      controller.enqueue(chunk);
+    },
+  });
+  return { readable: request.body.pipeThrough(t).pipeThrough(watch), result: t.result };
+}
+
+async function upload(request, env) {
+  const { readable, result } = sanitized(request, env);
+  const key = `${crypto.randomUUID()}.dcm`;
+  let put;
+  try {
+    put = await env.BUCKET.fetch(`http://bucket/${key}`, { method: "PUT", body: readable });
+  } catch {
+    put = undefined;
+  }
+  let outcome;
+  try {
+    outcome = await result;
+  } catch (e) {
+    // Fail closed: whatever part of the object was written goes.
+    await env.BUCKET.fetch(`http://bucket/${key}`, { method: "DELETE" }).catch(() => {});
+    return refuse(e);
+  }
+  if (!put?.ok) {
+    await env.BUCKET.fetch(`http://bucket/${key}`, { method: "DELETE" }).catch(() => {});
+    return json(502, { error: { code: "storage.failed", message: `bucket answered ${put?.status}` } });
+  }
+  return json(201, { stored: key, ...outcome });
+}
+
+async function sanitizeToClient(request, env) {
+  const { readable, result } = sanitized(request, env);
+  // Gathered in JS (not wasm) memory so the report can go in a header; use /upload for big files.
+  const bytes = await new Response(readable).arrayBuffer().catch(() => undefined);
+  let outcome;
+  try {
+    outcome = await result;
+  } catch (e) {
+    return refuse(e);
+  }
+  return new Response(bytes, {
+    headers: {
+      "content-type": "application/dicom",
+      "x-dicom-sanitizer-report": JSON.stringify(outcome.report),
+    },
+  });
 }
 
 async function handle(request, env) {
   const { pathname } = new URL(request.url);
-  if (pathname === "/health" && request.method === "GET") return json(200, { ok: true });
+  if (request.method === "GET" && pathname === "/health") return json(200, { ok: true });
+  if (request.method === "GET" && pathname === "/stats") return json(200, { maxWasmBytes });
   if (pathname !== "/upload" && pathname !== "/sanitize") return json(404, { error: { code: "http.not_found" } });
   if (request.method !== "POST") return json(405, { error: { code: "http.method_not_allowed" } }, { allow: "POST" });
-
-  let result;
   try {
-    result = getSanitizer(env).sanitize(await readUpload(request, env));
+    return pathname === "/upload" ? await upload(request, env) : await sanitizeToClient(request, env);
   } catch (e) {
-    if (!isDicomSanitizerError(e)) throw e;
-    return json(statusFor(e.code), { error: { code: e.code, message: e.message } });
+    return refuse(e);
   }
-  const { bytes, report } = result;
-  if (pathname === "/sanitize") {
-    return new Response(bytes, {
-      headers: {
-        "content-type": "application/dicom",
-        "x-dicom-sanitizer-report": JSON.stringify(report),
-      },
-    });
-  }
-  const key = `${report.output.sha256}.dcm`;
-  const put = await env.BUCKET.fetch(`http://bucket/${key}`, { method: "PUT", body: bytes });
-  if (!put.ok) return json(502, { error: { code: "storage.failed", message: `bucket answered ${put.status}` } });
-  return json(201, { stored: key, report });
 }
 
 export default {

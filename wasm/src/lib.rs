@@ -49,6 +49,75 @@ impl Sanitizer {
     }
 }
 
+#[wasm_bindgen]
+impl Sanitizer {
+    /// A stream for one file (the JS `transform()` wraps it in a TransformStream).
+    pub fn stream(&self) -> SanitizeStream {
+        SanitizeStream {
+            inner: Some(self.inner.stream()),
+        }
+    }
+}
+
+/// One file sanitized chunk by chunk; memory is bounded by the header, not the pixel data.
+#[wasm_bindgen]
+pub struct SanitizeStream {
+    inner: Option<core::SanitizeStream>,
+}
+
+#[wasm_bindgen]
+impl SanitizeStream {
+    /// Takes the next chunk; returns the output ready so far (often empty while the header is
+    /// gathered). Throws a `DicomSanitizerError`; after one, every call throws `stream.closed`.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<Uint8Array, JsValue> {
+        let stream = self.inner.as_mut().ok_or_else(closed)?;
+        let mut out = Vec::new();
+        let r = stream.write(chunk, &mut |b: &[u8]| out.extend_from_slice(b));
+        if let Err(e) = r {
+            self.inner = None;
+            return Err(js_error(&e));
+        }
+        Ok(Uint8Array::from(out.as_slice()))
+    }
+
+    /// Ends the input: `{ bytes (the last output), report, receipt? }`.
+    pub fn end(&mut self) -> Result<JsValue, JsValue> {
+        let stream = self.inner.take().ok_or_else(closed)?;
+        let mut out = Vec::new();
+        let done = stream
+            .end(&mut |b: &[u8]| out.extend_from_slice(b))
+            .map_err(|e| js_error(&e))?;
+        let result = Object::new();
+        set(&result, "bytes", &Uint8Array::from(out.as_slice()).into());
+        set(&result, "report", &to_js(&done.report)?);
+        if let Some(receipt) = &done.receipt {
+            set(&result, "receipt", &to_js(receipt)?);
+        }
+        Ok(result.into())
+    }
+}
+
+fn closed() -> JsValue {
+    js_error(&core::Error::Read {
+        code: "stream.closed",
+        offset: None,
+        message: "this stream failed or ended; start a new one".into(),
+    })
+}
+
+/// Bytes of this module's linear memory now (it only grows): how tests and workers watch it.
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        (std::arch::wasm32::memory_size(0) * 65536) as f64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
 /// Whether `file` still matches its signed `receipt` for `publicKey` (hex string or 32 bytes):
 /// `{ valid, mismatches: [{ part, message }] }`.
 #[wasm_bindgen]
