@@ -138,9 +138,8 @@ async function run(files) {
     const n = results.length + 1;
     const result = { n, path };
     try {
-      const buffer = await file.arrayBuffer();
-      const { bytes, report } = await call("sanitize", { buffer }, [buffer]);
-      Object.assign(result, { bytes, report });
+      const { blob, report } = await call("sanitize", { file });
+      Object.assign(result, { blob, report });
     } catch (e) {
       result.error = { code: e.code ?? "page.read_failed", message: e.message };
       refused++;
@@ -155,7 +154,7 @@ async function run(files) {
   setButtons();
 }
 
-function addRow({ n, path, report, error, bytes }) {
+function addRow({ n, path, report, error, blob }) {
   const actions = report
     ? Object.entries(report.actions).map(([k, v]) => `${k} ${v}`).join(", ")
     : "";
@@ -174,14 +173,14 @@ function addRow({ n, path, report, error, bytes }) {
     result,
     el("td", { textContent: actions }),
     el("td", {}, findings),
-    el("td", { textContent: bytes ? `${bytes.length.toLocaleString()} B` : "" }),
+    el("td", { textContent: blob ? `${blob.size.toLocaleString()} B` : "" }),
   );
   row.dataset.state = error ? "refused" : "ok";
   $("results").tBodies[0].append(row);
 }
 
 function setButtons() {
-  $("download").disabled = busy || !results.some((r) => r.bytes);
+  $("download").disabled = busy || !results.some((r) => r.blob);
   $("clear").disabled = busy || !results.length;
 }
 
@@ -191,8 +190,8 @@ function outputName(r) {
   return $("rename").checked ? `${String(r.n).padStart(4, "0")}.dcm` : r.path;
 }
 
-function save(bytes, name, type) {
-  const url = URL.createObjectURL(new Blob([bytes], { type }));
+function save(blob, name) {
+  const url = URL.createObjectURL(blob);
   const a = el("a", { href: url, download: name });
   document.body.append(a);
   a.click();
@@ -201,24 +200,24 @@ function save(bytes, name, type) {
 }
 
 async function download() {
-  const done = results.filter((r) => r.bytes);
+  const done = results.filter((r) => r.blob);
   if (done.length === 1) {
-    save(done[0].bytes, outputName(done[0]).split("/").pop(), "application/dicom");
+    save(new Blob([done[0].blob], { type: "application/dicom" }), outputName(done[0]).split("/").pop());
     return;
   }
-  const encoder = new TextEncoder();
+  const json = (value) => new Blob([JSON.stringify(value, null, 2)], { type: "application/json" });
   const files = [];
   for (const r of done) {
     const name = outputName(r);
-    files.push({ name: `sanitized/${name}`, bytes: r.bytes.slice() });
-    files.push({ name: `reports/${name.replace(/\.dcm$/i, "")}.json`, bytes: encoder.encode(JSON.stringify(r.report, null, 2)) });
+    files.push({ name: `sanitized/${name}`, blob: r.blob });
+    files.push({ name: `reports/${name.replace(/\.dcm$/i, "")}.json`, blob: json(r.report) });
   }
   const refused = results.filter((r) => r.error).map((r) => ({ n: r.n, error: r.error }));
-  files.push({ name: "refused.json", bytes: encoder.encode(JSON.stringify(refused, null, 2)) });
+  files.push({ name: "refused.json", blob: json(refused) });
   $("status").textContent = "Building the zip…";
-  const { bytes } = await call("zip", { files }, files.map((f) => f.bytes.buffer));
+  const { bytes } = await call("zip", { files });
   $("status").textContent = `Zip ready: ${done.length} files.`;
-  save(bytes, "sanitized-dicom.zip", "application/zip");
+  save(new Blob([bytes], { type: "application/zip" }), "sanitized-dicom.zip");
 }
 
 // ---- wiring ----

@@ -17,13 +17,23 @@ const handlers = {
     sanitizer = new Sanitizer(options);
     return {};
   },
-  async sanitize({ buffer }) {
-    const { bytes, report } = sanitizer.sanitize(new Uint8Array(buffer));
-    return { reply: { bytes, report }, transfer: [bytes.buffer] };
+  async sanitize({ file }) {
+    // Streamed: the file is read in chunks and the output gathered in a Blob, so wasm memory
+    // stays bounded by the header whatever the file's size.
+    const t = sanitizer.transform();
+    const [blob, outcome] = await Promise.allSettled([
+      new Response(file.stream().pipeThrough(t)).blob(),
+      t.result,
+    ]);
+    // The sanitizer's own error carries the code; the body read only says it failed.
+    if (outcome.status === "rejected") throw outcome.reason;
+    if (blob.status === "rejected") throw blob.reason;
+    return { blob: blob.value, report: outcome.value.report };
   },
   async zip({ files }) {
     // Stored, not deflated: DICOM pixel data barely compresses and level 0 is much faster.
-    const entries = Object.fromEntries(files.map(({ name, bytes }) => [name, [bytes, { level: 0 }]]));
+    const entries = {};
+    for (const { name, blob } of files) entries[name] = [new Uint8Array(await blob.arrayBuffer()), { level: 0 }];
     const bytes = zipSync(entries);
     return { reply: { bytes }, transfer: [bytes.buffer] };
   },
