@@ -115,6 +115,7 @@ export type FindingCode =
   | "private.no_creator"
   | "value.un_removed"
   | "value.vr_mismatch"
+  | "value.invalid_removed"
   | "value.date_unparsable"
   | "structure.meta_in_dataset"
   | "integrity.digital_signatures_removed"

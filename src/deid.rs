@@ -266,6 +266,30 @@ impl<'a> Deidentifier<'a> {
             self.count("removed", 1);
             return Ok(None);
         }
+        if matches!(action, Action::Keep)
+            && matches!(
+                vr,
+                VR::UI | VR::DA | VR::DT | VR::TM | VR::CS | VR::AS | VR::DS | VR::IS | VR::AE
+            )
+            && elem.value().to_str().is_ok_and(|v| {
+                !v.is_ascii()
+                    || vr == VR::UI
+                        && !v
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b".\\\0 ".contains(&b))
+            })
+        {
+            // Found by fuzzing: these VRs are ASCII only (a UID digits and dots), and a kept
+            // non-ASCII value made an output that a second pass could not encode, while a UID
+            // holding letters carried a patient's name past the gate (which reads text VRs).
+            self.find(
+                "value.invalid_removed",
+                tag,
+                format!("a {vr:?} value with characters its VR does not allow was removed"),
+            );
+            self.count("removed", 1);
+            return Ok(None);
+        }
         let new = match action {
             Action::Keep => Some(
                 elem.into_value()

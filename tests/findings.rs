@@ -148,3 +148,28 @@ fn binary_values_of_a_wrong_size_and_delimiters_with_a_length_are_refused() {
     delim.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
     assert_eq!(code(settings(), &delim), "read.bad_length");
 }
+
+#[test]
+fn a_kept_value_its_vr_does_not_allow_is_removed_and_reported() {
+    // Found by fuzzing: a UID holding non-ASCII characters, in an attribute the profile keeps.
+    let mut input = Sample::ct()
+        .put(text(Tag(0x0010, 0x0002), VR::UI, "1.2X840.10008"))
+        .to_bytes();
+    let at = find(&input, b"1.2X840") + 3;
+    input[at] = 0xC1; // a Latin-1 letter inside a UID (the file is ISO_IR 100)
+    let out = sanitize(settings(), &input);
+    assert_eq!(paths(&out, "value.invalid_removed"), ["(0010,0002)"]);
+    assert!(parse(&out.bytes).get(Tag(0x0010, 0x0002)).is_none());
+    // And the output sanitizes again.
+    sanitize(settings(), &out.bytes);
+}
+
+#[test]
+fn a_kept_uid_holding_letters_is_removed() {
+    // Found by fuzzing: a name inside an unlisted UI attribute, which the gate does not read.
+    let input = Sample::ct()
+        .put(text(Tag(0x0022, 0x000E), VR::UI, "1.2.QUINCY.36"))
+        .to_bytes();
+    let out = sanitize(settings(), &input);
+    assert_eq!(paths(&out, "value.invalid_removed"), ["(0022,000E)"]);
+}
