@@ -14,7 +14,7 @@ CLI := target/debug/dicom-sanitize
 JS_ENV := CORPUS=$(CORPUS) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
-	wasm-bindgen-cli npm-deps chromium pkg corpus cli node-test worker-test browser-test js-test site serve fuzz large-header large-test
+	wasm-bindgen-cli npm-deps chromium pkg corpus cli node-test worker-test browser-test js-test site serve fuzz large-header large-test bench
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -24,6 +24,7 @@ help:
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make fuzz   - cargo fuzz the sanitizer for FUZZ_SECONDS (default 300); not part of test"
+	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
 	@echo "make gen    - regenerate src/profile/*.rs from $(STANDARD)"
 
 setup: wasm-target pyenv
@@ -118,7 +119,18 @@ large-test: pkg large-header
 
 js-test: node-test worker-test browser-test large-test
 
-# The deployable demo: www/ with the package and the zip library beside it.
+# The deployable # Benchmarks, not part of `make test`: criterion on the core, then the comparison harness on a
+# generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
+BENCH_FILES ?= 500
+bench: pkg npm-deps pyenv
+	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13
+	cargo build --release -q -p dicom-sanitizer-cli
+	cargo bench --bench core
+	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \
+		--bin make-bench-corpus -- target/bench/corpus $(BENCH_FILES)
+	node bench/compare.mjs
+
+demo: www/ with the package and the zip library beside it.
 site: pkg
 	rm -rf target/site && mkdir -p target/site/vendor
 	cp -r www/. target/site/ && cp -r pkg target/site/pkg
@@ -138,6 +150,17 @@ fuzz:
 	cargo fuzz run -s none sanitize target/fuzz-work fuzz/corpus/sanitize -- \
 		-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512 -max_len=65536 \
 		-print_final_stats=1
+
+# Benchmarks, not part of `make test`: criterion on the core, then the comparison harness on a
+# generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
+BENCH_FILES ?= 500
+bench: pkg npm-deps pyenv
+	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13
+	cargo build --release -q -p dicom-sanitizer-cli
+	cargo bench --bench core
+	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \
+		--bin make-bench-corpus -- target/bench/corpus $(BENCH_FILES)
+	node bench/compare.mjs
 
 demo:
 	rm -rf target/demo

@@ -1,0 +1,77 @@
+// The comparison harness (`make bench`): the same generated corpus through this project's native
+// CLI, its wasm build in Node, dcmjs's anonymizer, pydicom/deid, and plain `cp` (the physical
+// floor), each timed (wall clock) with its peak memory (max RSS) by GNU time. Prints a Markdown
+// table with ratios; the README keeps the latest one.
+import { spawnSync } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(new URL("..", import.meta.url).pathname);
+const CORPUS = join(ROOT, "target/bench/corpus");
+const OUT = join(ROOT, "target/bench/out");
+const PY = process.env.BENCH_PYTHON ?? join(ROOT, "target/pyenv/bin/python");
+const KEY = join(ROOT, "target/bench/key");
+writeFileSync(KEY, "benchmark-key-0123456789abcdef");
+
+const tools = {
+  "dicom-sanitizer (native CLI)": (i, o) => [join(ROOT, "target/release/dicom-sanitize"), "sanitize", i, "--out", o, "--key-file", KEY, "-q"],
+  "dicom-sanitizer (wasm, Node)": (i, o) => ["node", join(ROOT, "bench/wasm-node.mjs"), i, o],
+  "dcmjs anonymizer (Node)": (i, o) => ["node", "--max-old-space-size=8192", join(ROOT, "bench/dcmjs.mjs"), i, o],
+  "pydicom/deid (Python)": (i, o) => [PY, join(ROOT, "bench/deid_run.py"), i, o],
+  "cp (floor)": (i, o) => ["cp", "-r", i, o],
+};
+
+function bytesIn(dir) {
+  return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+}
+
+function run(name, dir) {
+  const out = join(OUT, name.replace(/\W+/g, "_"));
+  rmSync(out, { recursive: true, force: true });
+  const [cmd, ...args] = tools[name](dir, out);
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...args], { encoding: "utf8", timeout: 900_000, maxBuffer: 1 << 26 });
+  const last = (r.stderr ?? "").trim().split("\n").pop();
+  const [secs, kb] = last.split(" ").map(Number);
+  let files = 0;
+  try {
+    files = readdirSync(out).length;
+  } catch {}
+  const ok = r.status === 0 && files === readdirSync(dir).length;
+  rmSync(out, { recursive: true, force: true });
+  return { ok, secs, mb: kb / 1024, error: ok ? undefined : (r.error?.code ?? `exit ${r.status}: ${(r.stderr ?? "").split("\n").slice(-3, -1).join(" ")}`) };
+}
+
+const small = join(CORPUS, "small");
+const large = join(CORPUS, "large");
+const nSmall = readdirSync(small).length;
+const smallMB = bytesIn(small) / 2 ** 20;
+const largeMB = bytesIn(large) / 2 ** 20;
+const results = {};
+for (const name of Object.keys(tools)) {
+  process.stderr.write(`${name}: small… `);
+  const s = run(name, small);
+  process.stderr.write(`${s.ok ? s.secs + " s" : s.error}; large… `);
+  const l = run(name, large);
+  process.stderr.write(`${l.ok ? l.secs + " s" : l.error}\n`);
+  results[name] = { s, l };
+}
+const native = results["dicom-sanitizer (native CLI)"];
+const cp = results["cp (floor)"];
+const f = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "–");
+const lines = [
+  `Corpus (a): ${nSmall} single-frame 512×512 16-bit CT files, ${f(smallMB)} MiB; (b) one ${f(largeMB)} MiB multi-frame file.`,
+  `Machine: ${cpus().length} × ${cpus()[0].model}, ${f(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.`,
+  "",
+  "| tool | (a) files/s | (a) vs native | (a) peak RSS MiB | (b) MiB/s | (b) vs cp | (b) peak RSS MiB |",
+  "|---|---:|---:|---:|---:|---:|---:|",
+];
+for (const [name, { s, l }] of Object.entries(results)) {
+  const fps = s.ok ? nSmall / s.secs : NaN;
+  const mbs = l.ok ? largeMB / l.secs : NaN;
+  lines.push(
+    `| ${name} | ${s.ok ? f(fps) : s.error} | ${s.ok ? f(fps / (nSmall / native.s.secs), 2) + "×" : "–"} | ${s.ok ? f(s.mb) : "–"} | ${l.ok ? f(mbs) : l.error} | ${l.ok ? f(mbs / (largeMB / cp.l.secs), 2) + "×" : "–"} | ${l.ok ? f(l.mb) : "–"} |`,
+  );
+}
+console.log(lines.join("\n"));
+writeFileSync(join(ROOT, "target/bench/table.md"), lines.join("\n") + "\n");
