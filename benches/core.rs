@@ -12,7 +12,9 @@ fn small_file(c: &mut Criterion) {
     let s = sanitizer();
     let mut g = c.benchmark_group("one-shot");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("ct slice (files/s)", |b| b.iter(|| s.sanitize(&input).unwrap()));
+    g.bench_function("ct slice (files/s)", |b| {
+        b.iter(|| s.sanitize(&input).unwrap())
+    });
     g.finish();
 }
 
@@ -27,11 +29,15 @@ fn large_stream(c: &mut Criterion) {
         b.iter(|| {
             let mut out = 0usize;
             let mut stream = s.stream();
-            stream.write(&header, &mut |o: &[u8]| out += o.len()).unwrap();
+            stream
+                .write(&header, &mut |o: &[u8]| out += o.len())
+                .unwrap();
             let mut left = len as usize;
             while left > 0 {
                 let n = left.min(chunk.len());
-                stream.write(&chunk[..n], &mut |o: &[u8]| out += o.len()).unwrap();
+                stream
+                    .write(&chunk[..n], &mut |o: &[u8]| out += o.len())
+                    .unwrap();
                 left -= n;
             }
             stream.end(&mut |o: &[u8]| out += o.len()).unwrap();

@@ -91,8 +91,9 @@ struct SanitizeArgs {
     /// Write one `<name>.json` report per file below this folder instead of JSON lines on stdout.
     #[arg(long)]
     report_dir: Option<PathBuf>,
-    /// Largest input file accepted, in MiB.
-    #[arg(long, default_value_t = 1024)]
+    /// Largest input file accepted, in MiB. Files are streamed: memory is bounded by the header
+    /// (32 MiB at most), not by this.
+    #[arg(long, default_value_t = 65536)]
     max_input_mib: u64,
     /// Refuse files whose kept free text holds date-, phone- or ID-like values (otherwise they
     /// are findings in the report).
@@ -274,10 +275,7 @@ fn load_settings(args: &SanitizeArgs, key: Option<Vec<u8>>) -> Result<Settings, 
         signing_key,
         patient_id: args.patient_id.clone(),
         rules: args.rules.clone(),
-        limits: Limits {
-            max_input_bytes: args.max_input_mib << 20,
-            ..Limits::default()
-        },
+        limits: Limits::default(),
         strict: args.strict,
         burned_in: if args.allow_burned_in {
             BurnedIn::Allow
@@ -392,9 +390,9 @@ fn process(
     output: &Path,
     max: u64,
 ) -> Result<(dicom_sanitizer::Report, Option<Receipt>), Failure> {
-    let size = std::fs::metadata(input)
-        .map_err(|e| Failure::Io(e.to_string()))?
-        .len();
+    let io = |e: std::io::Error| Failure::Io(e.to_string());
+    let mut file = std::fs::File::open(input).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
     if size > max {
         // Refuse before reading a file the limit would refuse anyway.
         return Err(Failure::Sanitize(Error::Limit {
@@ -403,11 +401,60 @@ fn process(
             message: format!("the input has {size} bytes; the limit is {max}"),
         }));
     }
-    let bytes = std::fs::read(input).map_err(|e| Failure::Io(e.to_string()))?;
-    let out = s.sanitize(&bytes).map_err(Failure::Sanitize)?;
-    write_atomic(output, &out.bytes)
-        .map_err(|e| Failure::Io(format!("{}: {e}", output.display())))?;
-    Ok((out.report, out.receipt))
+    if let Some(dir) = output.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    // Streamed into a temporary file, renamed only when the whole file has passed: memory is
+    // bounded by the header, and no partial output is ever visible.
+    let tmp = output.with_extension("partial");
+    let result = stream_file(s, &mut file, &tmp);
+    match result {
+        Ok(done) => {
+            std::fs::rename(&tmp, output)
+                .map_err(|e| Failure::Io(format!("{}: {e}", output.display())))?;
+            Ok((done.report, done.receipt))
+        }
+        Err(f) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(f)
+        }
+    }
+}
+
+fn stream_file(
+    s: &Sanitizer,
+    input: &mut std::fs::File,
+    tmp: &Path,
+) -> Result<dicom_sanitizer::Finished, Failure> {
+    use std::io::Read;
+    let written = |e: std::io::Error| Failure::Io(format!("{}: {e}", tmp.display()));
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(tmp).map_err(written)?);
+    let mut failed: Option<std::io::Error> = None;
+    let mut sink = |bytes: &[u8]| {
+        if failed.is_none() {
+            failed = out.write_all(bytes).err();
+        }
+    };
+    let mut stream = s.stream();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = input
+            .read(&mut buf)
+            .map_err(|e| Failure::Io(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        stream
+            .write(&buf[..n], &mut sink)
+            .map_err(Failure::Sanitize)?;
+    }
+    let done = stream.end(&mut sink).map_err(Failure::Sanitize)?;
+    if let Some(e) = failed {
+        return Err(written(e));
+    }
+    out.flush().map_err(written)?;
+    Ok(done)
 }
 
 /// Writes through a temporary file and a rename, so no partial output is ever visible.
