@@ -29,6 +29,8 @@ function bytesIn(dir) {
 function run(name, dir) {
   const out = join(OUT, name.replace(/\W+/g, "_"));
   rmSync(out, { recursive: true, force: true });
+  // Every tool starts with the corpus in the page cache and the disk flushed.
+  spawnSync("sh", ["-c", `cat ${dir}/* > /dev/null; sync`]);
   const [cmd, ...args] = tools[name](dir, out);
   const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...args], { encoding: "utf8", timeout: 900_000, maxBuffer: 1 << 26 });
   const last = (r.stderr ?? "").trim().split("\n").pop();
