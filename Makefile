@@ -119,18 +119,7 @@ large-test: pkg large-header
 
 js-test: node-test worker-test browser-test large-test
 
-# The deployable # Benchmarks, not part of `make test`: criterion on the core, then the comparison harness on a
-# generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
-BENCH_FILES ?= 500
-bench: pkg npm-deps pyenv
-	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13
-	cargo build --release -q -p dicom-sanitizer-cli
-	cargo bench --bench core
-	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \
-		--bin make-bench-corpus -- target/bench/corpus $(BENCH_FILES)
-	node bench/compare.mjs
-
-demo: www/ with the package and the zip library beside it.
+# The deployable demo: www/ with the package and the zip library beside it.
 site: pkg
 	rm -rf target/site && mkdir -p target/site/vendor
 	cp -r www/. target/site/ && cp -r pkg target/site/pkg

@@ -169,20 +169,27 @@ fn tokens_of(value: &str, key: (u16, u16), pn: bool, out: &mut Vec<String>) {
                 .map(str::to_string),
         );
     }
-    if key == (0x0010, 0x0030) && value.len() == 8 {
-        let (y, m, d) = (&value[..4], &value[4..6], &value[6..]);
-        for f in [
-            format!("{y}-{m}-{d}"),
-            format!("{y}/{m}/{d}"),
-            format!("{y}.{m}.{d}"),
-            format!("{d}/{m}/{y}"),
-            format!("{m}/{d}/{y}"),
-            format!("{d}.{m}.{y}"),
-            format!("{d}-{m}-{y}"),
-        ] {
-            out.push(f);
-        }
+    if key == (0x0010, 0x0030) {
+        out.extend(date_spellings(value));
     }
+}
+
+/// How people write a birth date `YYYYMMDD` in free text; nothing for any other value (only
+/// ASCII digits are sliced, so no value can split a character).
+pub(crate) fn date_spellings(value: &str) -> Vec<String> {
+    if value.len() != 8 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
+    let (y, m, d) = (&value[..4], &value[4..6], &value[6..]);
+    vec![
+        format!("{y}-{m}-{d}"),
+        format!("{y}/{m}/{d}"),
+        format!("{y}.{m}.{d}"),
+        format!("{d}/{m}/{y}"),
+        format!("{m}/{d}/{y}"),
+        format!("{d}.{m}.{y}"),
+        format!("{d}-{m}-{y}"),
+    ]
 }
 
 #[cfg(test)]

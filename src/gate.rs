@@ -11,6 +11,7 @@ use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
 
 use crate::action::Action;
+use crate::clean::date_spellings;
 use crate::error::{Error, Result};
 use crate::integrity::structure::show;
 use crate::report::Finding;
@@ -143,19 +144,8 @@ impl Gate {
         } else {
             push(value);
         }
-        if tag == Tag(0x0010, 0x0030) && value.len() == 8 && value.is_ascii() {
-            let (y, m, d) = (&value[..4], &value[4..6], &value[6..]);
-            for f in [
-                format!("{y}-{m}-{d}"),
-                format!("{y}/{m}/{d}"),
-                format!("{y}.{m}.{d}"),
-                format!("{d}/{m}/{y}"),
-                format!("{m}/{d}/{y}"),
-                format!("{d}.{m}.{y}"),
-                format!("{d}-{m}-{y}"),
-            ] {
-                push(&f);
-            }
+        if tag == Tag(0x0010, 0x0030) {
+            date_spellings(value).iter().for_each(|f| push(f));
         }
     }
 

@@ -2,36 +2,9 @@
 //! stable toolchain through the same property checks as the fuzz target, and bounds the memory
 //! each input may make the sanitizer allocate.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+mod counting;
 
-/// Counts live and peak heap bytes (this test binary only).
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-        PEAK.fetch_max(now, Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// The counters are process-wide: the tests of this file take turns.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
+use counting::{peak_of, serial};
 
 /// Memory one input may use beyond a fixed allowance: input, parsed object, output and the
 /// second pass of the checks are each a small multiple of the input.
@@ -52,10 +25,7 @@ fn replay(dir: &str) -> usize {
     files.sort();
     for path in &files {
         let data = std::fs::read(path).unwrap();
-        let base = LIVE.load(Relaxed);
-        PEAK.store(base, Relaxed);
-        dicom_sanitizer::fuzzing::check(&data);
-        let used = PEAK.load(Relaxed) - base;
+        let ((), used) = peak_of(|| dicom_sanitizer::fuzzing::check(&data));
         assert!(
             used <= budget(data.len()),
             "{}: {used} bytes for a {}-byte input",
@@ -89,15 +59,13 @@ fn hostile_declared_sizes_allocate_nothing_like_them() {
     let mut big = ct.clone();
     big[at..at + 4].copy_from_slice(&0x8000_0000u32.to_le_bytes());
     for input in [huge, big] {
-        let base = LIVE.load(Relaxed);
-        PEAK.store(base, Relaxed);
-        let r = dicom_sanitizer::Sanitizer::new(
+        let s = dicom_sanitizer::Sanitizer::new(
             dicom_sanitizer::Settings::new().key(dicom_sanitizer::fuzzing::KEY),
         )
-        .unwrap()
-        .sanitize(&input);
+        .unwrap();
+        let (r, used) = peak_of(|| s.sanitize(&input));
         assert!(r.is_err());
-        assert!(PEAK.load(Relaxed) - base < budget(input.len()));
+        assert!(used < budget(input.len()));
     }
 }
 
@@ -113,10 +81,8 @@ fn refused_within_budget(input: &[u8]) -> &'static str {
         dicom_sanitizer::Settings::new().key(dicom_sanitizer::fuzzing::KEY),
     )
     .unwrap();
-    let base = LIVE.load(Relaxed);
-    PEAK.store(base, Relaxed);
-    let code = sanitizer.sanitize(input).expect_err("refused").code();
-    let used = PEAK.load(Relaxed) - base;
+    let (r, used) = peak_of(|| sanitizer.sanitize(input));
+    let code = r.expect_err("refused").code();
     // The pre-scan refuses before the parser builds anything: far less than the input itself.
     assert!(used < (1 << 20) + input.len() / 4, "{code}: {used} bytes");
     code

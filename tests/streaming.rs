@@ -3,41 +3,14 @@
 //! the pixel data.
 
 mod common;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+mod counting;
 
 use common::*;
+use counting::{peak_of, serial};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_sanitizer::{Region, Sanitizer};
 use fixtures::{item, seq, text, Sample};
-
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-        PEAK.fetch_max(now, Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// The counters are process-wide: the tests of this file take turns.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// The seed of the random chunkings: `STREAM_SEED` reproduces a failure.
 fn seed() -> u64 {
@@ -260,24 +233,23 @@ fn memory_stays_flat_while_256_mib_of_pixel_data_stream_past() {
     let s = Sanitizer::new(s).unwrap();
     let chunk = vec![0x11u8; 1 << 16];
     let mut out_len = 0u64;
-    let base = LIVE.load(Relaxed);
-    PEAK.store(base, Relaxed);
-    let mut stream = s.stream();
-    stream
-        .write(&header, &mut |b: &[u8]| out_len += b.len() as u64)
-        .unwrap();
-    let mut left = len;
-    while left > 0 {
-        let n = left.min(chunk.len() as u64) as usize;
+    let (done, peak) = peak_of(|| {
+        let mut stream = s.stream();
         stream
-            .write(&chunk[..n], &mut |b: &[u8]| out_len += b.len() as u64)
+            .write(&header, &mut |b: &[u8]| out_len += b.len() as u64)
             .unwrap();
-        left -= n as u64;
-    }
-    let done = stream
-        .end(&mut |b: &[u8]| out_len += b.len() as u64)
-        .unwrap();
-    let peak = PEAK.load(Relaxed) - base;
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            stream
+                .write(&chunk[..n], &mut |b: &[u8]| out_len += b.len() as u64)
+                .unwrap();
+            left -= n as u64;
+        }
+        stream
+            .end(&mut |b: &[u8]| out_len += b.len() as u64)
+            .unwrap()
+    });
     assert!(
         peak < 4 << 20,
         "peak heap {peak} bytes while streaming {len} bytes"
