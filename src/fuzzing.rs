@@ -15,6 +15,7 @@ use crate::{Sanitizer, Settings};
 pub const KEY: &[u8] = b"fuzzing-key-0123456789abcdef";
 
 /// Sanitizes `data` and, when it is accepted, checks that:
+/// - streaming it in small chunks gives the same bytes and report;
 /// - the output parses with dicom-rs;
 /// - sanitizing the output again is accepted, keeps the same attributes at the same paths, and
 ///   changes no pixel, binary or coded value (only re-derived UIDs, dates, IDs and text may differ);
@@ -31,9 +32,40 @@ pub fn check(data: &[u8]) {
                 "unlisted error code {}",
                 e.code()
             );
+            // Streamed in chunks, the same input is refused with the same code.
+            let mut stream = sanitizer.stream();
+            let streamed = data
+                .chunks(7)
+                .try_for_each(|c| stream.write(c, &mut |_: &[u8]| {}))
+                .and_then(|()| stream.end(&mut |_: &[u8]| {}).map(|_| ()));
+            assert_eq!(
+                streamed.map_err(|s| s.code()).err(),
+                Some(e.code()),
+                "the stream and the one-shot API disagree"
+            );
             return;
         }
     };
+    // Streaming in small chunks gives the same bytes and report.
+    let size = 1 + data
+        .iter()
+        .fold(0usize, |a, &b| a.wrapping_mul(31).wrapping_add(b as usize))
+        % 97;
+    let mut streamed = Vec::new();
+    let mut stream = sanitizer.stream();
+    for chunk in data.chunks(size) {
+        stream
+            .write(chunk, &mut |b: &[u8]| streamed.extend_from_slice(b))
+            .unwrap_or_else(|e| panic!("one-shot accepted what the stream refused: {e}"));
+    }
+    let done = stream
+        .end(&mut |b: &[u8]| streamed.extend_from_slice(b))
+        .unwrap_or_else(|e| panic!("one-shot accepted what the stream refused at the end: {e}"));
+    assert!(
+        streamed == first.bytes,
+        "streaming in chunks of {size} changed the output"
+    );
+    assert_eq!(done.report, first.report);
     let out = parse(&first.bytes).expect("accepted output parses");
     let second = sanitizer
         .sanitize(&first.bytes)
