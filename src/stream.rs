@@ -193,14 +193,13 @@ impl SanitizeStream {
                 Phase::Header => {
                     // Scan the caller's chunk in place when nothing is buffered (the one-shot
                     // API never copies its input); otherwise gather into the buffer.
-                    let owned;
-                    let data: &[u8] = if self.buffer.is_empty() {
-                        chunk
+                    let owned = if self.buffer.is_empty() {
+                        None
                     } else {
                         self.buffer.extend_from_slice(chunk);
-                        owned = std::mem::take(&mut self.buffer);
-                        &owned
+                        Some(std::mem::take(&mut self.buffer))
                     };
+                    let data: &[u8] = owned.as_deref().unwrap_or(chunk);
                     let found = if at_end || data.len() >= self.next_attempt {
                         self.try_header(data, at_end, sink)?
                     } else {
@@ -215,7 +214,8 @@ impl SanitizeStream {
                                 format!("the header (everything before Pixel Data) exceeds {limit} bytes"),
                             ));
                         }
-                        self.buffer = data.to_vec();
+                        // Moved back, not copied: gathering stays linear in the header size.
+                        self.buffer = owned.unwrap_or_else(|| chunk.to_vec());
                         return Ok(());
                     };
                     return self.feed(&data[rest..], sink, at_end);
