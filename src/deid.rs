@@ -60,6 +60,18 @@ impl<'a> Deidentifier<'a> {
         *self.counts.entry(label.to_string()).or_default() += n;
     }
 
+    /// Drops a value that cannot be handled safely, with a finding saying why.
+    fn refuse_value(
+        &mut self,
+        code: &str,
+        tag: Tag,
+        message: impl Into<String>,
+    ) -> Option<InMemElement> {
+        self.find(code, tag, message);
+        self.count("removed", 1);
+        None
+    }
+
     fn find(&mut self, code: &str, tag: Tag, message: impl Into<String>) {
         let mut path: Vec<String> = self.path.iter().map(show_step).collect();
         path.push(format!("({:04X},{:04X})", tag.group(), tag.element()));
@@ -248,23 +260,19 @@ impl<'a> Deidentifier<'a> {
         };
         if vr == VR::UN && readable.is_some() {
             // Without its real VR, a value cannot be changed safely: it goes.
-            self.find(
+            return Ok(self.refuse_value(
                 "value.un_removed",
                 tag,
                 "attribute encoded as UN removed instead of changed",
-            );
-            self.count("removed", 1);
-            return Ok(None);
+            ));
         }
         if readable == Some(false) {
             // Found by fuzzing: a UID written with VR US was "replaced" as numbers.
-            self.find(
+            return Ok(self.refuse_value(
                 "value.vr_mismatch",
                 tag,
                 format!("attribute encoded as {vr:?}, which its action cannot read, removed"),
-            );
-            self.count("removed", 1);
-            return Ok(None);
+            ));
         }
         if matches!(action, Action::Keep)
             && matches!(
@@ -282,13 +290,11 @@ impl<'a> Deidentifier<'a> {
             // Found by fuzzing: these VRs are ASCII only (a UID digits and dots), and a kept
             // non-ASCII value made an output that a second pass could not encode, while a UID
             // holding letters carried a patient's name past the gate (which reads text VRs).
-            self.find(
+            return Ok(self.refuse_value(
                 "value.invalid_removed",
                 tag,
                 format!("a {vr:?} value with characters its VR does not allow was removed"),
-            );
-            self.count("removed", 1);
-            return Ok(None);
+            ));
         }
         let new = match action {
             Action::Keep => Some(
