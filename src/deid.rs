@@ -12,6 +12,7 @@ use crate::action::Action;
 use crate::clean::Identity;
 use crate::dates::{shift_da, shift_dt};
 use crate::error::Result;
+use crate::integrity::structure::show;
 use crate::pseudonym::Pseudonyms;
 use crate::report::Finding;
 use crate::rules::{dictionary_vr, normalize_creator, Dates, PathStep, RuleSet};
@@ -74,7 +75,7 @@ impl<'a> Deidentifier<'a> {
 
     fn find(&mut self, code: &str, tag: Tag, message: impl Into<String>) {
         let mut path: Vec<String> = self.path.iter().map(show_step).collect();
-        path.push(format!("({:04X},{:04X})", tag.group(), tag.element()));
+        path.push(show(tag));
         self.findings.push(Finding {
             code: code.into(),
             path: Some(path.join("/")),

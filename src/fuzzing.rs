@@ -9,6 +9,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::file::ReadPreamble;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
 
+use crate::integrity::structure::show;
 use crate::{Sanitizer, Settings};
 
 /// The fixed key the properties run under, so a failure reproduces.
@@ -110,11 +111,7 @@ fn parse(bytes: &[u8]) -> Option<InMemDicomObject> {
 fn stable_values(obj: &InMemDicomObject, prefix: &str) -> Vec<(String, Option<Vec<u8>>)> {
     let mut out = Vec::new();
     for e in obj {
-        let path = format!(
-            "{prefix}({:04X},{:04X})",
-            e.tag().group(),
-            e.tag().element()
-        );
+        let path = format!("{prefix}{}", show(e.tag()));
         match e.value() {
             Value::Sequence(seq) => {
                 out.push((path.clone(), None));
@@ -182,11 +179,7 @@ fn name_words(obj: &InMemDicomObject) -> Vec<String> {
 /// (path, text) of every text or UN value, at any depth.
 fn all_text(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<(String, String)>) {
     for e in obj {
-        let path = format!(
-            "{prefix}({:04X},{:04X})",
-            e.tag().group(),
-            e.tag().element()
-        );
+        let path = format!("{prefix}{}", show(e.tag()));
         match e.value() {
             Value::Sequence(seq) => {
                 for item in seq.items() {

@@ -227,8 +227,8 @@ pub fn verify(file: &[u8], receipt: &Receipt, public_key: &[u8]) -> Verification
                 "structure",
                 format!("the file no longer reads as DICOM: {e}"),
             ),
-            Ok(s) => {
-                let (header, pixel) = digests(file, s.pixel_data);
+            Ok(pixel_data) => {
+                let (header, pixel) = digests(file, pixel_data);
                 if header != receipt.header {
                     miss(
                         "header",

@@ -103,18 +103,13 @@ pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
     })
 }
 
-/// A Part 10 stream whose structure checked out: its layout, transfer syntax and Pixel Data.
-pub(crate) struct Scanned {
-    pub pixel_data: Option<Range<usize>>,
-}
-
-/// The meta group, the transfer syntax (refused unless this build reads and writes it without
-/// decoding) and the whole data set, within `limits`.
-pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<Scanned> {
+/// Checks the meta group, the transfer syntax (refused unless this build reads and writes it
+/// without decoding) and the whole data set, within `limits`. Returns where the top-level Pixel
+/// Data value is, if there is one.
+pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<Option<Range<usize>>> {
     let layout = scan_meta(input)?;
     let (explicit, little) = encoding(&layout.transfer_syntax)?;
-    let pixel_data = scan_dataset(input, layout.dataset_at, explicit, little, limits)?;
-    Ok(Scanned { pixel_data })
+    scan_dataset(input, layout.dataset_at, explicit, little, limits)
 }
 
 /// Where the top-level Pixel Data element is, as the stream declares it.
