@@ -70,7 +70,14 @@ export interface SanitizerOptions {
   blankRegions?: Region[];
   /** Rectangles blanked in the images each rule matches. */
   regionRules?: RegionRule[];
+  /**
+   * Hash of the report's and the receipt's digests. Default "blake3" (`b3sum` checks it; several
+   * times faster in wasm); "sha256" where FIPS 180-4 is required.
+   */
+  digest?: DigestAlgorithm;
 }
+
+export type DigestAlgorithm = "blake3" | "sha256";
 
 /** A rectangle in pixels: `x` is the column and `y` the row of its top-left corner. */
 export interface Region {
@@ -137,8 +144,9 @@ export interface Finding {
 }
 
 export interface Digest {
-  /** Lower-case hex SHA-256. */
-  sha256: string;
+  algorithm: DigestAlgorithm;
+  /** Lower-case hex of the 32-byte hash. */
+  hex: string;
   bytes: number;
 }
 
@@ -155,7 +163,13 @@ export interface Report {
   /** Data elements per action, counting those inside sequence items. */
   actions: Partial<Record<Action, number>>;
   findings: Finding[];
-  input: Digest;
+  /**
+   * Every input byte outside its Pixel Data value. The value itself is in the output byte for byte
+   * (so `output` covers it) unless regions were blanked; then `inputPixelData` has the original's.
+   */
+  inputHeader: Digest;
+  inputPixelData?: Digest;
+  /** The whole output file, as `b3sum` (or `sha256sum`) gives it. */
   output: Digest;
 }
 
@@ -168,12 +182,11 @@ export interface Sanitized {
 
 /** The report bound to the output's bytes by an Ed25519 signature. */
 export interface Receipt {
-  format: "dicom-sanitizer-receipt/1";
+  format: "dicom-sanitizer-receipt/2";
+  /** Holds the digest of the whole output. */
   report: Report;
-  /** SHA-256 of the output without its Pixel Data value. */
+  /** Digest of the output without its Pixel Data value, so `verify` can tell which part changed. */
   header: Digest;
-  /** SHA-256 of the output's Pixel Data value; absent without Pixel Data. */
-  pixelData?: Digest;
   /** Hex Ed25519 public key of the signer. */
   publicKey: string;
   /** Hex Ed25519 signature over the canonical JSON (sorted keys, no spaces) of the other fields. */
@@ -184,6 +197,7 @@ export interface Verification {
   /** True only when the signature holds for the given key and the file matches every digest. */
   valid: boolean;
   mismatches: {
+    /** `header`: at least the bytes outside the Pixel Data value changed; `pixelData`: only the pixels. */
     part: "publicKey" | "signature" | "format" | "structure" | "header" | "pixelData" | "file";
     message: string;
   }[];

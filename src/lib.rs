@@ -33,6 +33,7 @@ mod action;
 mod clean;
 mod dates;
 mod deid;
+mod digest;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -51,6 +52,7 @@ mod stream;
 mod values;
 
 pub use action::Action;
+pub use digest::{Digest, DigestAlgorithm};
 pub use error::{Error, Result, ERROR_CODES};
 pub use limits::Limits;
 pub use pixels::{BurnedIn, Region, RegionRule};
@@ -60,7 +62,7 @@ pub use receipt::{
     generate_signing_key, hex, public_key, unhex, verify, Mismatch, Receipt, Verification,
     RECEIPT_FORMAT,
 };
-pub use report::{Digest, Finding, Report, FINDING_CODES};
+pub use report::{Finding, Report, FINDING_CODES};
 pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
 pub use settings::{Key, PatientId, RuleAction, Settings, UserRule};
 pub use stream::{Finished, SanitizeStream};

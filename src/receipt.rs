@@ -1,36 +1,33 @@
-//! Signed receipts. A receipt is the report plus SHA-256 digests of the output's header (every
-//! byte outside the Pixel Data value) and of its Pixel Data value, signed with the caller's
-//! Ed25519 key over a canonical JSON form. `verify` tells whether a file still matches its
-//! receipt, and which part does not.
-
-use std::ops::Range;
+//! Signed receipts. A receipt is the report (which holds the digest of the whole output) plus
+//! the digest of the output's header (every byte outside the Pixel Data value), signed with the
+//! caller's Ed25519 key over a canonical JSON form. `verify` tells whether a file still matches
+//! its receipt and, when not, whether its header or only its Pixel Data changed: the header
+//! digest is cheap to make, where a second digest of the pixels would hash them all again.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
+use crate::digest::{Digest, Hasher};
 use crate::error::{Error, Result};
 use crate::integrity::structure::scan;
 use crate::limits::Limits;
-use crate::report::{Digest, Report};
+use crate::report::Report;
 
 /// The `format` of receipts this version writes and verifies.
-pub const RECEIPT_FORMAT: &str = "dicom-sanitizer-receipt/1";
+pub const RECEIPT_FORMAT: &str = "dicom-sanitizer-receipt/2";
 
 /// What was done to one file, bound to the output's bytes by a signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Receipt {
     pub format: String,
-    /// Includes SHA-256 of the input and the output, profile, edition, options, action counts.
+    /// Includes the digests of the whole input and output, profile, edition, options and
+    /// action counts.
     pub report: Report,
-    /// SHA-256 of the output without its Pixel Data value.
+    /// Digest of the output without its Pixel Data value (for encapsulated data, the fragment
+    /// items and the delimiter); the whole output when it has no Pixel Data.
     pub header: Digest,
-    /// SHA-256 of the output's Pixel Data value (for encapsulated data, the fragment items and
-    /// the delimiter); absent when the output has no Pixel Data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pixel_data: Option<Digest>,
     /// Lower-case hex Ed25519 public key of the signer.
     pub public_key: String,
     /// Lower-case hex Ed25519 signature over the canonical JSON of every other field.
@@ -80,35 +77,25 @@ pub fn generate_signing_key() -> Result<[u8; 32]> {
     Ok(seed)
 }
 
-/// (header, pixel data) digests of a Part 10 file.
-fn digests(file: &[u8], pixel: Option<Range<usize>>) -> (Digest, Option<Digest>) {
+/// Digest of every byte of a Part 10 file outside its Pixel Data value.
+fn header_digest(file: &[u8], pixel: Option<std::ops::Range<usize>>, like: &Digest) -> Digest {
+    let mut h = Hasher::new(like.algorithm);
     match pixel {
         Some(r) => {
-            let mut h = Sha256::new();
             h.update(&file[..r.start]);
             h.update(&file[r.end..]);
-            let header = Digest {
-                sha256: hex(&h.finalize()),
-                bytes: (file.len() - r.len()) as u64,
-            };
-            (header, Some(Digest::of(&file[r])))
         }
-        None => (Digest::of(file), None),
+        None => h.update(file),
     }
+    h.finish()
 }
 
 impl Receipt {
-    pub(crate) fn sign_digests(
-        report: Report,
-        header: Digest,
-        pixel_data: Option<Digest>,
-        key: &SigningKey,
-    ) -> Receipt {
+    pub(crate) fn sign(report: Report, header: Digest, key: &SigningKey) -> Receipt {
         let mut receipt = Receipt {
             format: RECEIPT_FORMAT.into(),
             report,
             header,
-            pixel_data,
             public_key: hex(key.verifying_key().as_bytes()),
             signature: String::new(),
         };
@@ -210,16 +197,14 @@ pub fn verify(file: &[u8], receipt: &Receipt, public_key: &[u8]) -> Verification
             }
         }
     }
-    let whole = Digest::of(file);
-    if whole != receipt.report.output {
+    let expected = &receipt.report.output;
+    let whole = Digest::of(expected.algorithm, file);
+    if whole != *expected {
         miss(
             "file",
             format!(
-                "the file has {} bytes and SHA-256 {}; the receipt says {} bytes, {}",
-                whole.bytes,
-                whole.sha256,
-                receipt.report.output.bytes,
-                receipt.report.output.sha256
+                "the file has {} bytes and {} {}; the receipt says {} bytes, {}",
+                whole.bytes, whole.algorithm, whole.hex, expected.bytes, expected.hex
             ),
         );
         match scan(file, &Limits::STRUCTURE_ONLY) {
@@ -228,14 +213,14 @@ pub fn verify(file: &[u8], receipt: &Receipt, public_key: &[u8]) -> Verification
                 format!("the file no longer reads as DICOM: {e}"),
             ),
             Ok(pixel_data) => {
-                let (header, pixel) = digests(file, pixel_data);
-                if header != receipt.header {
+                let has_pixels = pixel_data.is_some();
+                if header_digest(file, pixel_data, &receipt.header) != receipt.header {
                     miss(
                         "header",
-                        "the header (every byte outside Pixel Data) changed".into(),
+                        "the header (every byte outside the Pixel Data value) changed".into(),
                     );
-                }
-                if pixel != receipt.pixel_data {
+                } else if has_pixels {
+                    // Same header, different file: only the pixel bytes can differ.
                     miss("pixelData", "the Pixel Data value changed".into());
                 }
             }

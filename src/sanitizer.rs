@@ -10,6 +10,7 @@ use dicom_object::{InMemDicomObject, OpenFileOptions};
 
 use crate::clean::Identity;
 use crate::deid::Deidentifier;
+use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::gate::Gate;
 use crate::integrity::preamble::Preamble;
@@ -60,6 +61,7 @@ pub(crate) struct Compiled {
     blank_regions: Vec<Region>,
     region_rules: Vec<RegionRule>,
     pub signing_key: Option<SigningKey>,
+    pub digest: DigestAlgorithm,
 }
 
 /// What the header (everything before Pixel Data) became, and what the rest of the stream needs.
@@ -95,6 +97,7 @@ impl Sanitizer {
             blank_regions: settings.blank_regions,
             region_rules: settings.region_rules,
             signing_key,
+            digest: settings.digest,
         })))
     }
 

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::digest::DigestAlgorithm;
 use crate::limits::Limits;
 use crate::pixels::{BurnedIn, Region, RegionRule};
 use crate::profile::ProfileOption;
@@ -39,6 +40,8 @@ pub struct Settings {
     pub blank_regions: Vec<Region>,
     /// Rectangles blanked in the images each rule matches (modality, manufacturer, model, size).
     pub region_rules: Vec<RegionRule>,
+    /// The hash of the report's and the receipt's digests: BLAKE3 unless SHA-256 is asked for.
+    pub digest: DigestAlgorithm,
 }
 
 impl Settings {

@@ -10,14 +10,13 @@
 
 use std::sync::Arc;
 
-use sha2::{Digest as _, Sha256};
-
+use crate::digest::Hasher;
 use crate::error::{Error, Result};
 use crate::integrity::structure::scan_header;
 use crate::pixels::PixelData;
 use crate::profile::EDITION;
-use crate::receipt::{hex, Receipt};
-use crate::report::{Digest, Report};
+use crate::receipt::Receipt;
+use crate::report::Report;
 use crate::sanitizer::{Compiled, Header, PRODUCT, VERSION};
 
 /// What a finished stream produced besides its bytes.
@@ -53,13 +52,16 @@ pub struct SanitizeStream {
     /// Buffer length at which to look for the end of the header again (amortised rescans).
     next_attempt: usize,
     header: Option<Header>,
-    input: Sha256,
     input_len: u64,
-    output: Sha256,
-    output_len: u64,
-    /// For receipts: the output without the Pixel Data value, and that value.
-    outside_pixels: Option<Sha256>,
-    pixels: Option<(Sha256, u64)>,
+    /// The input outside its Pixel Data value. The value itself is hashed once, as part of
+    /// the output, unless blanking changes it: then `input_pixels` hashes the original.
+    input: Hasher,
+    input_pixels: Option<Hasher>,
+    output: Hasher,
+    /// For receipts: the output without the Pixel Data value.
+    outside_pixels: Option<Hasher>,
+    /// Whether the Pixel Data value has started (it counts as one kept element).
+    pixels: bool,
     scratch: Vec<u8>,
 }
 
@@ -68,6 +70,7 @@ const FIRST_ATTEMPT: usize = 4096;
 
 impl SanitizeStream {
     pub(crate) fn new(compiled: Arc<Compiled>) -> SanitizeStream {
+        let algorithm = compiled.digest;
         let signing = compiled.signing_key.is_some();
         SanitizeStream {
             compiled,
@@ -75,12 +78,12 @@ impl SanitizeStream {
             buffer: Vec::new(),
             next_attempt: FIRST_ATTEMPT,
             header: None,
-            input: Sha256::new(),
             input_len: 0,
-            output: Sha256::new(),
-            output_len: 0,
-            outside_pixels: signing.then(Sha256::new),
-            pixels: None,
+            input: Hasher::new(algorithm),
+            input_pixels: None,
+            output: Hasher::new(algorithm),
+            outside_pixels: signing.then(|| Hasher::new(algorithm)),
+            pixels: false,
             scratch: Vec::new(),
         }
     }
@@ -89,7 +92,6 @@ impl SanitizeStream {
     /// every later call fails (`stream.failed`).
     pub fn write(&mut self, chunk: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<()> {
         self.usable()?;
-        self.input.update(chunk);
         self.input_len += chunk.len() as u64;
         let r = self.feed(chunk, sink, false);
         if r.is_err() {
@@ -125,7 +127,7 @@ impl SanitizeStream {
             .expect("the header was processed at the end");
         let mut counts = std::mem::take(&mut header.counts);
         let mut findings = std::mem::take(&mut header.findings);
-        if self.pixels.is_some() {
+        if self.pixels {
             *counts.entry("kept".into()).or_default() += 1; // Pixel Data itself
         }
         if !self.buffer.is_empty() {
@@ -146,15 +148,13 @@ impl SanitizeStream {
             preamble: header.preamble,
             actions: counts,
             findings,
-            input: digest(self.input.clone(), self.input_len),
-            output: digest(self.output.clone(), self.output_len),
+            input_header: self.input.finish(),
+            input_pixel_data: self.input_pixels.take().map(Hasher::finish),
+            output: self.output.finish(),
         };
         let receipt = self.compiled.signing_key.as_ref().map(|key| {
-            let outside = self.outside_pixels.take().unwrap_or_default();
-            let pixel_len = self.pixels.as_ref().map_or(0, |p| p.1);
-            let header_digest = digest(outside, self.output_len - pixel_len);
-            let pixel_digest = self.pixels.take().map(|(h, n)| digest(h, n));
-            Receipt::sign_digests(report.clone(), header_digest, pixel_digest, key)
+            let outside = self.outside_pixels.take().expect("made when signing");
+            Receipt::sign(report.clone(), outside.finish(), key)
         });
         Ok(Finished { report, receipt })
     }
@@ -175,14 +175,10 @@ impl SanitizeStream {
             return;
         }
         self.output.update(bytes);
-        self.output_len += bytes.len() as u64;
-        if pixel {
-            if let Some((h, n)) = &mut self.pixels {
+        if !pixel {
+            if let Some(h) = &mut self.outside_pixels {
                 h.update(bytes);
-                *n += bytes.len() as u64;
             }
-        } else if let Some(h) = &mut self.outside_pixels {
-            h.update(bytes);
         }
         sink(bytes);
     }
@@ -229,6 +225,9 @@ impl SanitizeStream {
                     let done = *left == 0;
                     match self.header.as_ref().and_then(|h| h.blanker.clone()) {
                         Some(b) => {
+                            if let Some(h) = &mut self.input_pixels {
+                                h.update(now);
+                            }
                             let mut scratch = std::mem::take(&mut self.scratch);
                             scratch.clear();
                             scratch.extend_from_slice(now);
@@ -259,6 +258,7 @@ impl SanitizeStream {
                     chunk = later;
                 }
                 Phase::Trailing => {
+                    self.input.update(chunk);
                     self.buffer.extend_from_slice(chunk);
                     let limit = self.compiled.limits.max_input_bytes;
                     if self.buffer.len() as u64 > limit {
@@ -315,6 +315,11 @@ impl SanitizeStream {
         let mut header = self
             .compiled
             .header(&data[..header_end], &scanned.layout, info)?;
+        let value_at = scanned.pixel.map_or(data.len(), |p| p.value_at);
+        self.input.update(&data[..value_at]);
+        if header.blanker.is_some() {
+            self.input_pixels = Some(Hasher::new(self.compiled.digest));
+        }
         let bytes = std::mem::take(&mut header.bytes);
         self.header = Some(header);
         self.emit(&bytes, false, sink);
@@ -323,7 +328,7 @@ impl SanitizeStream {
             return Ok(Some(data.len()));
         };
         self.emit(&data[pixel.at..pixel.value_at], false, sink);
-        self.pixels = Some((Sha256::new(), 0));
+        self.pixels = true;
         self.phase = match pixel.len {
             Some(0) => Phase::Trailing,
             Some(len) => Phase::Native {
@@ -333,13 +338,6 @@ impl SanitizeStream {
             None => Phase::Fragments(Fragments::default()),
         };
         Ok(Some(pixel.value_at))
-    }
-}
-
-fn digest(h: Sha256, bytes: u64) -> Digest {
-    Digest {
-        sha256: hex(&h.finalize()),
-        bytes,
     }
 }
 

@@ -51,8 +51,18 @@ fn report_has_hashes_counts_and_no_phi() {
     let input = Sample::ct().to_bytes();
     let out = sanitize(settings(), &input);
     let r = &out.report;
-    assert_eq!(r.input, dicom_sanitizer::Digest::of(&input));
-    assert_eq!(r.output, dicom_sanitizer::Digest::of(&out.bytes));
+    assert_eq!(
+        r.input_header,
+        dicom_sanitizer::Digest::of(
+            dicom_sanitizer::DigestAlgorithm::Blake3,
+            &outside_pixels(&input)
+        )
+    );
+    assert_eq!(r.input_pixel_data, None);
+    assert_eq!(
+        r.output,
+        dicom_sanitizer::Digest::of(dicom_sanitizer::DigestAlgorithm::Blake3, &out.bytes)
+    );
     assert_eq!((r.profile.as_str(), r.edition.as_str()), ("basic", "2025b"));
     for k in [
         "removed",

@@ -198,6 +198,13 @@ fn regions_are_blanked_in_every_frame_and_only_there() {
         }
     }
     assert_eq!(out.report.findings_with("pixel.regions_blanked").count(), 1);
+    // The changed pixels are hashed on both sides: the input's digest is kept apart.
+    let original = &input[find_pixel_value(&input)];
+    let r = &out.report;
+    let digest = r.input_pixel_data.as_ref().expect("blanked pixels differ");
+    assert_eq!(digest.hex, blake3::hash(original).to_hex().as_str());
+    assert_eq!(digest.bytes, original.len() as u64);
+    assert_eq!(r.input_header.bytes, (input.len() - original.len()) as u64);
     let codes: Vec<String> = method_codes(&parse(&out.bytes))
         .into_iter()
         .map(|(v, _)| v)

@@ -4,9 +4,10 @@ mod common;
 
 use common::*;
 use dicom_sanitizer::{
-    generate_signing_key, public_key, unhex, verify, Receipt, Sanitized, Settings,
+    generate_signing_key, public_key, unhex, verify, DigestAlgorithm, Receipt, Sanitized, Settings,
 };
 use fixtures::Sample;
+use sha2::{Digest as _, Sha256};
 
 const SEED: [u8; 32] = [7; 32];
 
@@ -26,13 +27,30 @@ fn parts(file: &[u8], receipt: &Receipt, key: &[u8]) -> Vec<String> {
 fn a_receipt_carries_the_report_and_the_digests_and_verifies() {
     let input = Sample::ct().to_bytes();
     let (out, receipt) = signed(&input);
-    assert_eq!(receipt.format, "dicom-sanitizer-receipt/1");
+    assert_eq!(receipt.format, "dicom-sanitizer-receipt/2");
     assert_eq!(receipt.report, out.report);
-    assert_eq!(receipt.report.input.sha256.len(), 64);
     assert_eq!(receipt.report.edition, "2025b");
-    let pixel = receipt.pixel_data.as_ref().expect("the CT has pixels");
-    assert_eq!(pixel.bytes, 32, "4 x 4 x 16-bit");
-    assert_eq!(receipt.header.bytes + pixel.bytes, out.bytes.len() as u64);
+    // BLAKE3 by default: of the whole output, as b3sum gives it, and of the input and output
+    // without their 32 pixel bytes (4 x 4 x 16-bit), which pass through unchanged.
+    let (i, o) = (&receipt.report.input_header, &receipt.report.output);
+    assert_eq!(i.algorithm, DigestAlgorithm::Blake3);
+    assert_eq!(
+        i.hex,
+        blake3::hash(&outside_pixels(&input)).to_hex().as_str()
+    );
+    assert_eq!(i.bytes, input.len() as u64 - 32);
+    assert_eq!(receipt.report.input_pixel_data, None, "unchanged pixels");
+    assert_eq!(
+        input[find_pixel_value(&input)],
+        out.bytes[find_pixel_value(&out.bytes)]
+    );
+    assert_eq!(o.hex, blake3::hash(&out.bytes).to_hex().as_str());
+    assert_eq!(o.bytes, out.bytes.len() as u64);
+    assert_eq!(
+        receipt.header.hex,
+        blake3::hash(&outside_pixels(&out.bytes)).to_hex().as_str()
+    );
+    assert_eq!(receipt.header.bytes, out.bytes.len() as u64 - 32);
     let key = public_key(&SEED).unwrap();
     assert_eq!(receipt.public_key, hex(&key));
     assert!(verify(&out.bytes, &receipt, &key).valid);
@@ -61,6 +79,10 @@ fn changing_any_single_byte_of_the_file_fails_verify_and_names_the_part() {
             file[i] ^= 0x01;
             let p = parts(&file, &receipt, &key);
             assert!(p.contains(&"file".to_string()), "byte {i}");
+            assert!(
+                !(p.contains(&"header".to_string()) && p.contains(&"pixelData".to_string())),
+                "byte {i}: one part is named"
+            );
             let expected = if pixel_at.contains(&i) {
                 "pixelData"
             } else {
@@ -96,6 +118,34 @@ fn changing_any_single_byte_of_the_file_fails_verify_and_names_the_part() {
             "the untouched file verifies"
         );
     }
+}
+
+#[test]
+fn sha256_digests_on_request_verify_and_name_the_part() {
+    let input = Sample::ct().to_bytes();
+    let mut s = settings().signing_key(SEED);
+    s.digest = DigestAlgorithm::Sha256;
+    let out = sanitize(s, &input);
+    let receipt = out.receipt.clone().unwrap();
+    let (i, o) = (&out.report.input_header, &out.report.output);
+    assert_eq!(
+        (i.algorithm, o.algorithm),
+        (DigestAlgorithm::Sha256, DigestAlgorithm::Sha256)
+    );
+    assert_eq!(i.hex, hex(&Sha256::digest(outside_pixels(&input))));
+    assert_eq!(o.hex, hex(&Sha256::digest(&out.bytes)));
+    assert_eq!(receipt.header.algorithm, DigestAlgorithm::Sha256);
+    let key = public_key(&SEED).unwrap();
+    assert!(verify(&out.bytes, &receipt, &key).valid);
+    let mut file = out.bytes.clone();
+    let last = file.len() - 1; // the last pixel byte
+    file[last] ^= 0x80;
+    assert_eq!(parts(&file, &receipt, &key), ["file", "pixelData"]);
+    file[last] ^= 0x80;
+    file[200] ^= 0x80; // in the header
+    assert_eq!(parts(&file, &receipt, &key), ["file", "header"]);
+    // The same bytes whatever the digest.
+    assert_eq!(out.bytes, signed(&input).0.bytes);
 }
 
 #[test]
@@ -138,19 +188,4 @@ fn signing_keys_are_32_bytes_and_generated_keys_differ() {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Where the top-level Pixel Data value is in an explicit VR little endian output.
-fn find_pixel_value(bytes: &[u8]) -> std::ops::Range<usize> {
-    let at = (0..bytes.len() - 8)
-        .rev()
-        .find(|&i| bytes[i..i + 4] == [0xE0, 0x7F, 0x10, 0x00])
-        .expect("Pixel Data");
-    let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap());
-    let start = at + 12;
-    if len == u32::MAX {
-        start..bytes.len() // encapsulated: fragments and delimiter run to the end here
-    } else {
-        start..start + len as usize
-    }
 }

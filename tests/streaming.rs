@@ -135,6 +135,15 @@ fn elements_after_pixel_data_are_de_identified() {
         "a private value after Pixel Data goes"
     );
     assert!(o.get(tags::PIXEL_DATA).is_some());
+    // The input digest covers the elements after the pixels too: all but the pixel value.
+    assert_eq!(
+        out.report.input_header.hex,
+        blake3::hash(&outside_pixels(&trailing)).to_hex().as_str()
+    );
+    assert_eq!(
+        out.report.output.hex,
+        blake3::hash(&out.bytes).to_hex().as_str()
+    );
     // Kept under Retain Safe Private? Not a safe path, so still removed; and with the patient's
     // name in a kept place the gate would stop it.
     let mut bad = Sample::ct().to_bytes();

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dicom_sanitizer::{
-    BurnedIn, Error, Limits, PatientId, ProfileOption, Receipt, Region, RegionRule, RuleAction,
-    Sanitizer, Settings, UserRule,
+    BurnedIn, DigestAlgorithm, Error, Limits, PatientId, ProfileOption, Receipt, Region,
+    RegionRule, RuleAction, Sanitizer, Settings, UserRule,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -114,9 +114,18 @@ struct SanitizeArgs {
     /// signed receipt.
     #[arg(long)]
     signing_key_file: Option<PathBuf>,
+    /// Hash of the report's and receipt's digests: blake3 (fast, `b3sum` checks it) or sha256.
+    #[arg(long, value_enum, default_value = "blake3")]
+    digest: DigestArg,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DigestArg {
+    Blake3,
+    Sha256,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -284,6 +293,10 @@ fn load_settings(args: &SanitizeArgs, key: Option<Vec<u8>>) -> Result<Settings, 
         },
         blank_regions: args.blank_regions.clone(),
         region_rules,
+        digest: match args.digest {
+            DigestArg::Blake3 => DigestAlgorithm::Blake3,
+            DigestArg::Sha256 => DigestAlgorithm::Sha256,
+        },
     })
 }
 

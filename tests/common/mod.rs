@@ -163,3 +163,25 @@ pub fn header_at(bytes: &[u8], tag: Tag, vr: &[u8; 2]) -> usize {
     let e = tag.element().to_le_bytes();
     find(bytes, &[g[0], g[1], e[0], e[1], vr[0], vr[1]])
 }
+
+/// Where the top-level Pixel Data value is in an explicit little endian Part 10 file.
+pub fn find_pixel_value(bytes: &[u8]) -> std::ops::Range<usize> {
+    let at = (0..bytes.len() - 8)
+        .rev()
+        .find(|&i| bytes[i..i + 4] == [0xE0, 0x7F, 0x10, 0x00])
+        .expect("Pixel Data");
+    let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap());
+    let start = at + 12;
+    if len == u32::MAX {
+        start..bytes.len() // encapsulated: fragments and delimiter run to the end here
+    } else {
+        start..start + len as usize
+    }
+}
+
+/// The file without its Pixel Data value: what `inputHeader` and the receipt's `header` digest.
+pub fn outside_pixels(bytes: &[u8]) -> Vec<u8> {
+    let mut outside = bytes.to_vec();
+    outside.drain(find_pixel_value(bytes));
+    outside
+}

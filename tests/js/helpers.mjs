@@ -5,6 +5,8 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { createBLAKE3 } from "hash-wasm";
+
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const PKG = join(ROOT, "pkg");
 export const CORPUS = resolve(ROOT, process.env.CORPUS ?? "target/corpus");
@@ -61,4 +63,22 @@ export function reparse(paths) {
 
 export function rel(path) {
   return relative(ROOT, path);
+}
+
+/** An independent BLAKE3 (hash-wasm, built from the reference C code) to check the reports'
+ * digests against: `update(bytes)`, then `digest()` gives lower-case hex. */
+export async function blake3() {
+  const h = await createBLAKE3();
+  h.init();
+  return h;
+}
+
+/** The bytes of an explicit little endian file without its native Pixel Data value (after the
+ * last (7FE0,0010)): what the report's `inputHeader` digests. */
+export function outsidePixels(bytes) {
+  const b = Buffer.from(bytes);
+  const at = b.lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x57]));
+  const start = at + 12;
+  const end = start + b.readUInt32LE(at + 8);
+  return Buffer.concat([b.subarray(0, start), b.subarray(end)]);
 }
