@@ -99,7 +99,7 @@ corpus:
 cli:
 	cargo build -q -p dicom-sanitizer-cli
 
-node-test: pkg corpus cli pyenv
+node-test: pkg corpus cli pyenv large-header
 	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs
 
 worker-test: pkg corpus pyenv

@@ -1,7 +1,9 @@
 // The comparison harness (`make bench`): the same generated corpus through this project's native
 // CLI, its wasm build in Node, dcmjs's anonymizer, pydicom/deid, and plain `cp` (the physical
-// floor), each timed (wall clock) with its peak memory (max RSS) by GNU time. Prints a Markdown
-// table with ratios; the README keeps the latest one.
+// floor), each timed (wall clock) with its peak memory (max RSS) by GNU time, best of
+// BENCH_RUNS runs (default 3): on a virtual machine the kernel's page-cache and page-fault time
+// varies several-fold from run to run, and the best run is the one closest to the work itself.
+// Prints a Markdown table with ratios; the README keeps the latest one.
 import { spawnSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -26,7 +28,19 @@ function bytesIn(dir) {
   return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 }
 
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
 function run(name, dir) {
+  let best;
+  for (let i = 0; i < RUNS; i++) {
+    const r = runOnce(name, dir);
+    if (!r.ok) return r;
+    best = best && best.secs <= r.secs ? { ...best, mb: Math.max(best.mb, r.mb) } : { ...r, mb: Math.max(best?.mb ?? 0, r.mb) };
+  }
+  return best;
+}
+
+function runOnce(name, dir) {
   const out = join(OUT, name.replace(/\W+/g, "_"));
   rmSync(out, { recursive: true, force: true });
   // Every tool starts with the corpus in the page cache and the disk flushed.
@@ -63,7 +77,7 @@ const cp = results["cp (floor)"];
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "–");
 const lines = [
   `Corpus (a): ${nSmall} single-frame 512×512 16-bit CT files, ${f(smallMB)} MiB; (b) one ${f(largeMB)} MiB multi-frame file.`,
-  `Machine: ${cpus().length} × ${cpus()[0].model}, ${f(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.`,
+  `Machine: ${cpus().length} × ${cpus()[0].model}, ${f(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; best of ${RUNS} runs.`,
   "",
   "| tool | (a) files/s | (a) vs native | (a) peak RSS MiB | (b) MiB/s | (b) vs cp | (b) peak RSS MiB |",
   "|---|---:|---:|---:|---:|---:|---:|",

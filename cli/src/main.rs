@@ -117,6 +117,9 @@ struct SanitizeArgs {
     /// Hash of the report's and receipt's digests: blake3 (fast, `b3sum` checks it) or sha256.
     #[arg(long, value_enum, default_value = "blake3")]
     digest: DigestArg,
+    /// Files sanitized at once (default: one per CPU). Reports still come in input order.
+    #[arg(short, long)]
+    jobs: Option<std::num::NonZeroUsize>,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -335,10 +338,22 @@ fn run(args: SanitizeArgs) -> u8 {
     let bar = progress(jobs.len(), args.quiet);
     let (mut refused, mut io_failures) = (Vec::new(), 0usize);
     let stdout = std::io::stdout();
-    for (input, rel) in &jobs {
+    let threads = args
+        .jobs
+        .map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |n| n.get(),
+        )
+        .min(jobs.len())
+        .max(1);
+    let max = args.max_input_mib << 20;
+    let work = |(input, rel): &(PathBuf, PathBuf), buffer: &mut Vec<u8>| {
+        process(&sanitizer, input, &args.out.join(rel), max, buffer)
+    };
+    in_order(&jobs, threads, work, |(input, rel), result| {
         bar.set_message(rel.display().to_string());
         let output = args.out.join(rel);
-        let line = match process(&sanitizer, input, &output, args.max_input_mib << 20) {
+        let line = match result {
             Ok((report, receipt)) => {
                 let mut line =
                     json!({"input": input, "output": output, "ok": true, "report": report});
@@ -347,12 +362,8 @@ fn run(args: SanitizeArgs) -> u8 {
                 }
                 if let Some(dir) = &args.report_dir {
                     let path = dir.join(rel).with_extension("json");
-                    if let Err(e) = write_atomic(
-                        &path,
-                        serde_json::to_vec_pretty(&line)
-                            .unwrap_or_default()
-                            .as_slice(),
-                    ) {
+                    let text = serde_json::to_vec_pretty(&line).unwrap_or_default();
+                    if let Err(e) = write_atomic(&path, &text) {
                         bar.suspend(|| eprintln!("dicom-sanitize: {}: {e}", path.display()));
                         io_failures += 1;
                     }
@@ -372,7 +383,7 @@ fn run(args: SanitizeArgs) -> u8 {
             let _ = writeln!(stdout.lock(), "{line}");
         }
         bar.inc(1);
-    }
+    });
     bar.finish_and_clear();
     for (path, code) in &refused {
         eprintln!("refused {code}: {}", path.display());
@@ -397,11 +408,52 @@ enum Failure {
     Io(String),
 }
 
+/// Read size: a typical CT or MR slice is read, and passes, in one piece.
+const CHUNK: usize = 1 << 20;
+
+/// Runs `work` on every item with `threads` threads (each with its own read buffer) and hands
+/// the results to `each` on this thread in the items' order, whatever order they finish in.
+fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T, &mut Vec<u8>) -> R + Sync,
+    mut each: impl FnMut(&T, R),
+) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (tx, next, work) = (tx.clone(), &next, &work);
+            scope.spawn(move || {
+                let mut buffer = vec![0u8; CHUNK];
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if tx.send((i, work(item, &mut buffer))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (i, result) in rx {
+            pending.insert(i, result);
+            while let Some(result) = pending.remove(&due) {
+                each(&items[due], result);
+                due += 1;
+            }
+        }
+    });
+}
+
 fn process(
     s: &Sanitizer,
     input: &Path,
     output: &Path,
     max: u64,
+    buffer: &mut [u8],
 ) -> Result<(dicom_sanitizer::Report, Option<Receipt>), Failure> {
     let io = |e: std::io::Error| Failure::Io(e.to_string());
     let mut file = std::fs::File::open(input).map_err(io)?;
@@ -420,7 +472,7 @@ fn process(
     // Streamed into a temporary file, renamed only when the whole file has passed: memory is
     // bounded by the header, and no partial output is ever visible.
     let tmp = output.with_extension("partial");
-    let result = stream_file(s, &mut file, &tmp);
+    let result = stream_file(s, &mut file, &tmp, buffer);
     match result {
         Ok(done) => {
             std::fs::rename(&tmp, output)
@@ -438,11 +490,13 @@ fn stream_file(
     s: &Sanitizer,
     input: &mut std::fs::File,
     tmp: &Path,
+    buf: &mut [u8],
 ) -> Result<dicom_sanitizer::Finished, Failure> {
     use std::io::Read;
     let written = |e: std::io::Error| Failure::Io(format!("{}: {e}", tmp.display()));
-    let mut out =
-        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(tmp).map_err(written)?);
+    // Unbuffered: the output comes in a few large pieces (header, pixel chunks), and a buffer
+    // would only copy them once more.
+    let mut out = std::fs::File::create(tmp).map_err(written)?;
     let mut failed: Option<std::io::Error> = None;
     let mut sink = |bytes: &[u8]| {
         if failed.is_none() {
@@ -450,11 +504,8 @@ fn stream_file(
         }
     };
     let mut stream = s.stream();
-    let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = input
-            .read(&mut buf)
-            .map_err(|e| Failure::Io(e.to_string()))?;
+        let n = input.read(buf).map_err(|e| Failure::Io(e.to_string()))?;
         if n == 0 {
             break;
         }

@@ -246,3 +246,73 @@ fn keygen_signed_receipts_and_verify() {
         .collect();
     assert_eq!(parts, ["file", "pixelData"]);
 }
+
+#[test]
+fn parallel_jobs_give_the_same_files_and_reports_in_input_order() {
+    let d = tempdir("jobs");
+    for i in 0..40u32 {
+        let bytes = if i % 7 == 3 {
+            b"not dicom".to_vec()
+        } else {
+            fixtures::Sample::ct_instance(i).to_bytes()
+        };
+        write(&d.join(format!("in/{i:02}.dcm")), &bytes);
+    }
+    let run = |jobs: &str, out: &str, digest: &str| {
+        let (input, out) = (d.join("in"), d.join(out));
+        let run = sanitize(
+            Some("cli-test-key-0123456789abcdef"),
+            &[
+                "--jobs".as_ref(),
+                jobs.as_ref(),
+                "--digest".as_ref(),
+                digest.as_ref(),
+                "--out".as_ref(),
+                out.as_ref(),
+                input.as_ref(),
+            ],
+        );
+        assert_eq!(run.status.code(), Some(1), "6 of 40 are refused");
+        let lines: Vec<serde_json::Value> = String::from_utf8(run.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let reports: Vec<_> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l["input"].clone(),
+                    l["report"].clone(),
+                    l["error"]["code"].clone(),
+                )
+            })
+            .collect();
+        (reports, out)
+    };
+    let (one, out1) = run("1", "out1", "blake3");
+    let (four, out4) = run("4", "out4", "blake3");
+    assert_eq!(one.len(), 40);
+    assert_eq!(one, four, "same reports, in the same (input) order");
+    let inputs: Vec<String> = one
+        .iter()
+        .map(|r| r.0.as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = inputs.clone();
+    sorted.sort();
+    assert_eq!(inputs, sorted);
+    assert_eq!(one.iter().filter(|r| r.2 == "read.not_dicom").count(), 6);
+    for i in (0..40u32).filter(|i| i % 7 != 3) {
+        let name = format!("{i:02}.dcm");
+        let bytes = std::fs::read(out1.join(&name)).unwrap();
+        assert_eq!(bytes, std::fs::read(out4.join(&name)).unwrap(), "{name}");
+    }
+    let (sha, _) = run("2", "out-sha", "sha256");
+    assert_eq!(sha[0].1["output"]["algorithm"], "sha256");
+    assert_eq!(one[0].1["output"]["algorithm"], "blake3");
+    let first = std::fs::read(out1.join("00.dcm")).unwrap();
+    assert_eq!(
+        one[0].1["output"]["hex"],
+        blake3::hash(&first).to_hex().as_str()
+    );
+}

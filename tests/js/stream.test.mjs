@@ -1,10 +1,12 @@
 // The Web Streams API under Node: any chunking through sanitizer.transform() gives the one-shot
 // bytes and report; a refused header emits nothing and errors the stream with its code.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 
 import { Sanitizer, isDicomSanitizerError } from "../../pkg/node.js";
-import { OPTIONS, bad, good, manifest } from "./helpers.mjs";
+import { OPTIONS, ROOT, bad, good, manifest } from "./helpers.mjs";
 
 /** Reproducible chunk sizes: STREAM_SEED reproduces a failure. */
 const SEED = Number(process.env.STREAM_SEED ?? 20261122);
@@ -76,4 +78,22 @@ test("the low-level stream refuses writes after an error", () => {
   assert.throws(() => s.write(new TextEncoder().encode("x".repeat(5000))), (e) => e.code === "read.not_dicom");
   assert.throws(() => s.write(new Uint8Array(10)), (e) => e.code === "stream.closed");
   assert.throws(() => s.end(), (e) => e.code === "stream.closed");
+});
+
+test("pixel bytes that pass through unchanged come back as a view of the caller's chunk", () => {
+  // The header of the 1 GiB file of large.test.mjs: multi-frame native pixel data follows it.
+  const header = readFileSync(join(ROOT, "target/large/header.bin"));
+  const stream = new Sanitizer(OPTIONS).stream();
+  const head = stream.write(Buffer.concat([header, Buffer.alloc(8192, 1)]));
+  assert.ok(head.length > 8192, "the header passed its checks and was emitted");
+  const chunk = new Uint8Array(65536).fill(7);
+  const out = stream.write(chunk);
+  assert.equal(out.buffer, chunk.buffer, "no copy out of wasm memory");
+  assert.equal(out.length, chunk.length);
+  assert.ok(out.every((b) => b === 7), "the caller's chunk is untouched");
+  const blanking = new Sanitizer({ ...OPTIONS, blankRegions: [{ x: 0, y: 0, width: 4, height: 4 }] }).stream();
+  blanking.write(Buffer.concat([header, Buffer.alloc(8192, 1)]));
+  assert.notEqual(blanking.write(chunk).buffer, chunk.buffer, "with blanking, pixels are written from a copy");
+  stream.free();
+  blanking.free();
 });

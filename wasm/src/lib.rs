@@ -55,6 +55,7 @@ impl Sanitizer {
     pub fn stream(&self) -> SanitizeStream {
         SanitizeStream {
             inner: Some(self.inner.stream()),
+            chunk: Vec::new(),
         }
     }
 }
@@ -63,21 +64,32 @@ impl Sanitizer {
 #[wasm_bindgen]
 pub struct SanitizeStream {
     inner: Option<core::SanitizeStream>,
+    /// The current chunk, copied in; reused, so a long stream does not allocate per chunk.
+    chunk: Vec<u8>,
 }
 
 #[wasm_bindgen]
 impl SanitizeStream {
     /// Takes the next chunk; returns the output ready so far (often empty while the header is
-    /// gathered). Throws a `DicomSanitizerError`; after one, every call throws `stream.closed`.
-    pub fn write(&mut self, chunk: &[u8]) -> Result<Uint8Array, JsValue> {
+    /// gathered). When the chunk's bytes pass through unchanged (pixel data), the result is a
+    /// view of `chunk` itself rather than a copy; neither is ever modified. Throws a
+    /// `DicomSanitizerError`; after one, every call throws `stream.closed`.
+    pub fn write(&mut self, chunk: &Uint8Array) -> Result<Uint8Array, JsValue> {
         let stream = self.inner.as_mut().ok_or_else(closed)?;
-        let mut out = Vec::new();
-        let r = stream.write(chunk, &mut |b: &[u8]| out.extend_from_slice(b));
+        self.chunk.resize(chunk.length() as usize, 0);
+        chunk.copy_to(&mut self.chunk);
+        let input = self.chunk.as_slice();
+        let mut out = Emitted::Nothing;
+        let r = stream.write(input, &mut |b: &[u8]| out.push(input, b));
         if let Err(e) = r {
             self.inner = None;
             return Err(js_error(&e));
         }
-        Ok(Uint8Array::from(out.as_slice()))
+        Ok(match out {
+            Emitted::Nothing => Uint8Array::new_with_length(0),
+            Emitted::Input(r) => chunk.subarray(r.start as u32, r.end as u32),
+            Emitted::Bytes(b) => Uint8Array::from(b.as_slice()),
+        })
     }
 
     /// Ends the input: `{ bytes (the last output), report, receipt? }`.
@@ -94,6 +106,35 @@ impl SanitizeStream {
             set(&result, "receipt", &to_js(receipt)?);
         }
         Ok(result.into())
+    }
+}
+
+/// What one `write` emitted. While that is a single run of the input chunk (pixel data passing
+/// through), only its place is kept, so JS can be given a view of its own chunk and the bytes
+/// are not copied back out of wasm memory; anything else is gathered.
+enum Emitted {
+    Nothing,
+    Input(std::ops::Range<usize>),
+    Bytes(Vec<u8>),
+}
+
+impl Emitted {
+    fn push(&mut self, input: &[u8], bytes: &[u8]) {
+        let at = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+        let inside = at <= input.len() && bytes.len() <= input.len() - at;
+        match self {
+            Emitted::Nothing if inside => *self = Emitted::Input(at..at + bytes.len()),
+            Emitted::Input(r) if inside && r.end == at => r.end += bytes.len(),
+            Emitted::Bytes(b) => b.extend_from_slice(bytes),
+            _ => {
+                let mut b = match std::mem::replace(self, Emitted::Nothing) {
+                    Emitted::Input(r) => input[r].to_vec(),
+                    _ => Vec::new(),
+                };
+                b.extend_from_slice(bytes);
+                *self = Emitted::Bytes(b);
+            }
+        }
     }
 }
 
