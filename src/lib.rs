@@ -65,5 +65,5 @@ pub use receipt::{
 pub use report::{Finding, Report, FINDING_CODES};
 pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
 pub use settings::{Key, PatientId, RuleAction, Settings, UserRule};
-pub use stream::{Finished, SanitizeStream};
+pub use stream::{Emitted, Finished, SanitizeStream};
 pub use values::DUMMY_TEXT;

@@ -234,7 +234,13 @@ pub fn verify(file: &[u8], receipt: &Receipt, public_key: &[u8]) -> Verification
 
 /// Lower-case hex of bytes, as keys, signatures and digests are written.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// Lower- or upper-case hex to bytes.

@@ -100,6 +100,15 @@ impl SanitizeStream {
         r
     }
 
+    /// [`write`](Self::write) for callers that hand the output on without copying it: what
+    /// the chunk produced, as a range of the chunk itself while that is all it was (pixel data
+    /// passing through unchanged), else as owned bytes.
+    pub fn write_passing(&mut self, chunk: &[u8]) -> Result<Emitted> {
+        let mut out = Emitted::Nothing;
+        self.write(chunk, &mut |bytes| out.push(chunk, bytes))?;
+        Ok(out)
+    }
+
     /// Ends the input: checks that the file is complete, emits the rest, and reports.
     pub fn end(mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Finished> {
         self.usable()?;
@@ -338,6 +347,38 @@ impl SanitizeStream {
             None => Phase::Fragments(Fragments::default()),
         };
         Ok(Some(pixel.value_at))
+    }
+}
+
+/// The output of one [`SanitizeStream::write_passing`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum Emitted {
+    #[default]
+    Nothing,
+    /// This range of the chunk written, unchanged.
+    Input(std::ops::Range<usize>),
+    Bytes(Vec<u8>),
+}
+
+impl Emitted {
+    fn push(&mut self, input: &[u8], bytes: &[u8]) {
+        // Where `bytes` lies in `input`, if it does (the sink gets sub-slices of the chunk for
+        // pixels passing through, and other buffers for everything else).
+        let at = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+        let inside = at <= input.len() && bytes.len() <= input.len() - at;
+        match self {
+            Emitted::Nothing if inside => *self = Emitted::Input(at..at + bytes.len()),
+            Emitted::Input(r) if inside && r.end == at => r.end += bytes.len(),
+            Emitted::Bytes(b) => b.extend_from_slice(bytes),
+            _ => {
+                let mut b = match std::mem::take(self) {
+                    Emitted::Input(r) => input[r].to_vec(),
+                    _ => Vec::new(),
+                };
+                b.extend_from_slice(bytes);
+                *self = Emitted::Bytes(b);
+            }
+        }
     }
 }
 

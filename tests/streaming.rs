@@ -9,7 +9,7 @@ use common::*;
 use counting::{peak_of, serial};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
-use dicom_sanitizer::{Region, Sanitizer};
+use dicom_sanitizer::{Emitted, Region, Sanitizer};
 use fixtures::{item, seq, text, Sample};
 
 /// The seed of the random chunkings: `STREAM_SEED` reproduces a failure.
@@ -265,4 +265,46 @@ fn memory_stays_flat_while_256_mib_of_pixel_data_stream_past() {
     );
     assert_eq!(done.report.output.bytes, out_len);
     assert!(out_len > len);
+}
+
+#[test]
+fn write_passing_names_unchanged_pixel_chunks_instead_of_copying_them() {
+    let _turn = serial();
+    let (header, len) = Sample::large_header(64, 64, 4);
+    let pixels: Vec<u8> = (0..len).map(|i| i as u8).collect();
+    let s = Sanitizer::new(settings()).unwrap();
+    let mut stream = s.stream();
+    let first = [&header[..], &pixels[..4096]].concat();
+    let Emitted::Bytes(head) = stream.write_passing(&first).unwrap() else {
+        panic!("the header is emitted as new bytes once it has passed");
+    };
+    assert!(head.ends_with(&pixels[..4096]));
+    let chunk = &pixels[4096..8192];
+    let expected = Emitted::Input(0..4096);
+    assert_eq!(stream.write_passing(chunk).unwrap(), expected);
+    // A chunk running past the pixels: the pixel part is named; what follows waits for end().
+    let mut rest = pixels[8192..].to_vec();
+    rest.extend_from_slice(&[0xE1, 0x7F, 0x10, 0x00, b'L', b'O', 4, 0]);
+    rest.extend_from_slice(b"ACME");
+    let n = pixels.len() - 8192;
+    assert_eq!(stream.write_passing(&rest).unwrap(), Emitted::Input(0..n));
+    let mut tail = Vec::new();
+    stream
+        .end(&mut |b: &[u8]| tail.extend_from_slice(b))
+        .unwrap();
+    // With blanking, every pixel chunk is rewritten (here outside the region: the same bytes).
+    let mut blanking = settings();
+    let region = Region {
+        x: 0,
+        y: 0,
+        width: 2,
+        height: 2,
+    };
+    blanking.blank_regions = vec![region];
+    let mut stream = Sanitizer::new(blanking).unwrap().stream();
+    stream.write_passing(&first).unwrap();
+    assert_eq!(
+        stream.write_passing(chunk).unwrap(),
+        Emitted::Bytes(chunk.to_vec())
+    );
 }

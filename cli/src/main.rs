@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod files;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use dicom_sanitizer::{
     BurnedIn, DigestAlgorithm, Error, Limits, PatientId, ProfileOption, Receipt, Region,
@@ -403,13 +405,15 @@ fn run(args: SanitizeArgs) -> u8 {
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Sanitize(Error),
     Io(String),
 }
 
 /// Read size: a typical CT or MR slice is read, and passes, in one piece.
-const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
+/// Files larger than this are read, sanitized and written on three threads at once.
+const PIPELINE_FROM: u64 = 8 << 20;
 
 /// Runs `work` on every item with `threads` threads (each with its own read buffer) and hands
 /// the results to `each` on this thread in the items' order, whatever order they finish in.
@@ -472,7 +476,11 @@ fn process(
     // Streamed into a temporary file, renamed only when the whole file has passed: memory is
     // bounded by the header, and no partial output is ever visible.
     let tmp = output.with_extension("partial");
-    let result = stream_file(s, &mut file, &tmp, buffer);
+    let result = if size > PIPELINE_FROM {
+        files::pipelined(s, file, &tmp)
+    } else {
+        files::serial(s, &mut file, &tmp, buffer)
+    };
     match result {
         Ok(done) => {
             std::fs::rename(&tmp, output)
@@ -484,41 +492,6 @@ fn process(
             Err(f)
         }
     }
-}
-
-fn stream_file(
-    s: &Sanitizer,
-    input: &mut std::fs::File,
-    tmp: &Path,
-    buf: &mut [u8],
-) -> Result<dicom_sanitizer::Finished, Failure> {
-    use std::io::Read;
-    let written = |e: std::io::Error| Failure::Io(format!("{}: {e}", tmp.display()));
-    // Unbuffered: the output comes in a few large pieces (header, pixel chunks), and a buffer
-    // would only copy them once more.
-    let mut out = std::fs::File::create(tmp).map_err(written)?;
-    let mut failed: Option<std::io::Error> = None;
-    let mut sink = |bytes: &[u8]| {
-        if failed.is_none() {
-            failed = out.write_all(bytes).err();
-        }
-    };
-    let mut stream = s.stream();
-    loop {
-        let n = input.read(buf).map_err(|e| Failure::Io(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        stream
-            .write(&buf[..n], &mut sink)
-            .map_err(Failure::Sanitize)?;
-    }
-    let done = stream.end(&mut sink).map_err(Failure::Sanitize)?;
-    if let Some(e) = failed {
-        return Err(written(e));
-    }
-    out.flush().map_err(written)?;
-    Ok(done)
 }
 
 /// Writes through a temporary file and a rename, so no partial output is ever visible.

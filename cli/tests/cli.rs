@@ -316,3 +316,33 @@ fn parallel_jobs_give_the_same_files_and_reports_in_input_order() {
         blake3::hash(&first).to_hex().as_str()
     );
 }
+
+#[test]
+fn large_files_pass_through_the_pipeline_unchanged_or_not_at_all() {
+    let d = tempdir("large");
+    let (header, len) = fixtures::Sample::large_header(512, 512, 24); // 12 MiB of pixels
+    let mut file = header;
+    file.extend((0..len).map(|i| (i % 251) as u8));
+    write(&d.join("in/big.dcm"), &file);
+    write(&d.join("cut/big.dcm"), &file[..file.len() - 1000]);
+    let key = "cli-test-key-0123456789abcdef";
+    let run = |dir: &str| {
+        let (input, out) = (d.join(dir), d.join(format!("out-{dir}")));
+        let run = sanitize(Some(key), &["--out".as_ref(), out.as_ref(), input.as_ref()]);
+        let line: serde_json::Value =
+            serde_json::from_str(String::from_utf8(run.stdout).unwrap().trim()).unwrap();
+        (run.status.code(), line, out.join("big.dcm"))
+    };
+    let (code, line, out) = run("in");
+    assert_eq!(code, Some(0), "{line}");
+    let lib = dicom_sanitizer::Sanitizer::new(dicom_sanitizer::Settings::new().key(key.as_bytes()))
+        .unwrap()
+        .sanitize(&file)
+        .unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), lib.bytes);
+    assert_eq!(line["report"], serde_json::to_value(&lib.report).unwrap());
+    let (code, line, out) = run("cut");
+    assert_eq!(code, Some(1));
+    assert_eq!(line["error"]["code"], "read.truncated");
+    assert!(!out.exists() && !out.with_extension("partial").exists());
+}

@@ -44,19 +44,19 @@ pub(crate) fn findings(obj: &InMemDicomObject) -> Vec<Finding> {
 
 fn walk(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<Finding>) {
     for elem in obj {
-        let path = format!("{prefix}{}", show(elem.tag()));
+        let path = || format!("{prefix}{}", show(elem.tag()));
         if let Some((_, code, name)) = REMOVED_SEQUENCES.iter().find(|(t, ..)| *t == elem.tag()) {
             let items = elem.items().map_or(0, |i| i.len());
             out.push(Finding {
                 code: code.to_string(),
-                path: Some(path),
+                path: Some(path()),
                 message: format!("{name} with {items} item(s) removed"),
             });
             continue; // its contents go with it
         }
         if let Value::Sequence(seq) = elem.value() {
             for item in seq.items() {
-                walk(item, &format!("{path}/"), out);
+                walk(item, &format!("{}/", path()), out);
             }
         }
     }

@@ -78,18 +78,16 @@ impl SanitizeStream {
         let stream = self.inner.as_mut().ok_or_else(closed)?;
         self.chunk.resize(chunk.length() as usize, 0);
         chunk.copy_to(&mut self.chunk);
-        let input = self.chunk.as_slice();
-        let mut out = Emitted::Nothing;
-        let r = stream.write(input, &mut |b: &[u8]| out.push(input, b));
-        if let Err(e) = r {
-            self.inner = None;
-            return Err(js_error(&e));
+        // Unchanged pixel bytes go back as a view of the caller's chunk: no copy out of wasm.
+        match stream.write_passing(&self.chunk) {
+            Err(e) => {
+                self.inner = None;
+                Err(js_error(&e))
+            }
+            Ok(core::Emitted::Nothing) => Ok(Uint8Array::new_with_length(0)),
+            Ok(core::Emitted::Input(r)) => Ok(chunk.subarray(r.start as u32, r.end as u32)),
+            Ok(core::Emitted::Bytes(b)) => Ok(Uint8Array::from(b.as_slice())),
         }
-        Ok(match out {
-            Emitted::Nothing => Uint8Array::new_with_length(0),
-            Emitted::Input(r) => chunk.subarray(r.start as u32, r.end as u32),
-            Emitted::Bytes(b) => Uint8Array::from(b.as_slice()),
-        })
     }
 
     /// Ends the input: `{ bytes (the last output), report, receipt? }`.
@@ -106,35 +104,6 @@ impl SanitizeStream {
             set(&result, "receipt", &to_js(receipt)?);
         }
         Ok(result.into())
-    }
-}
-
-/// What one `write` emitted. While that is a single run of the input chunk (pixel data passing
-/// through), only its place is kept, so JS can be given a view of its own chunk and the bytes
-/// are not copied back out of wasm memory; anything else is gathered.
-enum Emitted {
-    Nothing,
-    Input(std::ops::Range<usize>),
-    Bytes(Vec<u8>),
-}
-
-impl Emitted {
-    fn push(&mut self, input: &[u8], bytes: &[u8]) {
-        let at = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
-        let inside = at <= input.len() && bytes.len() <= input.len() - at;
-        match self {
-            Emitted::Nothing if inside => *self = Emitted::Input(at..at + bytes.len()),
-            Emitted::Input(r) if inside && r.end == at => r.end += bytes.len(),
-            Emitted::Bytes(b) => b.extend_from_slice(bytes),
-            _ => {
-                let mut b = match std::mem::replace(self, Emitted::Nothing) {
-                    Emitted::Input(r) => input[r].to_vec(),
-                    _ => Vec::new(),
-                };
-                b.extend_from_slice(bytes);
-                *self = Emitted::Bytes(b);
-            }
-        }
     }
 }
 
