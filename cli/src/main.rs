@@ -348,6 +348,17 @@ fn run(args: SanitizeArgs) -> u8 {
         )
         .min(jobs.len())
         .max(1);
+    // Output folders up front, once each, rather than once per file.
+    let dirs: std::collections::BTreeSet<PathBuf> = jobs
+        .iter()
+        .filter_map(|(_, rel)| args.out.join(rel).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in dirs {
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            eprintln!("dicom-sanitize: {}: {e}", dir.display());
+            return exit::IO;
+        }
+    }
     let max = args.max_input_mib << 20;
     let work = |(input, rel): &(PathBuf, PathBuf), buffer: &mut Vec<u8>| {
         process(&sanitizer, input, &args.out.join(rel), max, buffer)
@@ -469,9 +480,6 @@ fn process(
             offset: None,
             message: format!("the input has {size} bytes; the limit is {max}"),
         }));
-    }
-    if let Some(dir) = output.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
     }
     // Streamed into a temporary file, renamed only when the whole file has passed: memory is
     // bounded by the header, and no partial output is ever visible.
