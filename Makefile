@@ -108,11 +108,13 @@ worker-test: pkg corpus pyenv
 browser-test: pkg corpus pyenv chromium site
 	$(JS_ENV) node --test tests/js/browser.test.mjs
 
-# The header of a 1 GiB multi-frame file; the test generates the pixel bytes as it streams them.
+# The headers of a 1 GiB and a 12 MiB multi-frame file; the tests generate the pixel bytes.
 large-header:
 	mkdir -p target/large
 	cargo run -q -p fixtures --bin make-large-header -- target/large/header.bin 512 512 2048 \
 		> target/large/length
+	cargo run -q -p fixtures --bin make-large-header -- target/large/header-12m.bin 512 512 24 \
+		> target/large/length-12m
 
 large-test: pkg large-header
 	node --test tests/js/large.test.mjs

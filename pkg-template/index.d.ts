@@ -277,7 +277,10 @@ export interface SanitizeTransform extends TransformStream<Uint8Array, Uint8Arra
 
 /** One file sanitized chunk by chunk. */
 export class SanitizeStream {
-  /** Output ready so far (often empty while the header is gathered). Throws on any error; after one, `stream.closed`. */
+  /**
+   * Output ready so far (often empty while the header is gathered). Pixel bytes that pass unchanged
+   * come back as a view of `chunk` itself, not a copy. Throws on any error; after one, `stream.closed`.
+   */
   write(chunk: Uint8Array): Uint8Array;
   /** The last output, and the report. */
   end(): Sanitized;
@@ -286,6 +289,16 @@ export class SanitizeStream {
 }
 
 export function sanitizeTransform(sanitizer: Sanitizer): SanitizeTransform;
+/**
+ * Node entry only: sanitizes the file at `input` into `output`, streaming (memory bounded by the
+ * header), with reads and writes overlapping the sanitizing. Written to `output + ".partial"` and
+ * renamed when the whole file has passed; on any error nothing is left and the promise rejects.
+ */
+export function sanitizeFile(
+  sanitizer: Sanitizer,
+  input: string,
+  output: string,
+): Promise<{ report: Report; receipt?: Receipt }>;
 /** Bytes of the module's linear memory now (it only grows). */
 export function wasmMemoryBytes(): number;
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync, symlinkSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, symlinkSync, mkdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -236,3 +236,24 @@ test("a freed sanitizer refuses use instead of touching freed memory", () => {
   assert.throws(() => s.sanitize(good("ct-1.dcm")));
 });
 
+
+test("sanitizeFile streams file to file, same bytes and report as one-shot, nothing left on error", async () => {
+  const header = readFileSync(join(ROOT, "target/large/header-12m.bin"));
+  const length = Number(readFileSync(join(ROOT, "target/large/length-12m"), "utf8"));
+  const pixels = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) pixels[i] = i % 251;
+  const input = Buffer.concat([header, pixels]);
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-file-"));
+  writeFileSync(join(dir, "in.dcm"), input);
+  writeFileSync(join(dir, "cut.dcm"), input.subarray(0, input.length - 1000));
+  const sanitizer = new Sanitizer({ key: KEY, limits: { maxInputBytes: 64 * 1024 * 1024 } });
+  const result = await pkg.sanitizeFile(sanitizer, join(dir, "in.dcm"), join(dir, "out.dcm"));
+  const expected = sanitizer.sanitize(input);
+  assert.ok(readFileSync(join(dir, "out.dcm")).equals(Buffer.from(expected.bytes)));
+  assert.deepEqual(result, { report: expected.report });
+  const refused = await pkg.sanitizeFile(sanitizer, join(dir, "cut.dcm"), join(dir, "cut-out.dcm")).catch((e) => e);
+  assert.equal(refused.code, "read.truncated");
+  const missing = await pkg.sanitizeFile(sanitizer, join(dir, "absent.dcm"), join(dir, "x.dcm")).catch((e) => e);
+  assert.equal(missing.code, "ENOENT");
+  assert.deepEqual(readdirSync(dir).sort(), ["cut.dcm", "in.dcm", "out.dcm"], "no partial or refused output");
+});
