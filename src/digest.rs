@@ -47,7 +47,6 @@ impl Digest {
 }
 
 /// An incremental [`Digest`].
-#[derive(Clone)]
 pub(crate) enum Hasher {
     // Boxed: a BLAKE3 hasher keeps a stack of chaining values (about 2 KB).
     Blake3(Box<blake3::Hasher>, u64),

@@ -25,6 +25,14 @@ fn sanitize(key: Option<&str>, args: &[&OsStr]) -> Output {
     cmd.output().unwrap()
 }
 
+/// The JSON lines the CLI prints, one report or refusal per input.
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn write(p: &Path, bytes: &[u8]) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, bytes).unwrap();
@@ -69,11 +77,7 @@ fn sanitizes_a_tree_reports_json_lines_and_lists_refusals() {
         stderr.contains("refused read.not_dicom") && stderr.contains("notes.txt"),
         "{stderr}"
     );
-    let lines: Vec<serde_json::Value> = String::from_utf8(run.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&run.stdout);
     assert_eq!(lines.len(), 3);
     let ok: Vec<_> = lines.iter().filter(|l| l["ok"] == true).collect();
     assert_eq!(ok.len(), 2);
@@ -273,11 +277,7 @@ fn parallel_jobs_give_the_same_files_and_reports_in_input_order() {
             ],
         );
         assert_eq!(run.status.code(), Some(1), "6 of 40 are refused");
-        let lines: Vec<serde_json::Value> = String::from_utf8(run.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let lines = json_lines(&run.stdout);
         let reports: Vec<_> = lines
             .iter()
             .map(|l| {
