@@ -10,6 +10,7 @@ export {
   version,
   edition,
   verify,
+  verifyOriginal,
   publicKey,
   generateSigningKey,
   wasmMemoryBytes,

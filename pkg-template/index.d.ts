@@ -198,7 +198,17 @@ export interface Verification {
   valid: boolean;
   mismatches: {
     /** `header`: at least the bytes outside the Pixel Data value changed; `pixelData`: only the pixels. */
-    part: "publicKey" | "signature" | "format" | "structure" | "header" | "pixelData" | "file";
+    part:
+      | "publicKey"
+      | "signature"
+      | "format"
+      | "structure"
+      | "header"
+      | "pixelData"
+      | "file"
+      | "originalStructure"
+      | "originalHeader"
+      | "originalPixelData";
     message: string;
   }[];
 }
@@ -312,6 +322,12 @@ export function init(
 
 /** Whether `file` still matches its signed receipt, for the signer's public key (hex or bytes). */
 export function verify(file: Uint8Array, receipt: Receipt, publicKey: string | Uint8Array): Verification;
+/**
+ * Whether `original` is the file `report` (of the sanitized `file`) was made from: its bytes
+ * outside Pixel Data match `inputHeader`, and its pixels equal the output's (or `inputPixelData`
+ * where they were blanked). Check the receipt with `verify` first: this trusts the report.
+ */
+export function verifyOriginal(original: Uint8Array, file: Uint8Array, report: Report): Verification;
 /** The public key (hex) of a signing key (hex or 32 bytes). */
 export function publicKey(signingKey: string | Uint8Array): string;
 /** A new random Ed25519 signing key (hex), from crypto.getRandomValues. */

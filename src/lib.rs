@@ -59,8 +59,8 @@ pub use pixels::{BurnedIn, Region, RegionRule};
 pub use profile::ProfileOption;
 pub use pseudonym::MIN_KEY_BYTES;
 pub use receipt::{
-    generate_signing_key, hex, public_key, unhex, verify, Mismatch, Receipt, Verification,
-    RECEIPT_FORMAT,
+    generate_signing_key, hex, public_key, unhex, verify, verify_original, Mismatch, Receipt,
+    Verification, RECEIPT_FORMAT,
 };
 pub use report::{Finding, Report, FINDING_CODES};
 pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};

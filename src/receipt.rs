@@ -38,7 +38,8 @@ pub struct Receipt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Mismatch {
-    /// `publicKey`, `signature`, `format`, `structure`, `header`, `pixelData` or `file`.
+    /// `publicKey`, `signature`, `format`, `structure`, `header`, `pixelData` or `file`; from
+    /// [`verify_original`], `originalStructure`, `originalHeader` or `originalPixelData`.
     pub part: String,
     pub message: String,
 }
@@ -223,6 +224,52 @@ pub fn verify(file: &[u8], receipt: &Receipt, public_key: &[u8]) -> Verification
                     // Same header, different file: only the pixel bytes can differ.
                     miss("pixelData", "the Pixel Data value changed".into());
                 }
+            }
+        }
+    }
+    Verification {
+        valid: mismatches.is_empty(),
+        mismatches,
+    }
+}
+
+/// Whether `original` is the file the report of `sanitized` was made from: its bytes outside
+/// the Pixel Data value match `inputHeader`, and its Pixel Data value matches `inputPixelData`
+/// or, where the pixels passed unchanged, the sanitized file's own Pixel Data value. Every
+/// disagreement is listed (`originalStructure`, `originalHeader`, `originalPixelData`). Check
+/// the receipt with [`verify`] first: this trusts the report it is given.
+pub fn verify_original(original: &[u8], sanitized: &[u8], report: &Report) -> Verification {
+    let mut mismatches = Vec::new();
+    let mut miss = |part: &str, message: &str| {
+        mismatches.push(Mismatch {
+            part: part.into(),
+            message: message.into(),
+        })
+    };
+    match scan(original, &Limits::STRUCTURE_ONLY) {
+        Err(_) => miss("originalStructure", "the original does not read as DICOM"),
+        Ok(pixels) => {
+            let expected = &report.input_header;
+            if header_digest(original, pixels.clone(), expected) != *expected {
+                miss(
+                    "originalHeader",
+                    "the original's bytes outside Pixel Data differ from the report's",
+                );
+            }
+            let value = pixels.map(|r| &original[r]);
+            let same = match (&report.input_pixel_data, value) {
+                (Some(d), Some(v)) => Digest::of(d.algorithm, v) == *d,
+                (Some(_), None) => false,
+                (None, v) => {
+                    let output = scan(sanitized, &Limits::STRUCTURE_ONLY).ok().flatten();
+                    v == output.map(|r| &sanitized[r])
+                }
+            };
+            if !same {
+                miss(
+                    "originalPixelData",
+                    "the original's Pixel Data value is not the one the report describes",
+                );
             }
         }
     }

@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use dicom_sanitizer::{
-    generate_signing_key, public_key, unhex, verify, DigestAlgorithm, Receipt, Sanitized, Settings,
+    generate_signing_key, public_key, unhex, verify, verify_original, DigestAlgorithm, Receipt,
+    Region, Sanitized, Settings,
 };
 use fixtures::Sample;
 use sha2::{Digest as _, Sha256};
@@ -188,4 +189,43 @@ fn signing_keys_are_32_bytes_and_generated_keys_differ() {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn original_parts(original: &[u8], out: &Sanitized) -> Vec<String> {
+    let v = verify_original(original, &out.bytes, &out.report);
+    assert_eq!(v.valid, v.mismatches.is_empty());
+    v.mismatches.into_iter().map(|m| m.part).collect()
+}
+
+#[test]
+fn the_original_is_checked_against_the_report_header_and_pixels_apart() {
+    for input in [Sample::ct().to_bytes(), Sample::ct_jpeg().to_bytes()] {
+        let out = sanitize(settings(), &input);
+        assert!(original_parts(&input, &out).is_empty());
+        let pixel = find_pixel_value(&input);
+        let mut changed = input.clone();
+        changed[pixel.end - 9] ^= 1; // before a JPEG's sequence delimiter, in its last fragment
+        assert_eq!(original_parts(&changed, &out), ["originalPixelData"]);
+        let mut changed = input.clone();
+        let name = changed.windows(4).position(|w| w == b"JANE").unwrap();
+        changed[name] = b'X'; // another patient's file
+        assert_eq!(original_parts(&changed, &out), ["originalHeader"]);
+        assert_eq!(original_parts(b"not dicom", &out), ["originalStructure"]);
+    }
+    // Blanked pixels differ from the original's; the report's inputPixelData stands for them.
+    let input = Sample::ct().to_bytes();
+    let mut s = settings();
+    s.blank_regions = vec![Region {
+        x: 0,
+        y: 0,
+        width: 2,
+        height: 2,
+    }];
+    let out = sanitize(s, &input);
+    assert!(out.report.input_pixel_data.is_some());
+    assert!(original_parts(&input, &out).is_empty());
+    let mut changed = input.clone();
+    let last = find_pixel_value(&input).end - 1;
+    changed[last] ^= 1;
+    assert_eq!(original_parts(&changed, &out), ["originalPixelData"]);
 }

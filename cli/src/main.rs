@@ -64,6 +64,10 @@ enum Command {
         /// The signer's public key (64 hex digits).
         #[arg(long)]
         public_key: String,
+        /// Also check that this is the original the report was made from (its header, and
+        /// pixels equal to the output's unless they were blanked).
+        #[arg(long)]
+        original: Option<PathBuf>,
     },
 }
 
@@ -206,7 +210,8 @@ fn main() -> ExitCode {
             file,
             receipt,
             public_key,
-        } => verify(&file, &receipt, &public_key),
+            original,
+        } => verify(&file, &receipt, &public_key, original.as_deref()),
     })
 }
 
@@ -235,7 +240,7 @@ fn keygen(out: &Path) -> u8 {
     exit::OK
 }
 
-fn verify(file: &Path, receipt: &Path, public_key: &str) -> u8 {
+fn verify(file: &Path, receipt: &Path, public_key: &str, original: Option<&Path>) -> u8 {
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
     let loaded = read(file).and_then(|bytes| {
         let text = read(receipt)?;
@@ -257,7 +262,19 @@ fn verify(file: &Path, receipt: &Path, public_key: &str) -> u8 {
         eprintln!("dicom-sanitize: --public-key is not hex");
         return exit::SETTINGS;
     };
-    let v = dicom_sanitizer::verify(&bytes, &receipt, &key);
+    let mut v = dicom_sanitizer::verify(&bytes, &receipt, &key);
+    if let Some(path) = original {
+        let original = match std::fs::read(path) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("dicom-sanitize: {}: {e}", path.display());
+                return exit::IO;
+            }
+        };
+        let o = dicom_sanitizer::verify_original(&original, &bytes, &receipt.report);
+        v.valid &= o.valid;
+        v.mismatches.extend(o.mismatches);
+    }
     println!("{}", serde_json::to_string(&v).unwrap_or_default());
     if v.valid {
         exit::OK

@@ -217,16 +217,20 @@ fn keygen_signed_receipts_and_verify() {
         "pixel.regions_blanked"
     );
 
-    let check = |file: &Path| {
-        cli(&[
+    let receipt = reports.join("ct.json");
+    let check_with = |file: &Path, extra: &[&OsStr]| {
+        let mut args: Vec<&OsStr> = vec![
             "verify".as_ref(),
             file.as_ref(),
             "--receipt".as_ref(),
-            reports.join("ct.json").as_ref(),
+            receipt.as_ref(),
             "--public-key".as_ref(),
             public.as_ref(),
-        ])
+        ];
+        args.extend_from_slice(extra);
+        cli(&args)
     };
+    let check = |file: &Path| check_with(file, &[]);
     let ok = check(&out.join("ct.dcm"));
     assert_eq!(
         ok.status.code(),
@@ -249,6 +253,26 @@ fn keygen_signed_receipts_and_verify() {
         .map(|m| m["part"].as_str().unwrap())
         .collect();
     assert_eq!(parts, ["file", "pixelData"]);
+
+    // The original the report was made from, and another one.
+    let original = d.join("in/ct.dcm");
+    let with_original = check_with(
+        &out.join("ct.dcm"),
+        &["--original".as_ref(), original.as_ref()],
+    );
+    assert_eq!(with_original.status.code(), Some(0));
+    write(
+        &d.join("other.dcm"),
+        &fixtures::Sample::ct_instance(9).to_bytes(),
+    );
+    let other = d.join("other.dcm");
+    let wrong = check_with(
+        &out.join("ct.dcm"),
+        &["--original".as_ref(), other.as_ref()],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&wrong.stdout).unwrap();
+    assert_eq!(v["mismatches"][0]["part"], "originalHeader");
 }
 
 #[test]

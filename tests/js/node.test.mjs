@@ -106,6 +106,18 @@ test("digests are BLAKE3 by default, SHA-256 on request: whole output, input wit
   assert.equal(thrown(() => new Sanitizer({ digest: "md5" })).code, "settings.invalid_value");
 });
 
+test("verifyOriginal ties a report to the file it was made from", () => {
+  const input = good("ct-1.dcm");
+  const { bytes, report } = new Sanitizer({ key: KEY }).sanitize(input);
+  assert.deepEqual(pkg.verifyOriginal(input, bytes, report), { valid: true, mismatches: [] });
+  const other = good("ct-2.dcm");
+  assert.ok(pkg.verifyOriginal(other, bytes, report).mismatches.some((m) => m.part === "originalHeader"), "another patient's file");
+  const pixels = input.slice();
+  pixels[pixels.length - 1] ^= 1; // the last pixel byte
+  assert.deepEqual(pkg.verifyOriginal(pixels, bytes, report).mismatches.map((m) => m.part), ["originalPixelData"]);
+  assert.equal(thrown(() => pkg.verifyOriginal(input, bytes, { not: "a report" })).code, "settings.invalid_value");
+});
+
 test("receipts verify in JS, and any changed byte or another key fails", () => {
   const { bytes, receipt } = new Sanitizer(OPTIONS).sanitize(good("ct-1.dcm"));
   const publicKey = pkg.publicKey(SIGNING_KEY);

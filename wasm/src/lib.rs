@@ -140,6 +140,17 @@ pub fn verify(file: &[u8], receipt: JsValue, public_key: JsValue) -> Result<JsVa
     to_js(&core::verify(file, &receipt, &key.unwrap_or_default()))
 }
 
+/// Whether `original` is the file `report` (of the sanitized `file`) was made from:
+/// `{ valid, mismatches: [{ part, message }] }`. Check the receipt with `verify` first.
+#[wasm_bindgen(js_name = verifyOriginal)]
+pub fn verify_original(original: &[u8], file: &[u8], report: JsValue) -> Result<JsValue, JsValue> {
+    let report = serde_wasm_bindgen::from_value::<serde_json::Value>(report)
+        .map_err(|e| e.to_string())
+        .and_then(|v| serde_json::from_value::<core::Report>(v).map_err(|e| e.to_string()))
+        .map_err(|e| js_error(&invalid(&format!("report: {e}"))))?;
+    to_js(&core::verify_original(original, file, &report))
+}
+
 /// The public key (hex) of a signing key (hex string or 32 bytes).
 #[wasm_bindgen(js_name = publicKey)]
 pub fn public_key(signing_key: JsValue) -> Result<String, JsValue> {
