@@ -245,6 +245,8 @@ export type ErrorCode =
   | "pixel.compressed_regions"
   | "pixel.unsupported"
   | "stream.closed"
+  | "stream.leaf_invalid"
+  | "stream.leaf_missing"
   | "write.failed"
   | "random.unavailable";
 

@@ -37,6 +37,8 @@ pub const ERROR_CODES: &[&str] = &[
     "pixel.unsupported",
     "phi.pattern",
     "stream.closed",
+    "stream.leaf_invalid",
+    "stream.leaf_missing",
     "write.failed",
     "random.unavailable",
 ];

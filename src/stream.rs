@@ -10,12 +10,13 @@
 
 use std::sync::Arc;
 
-use crate::digest::Hasher;
+use crate::digest::{Digest, DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
 use crate::integrity::structure::scan_header;
+use crate::leaves::{Delegation, Leaves, LEAF_LEN};
 use crate::pixels::PixelData;
 use crate::profile::EDITION;
-use crate::receipt::Receipt;
+use crate::receipt::{hex, Receipt};
 use crate::report::Report;
 use crate::sanitizer::{Compiled, Header, PRODUCT, VERSION};
 
@@ -58,6 +59,9 @@ pub struct SanitizeStream {
     input: Hasher,
     input_pixels: Option<Hasher>,
     output: Hasher,
+    /// The output hashed in leaves instead, when the caller hashes some of them.
+    leaves: Option<Box<Leaves>>,
+    delegation: Option<Delegation>,
     /// For receipts: the output without the Pixel Data value.
     outside_pixels: Option<Hasher>,
     /// Whether the Pixel Data value has started (it counts as one kept element).
@@ -82,6 +86,8 @@ impl SanitizeStream {
             input: Hasher::new(algorithm),
             input_pixels: None,
             output: Hasher::new(algorithm),
+            leaves: None,
+            delegation: None,
             outside_pixels: signing.then(|| Hasher::new(algorithm)),
             pixels: false,
             scratch: Vec::new(),
@@ -107,6 +113,35 @@ impl SanitizeStream {
         let mut out = Emitted::Nothing;
         self.write(chunk, &mut |bytes| out.push(chunk, bytes))?;
         Ok(out)
+    }
+
+    /// Asks to hash whole leaves of unchanged pixel data elsewhere, at the same time as the
+    /// stream runs, in leaves of [`LEAF_LEN`](crate::LEAF_LEN) bytes: once the header has passed,
+    /// [`delegation`](Self::delegation) says which, and each leaf's chaining value, from
+    /// [`leaf_digest`](crate::leaf_digest) over exactly the bytes written, must come back through
+    /// [`set_leaf`](Self::set_leaf) before [`end`](Self::end). The stream trusts what it is
+    /// given: this is for the caller's own threads, not for values from elsewhere. Only before
+    /// the first write, and only for BLAKE3 (`false` otherwise: the stream hashes everything).
+    pub fn hand_out_leaves(&mut self) -> bool {
+        let fresh = self.input_len == 0 && matches!(self.phase, Phase::Header);
+        if fresh && self.compiled.digest == DigestAlgorithm::Blake3 {
+            self.leaves = Some(Box::new(Leaves::new()));
+        }
+        self.leaves.is_some()
+    }
+
+    /// The leaves handed out, known once the header has passed; `None` when there are none
+    /// (not asked, pixels encapsulated or blanked, or too few whole leaves in the pixel data).
+    pub fn delegation(&self) -> Option<Delegation> {
+        self.delegation
+    }
+
+    /// The chaining value of handed-out leaf `index` (0 for the first).
+    pub fn set_leaf(&mut self, index: u64, cv: [u8; 32]) -> Result<()> {
+        match self.leaves.as_deref_mut() {
+            Some(l) if self.delegation.is_some() => l.set(index, cv),
+            _ => Leaves::new().set(index, cv),
+        }
     }
 
     /// Ends the input: checks that the file is complete, emits the rest, and reports.
@@ -159,7 +194,17 @@ impl SanitizeStream {
             findings,
             input_header: self.input.finish(),
             input_pixel_data: self.input_pixels.take().map(Hasher::finish),
-            output: self.output.finish(),
+            output: match self.leaves.take() {
+                Some(leaves) => {
+                    let (hash, bytes) = leaves.finish()?;
+                    Digest {
+                        algorithm: DigestAlgorithm::Blake3,
+                        hex: hex(&hash),
+                        bytes,
+                    }
+                }
+                None => self.output.finish(),
+            },
         };
         let receipt = self.compiled.signing_key.as_ref().map(|key| {
             let outside = self.outside_pixels.take().expect("made when signing");
@@ -183,7 +228,10 @@ impl SanitizeStream {
         if bytes.is_empty() {
             return;
         }
-        self.output.update(bytes);
+        match &mut self.leaves {
+            Some(leaves) => leaves.update(bytes),
+            None => self.output.update(bytes),
+        }
         if !pixel {
             if let Some(h) = &mut self.outside_pixels {
                 h.update(bytes);
@@ -338,6 +386,25 @@ impl SanitizeStream {
         };
         self.emit(&data[pixel.at..pixel.value_at], false, sink);
         self.pixels = true;
+        if let (Some(leaves), Some(len), None) = (
+            self.leaves.as_deref_mut(),
+            pixel.len,
+            self.header.as_ref().and_then(|h| h.blanker.as_ref()),
+        ) {
+            // Whole leaves of the value whose bytes have not arrived yet.
+            let value_at = leaves.len();
+            let arrived = (data.len() - pixel.value_at) as u64;
+            let first = (value_at + arrived).div_ceil(LEAF_LEN);
+            let end = (value_at + u64::from(len)) / LEAF_LEN;
+            if first < end {
+                leaves.owe(first..end);
+                self.delegation = Some(Delegation {
+                    leaves: end - first,
+                    output_offset: first * LEAF_LEN,
+                    input_offset: first * LEAF_LEN - value_at + pixel.value_at as u64,
+                });
+            }
+        }
         self.phase = match pixel.len {
             Some(0) => Phase::Trailing,
             Some(len) => Phase::Native {

@@ -308,3 +308,71 @@ fn write_passing_names_unchanged_pixel_chunks_instead_of_copying_them() {
         Emitted::Bytes(chunk.to_vec())
     );
 }
+
+/// Leaves of unchanged pixel data hashed apart (as worker threads do) and handed back give the
+/// one-pass report; their bytes are where the delegation says in the input and in the output.
+#[test]
+fn handed_out_leaves_come_back_to_the_one_pass_digest() {
+    let _turn = serial();
+    let (mut input, len) = Sample::large_header(512, 512, 44); // 22 MiB of pixels
+    input.extend((0..len).map(|i| (i % 251) as u8 ^ (i >> 20) as u8));
+    input.extend_from_slice(&[0xE1, 0x7F, 0x10, 0x00, b'L', b'O', 4, 0]);
+    input.extend_from_slice(b"ACME");
+    let s = Sanitizer::new(settings().signing_key([3u8; 32])).unwrap();
+    let one = s.sanitize(&input).unwrap();
+    let l = dicom_sanitizer::LEAF_LEN as usize;
+    let run = |skip: Option<u64>| {
+        let mut stream = s.stream();
+        assert!(stream.hand_out_leaves());
+        let mut out = Vec::new();
+        for c in input.chunks(3 << 19 | 5) {
+            stream
+                .write(c, &mut |b: &[u8]| out.extend_from_slice(b))
+                .unwrap();
+        }
+        let d = stream.delegation().expect("whole leaves in the pixel data");
+        assert_eq!(d.leaves, 4);
+        for i in (0..d.leaves).rev().filter(|&i| Some(i) != skip) {
+            let (from, to) = (
+                (d.input_offset + i * l as u64) as usize,
+                d.output_offset + i * l as u64,
+            );
+            assert_eq!(input[from..from + l], out[to as usize..to as usize + l]);
+            let cv = dicom_sanitizer::leaf_digest(&input[from..from + l], to).unwrap();
+            stream.set_leaf(i, cv).unwrap();
+        }
+        let bad = stream.set_leaf(d.leaves, [0; 32]).unwrap_err();
+        assert_eq!(bad.code(), "stream.leaf_invalid");
+        stream
+            .end(&mut |b: &[u8]| out.extend_from_slice(b))
+            .map(|done| (out, done))
+    };
+    let (bytes, done) = run(None).unwrap();
+    assert!(bytes == one.bytes);
+    assert_eq!(done.report, one.report);
+    assert_eq!(done.receipt, one.receipt);
+    assert_eq!(
+        done.report.output.hex,
+        blake3::hash(&bytes).to_hex().as_str()
+    );
+    assert_eq!(run(Some(2)).unwrap_err().code(), "stream.leaf_missing");
+    // Pixels being blanked are hashed by the stream itself; SHA-256 is not hashed in leaves;
+    // nor is anything once writing has begun.
+    let mut blanking = settings();
+    blanking.blank_regions = vec![Region {
+        x: 0,
+        y: 0,
+        width: 2,
+        height: 2,
+    }];
+    let mut stream = Sanitizer::new(blanking).unwrap().stream();
+    assert!(stream.hand_out_leaves());
+    stream.write(&input, &mut |_: &[u8]| {}).unwrap();
+    assert_eq!(stream.delegation(), None);
+    let mut sha = settings();
+    sha.digest = dicom_sanitizer::DigestAlgorithm::Sha256;
+    assert!(!Sanitizer::new(sha).unwrap().stream().hand_out_leaves());
+    let mut late = s.stream();
+    late.write(&input[..10], &mut |_: &[u8]| {}).unwrap();
+    assert!(!late.hand_out_leaves());
+}
