@@ -115,6 +115,8 @@ large-header:
 		> target/large/length
 	cargo run -q -p fixtures --bin make-large-header -- target/large/header-12m.bin 512 512 24 \
 		> target/large/length-12m
+	cargo run -q -p fixtures --bin make-large-header -- target/large/header-72m.bin 512 512 144 \
+		> target/large/length-72m
 
 large-test: pkg large-header
 	node --test tests/js/large.test.mjs

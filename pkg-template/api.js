@@ -14,6 +14,7 @@ export {
   publicKey,
   generateSigningKey,
   wasmMemoryBytes,
+  leafDigest,
 } from "./dicom_sanitizer.js";
 
 /** True for errors thrown by this package (they carry a stable `code`). */

@@ -294,22 +294,57 @@ export class SanitizeStream {
    * come back as a view of `chunk` itself, not a copy. Throws on any error; after one, `stream.closed`.
    */
   write(chunk: Uint8Array): Uint8Array;
-  /** The last output, and the report. */
+  /**
+   * Asks to hash whole leaves of unchanged pixel data elsewhere (worker threads), at the same time:
+   * only before the first write, only for BLAKE3. False when the stream hashes everything itself.
+   */
+  handOutLeaves(): boolean;
+  /** Once the header has passed, the leaves handed out; null when there are none. */
+  delegation(): LeafDelegation | null;
+  /**
+   * Counts handed-out leaf `index`, the next input, as written without copying it in: the caller
+   * writes its bytes to the output unchanged and hashes them. Throws `stream.leaf_invalid` out of turn.
+   */
+  passLeaf(index: number): void;
+  /** Hands back the chaining value of leaf `index`, from `leafDigest` over exactly its bytes. */
+  setLeaf(index: number, chainingValue: Uint8Array): void;
+  /** The last output, and the report (throws `stream.leaf_missing` if a leaf never came back). */
   end(): Sanitized;
   free(): void;
   [Symbol.dispose](): void;
 }
 
+/**
+ * Leaves of the output handed out by a stream: leaf `i` is `leafLength` bytes from
+ * `inputOffset + i * leafLength` in the input, passed unchanged to `outputOffset + i * leafLength`.
+ */
+export interface LeafDelegation {
+  leaves: number;
+  leafLength: number;
+  outputOffset: number;
+  inputOffset: number;
+}
+
+/**
+ * The BLAKE3 chaining value (32 bytes) of one handed-out leaf: `bytes`, found at `outputOffset`
+ * in the output. Pure; for worker threads. Throws `stream.leaf_invalid` for a partial or
+ * misplaced leaf.
+ */
+export function leafDigest(bytes: Uint8Array, outputOffset: number): Uint8Array;
+
 export function sanitizeTransform(sanitizer: Sanitizer): SanitizeTransform;
 /**
  * Node entry only: sanitizes the file at `input` into `output`, streaming (memory bounded by the
- * header), with reads and writes overlapping the sanitizing. Written to `output + ".partial"` and
- * renamed when the whole file has passed; on any error nothing is left and the promise rejects.
+ * header), with reads and writes overlapping the sanitizing. In files of 64 MiB or more, whole
+ * 4 MiB leaves of unchanged pixel data are hashed on `threads` worker threads (default: one per
+ * CPU but one, at least one; 0 for none). Written to `output + ".partial"` and renamed when the whole file has passed;
+ * on any error nothing is left and the promise rejects.
  */
 export function sanitizeFile(
   sanitizer: Sanitizer,
   input: string,
   output: string,
+  options?: { threads?: number },
 ): Promise<{ report: Report; receipt?: Receipt }>;
 /** Bytes of the module's linear memory now (it only grows). */
 export function wasmMemoryBytes(): number;

@@ -94,6 +94,21 @@ impl Leaves {
         }
     }
 
+    /// Counts a whole owed leaf at the current position without its bytes; `false` (nothing
+    /// counted) if the position is not the start of one.
+    pub(crate) fn pass(&mut self) -> bool {
+        let leaf = self.len / LEAF_LEN;
+        if self.len % LEAF_LEN != 0 || !self.owed.contains(&leaf) {
+            return false;
+        }
+        if leaf != self.open {
+            self.close();
+            self.open = leaf;
+        }
+        self.len += LEAF_LEN;
+        true
+    }
+
     /// Stores the open leaf's chaining value, unless the caller owes it.
     fn close(&mut self) {
         if !self.owed.contains(&self.open) {

@@ -144,6 +144,47 @@ impl SanitizeStream {
         }
     }
 
+    /// Counts handed-out leaf `index` as written without seeing it: the caller, which holds its
+    /// bytes, puts them in the output itself (they pass unchanged, as
+    /// [`delegation`](Self::delegation) says where) and hashes them for
+    /// [`set_leaf`](Self::set_leaf). Saves copying the bulk of a large file into the stream. The
+    /// leaf must be the next input (`stream.leaf_invalid` otherwise, and the stream fails).
+    pub fn pass_leaf(&mut self, index: u64) -> Result<()> {
+        self.usable()?;
+        let r = self.pass(index);
+        if r.is_err() {
+            self.phase = Phase::Failed;
+        }
+        r
+    }
+
+    fn pass(&mut self, index: u64) -> Result<()> {
+        let next = self
+            .delegation
+            .filter(|d| index < d.leaves)
+            .is_some_and(|d| {
+                d.input_offset + index * LEAF_LEN == self.input_len
+                    && matches!(self.phase, Phase::Native { left, .. } if left >= LEAF_LEN)
+            });
+        let leaves = self.leaves.as_deref_mut().filter(|_| next);
+        if !leaves.is_some_and(Leaves::pass) {
+            return Err(Error::Read {
+                code: "stream.leaf_invalid",
+                offset: Some(self.input_len),
+                message: format!("leaf {index} is not the next input"),
+            });
+        }
+        self.input_len += LEAF_LEN;
+        if let Phase::Native { left, offset } = &mut self.phase {
+            *left -= LEAF_LEN;
+            *offset += LEAF_LEN;
+            if *left == 0 {
+                self.phase = Phase::Trailing;
+            }
+        }
+        Ok(())
+    }
+
     /// Ends the input: checks that the file is complete, emits the rest, and reports.
     pub fn end(mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Finished> {
         self.usable()?;

@@ -376,3 +376,55 @@ fn handed_out_leaves_come_back_to_the_one_pass_digest() {
     late.write(&input[..10], &mut |_: &[u8]| {}).unwrap();
     assert!(!late.hand_out_leaves());
 }
+
+/// Leaves the caller holds can be passed without copying them into the stream: the output it
+/// assembles and the report are the one-shot ones. A leaf out of turn fails the stream.
+#[test]
+fn passed_leaves_are_counted_without_being_seen() {
+    let _turn = serial();
+    let (mut input, len) = Sample::large_header(512, 512, 44);
+    input.extend((0..len).map(|i| (i % 251) as u8 ^ (i >> 20) as u8));
+    let s = Sanitizer::new(settings()).unwrap();
+    let one = s.sanitize(&input).unwrap();
+    let l = dicom_sanitizer::LEAF_LEN as usize;
+    let mut stream = s.stream();
+    assert!(stream.hand_out_leaves());
+    let mut out = Vec::new();
+    let mut sink = |b: &[u8]| out.extend_from_slice(b);
+    stream.write(&input[..100_000], &mut sink).unwrap();
+    let d = stream.delegation().unwrap();
+    let first = d.input_offset as usize;
+    stream.write(&input[100_000..first], &mut sink).unwrap();
+    let early = stream.pass_leaf(1).unwrap_err();
+    assert_eq!(
+        (early.code(), early.offset()),
+        ("stream.leaf_invalid", Some(first as u64))
+    );
+    assert_eq!(
+        stream.write(&input[first..], &mut sink).unwrap_err().code(),
+        "stream.closed"
+    );
+
+    let mut stream = s.stream();
+    assert!(stream.hand_out_leaves());
+    let mut out = Vec::new();
+    stream
+        .write(&input[..first], &mut |b: &[u8]| out.extend_from_slice(b))
+        .unwrap();
+    for i in 0..d.leaves {
+        let at = first + i as usize * l;
+        stream.pass_leaf(i).unwrap();
+        out.extend_from_slice(&input[at..at + l]);
+        let cv = dicom_sanitizer::leaf_digest(&input[at..at + l], d.output_offset + i * l as u64);
+        stream.set_leaf(i, cv.unwrap()).unwrap();
+    }
+    let rest = first + d.leaves as usize * l;
+    stream
+        .write(&input[rest..], &mut |b: &[u8]| out.extend_from_slice(b))
+        .unwrap();
+    let done = stream
+        .end(&mut |b: &[u8]| out.extend_from_slice(b))
+        .unwrap();
+    assert!(out == one.bytes);
+    assert_eq!(done.report, one.report);
+}

@@ -249,6 +249,40 @@ test("a freed sanitizer refuses use instead of touching freed memory", () => {
 });
 
 
+test("sanitizeFile hashes 4 MiB leaves of a 72 MiB file on worker threads: same bytes and digest as without", async () => {
+  const header = readFileSync(join(ROOT, "target/large/header-72m.bin"));
+  const length = Number(readFileSync(join(ROOT, "target/large/length-72m"), "utf8"));
+  const pixels = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) pixels[i] = (i % 251) ^ (i >> 20);
+  const input = Buffer.concat([header, pixels]);
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-leaves-"));
+  writeFileSync(join(dir, "in.dcm"), input);
+  writeFileSync(join(dir, "cut.dcm"), input.subarray(0, input.length - 5_000_000));
+  const sanitizer = new Sanitizer({ key: KEY, signingKey: SIGNING_KEY });
+  const parallel = await pkg.sanitizeFile(sanitizer, join(dir, "in.dcm"), join(dir, "two.dcm"), { threads: 2 });
+  const serial = await pkg.sanitizeFile(sanitizer, join(dir, "in.dcm"), join(dir, "none.dcm"), { threads: 0 });
+  const out = readFileSync(join(dir, "two.dcm"));
+  assert.ok(out.equals(readFileSync(join(dir, "none.dcm"))));
+  assert.deepEqual(parallel, serial);
+  const hash = await blake3();
+  hash.update(out);
+  assert.equal(parallel.report.output.hex, hash.digest(), "the root of the leaves is the BLAKE3 of the file");
+  assert.equal(parallel.report.output.bytes, out.length);
+  assert.deepEqual(pkg.verify(out, parallel.receipt, pkg.publicKey(SIGNING_KEY)), { valid: true, mismatches: [] });
+  // The leaves a stream hands out lie in the pixel data, whole, after the bytes it has seen.
+  const stream = sanitizer.stream();
+  assert.equal(stream.handOutLeaves(), true);
+  stream.write(input.subarray(0, 1 << 20));
+  const plan = stream.delegation();
+  assert.equal(plan.leafLength, 4 << 20);
+  assert.ok(plan.inputOffset >= 1 << 20 && plan.outputOffset % plan.leafLength === 0 && plan.leaves >= 15, JSON.stringify(plan));
+  assert.equal(thrown(() => stream.passLeaf(1)).code, "stream.leaf_invalid", "a leaf out of turn");
+  assert.equal(thrown(() => pkg.leafDigest(new Uint8Array(100), 0)).code, "stream.leaf_invalid");
+  const refused = await pkg.sanitizeFile(sanitizer, join(dir, "cut.dcm"), join(dir, "cut-out.dcm"), { threads: 2 }).catch((e) => e);
+  assert.equal(refused.code, "read.truncated");
+  assert.deepEqual(readdirSync(dir).sort(), ["cut.dcm", "in.dcm", "none.dcm", "two.dcm"], "no partial or refused output");
+});
+
 test("sanitizeFile streams file to file, same bytes and report as one-shot, nothing left on error", async () => {
   const header = readFileSync(join(ROOT, "target/large/header-12m.bin"));
   const length = Number(readFileSync(join(ROOT, "target/large/length-12m"), "utf8"));

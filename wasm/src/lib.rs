@@ -90,6 +90,49 @@ impl SanitizeStream {
         }
     }
 
+    /// Asks to hash whole 4 MiB leaves of unchanged pixel data in other threads (workers):
+    /// only before the first write, only for BLAKE3; `false` if the stream hashes everything.
+    #[wasm_bindgen(js_name = handOutLeaves)]
+    pub fn hand_out_leaves(&mut self) -> Result<bool, JsValue> {
+        Ok(self.inner.as_mut().ok_or_else(closed)?.hand_out_leaves())
+    }
+
+    /// Once the header has passed: `{ leaves, leafLength, outputOffset, inputOffset }` (leaf
+    /// `i` is `leafLength` bytes from `inputOffset + i * leafLength` in the input, and as many
+    /// from `outputOffset + i * leafLength` in the output), or `null` when none are handed out.
+    pub fn delegation(&self) -> Result<JsValue, JsValue> {
+        let Some(d) = self.inner.as_ref().ok_or_else(closed)?.delegation() else {
+            return Ok(JsValue::NULL);
+        };
+        let out = Object::new();
+        set(&out, "leaves", &(d.leaves as f64).into());
+        set(&out, "leafLength", &(core::LEAF_LEN as f64).into());
+        set(&out, "outputOffset", &(d.output_offset as f64).into());
+        set(&out, "inputOffset", &(d.input_offset as f64).into());
+        Ok(out.into())
+    }
+
+    /// Hands back leaf `index`'s chaining value, from `leafDigest` over exactly its bytes.
+    #[wasm_bindgen(js_name = setLeaf)]
+    pub fn set_leaf(&mut self, index: f64, cv: &[u8]) -> Result<(), JsValue> {
+        let stream = self.inner.as_mut().ok_or_else(closed)?;
+        let cv: [u8; 32] = cv
+            .try_into()
+            .map_err(|_| js_error(&leaf_error("a chaining value is 32 bytes")))?;
+        stream.set_leaf(whole(index)?, cv).map_err(|e| js_error(&e))
+    }
+
+    /// Counts handed-out leaf `index`, the next input, as written without copying it in: the
+    /// caller writes its bytes to the output unchanged and hashes them (`leafDigest`).
+    #[wasm_bindgen(js_name = passLeaf)]
+    pub fn pass_leaf(&mut self, index: f64) -> Result<(), JsValue> {
+        let stream = self.inner.as_mut().ok_or_else(closed)?;
+        stream.pass_leaf(whole(index)?).map_err(|e| {
+            self.inner = None;
+            js_error(&e)
+        })
+    }
+
     /// Ends the input: `{ bytes (the last output), report, receipt? }`.
     pub fn end(&mut self) -> Result<JsValue, JsValue> {
         let stream = self.inner.take().ok_or_else(closed)?;
@@ -113,6 +156,33 @@ fn closed() -> JsValue {
         offset: None,
         message: "this stream failed or ended; start a new one".into(),
     })
+}
+
+/// The chaining value (32 bytes) of one leaf handed out by a stream: `bytes` are the leaf,
+/// found at `outputOffset` in the output. For worker threads; pure, no state.
+#[wasm_bindgen(js_name = leafDigest)]
+pub fn leaf_digest(bytes: &[u8], output_offset: f64) -> Result<Uint8Array, JsValue> {
+    let cv = core::leaf_digest(bytes, whole(output_offset)?).map_err(|e| js_error(&e))?;
+    Ok(Uint8Array::from(&cv[..]))
+}
+
+/// A JS number that must be a whole, non-negative, exactly represented count or offset.
+fn whole(n: f64) -> Result<u64, JsValue> {
+    if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
+        Ok(n as u64)
+    } else {
+        Err(js_error(&leaf_error(&format!(
+            "{n} is not a whole offset or index"
+        ))))
+    }
+}
+
+fn leaf_error(message: &str) -> core::Error {
+    core::Error::Read {
+        code: "stream.leaf_invalid",
+        offset: None,
+        message: message.to_string(),
+    }
 }
 
 /// Bytes of this module's linear memory now (it only grows): how tests and workers watch it.
