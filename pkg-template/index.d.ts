@@ -337,7 +337,7 @@ export function sanitizeTransform(sanitizer: Sanitizer): SanitizeTransform;
  * Node entry only: sanitizes the file at `input` into `output`, streaming (memory bounded by the
  * header), with reads and writes overlapping the sanitizing. In files of 64 MiB or more, whole
  * 4 MiB leaves of unchanged pixel data are hashed on `threads` worker threads (default: one per
- * CPU but one, at least one; 0 for none). Written to `output + ".partial"` and renamed when the whole file has passed;
+ * CPU; 0 for none). Written to `output + ".partial"` and renamed when the whole file has passed;
  * on any error nothing is left and the promise rejects.
  */
 export function sanitizeFile(

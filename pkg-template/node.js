@@ -8,7 +8,9 @@ import { initSync } from "./dicom_sanitizer.js";
 
 export * from "./api.js";
 
-initSync({ module: readFileSync(new URL("./dicom_sanitizer_bg.wasm", import.meta.url)) });
+// Compiled once; the leaf-hashing workers instantiate the same module instead of compiling it.
+const wasm = new WebAssembly.Module(readFileSync(new URL("./dicom_sanitizer_bg.wasm", import.meta.url)));
+initSync({ module: wasm });
 
 export function init() {
   return Promise.resolve();
@@ -26,10 +28,6 @@ async function writeAll(handle, bytes, position) {
   }
 }
 
-function defaultThreads() {
-  return Math.max(1, availableParallelism() - 1);
-}
-
 function shrunk(input) {
   const e = new Error(`${input} became shorter while it was being read`);
   return Object.assign(e, { name: "DicomSanitizerError", code: "read.truncated" });
@@ -42,7 +40,7 @@ const pool = [];
 let jobs = 0;
 
 function addWorker() {
-  const worker = new Worker(new URL("./node-leaves.js", import.meta.url));
+  const worker = new Worker(new URL("./node-leaves.js", import.meta.url), { workerData: { wasm } });
   const waiting = new Map();
   const entry = { worker, waiting };
   worker.on("message", ({ id, cv, error }) => {
@@ -65,7 +63,7 @@ function addWorker() {
 
 // The chaining value of one leaf (a view of a SharedArrayBuffer), hashed on one of `threads` workers.
 function hashLeaf(threads, bytes, outputOffset) {
-  while (pool.length < threads) addWorker();
+  while (pool.length < threads) addWorker(); // made at the start, unless one has stopped since
   const id = jobs++;
   const { worker, waiting } = pool[id % threads];
   return new Promise((resolve, reject) => {
@@ -79,13 +77,12 @@ function hashLeaf(threads, bytes, outputOffset) {
  * Sanitizes the file at `input` into `output`, streaming: memory is bounded by the header, not
  * the file. Reads and writes run on libuv's threads while the wasm sanitizes the chunk before.
  * In files of 64 MiB or more, whole 4 MiB leaves of unchanged pixel data are hashed (BLAKE3) on
- * `threads` worker threads, from the very buffers that are written (default: one per CPU but
- * one, at least one, since reading and writing need a CPU too; 0 hashes everything here). The
- * bytes go to `output + ".partial"`, renamed only once the whole file has passed; on any error
- * nothing is left behind and the promise rejects (a `DicomSanitizerError` for refusals).
- * Resolves to `{ report, receipt? }`.
+ * `threads` worker threads, from the very buffers that are written (default: one per CPU;
+ * 0 hashes everything here). The bytes go to `output + ".partial"`, renamed only once the whole
+ * file has passed; on any error nothing is left behind and the promise rejects (a
+ * `DicomSanitizerError` for refusals). Resolves to `{ report, receipt? }`.
  */
-export async function sanitizeFile(sanitizer, input, output, { threads = defaultThreads() } = {}) {
+export async function sanitizeFile(sanitizer, input, output, { threads = availableParallelism() } = {}) {
   const stream = sanitizer.stream();
   const tmp = `${output}.partial`;
   const from = await open(input, "r");
@@ -96,6 +93,8 @@ export async function sanitizeFile(sanitizer, input, output, { threads = default
     to = await open(tmp, "w");
     const { size } = await from.stat();
     const leaves = threads > 0 && size >= LEAVES_FROM && stream.handOutLeaves();
+    // Started now, the workers are ready by the time the header has passed.
+    while (leaves && pool.length < threads) addWorker();
     const length = leaves ? 4 << 20 : CHUNK;
     const buffers = Array.from({ length: BUFFERS + (leaves ? 2 * threads : 0) }, () =>
       leaves ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length),
