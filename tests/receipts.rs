@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use dicom_sanitizer::{
     generate_signing_key, public_key, unhex, verify, verify_original, DigestAlgorithm, Receipt,
-    Region, Sanitized, Settings,
+    Sanitized, Settings,
 };
 use fixtures::Sample;
 use sha2::{Digest as _, Sha256};
@@ -214,14 +214,7 @@ fn the_original_is_checked_against_the_report_header_and_pixels_apart() {
     }
     // Blanked pixels differ from the original's; the report's inputPixelData stands for them.
     let input = Sample::ct().to_bytes();
-    let mut s = settings();
-    s.blank_regions = vec![Region {
-        x: 0,
-        y: 0,
-        width: 2,
-        height: 2,
-    }];
-    let out = sanitize(s, &input);
+    let out = sanitize(blanking(0, 0, 2, 2), &input);
     assert!(out.report.input_pixel_data.is_some());
     assert!(original_parts(&input, &out).is_empty());
     let mut changed = input.clone();

@@ -9,7 +9,7 @@ use common::*;
 use counting::{peak_of, serial};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
-use dicom_sanitizer::{Emitted, Region, Sanitizer};
+use dicom_sanitizer::{Emitted, Sanitizer};
 use fixtures::{item, seq, text, Sample};
 
 /// The seed of the random chunkings: `STREAM_SEED` reproduces a failure.
@@ -91,14 +91,7 @@ fn any_chunking_gives_the_one_shot_bytes_report_and_receipt() {
             .wrapping_add(1442695040888963407);
         (state >> 33) as usize
     };
-    let mut settings = settings().signing_key([3u8; 32]);
-    settings.blank_regions = vec![Region {
-        x: 1,
-        y: 1,
-        width: 3,
-        height: 2,
-    }];
-    let with_regions = Sanitizer::new(settings).unwrap();
+    let with_regions = Sanitizer::new(blanking(1, 1, 3, 2).signing_key([3u8; 32])).unwrap();
     let plain = Sanitizer::new(self::settings().signing_key([3u8; 32])).unwrap();
     for (name, input) in inputs() {
         let s = if name == "jpeg" {
@@ -232,14 +225,7 @@ fn truncated_pixel_data_fails_at_the_end() {
 fn memory_stays_flat_while_256_mib_of_pixel_data_stream_past() {
     let _turn = serial();
     let (header, len) = Sample::large_header(512, 512, 512); // 256 MiB of 16-bit samples
-    let mut s = settings();
-    s.blank_regions = vec![Region {
-        x: 0,
-        y: 0,
-        width: 200,
-        height: 40,
-    }];
-    let s = Sanitizer::new(s).unwrap();
+    let s = Sanitizer::new(blanking(0, 0, 200, 40)).unwrap();
     let chunk = vec![0x11u8; 1 << 16];
     let mut out_len = 0u64;
     let (done, peak) = peak_of(|| {
@@ -293,15 +279,7 @@ fn write_passing_names_unchanged_pixel_chunks_instead_of_copying_them() {
         .end(&mut |b: &[u8]| tail.extend_from_slice(b))
         .unwrap();
     // With blanking, every pixel chunk is rewritten (here outside the region: the same bytes).
-    let mut blanking = settings();
-    let region = Region {
-        x: 0,
-        y: 0,
-        width: 2,
-        height: 2,
-    };
-    blanking.blank_regions = vec![region];
-    let mut stream = Sanitizer::new(blanking).unwrap().stream();
+    let mut stream = Sanitizer::new(blanking(0, 0, 2, 2)).unwrap().stream();
     stream.write_passing(&first).unwrap();
     assert_eq!(
         stream.write_passing(chunk).unwrap(),
@@ -309,13 +287,19 @@ fn write_passing_names_unchanged_pixel_chunks_instead_of_copying_them() {
     );
 }
 
+/// A multi-frame file with 22 MiB of pixels: five whole 4 MiB leaves, the first after the header.
+fn leafy() -> Vec<u8> {
+    let (mut input, len) = Sample::large_header(512, 512, 44);
+    input.extend((0..len).map(|i| (i % 251) as u8 ^ (i >> 20) as u8));
+    input
+}
+
 /// Leaves of unchanged pixel data hashed apart (as worker threads do) and handed back give the
 /// one-pass report; their bytes are where the delegation says in the input and in the output.
 #[test]
 fn handed_out_leaves_come_back_to_the_one_pass_digest() {
     let _turn = serial();
-    let (mut input, len) = Sample::large_header(512, 512, 44); // 22 MiB of pixels
-    input.extend((0..len).map(|i| (i % 251) as u8 ^ (i >> 20) as u8));
+    let mut input = leafy();
     input.extend_from_slice(&[0xE1, 0x7F, 0x10, 0x00, b'L', b'O', 4, 0]);
     input.extend_from_slice(b"ACME");
     let s = Sanitizer::new(settings().signing_key([3u8; 32])).unwrap();
@@ -358,14 +342,7 @@ fn handed_out_leaves_come_back_to_the_one_pass_digest() {
     assert_eq!(run(Some(2)).unwrap_err().code(), "stream.leaf_missing");
     // Pixels being blanked are hashed by the stream itself; SHA-256 is not hashed in leaves;
     // nor is anything once writing has begun.
-    let mut blanking = settings();
-    blanking.blank_regions = vec![Region {
-        x: 0,
-        y: 0,
-        width: 2,
-        height: 2,
-    }];
-    let mut stream = Sanitizer::new(blanking).unwrap().stream();
+    let mut stream = Sanitizer::new(blanking(0, 0, 2, 2)).unwrap().stream();
     assert!(stream.hand_out_leaves());
     stream.write(&input, &mut |_: &[u8]| {}).unwrap();
     assert_eq!(stream.delegation(), None);
@@ -382,8 +359,7 @@ fn handed_out_leaves_come_back_to_the_one_pass_digest() {
 #[test]
 fn passed_leaves_are_counted_without_being_seen() {
     let _turn = serial();
-    let (mut input, len) = Sample::large_header(512, 512, 44);
-    input.extend((0..len).map(|i| (i % 251) as u8 ^ (i >> 20) as u8));
+    let input = leafy();
     let s = Sanitizer::new(settings()).unwrap();
     let one = s.sanitize(&input).unwrap();
     let l = dicom_sanitizer::LEAF_LEN as usize;

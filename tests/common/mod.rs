@@ -7,12 +7,24 @@ use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::file::ReadPreamble;
 use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
-use dicom_sanitizer::{Sanitized, Sanitizer, Settings};
+use dicom_sanitizer::{Region, Sanitized, Sanitizer, Settings};
 
 pub const KEY: &[u8] = b"integration-test-key-0123456789";
 
 pub fn settings() -> Settings {
     Settings::new().key(KEY)
+}
+
+/// The test settings, blanking one region of every frame.
+pub fn blanking(x: u32, y: u32, width: u32, height: u32) -> Settings {
+    let mut s = settings();
+    s.blank_regions = vec![Region {
+        x,
+        y,
+        width,
+        height,
+    }];
+    s
 }
 
 pub fn sanitize(settings: Settings, input: &[u8]) -> Sanitized {
