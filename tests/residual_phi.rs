@@ -276,3 +276,36 @@ fn each_half_of_a_compound_name_is_a_token() {
         residual_path(settings(), &input);
     }
 }
+
+#[test]
+fn a_file_sanitized_before_passes_again_though_it_is_full_of_the_dummy_word() {
+    // Institution Name dummied to ANONYMIZED by a first pass, and the same word in a kept
+    // description and nested code values: not anyone's identity, so not a residual hit.
+    let input = Sample::ct()
+        .put(text(
+            tags::INSTITUTION_NAME,
+            VR::LO,
+            dicom_sanitizer::DUMMY_TEXT,
+        ))
+        .put(text(tags::STUDY_DESCRIPTION, VR::LO, "ANONYMIZED CT"))
+        .put(deep(text(tags::CODE_VALUE, VR::SH, "anonymized")))
+        .to_bytes();
+    let keep = settings().rule(UserRule::new("StudyDescription", RuleAction::Keep));
+    let once = sanitize(keep.clone(), &input);
+    let twice = sanitize(keep, &once.bytes);
+    assert!(twice
+        .report
+        .findings
+        .iter()
+        .all(|f| !f.code.starts_with("phi")));
+    // A real institution name in the same place still stops the file.
+    let named = Sample::ct()
+        .put(text(
+            tags::STUDY_DESCRIPTION,
+            VR::LO,
+            &format!("CT at {}", phi::INSTITUTION),
+        ))
+        .to_bytes();
+    let s = settings().rule(UserRule::new("StudyDescription", RuleAction::Keep));
+    assert_eq!(residual_path(s, &named), "(0008,1030)");
+}
