@@ -11,7 +11,9 @@ use blake3::hazmat::{
     left_subtree_len, merge_subtrees_non_root, merge_subtrees_root, ChainingValue, HasherExt, Mode,
 };
 
+use crate::digest::{Digest, DigestAlgorithm};
 use crate::error::{Error, Result};
+use crate::receipt::hex;
 
 /// The length of a leaf: 4 MiB, a power of two of BLAKE3's 1 KiB chunks.
 pub const LEAF_LEN: u64 = 4 << 20;
@@ -55,8 +57,8 @@ pub(crate) struct Leaves {
     owed: Range<u64>,
 }
 
-impl Leaves {
-    pub(crate) fn new() -> Leaves {
+impl Default for Leaves {
+    fn default() -> Leaves {
         Leaves {
             len: 0,
             current: blake3::Hasher::new(),
@@ -65,7 +67,9 @@ impl Leaves {
             owed: 0..0,
         }
     }
+}
 
+impl Leaves {
     /// Output bytes counted so far.
     pub(crate) fn len(&self) -> u64 {
         self.len
@@ -128,19 +132,21 @@ impl Leaves {
     pub(crate) fn set(&mut self, index: u64, cv: [u8; 32]) -> Result<()> {
         let leaf = self.owed.start.saturating_add(index);
         if !self.owed.contains(&leaf) {
-            return Err(leaf_error(format!(
-                "leaf {index} was not handed out ({} were)",
-                self.owed.end - self.owed.start
-            )));
+            return Err(not_handed_out(index, self.owed.end - self.owed.start));
         }
         self.store(leaf, cv);
         Ok(())
     }
 
-    /// The root hash and the length, or an error naming the first leaf still owed.
-    pub(crate) fn finish(mut self) -> Result<([u8; 32], u64)> {
+    /// The digest of the whole output, or an error naming the first leaf still owed.
+    pub(crate) fn finish(mut self) -> Result<Digest> {
+        let digest = |hash: &[u8; 32], bytes| Digest {
+            algorithm: DigestAlgorithm::Blake3,
+            hex: hex(hash),
+            bytes,
+        };
         if self.len <= LEAF_LEN && self.owed.is_empty() {
-            return Ok((*self.current.finalize().as_bytes(), self.len));
+            return Ok(digest(self.current.finalize().as_bytes(), self.len));
         }
         self.close();
         let short = |i: u64| (i + 1) * LEAF_LEN > self.len;
@@ -165,7 +171,7 @@ impl Leaves {
             &self.node(left, self.len - left),
             Mode::Hash,
         );
-        Ok((*root.as_bytes(), self.len))
+        Ok(digest(root.as_bytes(), self.len))
     }
 
     fn cv(&self, leaf: u64) -> Option<ChainingValue> {
@@ -186,6 +192,11 @@ impl Leaves {
             Mode::Hash,
         )
     }
+}
+
+/// Leaf `index` handed back, or passed, when only `count` were handed out.
+pub(crate) fn not_handed_out(index: u64, count: u64) -> Error {
+    leaf_error(format!("leaf {index} was not handed out ({count} were)"))
 }
 
 fn leaf_error(message: String) -> Error {
@@ -210,11 +221,15 @@ mod tests {
         let l = LEAF_LEN as usize;
         for n in [1, 1024, l - 1, l, l + 1, 2 * l, 3 * l + 5, 5 * l - 1] {
             let data = bytes(n);
-            let mut leaves = Leaves::new();
+            let mut leaves = Leaves::default();
             data.chunks(1 << 19 | 3).for_each(|c| leaves.update(c));
-            let (hash, len) = leaves.finish().unwrap();
-            assert_eq!(hash, *blake3::hash(&data).as_bytes(), "{n} bytes");
-            assert_eq!(len, n as u64);
+            let digest = leaves.finish().unwrap();
+            assert_eq!(
+                digest.hex,
+                blake3::hash(&data).to_hex().as_str(),
+                "{n} bytes"
+            );
+            assert_eq!(digest.bytes, n as u64);
         }
     }
 
@@ -224,7 +239,7 @@ mod tests {
     fn owed_leaves_handed_back_give_the_one_pass_digest() {
         let l = LEAF_LEN as usize;
         let data = bytes(6 * l + 100);
-        let mut leaves = Leaves::new();
+        let mut leaves = Leaves::default();
         leaves.owe(2..5);
         leaves.update(&data);
         for i in [2u64, 0] {
@@ -236,14 +251,17 @@ mod tests {
             leaves.set(3, [0; 32]).unwrap_err().code(),
             "stream.leaf_invalid"
         );
-        let mut missing = Leaves::new();
+        let mut missing = Leaves::default();
         missing.owe(2..5);
         missing.update(&data);
         assert_eq!(missing.finish().unwrap_err().code(), "stream.leaf_missing");
         leaves
             .set(1, leaf_digest(&data[3 * l..4 * l], 3 * LEAF_LEN).unwrap())
             .unwrap();
-        assert_eq!(leaves.finish().unwrap().0, *blake3::hash(&data).as_bytes());
+        assert_eq!(
+            leaves.finish().unwrap().hex,
+            blake3::hash(&data).to_hex().as_str()
+        );
     }
 
     #[test]

@@ -10,13 +10,13 @@
 
 use std::sync::Arc;
 
-use crate::digest::{Digest, DigestAlgorithm, Hasher};
+use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
 use crate::integrity::structure::scan_header;
-use crate::leaves::{Delegation, Leaves, LEAF_LEN};
+use crate::leaves::{not_handed_out, Delegation, Leaves, LEAF_LEN};
 use crate::pixels::PixelData;
 use crate::profile::EDITION;
-use crate::receipt::{hex, Receipt};
+use crate::receipt::Receipt;
 use crate::report::Report;
 use crate::sanitizer::{Compiled, Header, PRODUCT, VERSION};
 
@@ -58,9 +58,7 @@ pub struct SanitizeStream {
     /// the output, unless blanking changes it: then `input_pixels` hashes the original.
     input: Hasher,
     input_pixels: Option<Hasher>,
-    output: Hasher,
-    /// The output hashed in leaves instead, when the caller hashes some of them.
-    leaves: Option<Box<Leaves>>,
+    output: Output,
     delegation: Option<Delegation>,
     /// For receipts: the output without the Pixel Data value.
     outside_pixels: Option<Hasher>,
@@ -85,8 +83,7 @@ impl SanitizeStream {
             input_len: 0,
             input: Hasher::new(algorithm),
             input_pixels: None,
-            output: Hasher::new(algorithm),
-            leaves: None,
+            output: Output::Whole(Hasher::new(algorithm)),
             delegation: None,
             outside_pixels: signing.then(|| Hasher::new(algorithm)),
             pixels: false,
@@ -125,9 +122,9 @@ impl SanitizeStream {
     pub fn hand_out_leaves(&mut self) -> bool {
         let fresh = self.input_len == 0 && matches!(self.phase, Phase::Header);
         if fresh && self.compiled.digest == DigestAlgorithm::Blake3 {
-            self.leaves = Some(Box::new(Leaves::new()));
+            self.output = Output::Leaves(Box::default());
         }
-        self.leaves.is_some()
+        matches!(self.output, Output::Leaves(_))
     }
 
     /// The leaves handed out, known once the header has passed; `None` when there are none
@@ -138,9 +135,9 @@ impl SanitizeStream {
 
     /// The chaining value of handed-out leaf `index` (0 for the first).
     pub fn set_leaf(&mut self, index: u64, cv: [u8; 32]) -> Result<()> {
-        match self.leaves.as_deref_mut() {
-            Some(l) if self.delegation.is_some() => l.set(index, cv),
-            _ => Leaves::new().set(index, cv),
+        match self.output.leaves_mut() {
+            Some(leaves) => leaves.set(index, cv),
+            None => Err(not_handed_out(index, 0)),
         }
     }
 
@@ -159,15 +156,12 @@ impl SanitizeStream {
     }
 
     fn pass(&mut self, index: u64) -> Result<()> {
-        let next = self
-            .delegation
-            .filter(|d| index < d.leaves)
-            .is_some_and(|d| {
-                d.input_offset + index * LEAF_LEN == self.input_len
-                    && matches!(self.phase, Phase::Native { left, .. } if left >= LEAF_LEN)
-            });
-        let leaves = self.leaves.as_deref_mut().filter(|_| next);
-        if !leaves.is_some_and(Leaves::pass) {
+        let next = self.delegation.is_some_and(|d| {
+            index < d.leaves
+                && d.input_offset + index * LEAF_LEN == self.input_len
+                && matches!(self.phase, Phase::Native { left, .. } if left >= LEAF_LEN)
+        });
+        if !(next && self.output.leaves_mut().is_some_and(Leaves::pass)) {
             return Err(Error::Read {
                 code: "stream.leaf_invalid",
                 offset: Some(self.input_len),
@@ -235,16 +229,9 @@ impl SanitizeStream {
             findings,
             input_header: self.input.finish(),
             input_pixel_data: self.input_pixels.take().map(Hasher::finish),
-            output: match self.leaves.take() {
-                Some(leaves) => {
-                    let (hash, bytes) = leaves.finish()?;
-                    Digest {
-                        algorithm: DigestAlgorithm::Blake3,
-                        hex: hex(&hash),
-                        bytes,
-                    }
-                }
-                None => self.output.finish(),
+            output: match self.output {
+                Output::Whole(h) => h.finish(),
+                Output::Leaves(leaves) => leaves.finish()?,
             },
         };
         let receipt = self.compiled.signing_key.as_ref().map(|key| {
@@ -269,9 +256,9 @@ impl SanitizeStream {
         if bytes.is_empty() {
             return;
         }
-        match &mut self.leaves {
-            Some(leaves) => leaves.update(bytes),
-            None => self.output.update(bytes),
+        match &mut self.output {
+            Output::Whole(h) => h.update(bytes),
+            Output::Leaves(leaves) => leaves.update(bytes),
         }
         if !pixel {
             if let Some(h) = &mut self.outside_pixels {
@@ -428,7 +415,7 @@ impl SanitizeStream {
         self.emit(&data[pixel.at..pixel.value_at], false, sink);
         self.pixels = true;
         if let (Some(leaves), Some(len), None) = (
-            self.leaves.as_deref_mut(),
+            self.output.leaves_mut(),
             pixel.len,
             self.header.as_ref().and_then(|h| h.blanker.as_ref()),
         ) {
@@ -455,6 +442,21 @@ impl SanitizeStream {
             None => Phase::Fragments(Fragments::default()),
         };
         Ok(Some(pixel.value_at))
+    }
+}
+
+/// The hasher of the output: in one pass, or in leaves when the caller hashes some of them.
+enum Output {
+    Whole(Hasher),
+    Leaves(Box<Leaves>),
+}
+
+impl Output {
+    fn leaves_mut(&mut self) -> Option<&mut Leaves> {
+        match self {
+            Output::Leaves(l) => Some(l),
+            Output::Whole(_) => None,
+        }
     }
 }
 
