@@ -81,13 +81,13 @@ npm-deps: node_modules/.package-lock.json
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-# The npm package: wasm-bindgen's glue and module, size-optimised by binaryen's wasm-opt (the npm
+# The npm package: wasm-bindgen's glue and module, optimised by binaryen's wasm-opt (the npm
 # build; Debian's is too old), plus the hand-written files from pkg-template/.
 pkg: wasm-target wasm-bindgen-cli npm-deps
 	cargo build -p dicom-sanitizer-wasm --target wasm32-unknown-unknown --release
 	rm -rf target/pkg-build && wasm-bindgen --target web --weak-refs --out-dir target/pkg-build \
 		--out-name dicom_sanitizer $(WASM)
-	$(BIN)/wasm-opt -Oz target/pkg-build/dicom_sanitizer_bg.wasm -o target/pkg-build/opt.wasm
+	$(BIN)/wasm-opt -O3 target/pkg-build/dicom_sanitizer_bg.wasm -o target/pkg-build/opt.wasm
 	mv target/pkg-build/opt.wasm target/pkg-build/dicom_sanitizer_bg.wasm
 	rm -rf pkg && mkdir pkg && cp target/pkg-build/* pkg-template/* pkg/
 	@echo "pkg/dicom_sanitizer_bg.wasm: $$(stat -c %s pkg/dicom_sanitizer_bg.wasm) bytes," \

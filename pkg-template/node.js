@@ -47,7 +47,9 @@ function addWorker() {
     const job = waiting.get(id);
     waiting.delete(id);
     if (waiting.size === 0) worker.unref();
-    if (error) job.reject(Object.assign(new Error(error.message), { name: "DicomSanitizerError", code: error.code }));
+    // Refusals carry the package's dotted codes; anything else (an fs error) keeps its own.
+    const name = error?.code?.includes(".") ? "DicomSanitizerError" : "Error";
+    if (error) job.reject(Object.assign(new Error(error.message), { name, code: error.code }));
     else job.resolve(cv);
   });
   const fail = (e) => {
@@ -61,110 +63,147 @@ function addWorker() {
   pool.push(entry);
 }
 
-// The chaining value of one leaf (a view of a SharedArrayBuffer), hashed on one of `threads` workers.
-function hashLeaf(threads, bytes, outputOffset) {
+// Passes leaves `0..count` of `plan` from `from` to `to` on `threads` workers (read, hashed and
+// written there); one promise per leaf, of its chaining value. All are posted at once, so every
+// worker's queue holds one file's leaves in order and files passing at once cannot wait on each
+// other. `stop()` gives the rest up (after any error), so that no worker waits for a turn forever.
+function passLeaves(threads, from, to, input, plan, count) {
   while (pool.length < threads) addWorker(); // made at the start, unless one has stopped since
-  const id = jobs++;
-  const { worker, waiting } = pool[id % threads];
-  return new Promise((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    worker.ref();
-    worker.postMessage({ id, buffer: bytes.buffer, length: bytes.length, outputOffset });
+  const turn = new Int32Array(new SharedArrayBuffer(4));
+  const leaves = Array.from({ length: count }, (_, index) => {
+    const id = jobs++;
+    const { worker, waiting } = pool[index % threads];
+    return new Promise((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({
+        id,
+        input: from.fd,
+        output: to.fd,
+        name: input,
+        turn,
+        index,
+        inputOffset: plan.inputOffset + index * plan.leafLength,
+        outputOffset: plan.outputOffset + index * plan.leafLength,
+      });
+    });
   });
+  const stop = () => {
+    Atomics.store(turn, 0, -1);
+    Atomics.notify(turn, 0);
+  };
+  return { leaves, stop };
 }
 
 /**
  * Sanitizes the file at `input` into `output`, streaming: memory is bounded by the header, not
  * the file. Reads and writes run on libuv's threads while the wasm sanitizes the chunk before.
- * In files of 64 MiB or more, whole 4 MiB leaves of unchanged pixel data are hashed (BLAKE3) on
- * `threads` worker threads, from the very buffers that are written (default: one per CPU;
- * 0 hashes everything here). The bytes go to `output + ".partial"`, renamed only once the whole
- * file has passed; on any error nothing is left behind and the promise rejects (a
- * `DicomSanitizerError` for refusals). Resolves to `{ report, receipt? }`.
+ * In files of 64 MiB or more, whole 4 MiB leaves of unchanged pixel data are passed by `threads`
+ * worker threads (default: one per CPU; 0 passes everything here): each reads its leaves into
+ * its own wasm memory, hashes them there (BLAKE3) and writes them out. The bytes go to
+ * `output + ".partial"`, renamed only once the whole file has passed; on any error nothing is
+ * left behind and the promise rejects (a `DicomSanitizerError` for refusals). Resolves to
+ * `{ report, receipt? }`.
  */
 export async function sanitizeFile(sanitizer, input, output, { threads = availableParallelism() } = {}) {
   const stream = sanitizer.stream();
   const tmp = `${output}.partial`;
   const from = await open(input, "r");
   let to;
-  const reads = [];
-  const busy = [];
+  let handedOut;
+  const io = { from, input, stream, readAt: 0, writeAt: 0, written: Promise.resolve() };
   try {
     to = await open(tmp, "w");
+    io.to = to;
     const { size } = await from.stat();
     const leaves = threads > 0 && size >= LEAVES_FROM && stream.handOutLeaves();
     // Started now, the workers are ready by the time the header has passed.
     while (leaves && pool.length < threads) addWorker();
-    const length = leaves ? 4 << 20 : CHUNK;
-    const buffers = Array.from({ length: BUFFERS + (leaves ? 2 * threads : 0) }, () =>
-      leaves ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length),
-    );
-    buffers.forEach(() => busy.push(Promise.resolve()));
-    let readAt = 0;
-    let writeAt = 0;
-    const emit = (bytes) => {
-      const done = writeAll(to, bytes, writeAt);
-      writeAt += bytes.length;
-      return done;
-    };
     // Up to the end of the header, one chunk at a time: which leaves are handed out is known
     // once the header has passed, and no read may run past the first of them.
     let plan = null;
+    const buffer = new Uint8Array(leaves ? CHUNK : 0);
     while (leaves && plan === null) {
-      const { bytesRead } = await from.read(buffers[0], 0, CHUNK, readAt);
+      const { bytesRead } = await from.read(buffer, 0, CHUNK, io.readAt);
       if (bytesRead === 0) break;
-      readAt += bytesRead;
-      const out = stream.write(buffers[0].subarray(0, bytesRead));
-      if (out.length > 0) {
-        await emit(out);
+      io.readAt += bytesRead;
+      if (emit(io, stream.write(buffer.subarray(0, bytesRead))) > 0) {
+        await io.written; // the output may be a view of the buffer
         plan = stream.delegation() ?? false;
       }
     }
-    // Then reads land on leaf boundaries: up to the first leaf, leaf by leaf, then the rest.
-    // Every buffer but the one being handled has a read queued, each waiting for the buffer's
-    // last write (and hash) to finish: reading never waits for the event loop to come round.
-    const first = plan ? plan.inputOffset : Infinity;
-    const last = plan ? first + plan.leaves * plan.leafLength : Infinity;
-    let queued = 0;
-    const queue = () => {
-      const turn = queued++ % buffers.length;
-      const at = readAt;
-      const leaf = at >= first && at < last && at + length <= size ? (at - first) / plan.leafLength : -1;
-      const want = leaf >= 0 ? length : Math.min(CHUNK, (at < first ? Math.min(first, size) : size) - at);
-      readAt += want;
-      const done = want > 0 ? busy[turn].then(() => from.read(buffers[turn], 0, want, at)) : { bytesRead: 0 };
-      reads.push({ turn, want, leaf, done });
-    };
-    while (queued < buffers.length - 1) queue();
-    for (;;) {
-      const { turn, want, leaf, done } = reads.shift();
-      const { bytesRead } = await done;
-      if (bytesRead === 0) break;
-      if (bytesRead < want) throw shrunk(input);
-      const chunk = buffers[turn].subarray(0, bytesRead);
-      if (leaf < 0) {
-        busy[turn] = emit(stream.write(chunk));
-      } else {
-        // A leaf passes unchanged: written and hashed from this buffer, never copied into the wasm.
-        stream.passLeaf(leaf);
-        const hashed = hashLeaf(threads, chunk, plan.outputOffset + leaf * plan.leafLength);
-        busy[turn] = Promise.all([emit(chunk), hashed.then((cv) => stream.setLeaf(leaf, cv))]);
-      }
-      queue();
+    if (plan) {
+      // The bytes before the first leaf, then the leaves that lie wholly within the file (the
+      // stream itself refuses a file shorter than its header says), then the rest.
+      await pass(io, Math.min(plan.inputOffset, size));
+      const count = Math.max(0, Math.min(plan.leaves, Math.floor((size - plan.inputOffset) / plan.leafLength)));
+      for (let i = 0; i < count; i++) stream.passLeaf(i);
+      await io.written; // the leaves' writes take their turns after the bytes before them
+      handedOut = passLeaves(threads, from, to, input, plan, count);
+      const settled = await Promise.allSettled(handedOut.leaves);
+      const failed = settled.filter((r) => r.status === "rejected").map((r) => r.reason);
+      if (failed.length > 0) throw failed.find((e) => e.code !== "stopped") ?? failed[0];
+      settled.forEach(({ value }, i) => stream.setLeaf(i, value));
+      io.readAt += count * plan.leafLength;
+      io.writeAt += count * plan.leafLength;
     }
-    await Promise.all(busy);
+    await pass(io, size);
     const done = stream.end();
-    await writeAll(to, done.bytes, writeAt);
+    emit(io, done.bytes);
+    await io.written;
     await to.close();
     to = undefined;
     await rename(tmp, output);
     return done.receipt ? { report: done.report, receipt: done.receipt } : { report: done.report };
   } catch (e) {
-    await Promise.allSettled([...reads.map((r) => r.done), ...busy]);
+    handedOut?.stop();
+    await Promise.allSettled([io.written, ...(handedOut?.leaves ?? [])]);
     await to?.close().catch(() => {});
     await rm(tmp, { force: true });
     throw e;
   } finally {
     await from.close();
+  }
+}
+
+// Queues `bytes` to be written next; one write at a time, in order (concurrent writes to one
+// file only contend for its lock). Returns their length.
+function emit(io, bytes) {
+  const at = io.writeAt;
+  io.writeAt += bytes.length;
+  io.written = io.written.then(() => writeAll(io.to, bytes, at));
+  return bytes.length;
+}
+
+// Reads the input from `io.readAt` up to `until` chunk by chunk through the stream,
+// writing what it gives back. Every buffer but the one being handled has a read queued, each
+// waiting for that buffer's last write: reading never waits for the event loop to come round.
+async function pass(io, until) {
+  const buffers = Array.from({ length: BUFFERS }, () => new Uint8Array(CHUNK));
+  const busy = buffers.map(() => Promise.resolve());
+  const reads = [];
+  let queued = 0;
+  const queue = () => {
+    const turn = queued++ % BUFFERS;
+    const at = io.readAt;
+    const want = Math.max(0, Math.min(CHUNK, until - at));
+    io.readAt += want;
+    const done = want > 0 ? busy[turn].then(() => io.from.read(buffers[turn], 0, want, at)) : { bytesRead: 0 };
+    reads.push({ turn, want, done });
+  };
+  try {
+    while (queued < BUFFERS - 1) queue();
+    for (;;) {
+      const { turn, want, done } = reads.shift();
+      const { bytesRead } = await done;
+      if (bytesRead === 0) break;
+      if (bytesRead < want) throw shrunk(io.input);
+      emit(io, io.stream.write(buffers[turn].subarray(0, bytesRead)));
+      busy[turn] = io.written;
+      queue();
+    }
+    await io.written;
+  } finally {
+    await Promise.allSettled(reads.map((r) => r.done));
   }
 }

@@ -283,6 +283,54 @@ test("sanitizeFile hashes 4 MiB leaves of a 72 MiB file on worker threads: same 
   assert.deepEqual(readdirSync(dir).sort(), ["cut.dcm", "in.dcm", "none.dcm", "two.dcm"], "no partial or refused output");
 });
 
+test("sanitizeFile's leaf workers write in turn, refuse a leaf past the end, and give up when told", async () => {
+  const { openSync, closeSync } = await import("node:fs");
+  const { Worker } = await import("node:worker_threads");
+  const wasm = new WebAssembly.Module(readFileSync(join(PKG, "dicom_sanitizer_bg.wasm")));
+  const workers = [0, 1].map(() => new Worker(join(PKG, "node-leaves.js"), { workerData: { wasm } }));
+  const L = 4 << 20;
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-workers-"));
+  const bytes = Buffer.alloc(2 * L + 100);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) ^ (i >> 12);
+  writeFileSync(join(dir, "in"), bytes);
+  const input = openSync(join(dir, "in"), "r");
+  const output = openSync(join(dir, "out"), "w");
+  const ask = (worker, job) =>
+    new Promise((resolve) => {
+      worker.once("message", resolve);
+      worker.postMessage({ id: 0, input, output, name: "in", ...job });
+    });
+  try {
+    // Leaf 1 is handed out first, to the other worker: it waits for leaf 0's turn.
+    let turn = new Int32Array(new SharedArrayBuffer(4));
+    const second = ask(workers[1], { turn, index: 1, inputOffset: 100 + L, outputOffset: L });
+    const first = ask(workers[0], { turn, index: 0, inputOffset: 100, outputOffset: 0 });
+    const cvs = await Promise.all([first, second]);
+    assert.equal(turn[0], 2);
+    assert.ok(readFileSync(join(dir, "out")).equals(bytes.subarray(100)));
+    cvs.forEach(({ cv }, i) => assert.deepEqual(cv, pkg.leafDigest(bytes.subarray(100 + i * L, 100 + (i + 1) * L), i * L)));
+    // A leaf past the end of the file is refused and the file given up; the next one stops.
+    turn = new Int32Array(new SharedArrayBuffer(4));
+    const cut = await ask(workers[0], { turn, index: 0, inputOffset: L + 200, outputOffset: 0 });
+    assert.equal(cut.error.code, "read.truncated");
+    assert.equal(turn[0], -1);
+    const next = await ask(workers[1], { turn, index: 1, inputOffset: 100, outputOffset: L });
+    assert.equal(next.error.code, "stopped");
+    // A worker waiting for its turn stops when the file is given up.
+    turn = new Int32Array(new SharedArrayBuffer(4));
+    const waiting = ask(workers[1], { turn, index: 1, inputOffset: 100, outputOffset: L });
+    setTimeout(() => {
+      Atomics.store(turn, 0, -1);
+      Atomics.notify(turn, 0);
+    }, 50);
+    assert.equal((await waiting).error.code, "stopped");
+  } finally {
+    closeSync(input);
+    closeSync(output);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+});
+
 test("sanitizeFile streams file to file, same bytes and report as one-shot, nothing left on error", async () => {
   const header = readFileSync(join(ROOT, "target/large/header-12m.bin"));
   const length = Number(readFileSync(join(ROOT, "target/large/length-12m"), "utf8"));

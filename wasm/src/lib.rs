@@ -166,6 +166,41 @@ pub fn leaf_digest(bytes: &[u8], output_offset: f64) -> Result<Uint8Array, JsVal
     Ok(Uint8Array::from(&cv[..]))
 }
 
+/// One leaf's room inside this module's memory, for Node's worker threads: the file's bytes are
+/// read straight into it (a view of `memory` at `ptr()`, `LEAF_LEN` long) and hashed where they
+/// lie, then written out from there: never copied in. Not part of the package's API.
+#[wasm_bindgen]
+pub struct LeafBuffer {
+    bytes: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl LeafBuffer {
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)] // a JS constructor, not a Rust value
+    pub fn new() -> LeafBuffer {
+        LeafBuffer {
+            bytes: vec![0; core::LEAF_LEN as usize],
+        }
+    }
+
+    /// Where the leaf's room starts in the module's memory.
+    pub fn ptr(&self) -> usize {
+        self.bytes.as_ptr() as usize
+    }
+
+    /// The room's length: one leaf.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// `leafDigest` of the leaf now in the room, found at `outputOffset` in the output.
+    pub fn digest(&self, output_offset: f64) -> Result<Uint8Array, JsValue> {
+        leaf_digest(&self.bytes, output_offset)
+    }
+}
+
 /// A JS number that must be a whole, non-negative, exactly represented count or offset.
 fn whole(n: f64) -> Result<u64, JsValue> {
     if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
