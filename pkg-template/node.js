@@ -19,6 +19,8 @@ export function init() {
 // Buffers in turn: one being read, one being sanitized, the others being written (and hashed).
 const BUFFERS = 4;
 const CHUNK = 2 << 20;
+// Before the leaves are known, a header's worth at a time: the workers start sooner.
+const HEADER_CHUNK = 256 << 10;
 // Files from this size hand whole leaves of unchanged pixel data to worker threads for hashing.
 const LEAVES_FROM = 64 << 20;
 
@@ -64,9 +66,11 @@ function addWorker() {
 }
 
 // Passes leaves `0..count` of `plan` from `from` to `to` on `threads` workers (read, hashed and
-// written there); one promise per leaf, of its chaining value. All are posted at once, so every
-// worker's queue holds one file's leaves in order and files passing at once cannot wait on each
-// other. `stop()` gives the rest up (after any error), so that no worker waits for a turn forever.
+// written there). `settled`: each leaf's chaining value or why not, awaited as a whole from the
+// start, so a leaf refused while the main thread is busy is no unhandled rejection. All are
+// posted at once, so every worker's queue holds one file's leaves in order and files passing at
+// once cannot wait on each other. `stop()` gives the rest up (after any error), so that no
+// worker waits for a turn forever.
 function passLeaves(threads, from, to, input, plan, count) {
   while (pool.length < threads) addWorker(); // made at the start, unless one has stopped since
   const turn = new Int32Array(new SharedArrayBuffer(4));
@@ -92,7 +96,7 @@ function passLeaves(threads, from, to, input, plan, count) {
     Atomics.store(turn, 0, -1);
     Atomics.notify(turn, 0);
   };
-  return { leaves, stop };
+  return { settled: Promise.allSettled(leaves), stop };
 }
 
 /**
@@ -122,9 +126,9 @@ export async function sanitizeFile(sanitizer, input, output, { threads = availab
     // Up to the end of the header, one chunk at a time: which leaves are handed out is known
     // once the header has passed, and no read may run past the first of them.
     let plan = null;
-    const buffer = new Uint8Array(leaves ? CHUNK : 0);
+    const buffer = new Uint8Array(leaves ? HEADER_CHUNK : 0);
     while (leaves && plan === null) {
-      const { bytesRead } = await from.read(buffer, 0, CHUNK, io.readAt);
+      const { bytesRead } = await from.read(buffer, 0, HEADER_CHUNK, io.readAt);
       if (bytesRead === 0) break;
       io.readAt += bytesRead;
       if (emit(io, stream.write(buffer.subarray(0, bytesRead))) > 0) {
@@ -133,14 +137,14 @@ export async function sanitizeFile(sanitizer, input, output, { threads = availab
       }
     }
     if (plan) {
-      // The bytes before the first leaf, then the leaves that lie wholly within the file (the
-      // stream itself refuses a file shorter than its header says), then the rest.
-      await pass(io, Math.min(plan.inputOffset, size));
+      // The leaves that lie wholly within the file (the stream itself refuses a file shorter
+      // than its header says) go to the workers at once; the bytes before the first leaf pass
+      // here meanwhile, then the rest once the leaves are done.
       const count = Math.max(0, Math.min(plan.leaves, Math.floor((size - plan.inputOffset) / plan.leafLength)));
-      for (let i = 0; i < count; i++) stream.passLeaf(i);
-      await io.written; // the leaves' writes take their turns after the bytes before them
       handedOut = passLeaves(threads, from, to, input, plan, count);
-      const settled = await Promise.allSettled(handedOut.leaves);
+      await pass(io, Math.min(plan.inputOffset, size));
+      for (let i = 0; i < count; i++) stream.passLeaf(i);
+      const settled = await handedOut.settled;
       const failed = settled.filter((r) => r.status === "rejected").map((r) => r.reason);
       if (failed.length > 0) throw failed.find((e) => e.code !== "stopped") ?? failed[0];
       settled.forEach(({ value }, i) => stream.setLeaf(i, value));
@@ -157,7 +161,7 @@ export async function sanitizeFile(sanitizer, input, output, { threads = availab
     return done.receipt ? { report: done.report, receipt: done.receipt } : { report: done.report };
   } catch (e) {
     handedOut?.stop();
-    await Promise.allSettled([io.written, ...(handedOut?.leaves ?? [])]);
+    await Promise.allSettled([io.written, handedOut?.settled]);
     await to?.close().catch(() => {});
     await rm(tmp, { force: true });
     throw e;
