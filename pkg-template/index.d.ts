@@ -337,8 +337,9 @@ export function sanitizeTransform(sanitizer: Sanitizer): SanitizeTransform;
  * Node entry only: sanitizes the file at `input` into `output`, streaming (memory bounded by the
  * header), with reads and writes overlapping the sanitizing. In files of 64 MiB or more, whole
  * 4 MiB leaves of unchanged pixel data are passed by `threads` worker threads (default: one per
- * CPU; 0 for none), each reading a leaf into its own wasm memory, hashing it there and writing it. Written to `output + ".partial"` and renamed when the whole file has passed;
- * on any error nothing is left and the promise rejects.
+ * CPU; 0 for none), each reading a leaf into its own wasm memory, hashing it there and writing
+ * it. Written to `output + ".partial"` and renamed when the whole file has passed; on any error
+ * nothing is left and the promise rejects.
  */
 export function sanitizeFile(
   sanitizer: Sanitizer,

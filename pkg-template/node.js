@@ -24,10 +24,12 @@ const HEADER_CHUNK = 256 << 10;
 // Files from this size hand whole leaves of unchanged pixel data to worker threads for hashing.
 const LEAVES_FROM = 64 << 20;
 
-// Written in pieces of at most 512 KiB, as the workers write (see node-leaves.js).
+// Writes of at most 512 KiB, as the workers write (see node-leaves.js for why).
+const WRITE = 512 << 10;
+
 async function writeAll(handle, bytes, position) {
   for (let at = 0; at < bytes.length; ) {
-    at += (await handle.write(bytes, at, Math.min(512 << 10, bytes.length - at), position + at)).bytesWritten;
+    at += (await handle.write(bytes, at, Math.min(WRITE, bytes.length - at), position + at)).bytesWritten;
   }
 }
 
