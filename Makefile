@@ -68,9 +68,10 @@ gen-check:
 wasm-core: wasm-target
 	cargo build -p dicom-sanitizer --target wasm32-unknown-unknown --release
 
+# --force: cargo skips a crate its records list as installed, even when the binary is gone.
 wasm-bindgen-cli:
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" \
-		|| cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION)
+		|| cargo install --force wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION)
 
 # npm ci only when the lockfile changed since the last install.
 node_modules/.package-lock.json: package.json package-lock.json
