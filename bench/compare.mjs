@@ -67,7 +67,10 @@ function runAll(dir) {
       if (!runs[name].ok) continue;
       const r = runOnce(name, dir);
       if (!r.ok) runs[name] = r;
-      else runs[name] = { ...runs[name], all: [...runs[name].all, r.secs], mb: Math.max(runs[name].mb, r.mb) };
+      else {
+        runs[name].all.push(r.secs);
+        runs[name].mb = Math.max(runs[name].mb, r.mb);
+      }
     }
   }
   for (const r of Object.values(runs).filter((r) => r.ok)) {

@@ -186,7 +186,8 @@ function emit(io, bytes) {
 // writing what it gives back. Every buffer but the one being handled has a read queued, each
 // waiting for that buffer's last write: reading never waits for the event loop to come round.
 async function pass(io, until) {
-  const buffers = Array.from({ length: BUFFERS }, () => new Uint8Array(CHUNK));
+  // Made once per file: the bytes before the first leaf and those after the last share them.
+  const buffers = (io.buffers ??= Array.from({ length: BUFFERS }, () => new Uint8Array(CHUNK)));
   const busy = buffers.map(() => Promise.resolve());
   const reads = [];
   let queued = 0;
