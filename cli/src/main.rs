@@ -203,6 +203,13 @@ fn parse_region(s: &str) -> Result<Region, String> {
 }
 
 fn main() -> ExitCode {
+    // dicom-rs errors capture a backtrace when RUST_BACKTRACE=1 (snafu reads RUST_LIB_BACKTRACE
+    // first), and its parser meets one at the end of every header it reads: with RUST_BACKTRACE=1
+    // that was 7% of the header work. This tool never shows them (every error becomes a coded
+    // message); panics still honour RUST_BACKTRACE. Set before any thread starts.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
     ExitCode::from(match Cli::parse().command {
         Command::Sanitize(args) => run(*args),
         Command::Keygen { out } => keygen(&out),
