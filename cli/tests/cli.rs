@@ -33,6 +33,16 @@ fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Asserts the exit code, showing what the CLI said on stderr when it differs.
+fn assert_exit(run: &Output, code: i32) {
+    assert_eq!(
+        run.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 fn write(p: &Path, bytes: &[u8]) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, bytes).unwrap();
@@ -122,12 +132,7 @@ fn report_dir_key_from_env_and_exit_codes() {
             input.as_ref(),
         ],
     );
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_exit(&run, 0);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("reports/one.json")).unwrap()).unwrap();
     assert_eq!(report["report"]["edition"], "2025b");
@@ -203,12 +208,7 @@ fn keygen_signed_receipts_and_verify() {
             d.join("in").as_ref(),
         ],
     );
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_exit(&run, 0);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(reports.join("ct.json")).unwrap()).unwrap();
     assert_eq!(report["receipt"]["publicKey"], public.as_str());
