@@ -8,7 +8,7 @@ import { initSync } from "./dicom_sanitizer.js";
 
 export * from "./api.js";
 
-// Compiled once; the leaf-hashing workers instantiate the same module instead of compiling it.
+// Compiled once; the leaf workers instantiate the same module instead of compiling it.
 const wasm = new WebAssembly.Module(readFileSync(new URL("./dicom_sanitizer_bg.wasm", import.meta.url)));
 initSync({ module: wasm });
 
@@ -16,12 +16,13 @@ export function init() {
   return Promise.resolve();
 }
 
-// Buffers in turn: one being read, one being sanitized, the others being written (and hashed).
+// Buffers in turn: one being read, one being sanitized, the others being written.
 const BUFFERS = 4;
 const CHUNK = 2 << 20;
 // Before the leaves are known, a header's worth at a time: the workers start sooner.
 const HEADER_CHUNK = 256 << 10;
-// Files from this size hand whole leaves of unchanged pixel data to worker threads for hashing.
+// Files from this size hand whole leaves of unchanged pixel data to worker threads, which read,
+// hash and write them.
 const LEAVES_FROM = 64 << 20;
 
 // Writes of at most 512 KiB, as the workers write (see node-leaves.js for why).
@@ -38,7 +39,7 @@ function shrunk(input) {
   return Object.assign(e, { name: "DicomSanitizerError", code: "read.truncated" });
 }
 
-// The leaf-hashing workers, made on the first large file and kept for the next (the pool only
+// The leaf workers, made on the first large file and kept for the next (the pool only
 // grows, so concurrent calls asking for different counts share it); referenced only while they
 // have work, so they never keep the process alive.
 const pool = [];
@@ -59,7 +60,7 @@ function addWorker() {
   });
   const fail = (e) => {
     if (pool.includes(entry)) pool.splice(pool.indexOf(entry), 1);
-    waiting.forEach((job) => job.reject(e ?? new Error("a leaf-hashing worker stopped")));
+    waiting.forEach((job) => job.reject(e ?? new Error("a leaf worker stopped")));
     waiting.clear();
   };
   worker.on("error", fail);
