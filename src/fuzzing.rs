@@ -9,6 +9,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::file::ReadPreamble;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
 
+use crate::gate::{value_kind, ValueKind};
 use crate::integrity::structure::show;
 use crate::{Sanitizer, Settings};
 
@@ -20,10 +21,10 @@ pub const KEY: &[u8] = b"fuzzing-key-0123456789abcdef";
 /// - the output parses with dicom-rs;
 /// - sanitizing the output again is accepted, keeps the same attributes at the same paths, and
 ///   changes no pixel, binary or coded value (only re-derived UIDs, dates, IDs and text may differ);
-/// - no word of the input's Patient's Name (four letters or more) is in any text of the output,
-///   coded strings (CS) aside, as in the residual-PHI gate: a CS value is a term of the standard's
-///   vocabulary, and a patient named Head keeps Body Part Examined HEAD (found by fuzzing: a name
-///   ORIGINAL and Image Type ORIGINAL).
+/// - no word of the input's Patient's Name (four letters or more) is in any free text of the
+///   output, codes and device values aside, as in the residual-PHI gate: a CS value is a term of
+///   the standard's vocabulary, and a patient named Head keeps Body Part Examined HEAD (found by
+///   fuzzing: a name ORIGINAL and Image Type ORIGINAL).
 ///
 /// Refusals must carry a known code. Panics on any violation (that is what a fuzzer reports).
 pub fn check(data: &[u8]) {
@@ -192,7 +193,8 @@ fn all_text(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<(String, String)
                 }
             }
             Value::Primitive(_)
-                if (crate::values::is_text(e.vr()) && e.vr() != VR::CS) || e.vr() == VR::UN =>
+                if (crate::values::is_text(e.vr()) || e.vr() == VR::UN)
+                    && value_kind(e.tag(), e.vr()) == ValueKind::Text =>
             {
                 if let Ok(t) = e.value().to_str() {
                     out.push((path, t.into_owned()));

@@ -62,10 +62,78 @@ const WRITTEN_BY_SANITIZER: [(u16, u16); 5] = [
 
 /// A token shorter than this is not searched (initials would match everywhere).
 const MIN_TOKEN_CHARS: usize = 2;
+/// Tokens shorter than this (letters), or all digits and shorter than `MIN_WORD_DIGITS`, are
+/// found only as a whole value: two letters (OB, LI) and short numbers (a Patient ID "100")
+/// stand for countless other things inside text, and alone identify no one.
+const MIN_WORD_CHARS: usize = 3;
+const MIN_WORD_DIGITS: usize = 5;
+
+/// Codes: terms of a vocabulary (like CS values, which are not searched either). A patient named
+/// Test and the Coding Scheme Designator TEST are a coincidence, never a leak.
+const CODES: [(u16, u16); 7] = [
+    (0x0008, 0x0100), // Code Value
+    (0x0008, 0x0102), // Coding Scheme Designator
+    (0x0008, 0x0103), // Coding Scheme Version
+    (0x0008, 0x0105), // Mapping Resource
+    (0x0008, 0x010F), // Context Identifier
+    (0x0008, 0x0119), // Long Code Value
+    (0x0008, 0x0120), // URN Code Value
+];
+
+/// Values a device or its vendor writes (names of products, software, coils, kernels,
+/// processing modes), which the profile keeps. They hold a patient's or institution's token
+/// only by coincidence (Institution Name TOSHIBA, Manufacturer TOSHIBA_MEC; Institution Name
+/// Here, Manufacturer "Manufacturer name here"), so they stop a file only when a whole value
+/// is an identifying value.
+const DEVICE: [(u16, u16); 16] = [
+    (0x0008, 0x0070), // Manufacturer
+    (0x0008, 0x1090), // Manufacturer's Model Name
+    (0x0018, 0x0024), // Sequence Name
+    (0x0018, 0x1016), // Secondary Capture Device Manufacturer
+    (0x0018, 0x1018), // Secondary Capture Device Manufacturer's Model Name
+    (0x0018, 0x1019), // Secondary Capture Device Software Versions
+    (0x0018, 0x1020), // Software Versions
+    (0x0018, 0x1160), // Filter Type
+    (0x0018, 0x1180), // Collimator/grid Name
+    (0x0018, 0x1210), // Convolution Kernel
+    (0x0018, 0x1250), // Receive Coil Name
+    (0x0018, 0x1251), // Transmit Coil Name
+    (0x0018, 0x5010), // Transducer Data
+    (0x0018, 0x5020), // Processing Function
+    (0x0018, 0x9005), // Pulse Sequence Name
+    (0x0028, 0x1055), // Window Center & Width Explanation
+];
+
+/// How the gate reads a value that came from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueKind {
+    /// A term of a vocabulary: not searched.
+    Code,
+    /// A device's or vendor's value: a hit only when a whole value is a token.
+    Device,
+    /// Free text, names, private and UN bytes: a hit when a token is a word of it.
+    Text,
+}
+
+/// The kind of a value at `tag` (private values are always text: anything can be in them).
+pub(crate) fn value_kind(tag: Tag, vr: VR) -> ValueKind {
+    let key = (tag.group(), tag.element());
+    if tag.group() % 2 == 1 {
+        ValueKind::Text
+    } else if vr == VR::CS || CODES.contains(&key) {
+        ValueKind::Code
+    } else if DEVICE.contains(&key) {
+        ValueKind::Device
+    } else {
+        ValueKind::Text
+    }
+}
 
 #[derive(Debug)]
 struct Token {
     chars: Vec<char>,
+    /// Found only as a whole value (short words and numbers), not as a word inside text.
+    whole_only: bool,
     /// The attribute it came from, for the error message (never the value itself).
     source: String,
 }
@@ -125,7 +193,10 @@ impl Gate {
             // The sanitizer's own dummy word is no one's identity: a file sanitized before keeps
             // it in dummied attributes and in their nested items (found by fuzzing).
             if chars.len() >= MIN_TOKEN_CHARS && !chars.iter().copied().eq(dummy()) {
+                let digits = chars.iter().all(char::is_ascii_digit);
                 self.tokens.push(Token {
+                    whole_only: chars.len() < MIN_WORD_CHARS
+                        || digits && chars.len() < MIN_WORD_DIGITS,
                     chars,
                     source: source.to_string(),
                 });
@@ -187,8 +258,7 @@ impl Gate {
             let Some(text) = searchable(elem, rules) else {
                 continue;
             };
-            let lower: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
-            if let Some(token) = self.tokens.iter().find(|t| contains_word(&lower, &t.chars)) {
+            if let Some(token) = self.find(&text, value_kind(tag, elem.vr()), is_name(elem)) {
                 return Err(Error::Deidentify {
                     code: "phi.residual",
                     path: path(),
@@ -216,6 +286,34 @@ impl Gate {
             }
         }
         Ok(())
+    }
+}
+
+impl Gate {
+    /// The first token found in `text` read as `kind`: as a word of free text, or as one whole
+    /// value (each of a multi-valued text; each component of a name).
+    fn find(&self, text: &str, kind: ValueKind, pn: bool) -> Option<&Token> {
+        let lower = |s: &str| -> Vec<char> {
+            s.trim_matches(|c: char| c == '\0' || c.is_whitespace())
+                .chars()
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let values: Vec<Vec<char>> = text
+            .split(|c| c == '\\' || pn && (c == '^' || c == '='))
+            .map(lower)
+            .collect();
+        let whole = |t: &Token| values.iter().any(|v| *v == t.chars);
+        match kind {
+            ValueKind::Code => None,
+            ValueKind::Device => self.tokens.iter().find(|t| whole(t)),
+            ValueKind::Text => {
+                let text = lower(text);
+                self.tokens
+                    .iter()
+                    .find(|t| whole(t) || !t.whole_only && contains_word(&text, &t.chars))
+            }
+        }
     }
 }
 

@@ -309,3 +309,78 @@ fn a_file_sanitized_before_passes_again_though_it_is_full_of_the_dummy_word() {
     let s = settings().rule(UserRule::new("StudyDescription", RuleAction::Keep));
     assert_eq!(residual_path(s, &named), "(0008,1030)");
 }
+
+#[test]
+fn coincidences_in_codes_and_device_values_do_not_stop_the_file() {
+    // Each from a real file (pydicom's test files): MR_small.dcm, rtplan.dcm,
+    // examples_palette.dcm (and OBXXXX1A.dcm), test-SR.dcm.
+    let beam = |elems| seq(Tag(0x300A, 0x00B0), vec![item(elems)]);
+    let cases: Vec<(&str, Sample)> = vec![
+        (
+            "institution in manufacturer",
+            Sample::ct()
+                .put(text(tags::INSTITUTION_NAME, VR::LO, "TOSHIBA"))
+                .put(text(tags::MANUFACTURER, VR::LO, "TOSHIBA_MEC")),
+        ),
+        (
+            "nested institution in manufacturer",
+            Sample::ct()
+                .put(text(tags::MANUFACTURER, VR::LO, "Manufacturer name here"))
+                .put(beam(vec![
+                    text(tags::MANUFACTURER, VR::LO, "Linac co."),
+                    text(tags::INSTITUTION_NAME, VR::LO, "Here"),
+                ])),
+        ),
+        (
+            "name in processing function",
+            Sample::ct()
+                .put(text(tags::PATIENT_NAME, VR::PN, "OB^^^^"))
+                .put(text(Tag(0x0018, 0x5020), VR::LO, "OB_GENERAL")),
+        ),
+        (
+            "name in coding scheme designator",
+            Sample::ct()
+                .put(text(tags::PATIENT_NAME, VR::PN, "Test^S R"))
+                .put(deep(text(tags::CODING_SCHEME_DESIGNATOR, VR::SH, "TEST"))),
+        ),
+        (
+            "short name and short ID as words of kept text",
+            Sample::ct()
+                .put(text(tags::PATIENT_NAME, VR::PN, "OB^LI"))
+                .put(text(tags::PATIENT_ID, VR::LO, "4711"))
+                .put(deep(text(tags::CODE_MEANING, VR::LO, "OB US 4711 LI"))),
+        ),
+    ];
+    for (case, sample) in cases {
+        let r = refusal(settings(), &sample.to_bytes());
+        assert!(r.is_none(), "{case}: {r:?}");
+    }
+}
+
+#[test]
+fn a_device_value_that_is_an_identifying_value_stops_the_file() {
+    for (elem, path) in [
+        (text(tags::MANUFACTURER, VR::LO, "doe"), "(0008,0070)"),
+        (
+            deep(text(
+                tags::SOFTWARE_VERSIONS,
+                VR::LO,
+                &format!("v1\\{}", phi::PATIENT_ID),
+            )),
+            "(0018,9346)/(0018,9346)/(0018,9346)/(0018,1020)",
+        ),
+        (
+            text(tags::MANUFACTURER_MODEL_NAME, VR::LO, phi::INSTITUTION),
+            "(0008,1090)",
+        ),
+    ] {
+        let input = Sample::ct().put(elem).to_bytes();
+        assert_eq!(residual_path(settings(), &input), path);
+    }
+    // Short tokens are still found as whole values of free text.
+    let input = Sample::ct()
+        .put(text(tags::PATIENT_ID, VR::LO, "4711"))
+        .put(deep(text(tags::CODE_MEANING, VR::LO, "4711")))
+        .to_bytes();
+    residual_path(settings(), &input);
+}
