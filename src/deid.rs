@@ -11,6 +11,7 @@ use dicom_object::InMemDicomObject;
 use crate::action::Action;
 use crate::clean::Identity;
 use crate::dates::{shift_da, shift_dt};
+use crate::dicomdir::record_action;
 use crate::error::Result;
 use crate::integrity::structure::show;
 use crate::pseudonym::Pseudonyms;
@@ -96,12 +97,21 @@ impl<'a> Deidentifier<'a> {
                 ))
             })
             .collect();
+        // An overlay whose data the profile removes goes whole: its other attributes (rows,
+        // columns, origin, all Type 1 in the Overlay Plane module) would be an invalid overlay.
+        let dropped_overlays: Vec<u16> = obj
+            .iter()
+            .map(|e| e.tag())
+            .filter(|t| (0x6000..=0x601E).contains(&t.group()) && t.element() == 0x3000)
+            .filter(|t| matches!(self.rules.action(*t), Some(Action::Remove)))
+            .map(|t| t.group())
+            .collect();
         let mut out = Vec::new();
         let mut held_creators = Vec::new();
         let mut used_blocks = HashSet::new();
         for elem in obj {
             let tag = elem.tag();
-            if tag.element() == 0x0000 {
+            if tag.element() == 0x0000 || dropped_overlays.contains(&tag.group()) {
                 // Group lengths: retired, and wrong once anything changes.
                 self.count("removed", 1);
             } else if is_creator(tag) {
@@ -120,10 +130,13 @@ impl<'a> Deidentifier<'a> {
                 );
                 self.count("removed", 1);
             } else {
-                let action = match self.rules.action(tag) {
+                let mut action = match self.rules.action(tag) {
                     Some(a) => a,
                     None => self.unlisted_action(elem.vr()),
                 };
+                if self.path.last() == Some(&PathStep::Public(0x0004, 0x1220)) {
+                    action = record_action(tag, action);
+                }
                 if let Some(e) = self.apply(action, elem)? {
                     out.push(e);
                 }

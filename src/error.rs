@@ -23,7 +23,6 @@ pub const ERROR_CODES: &[&str] = &[
     "read.bad_length",
     "read.bad_structure",
     "read.invalid",
-    "read.missing_attribute",
     "read.invalid_uid",
     "limit.input_size",
     "limit.element_size",

@@ -303,7 +303,7 @@ impl Gate {
             .split(|c| c == '\\' || pn && (c == '^' || c == '='))
             .map(lower)
             .collect();
-        let whole = |t: &Token| values.iter().any(|v| *v == t.chars);
+        let whole = |t: &Token| values.contains(&t.chars);
         match kind {
             ValueKind::Code => None,
             ValueKind::Device => self.tokens.iter().find(|t| whole(t)),

@@ -33,8 +33,10 @@ mod action;
 mod clean;
 mod dates;
 mod deid;
+mod dicomdir;
 mod digest;
 mod error;
+mod file_meta;
 #[doc(hidden)]
 pub mod fuzzing;
 mod gate;

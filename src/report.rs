@@ -17,6 +17,7 @@ pub const FINDING_CODES: &[&str] = &[
     "meta.group_length_mismatch",
     "meta.sop_instance_mismatch",
     "meta.sop_class_mismatch",
+    "meta.not_composite",
     "private.no_creator",
     "value.un_removed",
     "value.vr_mismatch",

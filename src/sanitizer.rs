@@ -5,13 +5,15 @@ use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::file::ReadPreamble;
-use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
 
+use crate::action::Action;
 use crate::clean::Identity;
 use crate::deid::Deidentifier;
+use crate::dicomdir;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
+use crate::file_meta::FileMeta;
 use crate::gate::Gate;
 use crate::integrity::preamble::Preamble;
 use crate::integrity::sequences;
@@ -35,7 +37,7 @@ pub const PRODUCT: &str = "dicom-sanitizer";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Implementation Class UID written to the output's file meta group (a `2.25` UUID-based UID).
 pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.264090329737839425614392387340331476245";
-const IMPLEMENTATION_VERSION_NAME: &str = "DICOMSAN_0_1";
+pub(crate) const IMPLEMENTATION_VERSION_NAME: &str = "DICOMSAN_0_1";
 
 /// A de-identified file and what was done to make it.
 #[derive(Debug, Clone)]
@@ -175,8 +177,10 @@ impl Compiled {
             },
         )?;
 
-        let sop_class = required_uid(&obj, tags::SOP_CLASS_UID)?;
-        let sop_instance = required_uid(&obj, tags::SOP_INSTANCE_UID)?;
+        // Not every data set is a composite instance: a media set directory, a worklist item or
+        // a fragment has no SOP Class or Instance UID of its own; the file meta's stand in.
+        let sop_class = dataset_uid(&obj, tags::SOP_CLASS_UID)?;
+        let sop_instance = dataset_uid(&obj, tags::SOP_INSTANCE_UID)?;
         for (meta, dataset, tag, what, code) in [
             (
                 &layout.media_storage_sop_instance_uid,
@@ -193,15 +197,39 @@ impl Compiled {
                 "meta.sop_class_mismatch",
             ),
         ] {
-            if meta.as_deref().is_some_and(|m| m != dataset) {
-                findings.push(finding(
-                    code,
-                    Some(tag),
-                    &format!("Media Storage SOP {what} UID differs from SOP {what} UID; the output uses the data set's"),
-                ));
+            if let (Some(m), Some(d)) = (meta.as_deref(), dataset) {
+                if m != d {
+                    findings.push(finding(
+                        code,
+                        Some(tag),
+                        &format!("Media Storage SOP {what} UID differs from SOP {what} UID; the output uses the data set's"),
+                    ));
+                }
             }
         }
-
+        let meta_uid = |uid: &Option<String>, tag: &str| -> Result<Option<String>> {
+            match uid.as_deref().filter(|u| !u.is_empty()) {
+                Some(u) => valid_uid(u, tag).map(|()| Some(u.to_string())),
+                None => Ok(None),
+            }
+        };
+        let sop_class = match sop_class {
+            Some(c) => c,
+            None => {
+                meta_uid(&layout.media_storage_sop_class_uid, "(0002,0002)")?.unwrap_or_default()
+            }
+        };
+        let meta_instance = match sop_instance {
+            Some(_) => None,
+            None => meta_uid(&layout.media_storage_sop_instance_uid, "(0002,0003)")?,
+        };
+        if sop_instance.is_none() {
+            findings.push(finding(
+                "meta.not_composite",
+                Some("(0008,0018)"),
+                "the data set has no SOP Instance UID (a directory, worklist item or fragment): the output's file meta takes the input meta's, pseudonymised like any UID",
+            ));
+        }
         findings.extend(sequences::findings(&obj));
         let blanker = pixels::plan(
             &obj,
@@ -221,23 +249,29 @@ impl Compiled {
         self.mark(&mut out, blanker.is_some());
         gate.check(&out, &self.rules, self.strict, &mut findings)?;
 
-        let new_instance = required_uid(&out, tags::SOP_INSTANCE_UID)?;
-        let meta = FileMetaTableBuilder::new()
-            .media_storage_sop_class_uid(sop_class.as_str())
-            .media_storage_sop_instance_uid(new_instance.as_str())
-            .transfer_syntax(ts_uid)
-            .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
-            .implementation_version_name(IMPLEMENTATION_VERSION_NAME)
-            .build()
+        let new_instance = match (dataset_uid(&out, tags::SOP_INSTANCE_UID)?, meta_instance) {
+            (Some(uid), _) => uid,
+            (None, Some(uid)) => match self.rules.action(tags::SOP_INSTANCE_UID) {
+                Some(Action::Keep) => uid,
+                _ => self.pseudonyms.uid(&uid),
+            },
+            (None, None) => String::new(),
+        };
+        let directory = out.get(tags::DIRECTORY_RECORD_SEQUENCE).is_some();
+        let mut bytes = FileMeta {
+            sop_class: &sop_class,
+            sop_instance: &new_instance,
+            transfer_syntax: ts_uid,
+        }
+        .to_bytes();
+        bytes.reserve(input.len() + 512);
+        out.write_dataset_with_ts(&mut bytes, ts)
             .map_err(|e| Error::Write {
                 message: e.to_string(),
             })?;
-        let mut bytes = Vec::with_capacity(input.len() + 512);
-        out.with_exact_meta(meta)
-            .write_all(&mut bytes)
-            .map_err(|e| Error::Write {
-                message: e.to_string(),
-            })?;
+        if directory {
+            dicomdir::relink(input, &mut bytes)?;
+        }
         // Fail closed: never hand out bytes that do not read back, structurally and in dicom-rs.
         scan(&bytes, &Limits::STRUCTURE_ONLY).map_err(|e| Error::Write {
             message: format!("the output does not scan: {e}"),
@@ -370,32 +404,36 @@ fn finding(code: &str, path: Option<&str>, message: &str) -> Finding {
     }
 }
 
-/// A UID the output's file meta group needs: present and of valid syntax.
-fn required_uid(obj: &InMemDicomObject, tag: Tag) -> Result<String> {
-    let uid = obj
+/// A UID of the data set that the output's file meta group needs, if present: of valid syntax.
+fn dataset_uid(obj: &InMemDicomObject, tag: Tag) -> Result<Option<String>> {
+    let Some(uid) = obj
         .get(tag)
         .and_then(|e| e.value().to_str().ok())
         .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::Read {
-            code: "read.missing_attribute",
-            offset: None,
-            message: format!("the data set has no {}: cannot name the output", show(tag)),
-        })?;
+    else {
+        return Ok(None);
+    };
+    valid_uid(&uid, &show(tag))?;
+    Ok(Some(uid))
+}
+
+fn valid_uid(uid: &str, tag: &str) -> Result<()> {
     let valid = uid.len() <= 64
         && uid.split('.').all(|c| {
             !c.is_empty()
                 && c.bytes().all(|b| b.is_ascii_digit())
                 && (c == "0" || !c.starts_with('0'))
         });
-    if !valid {
-        return Err(Error::Read {
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Read {
             code: "read.invalid_uid",
             offset: None,
-            message: format!("{} is not a valid UID", show(tag)),
-        });
+            message: format!("{tag} is not a valid UID"),
+        })
     }
-    Ok(uid)
 }
 
 /// What one patient's date offset is keyed on: Patient ID and its issuer, or, without an ID,

@@ -102,13 +102,6 @@ fn an_invalid_vr_is_refused_with_its_offset() {
 }
 
 #[test]
-fn a_data_set_without_sop_instance_uid_is_refused() {
-    let mut s = Sample::ct();
-    s.obj.remove_element(tags::SOP_INSTANCE_UID);
-    assert_eq!(code(settings(), &s.to_bytes()), "read.missing_attribute");
-}
-
-#[test]
 fn unknown_and_undecodable_transfer_syntaxes_are_refused() {
     let err = |uid: &str| {
         let e = Sanitizer::new(settings())

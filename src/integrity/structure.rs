@@ -20,6 +20,11 @@ const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
 const ITEM: (u16, u16) = (0xFFFE, 0xE000);
 const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
 const SEQUENCE_END: (u16, u16) = (0xFFFE, 0xE0DD);
+const RECORDS: Tag = Tag(0x0004, 0x1220);
+const DIRECTORY_FIRST: (u16, u16) = (0x0004, 0x1200);
+const DIRECTORY_LAST: (u16, u16) = (0x0004, 0x1202);
+const NEXT_RECORD: (u16, u16) = (0x0004, 0x1400);
+const LOWER_LEVEL: (u16, u16) = (0x0004, 0x1420);
 
 /// Where the parts of a Part 10 stream are, and what the file meta group says.
 #[derive(Debug)]
@@ -144,6 +149,34 @@ pub(crate) fn scan_header(input: &[u8], limits: &Limits) -> Result<HeaderScan> {
     })
 }
 
+/// Where a media set directory's records and record offsets are (PS3.10 7.3), as byte offsets
+/// in the file (from its first byte, preamble included, as the offsets themselves count).
+#[derive(Debug, Default)]
+pub(crate) struct DirectoryMarks {
+    /// The item tag of each Directory Record, in order.
+    pub records: Vec<usize>,
+    /// The value of each record offset: (0004,1200) and (0004,1202) at the top level,
+    /// (0004,1400) and (0004,1420) in the records.
+    pub offsets: Vec<usize>,
+    pub little: bool,
+}
+
+/// Finds the directory records and their offsets in a Part 10 stream (this code's own output,
+/// or an input the pre-scan has passed).
+pub(crate) fn directory_marks(input: &[u8]) -> Result<DirectoryMarks> {
+    let layout = scan_meta(input)?;
+    let (explicit, little) = encoding(&layout.transfer_syntax)?;
+    let mut c = Cursor::new(input, explicit, little);
+    c.pos = layout.dataset_at;
+    c.limits = Limits::STRUCTURE_ONLY;
+    c.marks = Some(DirectoryMarks {
+        little,
+        ..DirectoryMarks::default()
+    });
+    c.dataset(input.len(), 0, false)?;
+    Ok(c.marks.unwrap_or_default())
+}
+
 /// Checks a run of data set elements (those after Pixel Data) in the file's encoding.
 pub(crate) fn scan_elements(input: &[u8], transfer_syntax: &str, limits: &Limits) -> Result<()> {
     let (explicit, little) = encoding(transfer_syntax)?;
@@ -198,6 +231,10 @@ struct Cursor<'a> {
     /// Stop at the top-level Pixel Data header (streaming) and record it in `stopped_at`.
     stop_at_pixel_data: bool,
     stopped_at: Option<PixelElement>,
+    /// Directory records and offsets, when asked for.
+    marks: Option<DirectoryMarks>,
+    /// The top-level element being walked.
+    top: Tag,
 }
 
 impl<'a> Cursor<'a> {
@@ -212,6 +249,8 @@ impl<'a> Cursor<'a> {
             pixel_data: None,
             stop_at_pixel_data: false,
             stopped_at: None,
+            marks: None,
+            top: Tag(0, 0),
         }
     }
 
@@ -350,6 +389,19 @@ impl<'a> Cursor<'a> {
                     format!("unexpected {} in a data set", show(tag)),
                 ));
             }
+            if depth == 0 {
+                self.top = tag;
+            }
+            if let Some(m) = &mut self.marks {
+                let offset = match (depth, key) {
+                    (0, DIRECTORY_FIRST | DIRECTORY_LAST) => true,
+                    (1, NEXT_RECORD | LOWER_LEVEL) => self.top == RECORDS,
+                    _ => false,
+                };
+                if offset && len == 4 {
+                    m.offsets.push(self.pos);
+                }
+            }
             self.elements += 1;
             if self.elements > self.limits.max_elements {
                 return Err(Error::limit(
@@ -463,6 +515,11 @@ impl<'a> Cursor<'a> {
                     item_at,
                     "an item header overruns its sequence",
                 ));
+            }
+            if let (Some(m), true, true) = (&mut self.marks, depth == 1, self.top == RECORDS) {
+                if (tag.group(), tag.element()) == ITEM {
+                    m.records.push(item_at);
+                }
             }
             match (tag.group(), tag.element()) {
                 SEQUENCE_END if end.is_none() => return delimiter_length(len, item_at),

@@ -1,0 +1,185 @@
+//! Data sets that are not composite instances: a media set directory (DICOMDIR), a worklist item
+//! or a fragment has no SOP Class or Instance UID of its own. They are de-identified like any
+//! other (never refused, never passed through), and a DICOMDIR's record offsets are carried
+//! over so that it still describes its media set. pydicom's FileSet makes and reads the
+//! directories: an independent implementation of PS3.10 on both sides.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use dicom_dictionary_std::tags;
+use fixtures::{phi, Sample};
+
+fn python(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
+    let python = std::env::var("DICOM_SANITIZER_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut cmd = Command::new(&python);
+    cmd.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/oracle/fileset.py"
+    ));
+    for a in args {
+        cmd.arg(a);
+    }
+    let run = cmd.output().unwrap_or_else(|e| panic!("{python}: {e}"));
+    assert!(
+        run.status.success(),
+        "pydicom: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dicom-sanitizer-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A media set of three CT instances of one patient, two series, made by pydicom.
+fn media_set(dir: &Path) -> PathBuf {
+    let mut files = Vec::new();
+    for n in 1..=3 {
+        use dicom_core::VR;
+        let mut s = Sample::ct_instance(n)
+            .put(fixtures::text(tags::STUDY_ID, VR::SH, "S778899"))
+            .put(fixtures::text(tags::SERIES_NUMBER, VR::IS, "1"))
+            .put(fixtures::text(
+                tags::INSTANCE_NUMBER,
+                VR::IS,
+                &n.to_string(),
+            ));
+        if n == 3 {
+            s = s.put(fixtures::text(
+                tags::SERIES_INSTANCE_UID,
+                VR::UI,
+                "1.2.826.0.1.3680043.8.498.77",
+            ));
+        }
+        let p = dir.join(format!("in-{n}.dcm"));
+        std::fs::write(&p, s.to_bytes()).unwrap();
+        files.push(p);
+    }
+    let set = dir.join("set");
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"make", &set];
+    args.extend(files.iter().map(|f| f as &dyn AsRef<std::ffi::OsStr>));
+    python(&args);
+    set.join("DICOMDIR")
+}
+
+#[test]
+fn a_dicomdir_is_de_identified_and_its_records_still_link() {
+    let dir = temp("dicomdir");
+    let input_path = media_set(&dir);
+    let input = std::fs::read(&input_path).unwrap();
+    assert!(
+        phi::ALL.iter().any(|t| find_text(&input, t)),
+        "the records hold PHI"
+    );
+    let out = sanitize(settings(), &input);
+    for token in phi::ALL {
+        assert!(
+            !find_text(&out.bytes, token),
+            "{token} left in the DICOMDIR"
+        );
+    }
+    assert!(out.report.findings_with("meta.not_composite").count() == 1);
+    // The offsets describe the same tree of records, pointing at the same files (in place of
+    // the input: pydicom lists only records whose files exist).
+    let before = python(&[&"tree", &input_path]);
+    std::fs::write(&input_path, &out.bytes).unwrap();
+    let after = python(&[&"tree", &input_path]);
+    assert_eq!(before, after);
+    assert!(before.contains("IMAGE"), "{before}");
+    // Type 1 attributes of the records stay, with dummy values (PS3.3 F.5).
+    let o = parse(&out.bytes);
+    let records = o.get(tags::DIRECTORY_RECORD_SEQUENCE).unwrap();
+    let study = records
+        .items()
+        .unwrap()
+        .iter()
+        .find(|r| text_of_item(r, tags::DIRECTORY_RECORD_TYPE).as_deref() == Some("STUDY"))
+        .expect("a study record");
+    for tag in [tags::STUDY_DATE, tags::STUDY_TIME, tags::STUDY_ID] {
+        assert!(
+            text_of_item(study, tag).is_some_and(|v| !v.is_empty()),
+            "{tag:?} has a value"
+        );
+    }
+    // The meta names the directory; its instance UID is pseudonymised.
+    assert_eq!(
+        o.meta().media_storage_sop_class_uid.trim_end_matches('\0'),
+        "1.2.840.10008.1.3.10"
+    );
+    assert!(o.meta().media_storage_sop_instance_uid.starts_with("2.25."));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_data_set_without_sop_uids_is_sanitized_under_its_meta_names() {
+    // No SOP Instance UID in the data set: the meta's, pseudonymised like any UID.
+    let whole = Sample::ct();
+    let class = "1.2.840.10008.5.1.4.1.1.2";
+    let instance = whole
+        .obj
+        .element(tags::SOP_INSTANCE_UID)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let mut obj = whole.obj.clone();
+    obj.remove_element(tags::SOP_INSTANCE_UID);
+    let out = sanitize(settings(), &with_meta(obj, class, &instance));
+    assert_eq!(out.report.findings_with("meta.not_composite").count(), 1);
+    let o = parse(&out.bytes);
+    let meta = o
+        .meta()
+        .media_storage_sop_instance_uid
+        .trim_end_matches('\0');
+    assert!(meta.starts_with("2.25."), "{meta}");
+    // The same UID the instance would have had: references to it still resolve.
+    let whole = sanitize(settings(), &whole.to_bytes());
+    assert_eq!(
+        parse(&whole.bytes).meta().media_storage_sop_instance_uid,
+        o.meta().media_storage_sop_instance_uid
+    );
+
+    // Neither SOP UID anywhere: the output's meta leaves them out rather than writing them empty.
+    let mut obj = Sample::ct().obj;
+    obj.remove_element(tags::SOP_INSTANCE_UID);
+    obj.remove_element(tags::SOP_CLASS_UID);
+    let out = sanitize(settings(), &with_meta(obj, "", ""));
+    let meta_group = &out.bytes[..find(&out.bytes, b"\x08\x00")];
+    assert!(find(meta_group, b"\x02\x00\x10\x00UI") > 0);
+    for absent in [b"\x02\x00\x02\x00", b"\x02\x00\x03\x00"] {
+        assert!(!meta_group.windows(4).any(|w| w == absent));
+    }
+}
+
+/// A Part 10 file of `obj` whose meta names `class` and `instance` (empty: written empty).
+fn with_meta(obj: dicom_object::InMemDicomObject, class: &str, instance: &str) -> Vec<u8> {
+    let meta = dicom_object::meta::FileMetaTableBuilder::new()
+        .media_storage_sop_class_uid(class)
+        .media_storage_sop_instance_uid(instance)
+        .transfer_syntax(fixtures::EXPLICIT_VR_LE)
+        .implementation_class_uid("1.2.826.0.1.3680043.8.498.99")
+        .build()
+        .unwrap();
+    let mut out = Vec::new();
+    obj.with_exact_meta(meta).write_all(&mut out).unwrap();
+    out
+}
+
+fn find_text(bytes: &[u8], token: &str) -> bool {
+    let hay = String::from_utf8_lossy(bytes).to_lowercase();
+    hay.contains(&token.to_lowercase())
+}
+
+fn text_of_item(obj: &dicom_object::InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
+    obj.get(tag)
+        .and_then(|e| e.value().to_str().ok())
+        .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+}
