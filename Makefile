@@ -14,7 +14,7 @@ CLI := target/debug/dicom-sanitize
 JS_ENV := CORPUS=$(CORPUS) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
-	wasm-bindgen-cli npm-deps chromium pkg corpus cli node-test worker-test browser-test js-test site serve fuzz large-header large-test bench
+	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus cli node-test worker-test browser-test js-test site serve fuzz large-header large-test bench
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -24,6 +24,7 @@ help:
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make fuzz   - cargo fuzz the sanitizer for FUZZ_SECONDS (default 300); not part of test"
+	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
 	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
 	@echo "make gen    - regenerate src/profile/*.rs from $(STANDARD)"
 
@@ -42,7 +43,7 @@ pyenv: $(PY)
 build:
 	cargo build --workspace
 
-test: setup fmt-check clippy gen-check unit wasm-core js-test
+test: setup fmt-check clippy gen-check unit survey wasm-core js-test
 
 unit: pyenv
 	DICOM_SANITIZER_PYTHON=$(abspath $(PY)) cargo test --workspace
@@ -81,6 +82,20 @@ npm-deps: node_modules/.package-lock.json
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+# Independent DICOM tools from Debian: DCMTK (dcmdump) and dicom3tools (dciodvfy).
+oracles:
+	@command -v dcmdump >/dev/null && command -v dciodvfy >/dev/null \
+		|| (apt-get update && apt-get install -y dcmtk dicom3tools)
+
+# Every file of pydicom's own test data (toolkit samples, vendor files, a DICOMDIR with its
+# media set, non-DICOM files) through the CLI: each valid object is sanitized, re-reads in
+# pydicom and dcmdump, and gains no dciodvfy error; the rest are skipped or refused as listed.
+PYDICOM_DATA = $$($(PY) -c 'import os, pydicom.data; print(os.path.dirname(pydicom.data.__file__))')
+survey: cli pyenv oracles
+	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey \
+		--expect tests/oracle/pydicom-expected.json --arg=--allow-burned-in \
+		$(PYDICOM_DATA)/test_files $(PYDICOM_DATA)/charset_files $(PYDICOM_DATA)/palettes
 
 # The npm package: wasm-bindgen's glue and module, optimised by binaryen's wasm-opt (the npm
 # build; Debian's is too old), plus the hand-written files from pkg-template/.

@@ -97,13 +97,14 @@ impl<'a> Deidentifier<'a> {
                 ))
             })
             .collect();
-        // An overlay whose data the profile removes goes whole: its other attributes (rows,
-        // columns, origin, all Type 1 in the Overlay Plane module) would be an invalid overlay.
+        // An overlay whose data goes (removed, or "cleaned", which a bitmap cannot be) goes
+        // whole: its other attributes (rows, columns, origin, all Type 1 in the Overlay Plane
+        // module) would be an invalid overlay.
         let dropped_overlays: Vec<u16> = obj
             .iter()
             .map(|e| e.tag())
             .filter(|t| (0x6000..=0x601E).contains(&t.group()) && t.element() == 0x3000)
-            .filter(|t| matches!(self.rules.action(*t), Some(Action::Remove)))
+            .filter(|t| matches!(self.rules.action(*t), Some(Action::Remove | Action::Clean)))
             .map(|t| t.group())
             .collect();
         let mut out = Vec::new();

@@ -30,6 +30,8 @@ mod exit {
 }
 
 const KEY_ENV: &str = "DICOM_SANITIZER_KEY";
+/// The code of an input that is not DICOM: skipped, not refused.
+const NOT_DICOM: &str = "read.not_dicom";
 
 #[derive(Parser)]
 #[command(
@@ -362,7 +364,7 @@ fn run(args: SanitizeArgs) -> u8 {
         }
     };
     let bar = progress(jobs.len(), args.quiet);
-    let (mut refused, mut io_failures) = (Vec::new(), 0usize);
+    let (mut refused, mut skipped, mut io_failures) = (Vec::new(), 0usize, 0usize);
     let stdout = std::io::stdout();
     let threads = args
         .jobs
@@ -392,8 +394,8 @@ fn run(args: SanitizeArgs) -> u8 {
         let output = args.out.join(rel);
         let line = match result {
             Ok((report, receipt)) => {
-                let mut line =
-                    json!({"input": input, "output": output, "ok": true, "report": report});
+                let mut line = json!({"input": input, "output": output, "ok": true,
+                    "status": "sanitized", "report": report});
                 if let Some(r) = receipt {
                     line["receipt"] = json!(r);
                 }
@@ -408,12 +410,22 @@ fn run(args: SanitizeArgs) -> u8 {
                 line
             }
             Err(Failure::Sanitize(e)) => {
-                refused.push((input.clone(), e.code()));
-                json!({"input": input, "ok": false, "error": {"code": e.code(), "message": e.to_string()}})
+                // A file that is not DICOM at all (a README, autorun.inf, a viewer on a patient
+                // CD) is skipped: nothing is written for it, and it is no refusal.
+                let status = if e.code() == NOT_DICOM {
+                    skipped += 1;
+                    "skipped"
+                } else {
+                    refused.push((input.clone(), e.code()));
+                    "refused"
+                };
+                json!({"input": input, "ok": false, "status": status,
+                    "error": {"code": e.code(), "message": e.to_string()}})
             }
             Err(Failure::Io(e)) => {
                 io_failures += 1;
-                json!({"input": input, "ok": false, "error": {"code": "io", "message": e}})
+                json!({"input": input, "ok": false, "status": "failed",
+                    "error": {"code": "io", "message": e}})
             }
         };
         if args.report_dir.is_none() {
@@ -426,8 +438,8 @@ fn run(args: SanitizeArgs) -> u8 {
         eprintln!("refused {code}: {}", path.display());
     }
     eprintln!(
-        "dicom-sanitize: {} sanitized, {} refused, of {}",
-        jobs.len() - refused.len() - io_failures,
+        "dicom-sanitize: {} sanitized, {skipped} skipped (not DICOM), {} refused, of {}",
+        jobs.len() - refused.len() - skipped - io_failures,
         refused.len(),
         jobs.len()
     );

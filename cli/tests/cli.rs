@@ -78,13 +78,13 @@ fn sanitizes_a_tree_reports_json_lines_and_lists_refusals() {
     );
     assert_eq!(
         run.status.code(),
-        Some(1),
-        "some refused: {}",
+        Some(0),
+        "a file that is not DICOM is skipped, not refused: {}",
         String::from_utf8_lossy(&run.stderr)
     );
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
-        stderr.contains("refused read.not_dicom") && stderr.contains("notes.txt"),
+        stderr.contains("2 sanitized, 1 skipped (not DICOM), 0 refused, of 3"),
         "{stderr}"
     );
     let lines = json_lines(&run.stdout);
@@ -95,10 +95,12 @@ fn sanitizes_a_tree_reports_json_lines_and_lists_refusals() {
     assert!(d.join("out/study/a.dcm").is_file() && d.join("out/study/deeper/b.dcm").is_file());
     assert!(
         !d.join("out/notes.txt").exists(),
-        "nothing written for a refused file"
+        "nothing written for a skipped file"
     );
     let bad = lines.iter().find(|l| l["ok"] == false).unwrap();
     assert_eq!(bad["error"]["code"], "read.not_dicom");
+    assert_eq!(bad["status"], "skipped");
+    assert!(ok.iter().all(|l| l["status"] == "sanitized"));
     // Same key, same bytes as the library gives.
     let lib = dicom_sanitizer::Sanitizer::new(
         dicom_sanitizer::Settings::new()
@@ -280,7 +282,8 @@ fn parallel_jobs_give_the_same_files_and_reports_in_input_order() {
     let d = tempdir("jobs");
     for i in 0..40u32 {
         let bytes = if i % 7 == 3 {
-            b"not dicom".to_vec()
+            let whole = fixtures::Sample::ct_instance(i).to_bytes();
+            whole[..whole.len() / 2].to_vec() // truncated: refused
         } else {
             fixtures::Sample::ct_instance(i).to_bytes()
         };
@@ -325,7 +328,7 @@ fn parallel_jobs_give_the_same_files_and_reports_in_input_order() {
     let mut sorted = inputs.clone();
     sorted.sort();
     assert_eq!(inputs, sorted);
-    assert_eq!(one.iter().filter(|r| r.2 == "read.not_dicom").count(), 6);
+    assert_eq!(one.iter().filter(|r| r.2 == "read.truncated").count(), 6);
     for i in (0..40u32).filter(|i| i % 7 != 3) {
         let name = format!("{i:02}.dcm");
         let bytes = std::fs::read(out1.join(&name)).unwrap();
