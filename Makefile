@@ -92,10 +92,15 @@ oracles:
 # media set, non-DICOM files) through the CLI: each valid object is sanitized, re-reads in
 # pydicom and dcmdump, and gains no dciodvfy error; the rest are skipped or refused as listed.
 PYDICOM_DATA = $$($(PY) -c 'import os, pydicom.data; print(os.path.dirname(pydicom.data.__file__))')
-survey: cli pyenv oracles
+# Then the same for this project's own fixtures (every one must be sanitized).
+survey: cli pyenv oracles corpus
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey \
 		--expect tests/oracle/pydicom-expected.json --arg=--allow-burned-in \
 		$(PYDICOM_DATA)/test_files $(PYDICOM_DATA)/charset_files $(PYDICOM_DATA)/palettes
+	rm -rf target/conformance
+	cargo run -q -p fixtures --bin make-conformance -- target/conformance >/dev/null
+	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-fixtures \
+		--expect tests/oracle/fixtures-expected.json target/conformance $(CORPUS)/good
 
 # The npm package: wasm-bindgen's glue and module, optimised by binaryen's wasm-opt (the npm
 # build; Debian's is too old), plus the hand-written files from pkg-template/.

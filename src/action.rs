@@ -2,6 +2,28 @@
 
 use crate::profile::Basic;
 
+/// What a table row names, as far as resolving its combined code goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Value,
+    /// A sequence that is Type 3 where modules use it.
+    Sequence,
+    /// A sequence that is Type 2 in every module that holds it.
+    Type2Sequence,
+}
+
+/// Top-level sequences the profile removes (`X/Z`, `X/Z/D`) that the object's IOD makes Type 2:
+/// they stay, emptied. The Referenced Performed Procedure Step Sequence is Type 3 in the
+/// General Series module but Type 2 in the SR Document Series module (SR documents, Key Object
+/// Selection: SOP Classes 1.2.840.10008.5.1.4.1.1.88.x).
+pub(crate) fn type_2_sequences(sop_class: &str) -> &'static [(u16, u16)] {
+    if sop_class.starts_with("1.2.840.10008.5.1.4.1.1.88.") {
+        &[(0x0008, 0x1111)]
+    } else {
+        &[]
+    }
+}
+
 /// What happens to one attribute. Behaviour is a `match` on this, never on strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -31,12 +53,18 @@ impl Action {
     /// The resolution of the combined codes, chosen so the output stays a valid object without
     /// knowing each IOD: keep the attribute present (empty for `X/Z`, a dummy for `X/D`, `Z/D`
     /// and `X/Z/D`, as Type 2 and Type 1 attributes need), and keep reference sequences
-    /// (`X/Z/U*`) with their UIDs replaced. A sequence cannot hold a meaningful dummy, so for
-    /// sequences `Z/D` and `X/Z/D` give an empty sequence and `X/D` removes it.
-    pub fn from_basic(code: Basic, is_sequence: bool) -> Action {
+    /// (`X/Z/U*`) with their UIDs replaced. A sequence cannot hold a meaningful dummy, and an
+    /// empty one is valid only where it is Type 2: the `X/Z`, `X/Z/D` and `X/D` sequences
+    /// (Referenced Study, Referenced Performed Procedure Step, Institution Code, Operator
+    /// Identification) are Type 3 in the modules that hold them and are removed, but for those
+    /// that are Type 2 wherever they occur (Acquisition Context), which are emptied; `Z/D`
+    /// empties.
+    pub fn from_basic(code: Basic, shape: Shape) -> Action {
+        let is_sequence = shape != Shape::Value;
         match code {
-            Basic::ZD | Basic::XZD if is_sequence => Action::Empty,
-            Basic::XD if is_sequence => Action::Remove,
+            Basic::XZ | Basic::XZD if shape == Shape::Type2Sequence => Action::Empty,
+            Basic::XZ | Basic::XZD | Basic::XD if is_sequence => Action::Remove,
+            Basic::ZD if is_sequence => Action::Empty,
             Basic::X => Action::Remove,
             Basic::Z | Basic::XZ => Action::Empty,
             Basic::D | Basic::XD | Basic::ZD | Basic::XZD => Action::Dummy,

@@ -8,7 +8,7 @@ use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
 
-use crate::action::Action;
+use crate::action::{type_2_sequences, Action};
 use crate::clean::Identity;
 use crate::dates::{shift_da, shift_dt};
 use crate::dicomdir::record_action;
@@ -107,6 +107,13 @@ impl<'a> Deidentifier<'a> {
             .filter(|t| matches!(self.rules.action(*t), Some(Action::Remove | Action::Clean)))
             .map(|t| t.group())
             .collect();
+        let type_2: &[(u16, u16)] = match self.path.is_empty() {
+            true => obj
+                .get(Tag(0x0008, 0x0016))
+                .and_then(|e| e.value().to_str().ok())
+                .map_or(&[], |c| type_2_sequences(trim_padding(&c))),
+            false => &[],
+        };
         let mut out = Vec::new();
         let mut held_creators = Vec::new();
         let mut used_blocks = HashSet::new();
@@ -137,6 +144,9 @@ impl<'a> Deidentifier<'a> {
                 };
                 if self.path.last() == Some(&PathStep::Public(0x0004, 0x1220)) {
                     action = record_action(tag, action);
+                }
+                if *action == Action::Remove && type_2.contains(&(tag.group(), tag.element())) {
+                    action = &Action::Empty;
                 }
                 if let Some(e) = self.apply(action, elem)? {
                     out.push(e);

@@ -7,7 +7,7 @@ use dicom_core::dictionary::{DataDictionary, VirtualVr};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 
-use crate::action::Action;
+use crate::action::{Action, Shape};
 use crate::error::{Error, Result};
 use crate::integrity::sequences::REMOVED_SEQUENCES;
 use crate::profile::{Column, ProfileOption, Row, Step, TagPattern, ROWS, SAFE_PRIVATE};
@@ -184,11 +184,16 @@ fn resolve(row: &Row, options: &[ProfileOption]) -> Action {
     }
     clean
         .or(keep.then_some(Action::Keep))
-        .unwrap_or_else(|| Action::from_basic(row.basic, is_sequence(row)))
+        .unwrap_or_else(|| Action::from_basic(row.basic, shape(row)))
 }
 
-fn is_sequence(row: &Row) -> bool {
-    matches!(row.tag, TagPattern::Exact(g, e) if dictionary_vr(Tag(g, e)) == VR::SQ)
+fn shape(row: &Row) -> Shape {
+    match row.tag {
+        // Acquisition Context Sequence: Type 2 in the Acquisition Context module.
+        TagPattern::Exact(0x0040, 0x0555) => Shape::Type2Sequence,
+        TagPattern::Exact(g, e) if dictionary_vr(Tag(g, e)) == VR::SQ => Shape::Sequence,
+        _ => Shape::Value,
+    }
 }
 
 fn compile_rule(rule: &UserRule) -> Result<(Tag, Action)> {

@@ -55,10 +55,12 @@ fn check(code: Basic, tag: Tag, obj: &InMemDicomObject, where_: &str) {
     let has_items = |e: &dicom_core::DataElement<InMemDicomObject>| {
         e.value().items().is_some_and(|i| i.len() == 1)
     };
-    // Sequences cannot hold a meaningful dummy: Z/D and X/Z/D empty them, X/D removes them.
+    // Sequences cannot hold a meaningful dummy, and an empty one is valid only where it is
+    // Type 2 (Acquisition Context): X/Z, X/Z/D and X/D sequences are removed, Z/D emptied.
     let code = match code {
-        Basic::ZD | Basic::XZD if vr == VR::SQ => Basic::Z,
-        Basic::XD if vr == VR::SQ => Basic::X,
+        Basic::XZ | Basic::XZD if tag == Tag(0x0040, 0x0555) => Basic::Z,
+        Basic::XZ | Basic::XZD | Basic::XD if vr == VR::SQ => Basic::X,
+        Basic::ZD if vr == VR::SQ => Basic::Z,
         c => c,
     };
     match code {
