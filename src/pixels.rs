@@ -482,3 +482,151 @@ fn span(lo: u64, hi: u64, base: u64, size: u64, count: u64) -> std::ops::Range<u
     let end = hi.saturating_sub(base).div_ceil(size).min(count);
     start..end.max(start)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::value::PrimitiveValue;
+    use dicom_core::{DataElement, VR};
+
+    const LE: PixelData = PixelData {
+        encapsulated: false,
+        len: Some(u32::MAX as u64),
+        big_endian: false,
+        ow: false,
+    };
+    const BE_OW: PixelData = PixelData {
+        big_endian: true,
+        ow: true,
+        ..LE
+    };
+
+    /// A blanker for `rows` × `cols` × `frames` of `bits` bits, `spp` samples.
+    fn blanker(
+        photometric: &str,
+        [rows, cols, frames, bits, spp, planar]: [u16; 6],
+        pixel: PixelData,
+        regions: &[Region],
+    ) -> Blanker {
+        let mut obj = InMemDicomObject::new_empty();
+        let us = |tag, v: u16| DataElement::new(tag, VR::US, PrimitiveValue::from(v));
+        for (tag, v) in [
+            (tags::ROWS, rows),
+            (tags::COLUMNS, cols),
+            (tags::BITS_ALLOCATED, bits),
+            (tags::HIGH_BIT, bits.max(1) - 1),
+            (tags::SAMPLES_PER_PIXEL, spp),
+            (tags::PLANAR_CONFIGURATION, planar),
+        ] {
+            obj.put(us(tag, v));
+        }
+        obj.put(DataElement::new(
+            tags::NUMBER_OF_FRAMES,
+            VR::IS,
+            PrimitiveValue::from(frames.to_string()),
+        ));
+        obj.put(DataElement::new(
+            tags::PHOTOMETRIC_INTERPRETATION,
+            VR::CS,
+            PrimitiveValue::from(photometric),
+        ));
+        let mut b = Blanker::new(&obj, pixel, u64::from(bits)).unwrap();
+        b.regions = regions.iter().map(|&r| b.clip(r)).collect();
+        b
+    }
+
+    fn region(x: u32, y: u32, width: u32, height: u32) -> Region {
+        Region {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    fn blanked(b: &Blanker, len: usize) -> Vec<u8> {
+        let mut bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 250 + 3) as u8).collect();
+        b.apply(0, &mut bytes);
+        bytes
+    }
+
+    #[test]
+    fn ybr_422_blanks_whole_pairs_to_black() {
+        // 2 rows of 4 pixels: Y1 Y2 Cb Cr per pair; x = 1 takes the pair of pixels 0 and 1.
+        let b = blanker(
+            "YBR_FULL_422",
+            [2, 4, 1, 8, 3, 0],
+            LE,
+            &[region(1, 1, 1, 1)],
+        );
+        let out = blanked(&b, 16);
+        let was = blanked(&blanker("YBR_FULL_422", [2, 4, 1, 8, 3, 0], LE, &[]), 16);
+        assert_eq!(out[8..12], [0, 0, 128, 128]);
+        assert_eq!(out[..8], was[..8]);
+        assert_eq!(out[12..], was[12..]);
+    }
+
+    #[test]
+    fn sixteen_bit_chroma_middle_follows_the_byte_order() {
+        let be = PixelData {
+            big_endian: true,
+            ..LE
+        };
+        let one = [region(0, 0, 1, 1)];
+        let out = blanked(&blanker("YBR_FULL", [1, 2, 1, 16, 3, 0], LE, &one), 12);
+        assert_eq!(out[..6], [0, 0, 0, 0x80, 0, 0x80]);
+        let out = blanked(&blanker("YBR_FULL", [1, 2, 1, 16, 3, 0], be, &one), 12);
+        assert_eq!(out[..6], [0, 0, 0x80, 0, 0x80, 0]);
+    }
+
+    #[test]
+    fn one_bit_frames_are_packed_back_to_back() {
+        // 3 × 3 pixels: 9 bits a frame, so frames 1 and 2 start inside a byte.
+        let b = blanker("MONOCHROME2", [3, 3, 3, 1, 1, 0], LE, &[region(1, 1, 1, 1)]);
+        let mut bytes = vec![0xFF; 4];
+        b.apply(0, &mut bytes);
+        let cleared: Vec<usize> = (0..32)
+            .filter(|i| bytes[i / 8] >> (i % 8) & 1 == 0)
+            .collect();
+        assert_eq!(cleared, [4, 13, 22]);
+    }
+
+    #[test]
+    fn any_chunking_gives_the_same_bytes() {
+        let edges = [region(0, 0, 1, 2), region(4, 1, 9, 1), region(2, 2, 1, 1)];
+        let cases = [
+            // Odd columns: 4:2:2 pairs straddle row ends.
+            blanker("YBR_FULL_422", [3, 5, 3, 8, 3, 0], LE, &edges),
+            blanker("MONOCHROME2", [3, 5, 4, 1, 1, 0], LE, &edges),
+            blanker("YBR_FULL", [3, 5, 2, 16, 3, 1], BE_OW, &edges),
+            blanker("YBR_FULL", [3, 5, 3, 8, 3, 0], BE_OW, &edges),
+            blanker("RGB", [3, 5, 2, 32, 3, 0], LE, &edges),
+        ];
+        let mut state = 0x5eedu64;
+        for b in &cases {
+            let len = (b.frame_bits * b.frames).div_ceil(16) as usize * 2;
+            let one = blanked(b, len);
+            assert_ne!(
+                one,
+                blanked(
+                    &Blanker {
+                        regions: vec![],
+                        ..b.clone()
+                    },
+                    len
+                )
+            );
+            for round in 0..200 {
+                let mut out: Vec<u8> = (0..len).map(|i| (i * 7 % 250 + 3) as u8).collect();
+                let mut at = 0;
+                while at < len {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    let n = (1 + (state >> 33) as usize % (1 + round % 13)).min(len - at);
+                    b.apply(at as u64, &mut out[at..at + n]);
+                    at += n;
+                }
+                assert_eq!(out, one, "{b:?} round {round}");
+            }
+        }
+    }
+}
