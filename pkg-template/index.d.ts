@@ -134,6 +134,8 @@ export type FindingCode =
   | "phi.phone_like"
   | "phi.id_like"
   | "pixel.regions_blanked"
+  | "pixel.region_outside"
+  | "pixel.regions_not_applicable"
   | "pixel.burned_in_allowed"
   | "pixel.burned_in_unknown_allowed";
 

@@ -32,6 +32,8 @@ pub const FINDING_CODES: &[&str] = &[
     "phi.phone_like",
     "phi.id_like",
     "pixel.regions_blanked",
+    "pixel.region_outside",
+    "pixel.regions_not_applicable",
     "pixel.burned_in_allowed",
     "pixel.burned_in_unknown_allowed",
 ];

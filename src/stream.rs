@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
-use crate::integrity::structure::scan_header;
+use crate::integrity::structure::{encoding, scan_header};
 use crate::leaves::{not_handed_out, Delegation, Leaves, LEAF_LEN};
 use crate::pixels::PixelData;
 use crate::profile::EDITION;
@@ -308,7 +308,7 @@ impl SanitizeStream {
                     let at = *offset;
                     *offset += n as u64;
                     let done = *left == 0;
-                    match self.header.as_ref().and_then(|h| h.blanker.clone()) {
+                    match self.header.as_ref().and_then(|h| h.blanker.as_ref()) {
                         Some(b) => {
                             if let Some(h) = &mut self.input_pixels {
                                 h.update(now);
@@ -378,12 +378,16 @@ impl SanitizeStream {
             Err(e) if !at_end && e.code() == "read.truncated" => return Ok(None),
             Err(e) => return Err(e),
         };
+        let (_, little) = encoding(&scanned.layout.transfer_syntax)?;
         let (header_end, info) = match scanned.pixel {
             Some(p) => (
                 p.at,
                 Some(PixelData {
                     encapsulated: p.len.is_none(),
                     len: p.len.map(u64::from),
+                    big_endian: !little,
+                    // In explicit VR the VR follows the tag; implicit VR is little endian.
+                    ow: data.get(p.at + 4..p.at + 6) == Some(b"OW"),
                 }),
             ),
             None if !at_end => return Ok(None), // Pixel Data may still come

@@ -2,11 +2,12 @@
 
 mod common;
 
+use common::native::Native;
 use common::*;
 use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
-use dicom_sanitizer::{BurnedIn, Error, Region, RegionRule, Settings};
+use dicom_sanitizer::{BurnedIn, Error, Region, RegionRule, Sanitizer, Settings};
 use fixtures::{text, Sample};
 
 const US_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.6.1";
@@ -296,4 +297,281 @@ fn a_region_without_area_is_a_settings_error() {
     s.blank_regions = vec![region(3, 3, 0, 5)];
     let e = dicom_sanitizer::Sanitizer::new(s).err().unwrap();
     assert_eq!(e.code(), "settings.invalid_value");
+}
+
+/// Decodes native pixel data with pydicom reading the file and a per-pixel decoder written
+/// apart from the blanker: per file, frames of pixels of samples.
+fn pydicom_pixels(files: &[Vec<u8>]) -> Vec<Vec<Vec<Vec<u64>>>> {
+    let dir = std::env::temp_dir().join(format!("dicom-sanitizer-layouts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            let p = dir.join(format!("{i}.dcm"));
+            std::fs::write(&p, bytes).unwrap();
+            p
+        })
+        .collect();
+    let python = std::env::var("DICOM_SANITIZER_PYTHON").unwrap_or_else(|_| "python3".into());
+    let run = std::process::Command::new(&python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/pixel_layouts.py"
+        ))
+        .args(&paths)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e} (run `make setup` for the pydicom environment)"));
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        run.status.success(),
+        "pydicom failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_native_layout_blanks_to_black_inside_the_regions_and_nothing_outside() {
+    let ybr422 = |frames| Native::new("YBR_FULL_422", 8, 4, 6, frames);
+    let mono1 = Native::new("MONOCHROME2", 1, 5, 7, 3); // 35 bits a frame: not byte aligned
+    let cases: Vec<(&str, Native, Vec<Region>)> = vec![
+        // Odd x boundaries round outward to the pair: x 1..3 blanks pixels 0..4.
+        ("YBR_FULL_422", ybr422(1), vec![region(1, 1, 2, 2)]),
+        (
+            "YBR_FULL_422 multi-frame",
+            ybr422(3),
+            vec![region(3, 0, 1, 1), region(4, 3, 9, 9)],
+        ),
+        (
+            "YBR_PARTIAL_422 odd columns",
+            Native::new("YBR_PARTIAL_422", 8, 3, 5, 2),
+            vec![region(4, 0, 1, 2)],
+        ),
+        (
+            "YBR_FULL interleaved",
+            Native::new("YBR_FULL", 8, 3, 4, 2),
+            vec![region(1, 1, 2, 5)],
+        ),
+        (
+            "YBR_FULL planar",
+            Native::new("YBR_FULL", 8, 3, 4, 2).planar(),
+            vec![region(1, 1, 2, 5)],
+        ),
+        (
+            "RGB planar",
+            Native::new("RGB", 8, 3, 4, 2).planar(),
+            vec![region(0, 0, 3, 1)],
+        ),
+        ("1-bit multi-frame", mono1.clone(), vec![region(2, 1, 3, 3)]),
+        ("1-bit, frame-wide region", mono1, vec![region(0, 0, 7, 5)]),
+        (
+            "MONOCHROME2 16-bit big endian",
+            Native::new("MONOCHROME2", 16, 4, 5, 2).big_endian(),
+            vec![region(1, 1, 2, 2)],
+        ),
+        (
+            "YBR_FULL 16-bit (12 stored) big endian",
+            Native {
+                stored: Some(12),
+                ..Native::new("YBR_FULL", 16, 3, 4, 2).big_endian()
+            },
+            vec![region(2, 0, 2, 2)],
+        ),
+        (
+            "YBR_FULL 16-bit planar",
+            Native::new("YBR_FULL", 16, 3, 4, 1).planar(),
+            vec![region(0, 2, 1, 1)],
+        ),
+        (
+            "odd length 8-bit",
+            Native::new("MONOCHROME2", 8, 3, 3, 1),
+            vec![region(1, 1, 5, 5)],
+        ),
+        (
+            "32-bit",
+            Native::new("MONOCHROME2", 32, 3, 3, 2),
+            vec![region(0, 1, 2, 1)],
+        ),
+        (
+            "YBR_FULL_422 8-bit in OW, big endian",
+            Native::new("YBR_FULL_422", 8, 3, 6, 3).ow(),
+            vec![region(1, 1, 3, 3)],
+        ),
+        (
+            "odd length 8-bit in OW, big endian",
+            Native::new("MONOCHROME2", 8, 3, 3, 3).ow(),
+            vec![region(2, 1, 1, 1)],
+        ),
+        (
+            "64-bit",
+            Native::new("MONOCHROME2", 64, 2, 3, 2),
+            vec![region(1, 1, 1, 1)],
+        ),
+        (
+            "RGB 32-bit big endian",
+            Native::new("RGB", 32, 2, 3, 1).big_endian(),
+            vec![region(1, 0, 1, 2)],
+        ),
+    ];
+    let mut files = Vec::new();
+    for (name, img, regions) in &cases {
+        let input = img.to_bytes();
+        let mut s = settings();
+        s.blank_regions = regions.clone();
+        let out = Sanitizer::new(s)
+            .unwrap()
+            .sanitize(&input)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            out.report.findings_with("pixel.regions_blanked").count(),
+            1,
+            "{name}"
+        );
+        assert_eq!(out.bytes.len() % 2, 0, "{name}: even length");
+        files.push(input);
+        files.push(out.bytes);
+    }
+    let decoded = pydicom_pixels(&files);
+    for (i, (name, img, regions)) in cases.iter().enumerate() {
+        let (before, after) = (&decoded[2 * i], &decoded[2 * i + 1]);
+        assert_eq!(before.len(), img.frames as usize, "{name}");
+        let mut changed = 0;
+        for (f, (was, now)) in before.iter().zip(after).enumerate() {
+            for (p, (was, now)) in was.iter().zip(now).enumerate() {
+                let want = match img.blanked(p, regions) {
+                    true => img.black(),
+                    false => was.clone(),
+                };
+                assert_eq!(now, &want, "{name}: frame {f} pixel {p}");
+                changed += usize::from(now != was);
+            }
+        }
+        assert!(
+            changed > 0,
+            "{name}: the blanked pixels were not black before"
+        );
+    }
+}
+
+#[test]
+fn a_region_wholly_outside_the_image_is_a_finding_not_a_refusal() {
+    let ct = || Image::mono16(4, 4, 1).sample();
+    let outside = region(4, 0, 2, 2);
+    let mut s = settings();
+    s.blank_regions = vec![outside];
+    let out = sanitize(s.clone(), &ct().to_bytes());
+    let found: Vec<_> = out.report.findings_with("pixel.region_outside").collect();
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("(4, 0)"), "{}", found[0].message);
+    assert_eq!(out.report.findings_with("pixel.regions_blanked").count(), 0);
+    assert_eq!(samples(&out.bytes, 16), (1..=16).collect::<Vec<_>>());
+    let codes: Vec<String> = method_codes(&parse(&out.bytes))
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    assert_eq!(codes, ["113100"], "nothing blanked: not declared clean");
+    // Nothing was blanked, so burned-in text is still there: the policy refuses it.
+    let burned = ct().put(text(tags::BURNED_IN_ANNOTATION, VR::CS, "YES"));
+    assert_eq!(
+        pixel_error(s.clone(), &burned.to_bytes()).0,
+        "pixel.burned_in"
+    );
+    // With a region inside as well, that one is blanked.
+    s.blank_regions = vec![outside, region(3, 3, 5, 5)];
+    let out = sanitize(s, &burned.to_bytes());
+    assert_eq!(out.report.findings_with("pixel.region_outside").count(), 1);
+    let blanked: Vec<_> = out.report.findings_with("pixel.regions_blanked").collect();
+    assert!(blanked[0].message.starts_with("1 region(s)"));
+    let got = samples(&out.bytes, 16);
+    assert_eq!((got[14], got[15]), (15, 0));
+}
+
+#[test]
+fn regions_for_an_object_without_a_native_image_are_a_finding_and_the_policy_applies() {
+    let not_applicable = |s: Settings, input: &[u8]| {
+        let out = sanitize(s, input);
+        let f: Vec<_> = out
+            .report
+            .findings_with("pixel.regions_not_applicable")
+            .cloned()
+            .collect();
+        assert_eq!(f.len(), 1, "{:?}", out.report.findings);
+        assert_eq!(out.report.findings_with("pixel.regions_blanked").count(), 0);
+        (f[0].path.clone().unwrap(), out)
+    };
+    let mut rule = settings();
+    rule.region_rules = vec![RegionRule {
+        modality: Some("SR".into()),
+        regions: vec![region(0, 0, 10, 10)],
+        ..RegionRule::default()
+    }];
+    let sr = Sample::minimal("1.2.826.0.1.3680043.8.498.79")
+        .put(text(tags::MODALITY, VR::CS, "SR"))
+        .to_bytes();
+    assert_eq!(not_applicable(rule, &sr).0, "(7FE0,0010)");
+
+    // Float Pixel Data is never blanked; the burned-in policy still applies to it.
+    let float = Sample::minimal("1.2.826.0.1.3680043.8.498.80")
+        .put(text(tags::MODALITY, VR::CS, "MR"))
+        .put(DataElement::new(
+            tags::FLOAT_PIXEL_DATA,
+            VR::OF,
+            PrimitiveValue::F32(vec![1.5f32; 4].into()),
+        ));
+    let s = blanking(0, 0, 2, 2);
+    assert_eq!(
+        not_applicable(s.clone(), &float.to_bytes()).0,
+        "(7FE0,0008)"
+    );
+    let burned = float
+        .put(text(tags::BURNED_IN_ANNOTATION, VR::CS, "YES"))
+        .to_bytes();
+    assert_eq!(pixel_error(s.clone(), &burned).0, "pixel.burned_in");
+    let mut allow = s.clone();
+    allow.burned_in = BurnedIn::Allow;
+    let (_, out) = not_applicable(allow, &burned);
+    assert_eq!(
+        out.report.findings_with("pixel.burned_in_allowed").count(),
+        1
+    );
+
+    // Bits Allocated 12 is not a native layout: the pixels pass untouched.
+    let twelve = Image::mono16(4, 4, 1).sample().put(DataElement::new(
+        tags::BITS_ALLOCATED,
+        VR::US,
+        PrimitiveValue::from(12u16),
+    ));
+    let (path, out) = not_applicable(s, &twelve.to_bytes());
+    assert_eq!(path, "(0028,0100)");
+    assert_eq!(samples(&out.bytes, 16), (1..=16).collect::<Vec<_>>());
+}
+
+#[test]
+fn layouts_that_are_real_doubt_stay_refused() {
+    let s = blanking(0, 0, 2, 2);
+    let planar_422 = Native::new("YBR_FULL_422", 8, 2, 4, 1).planar();
+    let bits_in_words = Native::new("MONOCHROME2", 1, 4, 4, 1).ow();
+    let short_422 = Native::new("YBR_FULL_422", 8, 2, 4, 1)
+        .sample()
+        .put(DataElement::new(
+            tags::ROWS,
+            VR::US,
+            PrimitiveValue::from(3u16),
+        ));
+    for (name, input) in [
+        ("4:2:2 planar", planar_422.to_bytes()),
+        ("1-bit in big endian OW", bits_in_words.to_bytes()),
+        ("4:2:2 value too short", short_422.to_bytes()),
+    ] {
+        assert_eq!(
+            pixel_error(s.clone(), &input),
+            ("pixel.unsupported", "(7FE0,0010)".into()),
+            "{name}"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 mod common;
 mod counting;
 
+use common::native::Native;
 use common::*;
 use counting::{peak_of, serial};
 use dicom_core::{Tag, VR};
@@ -78,6 +79,27 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
             h.extend((0..len).map(|i| (i % 251) as u8));
             h
         }),
+        // Blanked layouts whose runs are not whole bytes in order.
+        (
+            "YBR_FULL_422 multi-frame",
+            Native::new("YBR_FULL_422", 8, 6, 10, 4).to_bytes(),
+        ),
+        (
+            "1-bit multi-frame",
+            Native::new("MONOCHROME2", 1, 5, 7, 6).to_bytes(),
+        ),
+        (
+            "YBR_FULL 16-bit planar big endian",
+            Native {
+                stored: Some(12),
+                ..Native::new("YBR_FULL", 16, 5, 6, 3).planar().big_endian()
+            }
+            .to_bytes(),
+        ),
+        (
+            "8-bit OW big endian, odd frames",
+            Native::new("YBR_FULL", 8, 5, 5, 3).ow().to_bytes(),
+        ),
     ]
 }
 
