@@ -235,6 +235,7 @@ export type ErrorCode =
   | "read.bad_structure"
   | "read.invalid"
   | "read.invalid_uid"
+  | "read.not_directory"
   | "limit.input_size"
   | "limit.element_size"
   | "limit.depth"

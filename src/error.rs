@@ -24,6 +24,7 @@ pub const ERROR_CODES: &[&str] = &[
     "read.bad_structure",
     "read.invalid",
     "read.invalid_uid",
+    "read.not_directory",
     "limit.input_size",
     "limit.element_size",
     "limit.depth",

@@ -135,6 +135,41 @@ impl Sanitizer {
     }
 }
 
+impl Sanitizer {
+    /// Sanitizes the DICOMDIR of a media set whose files are written under new names, or some
+    /// not at all: `rename` maps each record's Referenced File ID (its components, as in the
+    /// input) to the new one, or to `None` for a file that is not in the output; its record goes,
+    /// and so does a record left with nothing below it (a series whose images were all
+    /// refused). File IDs are the caller's: PS3.10 wants at most 8 components of at most 8
+    /// characters from `A-Z 0-9 _`. The report and receipt describe the bytes returned.
+    pub fn sanitize_directory(
+        &self,
+        input: &[u8],
+        rename: &mut dyn FnMut(&[String]) -> Option<Vec<String>>,
+    ) -> Result<Sanitized> {
+        let first = self.sanitize(input)?;
+        let mut report = first.report;
+        if !dicomdir::is_directory(&first.bytes) {
+            return Err(Error::Read {
+                code: "read.not_directory",
+                offset: None,
+                message: "not a media set directory (no Directory Record Sequence)".into(),
+            });
+        }
+        let bytes = dicomdir::retarget(&first.bytes, rename)?;
+        report.output = crate::digest::Digest::of(self.0.digest, &bytes);
+        let receipt = self.0.signing_key.as_ref().map(|key| {
+            let header = crate::digest::Digest::of(self.0.digest, &bytes);
+            Receipt::sign(report.clone(), header, key)
+        });
+        Ok(Sanitized {
+            bytes,
+            report,
+            receipt,
+        })
+    }
+}
+
 impl Compiled {
     /// De-identifies the header: `input` is a Part 10 stream up to (not including) the top-level
     /// Pixel Data element, described by `pixel` when there is one.

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use common::*;
 use dicom_dictionary_std::tags;
+use dicom_sanitizer::Sanitizer;
 use fixtures::{phi, Sample};
 
 fn python(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
@@ -182,4 +183,59 @@ fn text_of_item(obj: &dicom_object::InMemDicomObject, tag: dicom_core::Tag) -> O
     obj.get(tag)
         .and_then(|e| e.value().to_str().ok())
         .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+}
+
+#[test]
+fn a_media_set_directory_follows_its_files_renamed_or_left_out() {
+    let dir = temp("retarget");
+    let input_path = media_set(&dir);
+    let set = input_path.parent().unwrap().to_path_buf();
+    let input = std::fs::read(&input_path).unwrap();
+    let before: Vec<(String, Vec<String>)> =
+        serde_json::from_str(&python(&[&"tree", &input_path])).unwrap();
+    assert_eq!(before.len(), 3);
+    // The second series' only image is left out (refused, say); the others are renumbered.
+    let dropped = "PT000000/ST000000/SE000001/IM000000";
+    let mut asked = Vec::new();
+    let out = Sanitizer::new(settings())
+        .unwrap()
+        .sanitize_directory(&input, &mut |id: &[String]| {
+            asked.push(id.join("/"));
+            (id.join("/") != dropped).then(|| vec!["DICOM".into(), format!("IM{:06}", asked.len())])
+        })
+        .unwrap();
+    assert_eq!(asked.len(), 3);
+    assert_eq!(out.report.output.bytes, out.bytes.len() as u64);
+    // The new set: the DICOMDIR and the two files under their new names.
+    let new_set = dir.join("new");
+    std::fs::create_dir_all(new_set.join("DICOM")).unwrap();
+    std::fs::write(new_set.join("DICOMDIR"), &out.bytes).unwrap();
+    for (i, old) in asked.iter().enumerate().filter(|(_, o)| *o != dropped) {
+        std::fs::copy(set.join(old), new_set.join(format!("DICOM/IM{:06}", i + 1))).unwrap();
+    }
+    let after: Vec<(String, Vec<String>)> =
+        serde_json::from_str(&python(&[&"tree", &new_set.join("DICOMDIR")])).unwrap();
+    let ids: Vec<&str> = after.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids.len(), 2, "{after:?}");
+    assert!(ids.iter().all(|id| id.starts_with("DICOM/IM")), "{ids:?}");
+    for (_, chain) in &after {
+        assert_eq!(chain, &["IMAGE", "SERIES", "STUDY", "PATIENT"]);
+    }
+    // The emptied series went with its image: one series record is left.
+    let o = parse(&out.bytes);
+    let records = o.get(tags::DIRECTORY_RECORD_SEQUENCE).unwrap();
+    let types: Vec<String> = records
+        .items()
+        .unwrap()
+        .iter()
+        .filter_map(|r| text_of_item(r, tags::DIRECTORY_RECORD_TYPE))
+        .collect();
+    assert_eq!(types, ["PATIENT", "STUDY", "SERIES", "IMAGE", "IMAGE"]);
+    // A file that is no directory is refused by this call.
+    let err = Sanitizer::new(settings())
+        .unwrap()
+        .sanitize_directory(&Sample::ct().to_bytes(), &mut |_| None)
+        .unwrap_err();
+    assert_eq!(err.code(), "read.not_directory");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -155,10 +155,20 @@ pub(crate) fn scan_header(input: &[u8], limits: &Limits) -> Result<HeaderScan> {
 pub(crate) struct DirectoryMarks {
     /// The item tag of each Directory Record, in order.
     pub records: Vec<usize>,
-    /// The value of each record offset: (0004,1200) and (0004,1202) at the top level,
-    /// (0004,1400) and (0004,1420) in the records.
-    pub offsets: Vec<usize>,
+    /// Where each record offset's value is, and which offset it is.
+    pub offsets: Vec<(usize, Slot)>,
     pub little: bool,
+}
+
+/// Which offset of a directory a value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// (0004,1200), (0004,1202): the root entity's first and last record.
+    First,
+    Last,
+    /// (0004,1400), (0004,1420) of record n: the next record, the first record below.
+    Next(usize),
+    Lower(usize),
 }
 
 /// Finds the directory records and their offsets in a Part 10 stream (this code's own output,
@@ -393,13 +403,16 @@ impl<'a> Cursor<'a> {
                 self.top = tag;
             }
             if let Some(m) = &mut self.marks {
-                let offset = match (depth, key) {
-                    (0, DIRECTORY_FIRST | DIRECTORY_LAST) => true,
-                    (1, NEXT_RECORD | LOWER_LEVEL) => self.top == RECORDS,
-                    _ => false,
+                let record = m.records.len().checked_sub(1);
+                let slot = match (depth, key, record) {
+                    (0, DIRECTORY_FIRST, _) => Some(Slot::First),
+                    (0, DIRECTORY_LAST, _) => Some(Slot::Last),
+                    (1, NEXT_RECORD, Some(r)) if self.top == RECORDS => Some(Slot::Next(r)),
+                    (1, LOWER_LEVEL, Some(r)) if self.top == RECORDS => Some(Slot::Lower(r)),
+                    _ => None,
                 };
-                if offset && len == 4 {
-                    m.offsets.push(self.pos);
+                if let (Some(slot), 4) = (slot, len) {
+                    m.offsets.push((self.pos, slot));
                 }
             }
             self.elements += 1;

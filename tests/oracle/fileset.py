@@ -2,9 +2,10 @@
 
   fileset.py make OUT_DIR FILE...   writes a media set of the files, with its DICOMDIR
   fileset.py tree DICOMDIR          prints the record tree that the offsets describe, as JSON:
-                                    [[file id, [record types from the instance up]], ...]
+                                    [[file path, [record types from the instance up]], ...]
 """
 import json
+import os
 import sys
 
 import pydicom
@@ -26,7 +27,10 @@ def tree(path):
         while node is not None and hasattr(node, "record_type"):
             chain.append(node.record_type)
             node = node.parent
-        rows.append([inst.FileID, chain])
+        # The file the record references, relative to the directory (FileID is pydicom's own
+        # name for it, made anew when a set is loaded).
+        rel = os.path.relpath(inst.path, os.path.dirname(os.path.abspath(path)))
+        rows.append([rel, chain])
     print(json.dumps(sorted(rows)))
 
 
