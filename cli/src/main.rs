@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod files;
+mod layout;
+
+use layout::{Layout, Plan, Role, Written};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dicom_sanitizer::{
-    BurnedIn, DigestAlgorithm, Error, Limits, PatientId, ProfileOption, Receipt, Region,
+    BurnedIn, DigestAlgorithm, Error, Finished, Limits, PatientId, ProfileOption, Receipt, Region,
     RegionRule, RuleAction, Sanitizer, Settings, UserRule,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -128,6 +131,16 @@ struct SanitizeArgs {
     /// Files sanitized at once (default: one per CPU). Reports still come in input order.
     #[arg(short, long)]
     jobs: Option<std::num::NonZeroUsize>,
+    /// Output names: `mirror` the input tree; `numbered` (000001.dcm, …); `uids`
+    /// (STUDY/SERIES/INSTANCE.dcm, pseudonymised). Names can carry PHI: with `numbered` and
+    /// `uids` no output or report names its input, unless `--mapping` asks for it. Media sets
+    /// (folders with a DICOMDIR) keep together, under PS3.10 names when renamed.
+    #[arg(long, value_enum, default_value = "mirror")]
+    layout: Layout,
+    /// Write the input-to-output mapping as JSON lines to this file (keep it apart from the
+    /// outputs: it names the inputs).
+    #[arg(long)]
+    mapping: Option<PathBuf>,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -363,9 +376,9 @@ fn run(args: SanitizeArgs) -> u8 {
             return exit::IO;
         }
     };
+    let plan = Plan::new(&jobs, args.layout);
     let bar = progress(jobs.len(), args.quiet);
-    let (mut refused, mut skipped, mut io_failures) = (Vec::new(), 0usize, 0usize);
-    let stdout = std::io::stdout();
+    let mut tally = Tally::default();
     let threads = args
         .jobs
         .map_or_else(
@@ -375,9 +388,10 @@ fn run(args: SanitizeArgs) -> u8 {
         .min(jobs.len())
         .max(1);
     // Output folders up front, once each, rather than once per file.
-    let dirs: std::collections::BTreeSet<PathBuf> = jobs
-        .iter()
-        .filter_map(|(_, rel)| args.out.join(rel).parent().map(Path::to_path_buf))
+    let dirs: std::collections::BTreeSet<PathBuf> = (0..jobs.len())
+        .filter_map(|i| plan.destination(i, &jobs[i].1))
+        .filter_map(|rel| args.out.join(rel).parent().map(Path::to_path_buf))
+        .chain([args.out.clone()])
         .collect();
     for dir in dirs {
         if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -386,25 +400,147 @@ fn run(args: SanitizeArgs) -> u8 {
         }
     }
     let max = args.max_input_mib << 20;
-    let work = |(input, rel): &(PathBuf, PathBuf), buffer: &mut Vec<u8>| {
-        process(&sanitizer, input, &args.out.join(rel), max, buffer)
+    let mut mapping = Vec::new();
+    let mut written: Vec<Written> = (0..jobs.len()).map(|_| Written::default()).collect();
+    // Every file but the media sets' DICOMDIRs, which come last, once their files are written.
+    let files: Vec<usize> = (0..jobs.len())
+        .filter(|&i| !matches!(plan.roles[i], Role::Directory(_)))
+        .collect();
+    let work = |&i: &usize, buffer: &mut Vec<u8>| {
+        let tmp = args.out.join(format!(".{i}.partial"));
+        let done = process(&sanitizer, &jobs[i].0, &tmp, max, buffer)?;
+        let rel = match plan.destination(i, &jobs[i].1) {
+            Some(rel) => rel,
+            None => layout::uid_path(&tmp).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Failure::Io(e)
+            })?,
+        };
+        Ok((done, tmp, rel))
     };
-    in_order(&jobs, threads, work, |(input, rel), result| {
+    in_order(&files, threads, work, |&i, result| {
+        let (input, rel) = &jobs[i];
         bar.set_message(rel.display().to_string());
-        let output = args.out.join(rel);
+        let result = result.and_then(|(done, tmp, out_rel)| {
+            let out_rel = place(&tmp, &args.out, out_rel)?;
+            if let Role::Member { set, .. } = plan.roles[i] {
+                let input_in_set = rel.strip_prefix(plan.set_input(set)).unwrap_or(rel);
+                let output_in_set = out_rel.strip_prefix(plan.set_root(set)).unwrap_or(&out_rel);
+                written[set].add(input_in_set, output_in_set);
+            }
+            Ok((done, out_rel))
+        });
+        tally.line(&args, &bar, input, rel, result, &mut mapping);
+        bar.inc(1);
+    });
+    for i in (0..jobs.len()).filter(|&i| matches!(plan.roles[i], Role::Directory(_))) {
+        let (input, rel) = &jobs[i];
+        let Role::Directory(set) = plan.roles[i] else {
+            continue;
+        };
+        let out_rel = plan.destination(i, rel).unwrap_or_else(|| rel.clone());
+        let result = std::fs::read(input)
+            .map_err(|e| Failure::Io(format!("{}: {e}", input.display())))
+            .and_then(|bytes| {
+                sanitizer
+                    .sanitize_directory(&bytes, &mut |id| written[set].rename(id))
+                    .map_err(Failure::Sanitize)
+            })
+            .and_then(|done| {
+                let path = args.out.join(&out_rel);
+                write_atomic(&path, &done.bytes)
+                    .map_err(|e| Failure::Io(format!("{}: {e}", path.display())))?;
+                Ok((
+                    Finished {
+                        report: done.report,
+                        receipt: done.receipt,
+                    },
+                    out_rel,
+                ))
+            });
+        tally.line(&args, &bar, input, rel, result, &mut mapping);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if let Some(path) = &args.mapping {
+        let text: String = mapping.iter().map(|l| format!("{l}\n")).collect();
+        if let Err(e) = write_atomic(path, text.as_bytes()) {
+            eprintln!("dicom-sanitize: {}: {e}", path.display());
+            tally.io_failures += 1;
+        }
+    }
+    tally.finish(jobs.len())
+}
+
+/// Moves a finished temporary output to its place below `out`; a name already taken (the same
+/// instance twice, under `--layout uids`) gets a suffix rather than overwriting it.
+fn place(tmp: &Path, out: &Path, rel: PathBuf) -> Result<PathBuf, Failure> {
+    let io = |p: &Path, e: std::io::Error| Failure::Io(format!("{}: {e}", p.display()));
+    let mut rel = rel;
+    let stem = rel.file_stem().map(|s| s.to_string_lossy().to_string());
+    let ext = rel.extension().map(|s| s.to_string_lossy().to_string());
+    for n in 2.. {
+        if !out.join(&rel).exists() || n > 1000 {
+            break;
+        }
+        let name = match (&stem, &ext) {
+            (Some(s), Some(e)) => format!("{s}_{n}.{e}"),
+            (Some(s), None) => format!("{s}_{n}"),
+            _ => break,
+        };
+        rel.set_file_name(name);
+    }
+    let path = out.join(&rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    }
+    std::fs::rename(tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        io(&path, e)
+    })?;
+    Ok(rel)
+}
+
+/// What happened to the inputs, and the line each gets.
+#[derive(Default)]
+struct Tally {
+    refused: Vec<(PathBuf, &'static str)>,
+    skipped: usize,
+    io_failures: usize,
+}
+
+impl Tally {
+    fn line(
+        &mut self,
+        args: &SanitizeArgs,
+        bar: &ProgressBar,
+        input: &Path,
+        rel: &Path,
+        result: Result<(Finished, PathBuf), Failure>,
+        mapping: &mut Vec<serde_json::Value>,
+    ) {
         let line = match result {
-            Ok((report, receipt)) => {
-                let mut line = json!({"input": input, "output": output, "ok": true,
-                    "status": "sanitized", "report": report});
-                if let Some(r) = receipt {
+            Ok((done, out_rel)) => {
+                let output = args.out.join(&out_rel);
+                // Renamed outputs do not name their inputs, whose names may carry PHI, unless
+                // a mapping is asked for (then it goes to its own file).
+                let mut line = json!({"output": output, "ok": true, "status": "sanitized",
+                    "report": done.report});
+                if args.layout == Layout::Mirror {
+                    line["input"] = json!(input);
+                }
+                if args.mapping.is_some() {
+                    mapping.push(json!({"input": input, "output": output}));
+                }
+                if let Some(r) = done.receipt {
                     line["receipt"] = json!(r);
                 }
                 if let Some(dir) = &args.report_dir {
-                    let path = dir.join(rel).with_extension("json");
+                    let path = dir.join(&out_rel).with_extension("json");
                     let text = serde_json::to_vec_pretty(&line).unwrap_or_default();
                     if let Err(e) = write_atomic(&path, &text) {
                         bar.suspend(|| eprintln!("dicom-sanitize: {}: {e}", path.display()));
-                        io_failures += 1;
+                        self.io_failures += 1;
                     }
                 }
                 line
@@ -413,42 +549,43 @@ fn run(args: SanitizeArgs) -> u8 {
                 // A file that is not DICOM at all (a README, autorun.inf, a viewer on a patient
                 // CD) is skipped: nothing is written for it, and it is no refusal.
                 let status = if e.code() == NOT_DICOM {
-                    skipped += 1;
+                    self.skipped += 1;
                     "skipped"
                 } else {
-                    refused.push((input.clone(), e.code()));
+                    self.refused.push((rel.to_path_buf(), e.code()));
                     "refused"
                 };
                 json!({"input": input, "ok": false, "status": status,
                     "error": {"code": e.code(), "message": e.to_string()}})
             }
             Err(Failure::Io(e)) => {
-                io_failures += 1;
+                self.io_failures += 1;
                 json!({"input": input, "ok": false, "status": "failed",
                     "error": {"code": "io", "message": e}})
             }
         };
         if args.report_dir.is_none() {
-            let _ = writeln!(stdout.lock(), "{line}");
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
-        bar.inc(1);
-    });
-    bar.finish_and_clear();
-    for (path, code) in &refused {
-        eprintln!("refused {code}: {}", path.display());
     }
-    eprintln!(
-        "dicom-sanitize: {} sanitized, {skipped} skipped (not DICOM), {} refused, of {}",
-        jobs.len() - refused.len() - skipped - io_failures,
-        refused.len(),
-        jobs.len()
-    );
-    if io_failures > 0 {
-        exit::IO
-    } else if !refused.is_empty() {
-        exit::SOME_REFUSED
-    } else {
-        exit::OK
+
+    fn finish(self, total: usize) -> u8 {
+        for (path, code) in &self.refused {
+            eprintln!("refused {code}: {}", path.display());
+        }
+        eprintln!(
+            "dicom-sanitize: {} sanitized, {} skipped (not DICOM), {} refused, of {total}",
+            total - self.refused.len() - self.skipped - self.io_failures,
+            self.skipped,
+            self.refused.len(),
+        );
+        if self.io_failures > 0 {
+            exit::IO
+        } else if !self.refused.is_empty() {
+            exit::SOME_REFUSED
+        } else {
+            exit::OK
+        }
     }
 }
 
@@ -499,13 +636,16 @@ fn in_order<T: Sync, R: Send>(
     });
 }
 
+/// Sanitizes `input` into the temporary file `tmp` (removed again on failure): streamed, so
+/// memory is bounded by the header; the caller moves it into place, so no partial output is
+/// ever visible.
 fn process(
     s: &Sanitizer,
     input: &Path,
-    output: &Path,
+    tmp: &Path,
     max: u64,
     buffer: &mut [u8],
-) -> Result<(dicom_sanitizer::Report, Option<Receipt>), Failure> {
+) -> Result<Finished, Failure> {
     let io = |e: std::io::Error| Failure::Io(e.to_string());
     let mut file = std::fs::File::open(input).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
@@ -517,25 +657,15 @@ fn process(
             message: format!("the input has {size} bytes; the limit is {max}"),
         }));
     }
-    // Streamed into a temporary file, renamed only when the whole file has passed: memory is
-    // bounded by the header, and no partial output is ever visible.
-    let tmp = output.with_extension("partial");
     let result = if size > PIPELINE_FROM {
-        files::pipelined(s, file, &tmp)
+        files::pipelined(s, file, tmp)
     } else {
-        files::serial(s, &mut file, &tmp, buffer)
+        files::serial(s, &mut file, tmp, buffer)
     };
-    match result {
-        Ok(done) => {
-            std::fs::rename(&tmp, output)
-                .map_err(|e| Failure::Io(format!("{}: {e}", output.display())))?;
-            Ok((done.report, done.receipt))
-        }
-        Err(f) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(f)
-        }
+    if result.is_err() {
+        let _ = std::fs::remove_file(tmp);
     }
+    result
 }
 
 /// Writes through a temporary file and a rename, so no partial output is ever visible.

@@ -1,0 +1,157 @@
+//! Where each output goes. File and folder names can carry PHI (`SMITH_JOHN/IMG001.dcm`), so
+//! besides mirroring the input tree the outputs can be numbered, or named by their pseudonymised
+//! UIDs as a PACS export would be. A folder holding a DICOMDIR is a media set (a patient CD): its
+//! files stay together, under PS3.10 file names when renamed, and its DICOMDIR is sanitized last,
+//! to describe exactly the files written.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use dicom_dictionary_std::tags;
+use dicom_object::OpenFileOptions;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Layout {
+    /// The input tree, names and all.
+    Mirror,
+    /// `000001.dcm`, … in input order; media sets as `SET001/DICOMDIR` and `SET001/DICOM/IM000001`.
+    Numbered,
+    /// `STUDY_UID/SERIES_UID/INSTANCE_UID.dcm` from the sanitized file's pseudonymised UIDs;
+    /// media sets as with `numbered` (PS3.10 allows no UID file names on media).
+    Uids,
+}
+
+/// What an input is, for naming its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Not in a media set: the n-th such input (from 1).
+    Alone(usize),
+    /// The n-th file (from 1) of media set `set`.
+    Member { set: usize, n: usize },
+    /// The DICOMDIR of media set `set`.
+    Directory(usize),
+}
+
+/// The outputs' names for one run.
+pub(crate) struct Plan {
+    layout: Layout,
+    pub roles: Vec<Role>,
+    /// Each media set's folder, relative to its input root (mirror keeps it).
+    sets: Vec<PathBuf>,
+}
+
+impl Plan {
+    /// `jobs` are (input path, path relative to its input root), sorted.
+    pub fn new(jobs: &[(PathBuf, PathBuf)], layout: Layout) -> Plan {
+        let is_dir = |rel: &Path| {
+            rel.file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case("DICOMDIR"))
+        };
+        let sets: Vec<PathBuf> = jobs
+            .iter()
+            .filter(|(_, rel)| is_dir(rel))
+            .map(|(_, rel)| rel.parent().unwrap_or(Path::new("")).to_path_buf())
+            .collect();
+        let (mut alone, mut members) = (0, vec![0; sets.len()]);
+        let roles = jobs
+            .iter()
+            .map(|(_, rel)| {
+                // The innermost media set holding the file.
+                let set = (0..sets.len())
+                    .filter(|&s| rel.starts_with(&sets[s]))
+                    .max_by_key(|&s| sets[s].components().count());
+                match set {
+                    Some(s) if is_dir(rel) && rel.parent() == Some(&sets[s]) => Role::Directory(s),
+                    Some(s) => {
+                        members[s] += 1;
+                        Role::Member {
+                            set: s,
+                            n: members[s],
+                        }
+                    }
+                    None => {
+                        alone += 1;
+                        Role::Alone(alone)
+                    }
+                }
+            })
+            .collect();
+        Plan {
+            layout,
+            roles,
+            sets,
+        }
+    }
+
+    /// The output path (relative to `--out`) of job `i`; `None` for a file named by its UIDs,
+    /// known only once it is sanitized ([`uid_path`]).
+    pub fn destination(&self, i: usize, rel: &Path) -> Option<PathBuf> {
+        if self.layout == Layout::Mirror {
+            return Some(rel.to_path_buf());
+        }
+        let set = |s: usize| PathBuf::from(format!("SET{:03}", s + 1));
+        Some(match self.roles[i] {
+            Role::Alone(_) if self.layout == Layout::Uids => return None,
+            Role::Alone(n) => PathBuf::from(format!("{n:06}.dcm")),
+            Role::Member { set: s, n } => set(s).join("DICOM").join(format!("IM{n:06}")),
+            Role::Directory(s) => set(s).join("DICOMDIR"),
+        })
+    }
+
+    /// The output folder of media set `s`, relative to `--out`: Referenced File IDs are
+    /// relative to it.
+    pub fn set_root(&self, s: usize) -> PathBuf {
+        match self.layout {
+            Layout::Mirror => self.sets[s].clone(),
+            _ => PathBuf::from(format!("SET{:03}", s + 1)),
+        }
+    }
+
+    /// Media set `s`'s input folder (relative to its input root).
+    pub fn set_input(&self, s: usize) -> &Path {
+        &self.sets[s]
+    }
+}
+
+/// `STUDY/SERIES/INSTANCE.dcm` from a sanitized file's header (pseudonymised UIDs, or the
+/// input's under Retain UIDs; never other values).
+pub(crate) fn uid_path(file: &Path) -> Result<PathBuf, String> {
+    let obj = OpenFileOptions::new()
+        .read_until(tags::PIXEL_DATA)
+        .open_file(file)
+        .map_err(|e| format!("{}: cannot read the output back: {e}", file.display()))?;
+    let uid = |tag| {
+        obj.get(tag)
+            .and_then(|e| e.value().to_str().ok())
+            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+            .unwrap_or_else(|| "unknown".into())
+    };
+    Ok(PathBuf::from(uid(tags::STUDY_INSTANCE_UID))
+        .join(uid(tags::SERIES_INSTANCE_UID))
+        .join(format!("{}.dcm", uid(tags::SOP_INSTANCE_UID))))
+}
+
+/// A media set's written files, by their input path relative to the set's folder (upper case,
+/// `/`-separated, as Referenced File IDs are compared on media), with their new File ID.
+#[derive(Default)]
+pub(crate) struct Written(HashMap<String, Vec<String>>);
+
+impl Written {
+    pub fn add(&mut self, input_in_set: &Path, output_in_set: &Path) {
+        let id = |p: &Path| -> Vec<String> {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().to_string())
+                .collect()
+        };
+        self.0
+            .insert(id(input_in_set).join("/").to_uppercase(), id(output_in_set));
+    }
+
+    /// The new File ID of a record's Referenced File ID, or `None` when that file was not
+    /// written (refused, skipped, or not on the media).
+    pub fn rename(&self, old: &[String]) -> Option<Vec<String>> {
+        self.0.get(&old.join("/").to_uppercase()).cloned()
+    }
+}
