@@ -38,6 +38,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod gate;
+mod inflate;
 pub mod integrity;
 mod leaves;
 mod limits;
@@ -50,6 +51,7 @@ mod rules;
 mod sanitizer;
 mod settings;
 mod stream;
+mod un;
 mod values;
 
 pub use action::Action;

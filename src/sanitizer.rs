@@ -62,6 +62,7 @@ pub(crate) struct Compiled {
     region_rules: Vec<RegionRule>,
     pub signing_key: Option<SigningKey>,
     pub digest: DigestAlgorithm,
+    pub accept_raw: bool,
 }
 
 /// What the header (everything before Pixel Data) became, and what the rest of the stream needs.
@@ -98,6 +99,7 @@ impl Sanitizer {
             region_rules: settings.region_rules,
             signing_key,
             digest: settings.digest,
+            accept_raw: settings.accept_raw,
         })))
     }
 
@@ -160,6 +162,7 @@ impl Compiled {
                 &format!("File Meta Information Group Length says {declared}, the group has {actual} bytes; rewritten"),
             ));
         }
+        findings.extend(layout.findings());
         let ts_uid = layout.transfer_syntax.as_str();
 
         // dicom-rs reads only the data set, which the pre-scan has walked; the meta group was
@@ -167,13 +170,14 @@ impl Compiled {
         // corrupt meta group length, starts the data set at the wrong byte, and allocates
         // gigabytes for lengths it then reads out of the middle of values.)
         let ts = transfer_syntax(ts_uid)?;
-        let obj = InMemDicomObject::read_dataset_with_ts(&input[layout.dataset_at..], ts).map_err(
-            |e| Error::Read {
+        let (dataset, un) = crate::un::for_parser(&input[layout.dataset_at..], ts_uid)?;
+        findings.extend(un);
+        let obj =
+            InMemDicomObject::read_dataset_with_ts(&dataset[..], ts).map_err(|e| Error::Read {
                 code: "read.invalid",
                 offset: None,
                 message: e.to_string(),
-            },
-        )?;
+            })?;
 
         let sop_class = required_uid(&obj, tags::SOP_CLASS_UID)?;
         let sop_instance = required_uid(&obj, tags::SOP_INSTANCE_UID)?;
@@ -273,11 +277,14 @@ impl Compiled {
     ) -> Result<Vec<u8>> {
         scan_elements(input, &header.transfer_syntax, &self.limits)?;
         let ts = transfer_syntax(&header.transfer_syntax)?;
-        let obj = InMemDicomObject::read_dataset_with_ts(input, ts).map_err(|e| Error::Read {
-            code: "read.invalid",
-            offset: None,
-            message: format!("after Pixel Data: {e}"),
-        })?;
+        let (input, un) = crate::un::for_parser(input, &header.transfer_syntax)?;
+        findings.extend(un);
+        let obj =
+            InMemDicomObject::read_dataset_with_ts(&input[..], ts).map_err(|e| Error::Read {
+                code: "read.invalid",
+                offset: None,
+                message: format!("after Pixel Data: {e}"),
+            })?;
         if let Some(e) = obj.iter().find(|e| e.tag() <= tags::PIXEL_DATA) {
             return Err(Error::Read {
                 code: "read.bad_structure",
@@ -382,13 +389,7 @@ fn required_uid(obj: &InMemDicomObject, tag: Tag) -> Result<String> {
             offset: None,
             message: format!("the data set has no {}: cannot name the output", show(tag)),
         })?;
-    let valid = uid.len() <= 64
-        && uid.split('.').all(|c| {
-            !c.is_empty()
-                && c.bytes().all(|b| b.is_ascii_digit())
-                && (c == "0" || !c.starts_with('0'))
-        });
-    if !valid {
+    if !crate::values::uid_well_formed(&uid) {
         return Err(Error::Read {
             code: "read.invalid_uid",
             offset: None,
