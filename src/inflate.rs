@@ -96,12 +96,22 @@ impl Inflate {
 /// `Some(Some(offset of the deflate stream))`, `Some(None)` when not deflated (or not readable:
 /// the stream's own checks then say why), `None` when more input is needed to tell.
 fn deflated_at(data: &[u8], at_end: bool, accept_raw: bool, limit: u64) -> Option<Option<usize>> {
-    if !at_end && data.len() < 132 && (data.len() as u64) < limit {
+    // Preamble, magic code and the first meta element's tag and VR.
+    if !at_end && data.len() < 140 && (data.len() as u64) < limit {
         return None;
     }
     match scan_meta(data, accept_raw) {
+        // The meta group may go on in bytes still to come.
+        Ok(layout) if !at_end && data.len() < layout.dataset_at + 4 => None,
         Ok(layout) => Some(layout.deflated.then_some(layout.dataset_at)),
-        Err(e) if e.code() == "read.truncated" && !at_end && (data.len() as u64) < limit => None,
+        // A meta group cut short may look complete but lack its transfer syntax so far.
+        Err(e)
+            if matches!(e.code(), "read.truncated" | "read.missing_meta")
+                && !at_end
+                && (data.len() as u64) < limit =>
+        {
+            None
+        }
         Err(_) => Some(None),
     }
 }

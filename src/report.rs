@@ -52,7 +52,8 @@ pub struct Report {
     /// Edition of PS3.15 Table E.1-1 applied, e.g. `2025b`.
     pub edition: String,
     pub options: Vec<ProfileOption>,
-    /// Transfer Syntax UID of input and output (never changed).
+    /// Transfer Syntax UID of the output: the input's, except that Deflated Explicit VR Little
+    /// Endian is written inflated (finding `meta.inflated`) and a missing one is detected.
     pub transfer_syntax: String,
     pub preamble: Preamble,
     /// Data elements per action, counting those inside sequence items.

@@ -136,9 +136,9 @@ pub(crate) fn scan_meta(input: &[u8], accept_raw: bool) -> Result<Layout> {
         Some(ts) => ts,
         None if input.len() < c.pos + 8 => {
             return Err(Error::read(
-                "read.truncated",
-                c.pos,
-                "the input ends before the first data set element",
+                "read.missing_meta",
+                magic_at + 4,
+                "the file meta group has no Transfer Syntax UID (0002,0010), and no data set follows to detect it from",
             ))
         }
         None => {
