@@ -55,8 +55,8 @@ impl Inflate {
         next: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
         match self {
-            Inflate::Plain => return next(chunk),
-            Inflate::Deflated(d) => return d.push(chunk, at_end, limit, next),
+            Inflate::Plain => next(chunk),
+            Inflate::Deflated(d) => d.push(chunk, at_end, limit, next),
             Inflate::Sniff(buf) => {
                 let owned = if buf.is_empty() {
                     None
