@@ -95,7 +95,7 @@ PYDICOM_DATA = $$($(PY) -c 'import os, pydicom.data; print(os.path.dirname(pydic
 # Then the same for this project's own fixtures (every one must be sanitized).
 survey: cli pyenv oracles corpus
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey \
-		--expect tests/oracle/pydicom-expected.json --arg=--allow-burned-in \
+		--expect tests/oracle/pydicom-expected.json --arg=--allow-burned-in --arg=--accept-raw \
 		$(PYDICOM_DATA)/test_files $(PYDICOM_DATA)/charset_files $(PYDICOM_DATA)/palettes
 	rm -rf target/conformance
 	cargo run -q -p fixtures --bin make-conformance -- target/conformance >/dev/null

@@ -75,6 +75,11 @@ export interface SanitizerOptions {
    * times faster in wasm); "sha256" where FIPS 180-4 is required.
    */
   digest?: DigestAlgorithm;
+  /**
+   * Read a data set without a Part 10 header (no preamble, `DICM` or meta group) when its encoding
+   * is detected; the output gets a meta group (`meta.added`). Default false: `read.not_dicom`.
+   */
+  acceptRaw?: boolean;
 }
 
 export type DigestAlgorithm = "blake3" | "sha256";
@@ -120,8 +125,14 @@ export type FindingCode =
   | "meta.sop_instance_mismatch"
   | "meta.sop_class_mismatch"
   | "meta.not_composite"
+  | "meta.added"
+  | "meta.transfer_syntax_added"
+  | "meta.inflated"
   | "private.no_creator"
   | "value.un_removed"
+  | "value.un_resolved"
+  | "value.un_unresolved"
+  | "value.uid_leading_zero"
   | "value.vr_mismatch"
   | "value.invalid_removed"
   | "value.date_unparsable"

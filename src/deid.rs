@@ -17,7 +17,7 @@ use crate::integrity::structure::show;
 use crate::pseudonym::Pseudonyms;
 use crate::report::Finding;
 use crate::rules::{dictionary_vr, normalize_creator, Dates, PathStep, RuleSet};
-use crate::values::{clean_age, dummy, is_text, max_len, trim_padding};
+use crate::values::{clean_age, dummy, is_text, max_len, trim_padding, uid_leading_zero};
 
 /// What happens to attributes the table does not list, inside the sequence being walked.
 /// A sequence whose own action is D or C passes that on to the free text of its items.
@@ -320,6 +320,17 @@ impl<'a> Deidentifier<'a> {
                 tag,
                 format!("a {vr:?} value with characters its VR does not allow was removed"),
             ));
+        }
+        if matches!(action, Action::Keep)
+            && vr == VR::UI
+            && Self::strings(&elem).iter().any(|u| uid_leading_zero(u))
+        {
+            // Replaced UIDs lose the leading zeros; a kept one (Retain UIDs) carries them on.
+            self.find(
+                "value.uid_leading_zero",
+                tag,
+                "a UID with a leading zero in a component (not allowed by PS3.5 9.1) was kept as it is",
+            );
         }
         let new = match action {
             Action::Keep => Some(

@@ -35,8 +35,8 @@ struct Links {
 impl Links {
     /// Reads the links of a directory Part 10 stream (an offset element that is missing links
     /// nothing). An offset that points at no record is a broken directory (`read.bad_structure`).
-    fn read(bytes: &[u8]) -> Result<Links> {
-        let marks = directory_marks(bytes)?;
+    fn read(bytes: &[u8], accept_raw: bool) -> Result<Links> {
+        let marks = directory_marks(bytes, accept_raw)?;
         let index: HashMap<u64, usize> = marks
             .records
             .iter()
@@ -90,7 +90,7 @@ impl Links {
     /// Writes the links into a directory stream whose records are those numbered here, in
     /// order, into the offset elements it has.
     fn write(&self, bytes: &mut [u8]) -> Result<()> {
-        let marks = directory_marks(bytes)?;
+        let marks = directory_marks(bytes, false)?;
         if marks.records.len() != self.next.len() {
             return Err(Error::Write {
                 message: "the directory's records changed in number".into(),
@@ -159,9 +159,10 @@ impl Links {
 }
 
 /// Rewrites the record offsets of `output` (a de-identified directory, records in the input's
-/// order) to point at the same records as they did in `input`.
-pub(crate) fn relink(input: &[u8], output: &mut [u8]) -> Result<()> {
-    Links::read(input)?.write(output)
+/// order) to point at the same records as they did in `input` (a bare data set when
+/// `accept_raw`).
+pub(crate) fn relink(input: &[u8], output: &mut [u8], accept_raw: bool) -> Result<()> {
+    Links::read(input, accept_raw)?.write(output)
 }
 
 /// Makes a sanitized directory describe the files of its media set as they are written:
@@ -172,7 +173,7 @@ pub(crate) fn retarget(
     sanitized: &[u8],
     rename: &mut dyn FnMut(&[String]) -> Option<Vec<String>>,
 ) -> Result<Vec<u8>> {
-    let links = Links::read(sanitized)?;
+    let links = Links::read(sanitized, false)?;
     let file = OpenFileOptions::new()
         .read_preamble(ReadPreamble::Always)
         .from_reader(sanitized)
@@ -248,12 +249,12 @@ pub(crate) fn retarget(
 
 /// Whether a sanitized output is a media set directory (has a Directory Record Sequence).
 pub(crate) fn is_directory(sanitized: &[u8]) -> bool {
-    directory_marks(sanitized).is_ok_and(|m| !m.offsets.is_empty())
+    directory_marks(sanitized, false).is_ok_and(|m| !m.offsets.is_empty())
 }
 
 /// Where the data set starts in one of this code's own outputs (after the meta group).
 fn directory_dataset_at(bytes: &[u8]) -> Result<usize> {
-    Ok(crate::integrity::structure::scan_meta(bytes)?.dataset_at)
+    Ok(crate::integrity::structure::scan_meta(bytes, false)?.dataset_at)
 }
 
 fn read_u32(bytes: &[u8], at: usize, marks: &DirectoryMarks) -> Option<u32> {

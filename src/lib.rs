@@ -40,6 +40,7 @@ mod file_meta;
 #[doc(hidden)]
 pub mod fuzzing;
 mod gate;
+mod inflate;
 pub mod integrity;
 mod leaves;
 mod limits;
@@ -52,6 +53,7 @@ mod rules;
 mod sanitizer;
 mod settings;
 mod stream;
+mod un;
 mod values;
 
 pub use action::Action;

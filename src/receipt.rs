@@ -239,6 +239,9 @@ pub fn verify(file: &[u8], receipt: &Receipt, public_key: &[u8]) -> Verification
 /// disagreement is listed (`originalStructure`, `originalHeader`, `originalPixelData`). Check
 /// the receipt with [`verify`] first: this trusts the report it is given.
 pub fn verify_original(original: &[u8], sanitized: &[u8], report: &Report) -> Verification {
+    // A deflated original is read, and was reported, as its inflated form.
+    let inflated = crate::inflate::logical(original);
+    let original: &[u8] = inflated.as_deref().unwrap_or(original);
     let mut mismatches = Vec::new();
     let mut miss = |part: &str, message: &str| {
         mismatches.push(Mismatch {

@@ -18,8 +18,14 @@ pub const FINDING_CODES: &[&str] = &[
     "meta.sop_instance_mismatch",
     "meta.sop_class_mismatch",
     "meta.not_composite",
+    "meta.added",
+    "meta.transfer_syntax_added",
+    "meta.inflated",
     "private.no_creator",
     "value.un_removed",
+    "value.uid_leading_zero",
+    "value.un_resolved",
+    "value.un_unresolved",
     "value.vr_mismatch",
     "value.invalid_removed",
     "value.date_unparsable",
@@ -49,7 +55,8 @@ pub struct Report {
     /// Edition of PS3.15 Table E.1-1 applied, e.g. `2025b`.
     pub edition: String,
     pub options: Vec<ProfileOption>,
-    /// Transfer Syntax UID of input and output (never changed).
+    /// Transfer Syntax UID of the output: the input's, except that Deflated Explicit VR Little
+    /// Endian is written inflated (finding `meta.inflated`) and a missing one is detected.
     pub transfer_syntax: String,
     pub preamble: Preamble,
     /// Data elements per action, counting those inside sequence items.

@@ -64,6 +64,7 @@ pub(crate) struct Compiled {
     region_rules: Vec<RegionRule>,
     pub signing_key: Option<SigningKey>,
     pub digest: DigestAlgorithm,
+    pub accept_raw: bool,
 }
 
 /// What the header (everything before Pixel Data) became, and what the rest of the stream needs.
@@ -100,6 +101,7 @@ impl Sanitizer {
             region_rules: settings.region_rules,
             signing_key,
             digest: settings.digest,
+            accept_raw: settings.accept_raw,
         })))
     }
 
@@ -197,6 +199,7 @@ impl Compiled {
                 &format!("File Meta Information Group Length says {declared}, the group has {actual} bytes; rewritten"),
             ));
         }
+        findings.extend(layout.findings());
         let ts_uid = layout.transfer_syntax.as_str();
 
         // dicom-rs reads only the data set, which the pre-scan has walked; the meta group was
@@ -204,13 +207,14 @@ impl Compiled {
         // corrupt meta group length, starts the data set at the wrong byte, and allocates
         // gigabytes for lengths it then reads out of the middle of values.)
         let ts = transfer_syntax(ts_uid)?;
-        let obj = InMemDicomObject::read_dataset_with_ts(&input[layout.dataset_at..], ts).map_err(
-            |e| Error::Read {
+        let (dataset, un) = crate::un::for_parser(&input[layout.dataset_at..], ts_uid)?;
+        findings.extend(un);
+        let obj =
+            InMemDicomObject::read_dataset_with_ts(&dataset[..], ts).map_err(|e| Error::Read {
                 code: "read.invalid",
                 offset: None,
                 message: e.to_string(),
-            },
-        )?;
+            })?;
 
         // Not every data set is a composite instance: a media set directory, a worklist item or
         // a fragment has no SOP Class or Instance UID of its own; the file meta's stand in.
@@ -305,7 +309,7 @@ impl Compiled {
                 message: e.to_string(),
             })?;
         if directory {
-            dicomdir::relink(input, &mut bytes)?;
+            dicomdir::relink(input, &mut bytes, self.accept_raw)?;
         }
         // Fail closed: never hand out bytes that do not read back, structurally and in dicom-rs.
         scan(&bytes, &Limits::STRUCTURE_ONLY).map_err(|e| Error::Write {
@@ -342,11 +346,14 @@ impl Compiled {
     ) -> Result<Vec<u8>> {
         scan_elements(input, &header.transfer_syntax, &self.limits)?;
         let ts = transfer_syntax(&header.transfer_syntax)?;
-        let obj = InMemDicomObject::read_dataset_with_ts(input, ts).map_err(|e| Error::Read {
-            code: "read.invalid",
-            offset: None,
-            message: format!("after Pixel Data: {e}"),
-        })?;
+        let (input, un) = crate::un::for_parser(input, &header.transfer_syntax)?;
+        findings.extend(un);
+        let obj =
+            InMemDicomObject::read_dataset_with_ts(&input[..], ts).map_err(|e| Error::Read {
+                code: "read.invalid",
+                offset: None,
+                message: format!("after Pixel Data: {e}"),
+            })?;
         if let Some(e) = obj.iter().find(|e| e.tag() <= tags::PIXEL_DATA) {
             return Err(Error::Read {
                 code: "read.bad_structure",
@@ -454,13 +461,7 @@ fn dataset_uid(obj: &InMemDicomObject, tag: Tag) -> Result<Option<String>> {
 }
 
 fn valid_uid(uid: &str, tag: &str) -> Result<()> {
-    let valid = uid.len() <= 64
-        && uid.split('.').all(|c| {
-            !c.is_empty()
-                && c.bytes().all(|b| b.is_ascii_digit())
-                && (c == "0" || !c.starts_with('0'))
-        });
-    if valid {
+    if crate::values::uid_well_formed(uid) {
         Ok(())
     } else {
         Err(Error::Read {

@@ -42,6 +42,10 @@ pub struct Settings {
     pub region_rules: Vec<RegionRule>,
     /// The hash of the report's and the receipt's digests: BLAKE3 unless SHA-256 is asked for.
     pub digest: DigestAlgorithm,
+    /// Read a data set without a Part 10 header (no preamble, `DICM` or file meta group) when
+    /// its encoding can be detected; the output gets a meta group and a `meta.added` finding.
+    /// Off by default: such input is then refused (`read.not_dicom`).
+    pub accept_raw: bool,
 }
 
 impl Settings {
@@ -64,6 +68,12 @@ impl Settings {
     /// Sets the Ed25519 signing key seed (32 bytes) for receipts.
     pub fn signing_key(mut self, seed: impl Into<Vec<u8>>) -> Self {
         self.signing_key = Some(Key(seed.into()));
+        self
+    }
+
+    /// Reads bare data sets (see [`accept_raw`](Self::accept_raw)).
+    pub fn accept_raw(mut self, accept: bool) -> Self {
+        self.accept_raw = accept;
         self
     }
 

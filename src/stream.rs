@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
+use crate::inflate::Inflate;
 use crate::integrity::structure::{encoding, scan_header};
 use crate::leaves::{not_handed_out, Delegation, Leaves, LEAF_LEN};
 use crate::pixels::PixelData;
@@ -65,6 +66,8 @@ pub struct SanitizeStream {
     /// Whether the Pixel Data value has started (it counts as one kept element).
     pixels: bool,
     scratch: Vec<u8>,
+    /// Inflates a deflated data set on the way in (`crate::inflate`).
+    inflate: Inflate,
 }
 
 /// Bytes to gather before the first look for the end of the header.
@@ -88,6 +91,7 @@ impl SanitizeStream {
             outside_pixels: signing.then(|| Hasher::new(algorithm)),
             pixels: false,
             scratch: Vec::new(),
+            inflate: Inflate::new(),
         }
     }
 
@@ -96,7 +100,7 @@ impl SanitizeStream {
     pub fn write(&mut self, chunk: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<()> {
         self.usable()?;
         self.input_len += chunk.len() as u64;
-        let r = self.feed(chunk, sink, false);
+        let r = self.inflated(chunk, sink, false);
         if r.is_err() {
             self.phase = Phase::Failed;
         }
@@ -182,6 +186,7 @@ impl SanitizeStream {
     /// Ends the input: checks that the file is complete, emits the rest, and reports.
     pub fn end(mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Finished> {
         self.usable()?;
+        self.inflated(&[], sink, true)?;
         self.feed(&[], sink, true)?;
         match &self.phase {
             Phase::Native { left, .. } => {
@@ -266,6 +271,20 @@ impl SanitizeStream {
             }
         }
         sink(bytes);
+    }
+
+    /// Feeds the input as the sanitizer reads it: inflated when the data set is deflated.
+    fn inflated(&mut self, chunk: &[u8], sink: &mut dyn FnMut(&[u8]), at_end: bool) -> Result<()> {
+        let mut inflate = std::mem::take(&mut self.inflate);
+        let (limit, raw) = (
+            self.compiled.limits.max_input_bytes,
+            self.compiled.accept_raw,
+        );
+        let r = inflate.push(chunk, at_end, limit, raw, &mut |b| {
+            self.feed(b, sink, false)
+        });
+        self.inflate = inflate;
+        r
     }
 
     fn feed(&mut self, mut chunk: &[u8], sink: &mut dyn FnMut(&[u8]), at_end: bool) -> Result<()> {
@@ -373,7 +392,7 @@ impl SanitizeStream {
         if !at_end && data.len() < 132 {
             return Ok(None);
         }
-        let scanned = match scan_header(data, &self.compiled.limits) {
+        let scanned = match scan_header(data, &self.compiled.limits, self.compiled.accept_raw) {
             Ok(s) => s,
             Err(e) if !at_end && e.code() == "read.truncated" => return Ok(None),
             Err(e) => return Err(e),
@@ -418,10 +437,12 @@ impl SanitizeStream {
         };
         self.emit(&data[pixel.at..pixel.value_at], false, sink);
         self.pixels = true;
-        if let (Some(leaves), Some(len), None) = (
+        if let (Some(leaves), Some(len), None, false) = (
             self.output.leaves_mut(),
             pixel.len,
             self.header.as_ref().and_then(|h| h.blanker.as_ref()),
+            // The caller's input is compressed: its bytes are not the output's.
+            scanned.layout.deflated,
         ) {
             // Whole leaves of the value whose bytes have not arrived yet.
             let value_at = leaves.len();

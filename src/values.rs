@@ -79,3 +79,18 @@ pub(crate) fn clean_age(age: &str) -> String {
         _ => String::new(),
     }
 }
+
+/// UID syntax (PS3.5 9.1): digits and dots, no empty component, at most 64 characters. A
+/// component with a leading zero breaks 9.1 too, but vendors' RT exports write them
+/// (`1.2.840.0010.…`) and readers take them, so they are tolerated here; see [`uid_leading_zero`].
+pub(crate) fn uid_well_formed(uid: &str) -> bool {
+    uid.len() <= 64
+        && uid
+            .split('.')
+            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether a component of `uid` has a leading zero (`0010`; `0` alone is fine).
+pub(crate) fn uid_leading_zero(uid: &str) -> bool {
+    uid.split('.').any(|c| c.len() > 1 && c.starts_with('0'))
+}

@@ -70,15 +70,22 @@ fn a_date_that_cannot_be_shifted_is_reported_and_not_kept() {
 
 #[test]
 fn a_un_value_that_needs_changing_is_removed_and_reported() {
-    // Study Instance UID encoded as UN: its action (replace the UID) needs its real VR.
-    let input = Sample::ct()
-        .put(DataElement::new(
-            tags::STUDY_INSTANCE_UID,
-            VR::UN,
-            PrimitiveValue::from(b"1.2.826.0.1.3680043.8.498.1\0".to_vec()),
-        ))
-        .to_bytes();
-    let out = sanitize(settings(), &input);
+    // Study Instance UID encoded as UN is read as UI (PS3.5 6.2.2) and replaced; one too long
+    // for UI's 16-bit length stays UN, and its action (replace the UID) cannot read it.
+    let with = |value: Vec<u8>| {
+        Sample::ct()
+            .put(DataElement::new(
+                tags::STUDY_INSTANCE_UID,
+                VR::UN,
+                PrimitiveValue::from(value),
+            ))
+            .to_bytes()
+    };
+    let out = sanitize(settings(), &with(b"1.2.826.0.1.3680043.8.498.1\0".to_vec()));
+    assert_eq!(out.report.findings_with("value.un_resolved").count(), 1);
+    let uid = text_of(&parse(&out.bytes), tags::STUDY_INSTANCE_UID).unwrap();
+    assert!(uid.starts_with("2.25."), "{uid}");
+    let out = sanitize(settings(), &with(vec![b'1'; 70_000]));
     assert_eq!(paths(&out, "value.un_removed"), ["(0020,000D)"]);
     assert!(parse(&out.bytes).get(tags::STUDY_INSTANCE_UID).is_none());
 }
@@ -86,7 +93,7 @@ fn a_un_value_that_needs_changing_is_removed_and_reported() {
 #[test]
 fn an_invalid_sop_instance_uid_is_refused() {
     // The meta keeps a valid UID; the data set's copy is corrupted in place.
-    for bad in ["1.2.a.4", "1.2.0.4x", "1.2..45", "01.2.45"] {
+    for bad in ["1.2.a.4", "1.2.0.4x", "1.2..45", "1.2.45.."] {
         let mut bytes = Sample::minimal("1.2.3.45").to_bytes();
         let at = bytes
             .windows(8)

@@ -114,6 +114,10 @@ struct SanitizeArgs {
     /// of refusing them.
     #[arg(long)]
     allow_burned_in: bool,
+    /// Read files that are a bare data set, without the Part 10 header (preamble, `DICM`, file
+    /// meta group), when their encoding can be detected; the output gets a meta group.
+    #[arg(long)]
+    accept_raw: bool,
     /// Blank this rectangle `X,Y,WIDTH,HEIGHT` in every frame of native pixel data (repeatable).
     #[arg(long = "blank-region", value_parser = parse_region)]
     blank_regions: Vec<Region>,
@@ -330,6 +334,7 @@ fn load_settings(args: &SanitizeArgs, key: Option<Vec<u8>>) -> Result<Settings, 
         rules: args.rules.clone(),
         limits: Limits::default(),
         strict: args.strict,
+        accept_raw: args.accept_raw,
         burned_in: if args.allow_burned_in {
             BurnedIn::Allow
         } else {

@@ -11,7 +11,9 @@ use dicom_encoding::TransferSyntaxIndex as _;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::error::{Error, Result};
+use crate::integrity::encoding::{detect, DEFLATED_VR_LE, EXPLICIT_VR_LE};
 use crate::limits::Limits;
+use crate::report::Finding;
 use crate::rules::dictionary_vr;
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
@@ -38,14 +40,61 @@ pub(crate) struct Layout {
     pub meta_group_length_mismatch: Option<(u32, usize)>,
     pub media_storage_sop_class_uid: Option<String>,
     pub media_storage_sop_instance_uid: Option<String>,
+    /// What the input lacked that the output's meta group gets.
+    pub added: Added,
+    /// The input is Deflated Explicit VR Little Endian; the data set read (and written) is its
+    /// inflated form, in Explicit VR Little Endian (`transfer_syntax`).
+    pub deflated: bool,
+}
+
+/// What of the Part 10 header was missing and is made for the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Added {
+    Nothing,
+    /// No preamble, magic code or meta group: a bare data set (`accept_raw`).
+    Meta,
+    /// A meta group without (0002,0010): the encoding was detected from the data set.
+    TransferSyntax,
+}
+
+impl Layout {
+    /// Findings about the header the output got instead of the input's.
+    pub fn findings(&self) -> Vec<Finding> {
+        let ts = &self.transfer_syntax;
+        let (code, message) = match (self.added, self.deflated) {
+            (Added::Meta, _) => ("meta.added", format!("the input is a data set without a Part 10 header; its encoding was detected as {ts} and the output has a file meta group")),
+            (Added::TransferSyntax, _) => ("meta.transfer_syntax_added", format!("the file meta group has no Transfer Syntax UID; the data set's encoding was detected as {ts}")),
+            (Added::Nothing, true) => ("meta.inflated", format!("the input is Deflated Explicit VR Little Endian; the output is the same data set uncompressed, in {ts}")),
+            (Added::Nothing, false) => return Vec::new(),
+        };
+        let path = (self.added != Added::Meta).then(|| "(0002,0010)".to_string());
+        vec![Finding {
+            code: code.into(),
+            path,
+            message,
+        }]
+    }
 }
 
 /// Finds the magic code and reads the file meta group (always explicit VR little endian).
-pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
+/// Without a magic code, `accept_raw` reads `input` as a bare data set if its encoding can be
+/// detected.
+pub(crate) fn scan_meta(input: &[u8], accept_raw: bool) -> Result<Layout> {
     let magic_at = if input.len() >= 132 && &input[128..132] == b"DICM" {
         128
     } else if input.starts_with(b"DICM") {
         0
+    } else if let Some(ts) = detect(input).filter(|_| accept_raw) {
+        return Ok(Layout {
+            magic_at: usize::MAX,
+            dataset_at: 0,
+            transfer_syntax: ts.to_string(),
+            meta_group_length_mismatch: None,
+            media_storage_sop_class_uid: None,
+            media_storage_sop_instance_uid: None,
+            added: Added::Meta,
+            deflated: false,
+        });
     } else {
         return Err(Error::read(
             "read.not_dicom",
@@ -87,13 +136,34 @@ pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
             "no file meta group (0002,xxxx) after the DICM magic code",
         ));
     }
-    let transfer_syntax = ts.filter(|t| !t.is_empty()).ok_or_else(|| {
-        Error::read(
-            "read.missing_meta",
-            magic_at + 4,
-            "the file meta group has no Transfer Syntax UID (0002,0010)",
-        )
-    })?;
+    let mut added = Added::Nothing;
+    let transfer_syntax = match ts.filter(|t| !t.is_empty()) {
+        Some(ts) => ts,
+        None if input.len() < c.pos + 8 => {
+            return Err(Error::read(
+                "read.missing_meta",
+                magic_at + 4,
+                "the file meta group has no Transfer Syntax UID (0002,0010), and no data set follows to detect it from",
+            ))
+        }
+        None => {
+            added = Added::TransferSyntax;
+            detect(&input[c.pos..]).map(str::to_string).ok_or_else(|| {
+                Error::read(
+                    "read.missing_meta",
+                    magic_at + 4,
+                    "the file meta group has no Transfer Syntax UID (0002,0010), and the data set's encoding cannot be detected",
+                )
+            })?
+        }
+    };
+    // The stream inflates the data set before this sees it (`crate::inflate`).
+    let deflated = transfer_syntax == DEFLATED_VR_LE;
+    let transfer_syntax = if deflated {
+        EXPLICIT_VR_LE.to_string()
+    } else {
+        transfer_syntax
+    };
     let meta_group_length_mismatch = match (declared, group_start) {
         (Some(d), Some(start)) if d as usize != c.pos - start => Some((d, c.pos - start)),
         _ => None,
@@ -105,6 +175,8 @@ pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
         meta_group_length_mismatch,
         media_storage_sop_class_uid: class,
         media_storage_sop_instance_uid: instance,
+        added,
+        deflated,
     })
 }
 
@@ -112,7 +184,8 @@ pub(crate) fn scan_meta(input: &[u8]) -> Result<Layout> {
 /// without decoding) and the whole data set, within `limits`. Returns where the top-level Pixel
 /// Data value is, if there is one.
 pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<Option<Range<usize>>> {
-    let layout = scan_meta(input)?;
+    // Lenient: this reads outputs (always Part 10) and originals under verification.
+    let layout = scan_meta(input, true)?;
     let (explicit, little) = encoding(&layout.transfer_syntax)?;
     scan_dataset(input, layout.dataset_at, explicit, little, limits)
 }
@@ -135,8 +208,8 @@ pub(crate) struct HeaderScan {
     pub pixel: Option<PixelElement>,
 }
 
-pub(crate) fn scan_header(input: &[u8], limits: &Limits) -> Result<HeaderScan> {
-    let layout = scan_meta(input)?;
+pub(crate) fn scan_header(input: &[u8], limits: &Limits, accept_raw: bool) -> Result<HeaderScan> {
+    let layout = scan_meta(input, accept_raw)?;
     let (explicit, little) = encoding(&layout.transfer_syntax)?;
     let mut c = Cursor::new(input, explicit, little);
     c.pos = layout.dataset_at;
@@ -173,8 +246,8 @@ pub(crate) enum Slot {
 
 /// Finds the directory records and their offsets in a Part 10 stream (this code's own output,
 /// or an input the pre-scan has passed).
-pub(crate) fn directory_marks(input: &[u8]) -> Result<DirectoryMarks> {
-    let layout = scan_meta(input)?;
+pub(crate) fn directory_marks(input: &[u8], accept_raw: bool) -> Result<DirectoryMarks> {
+    let layout = scan_meta(input, accept_raw)?;
     let (explicit, little) = encoding(&layout.transfer_syntax)?;
     let mut c = Cursor::new(input, explicit, little);
     c.pos = layout.dataset_at;
@@ -594,7 +667,7 @@ impl<'a> Cursor<'a> {
 }
 
 /// Bytes per value of the binary VRs: their lengths must be a multiple of it.
-fn value_size(vr: VR) -> Option<usize> {
+pub(crate) fn value_size(vr: VR) -> Option<usize> {
     match vr {
         VR::US | VR::SS | VR::OW => Some(2),
         VR::UL | VR::SL | VR::FL | VR::AT | VR::OL | VR::OF => Some(4),
@@ -617,7 +690,7 @@ fn delimiter_length(len: u32, at: usize) -> Result<()> {
 }
 
 /// VRs with a 2-byte reserved field and a 4-byte length in explicit VR.
-fn long_length(vr: VR) -> bool {
+pub(crate) fn long_length(vr: VR) -> bool {
     matches!(
         vr,
         VR::OB
