@@ -28,7 +28,11 @@ pub const KEY: &[u8] = b"fuzzing-key-0123456789abcdef";
 ///
 /// Refusals must carry a known code. Panics on any violation (that is what a fuzzer reports).
 pub fn check(data: &[u8]) {
-    let sanitizer = Sanitizer::new(Settings::new().key(KEY)).expect("fixed settings compile");
+    // Half the inputs (by their last byte) also read bare data sets, so that detection is
+    // fuzzed too; the other half check that a bare data set is refused.
+    let raw = data.last().is_some_and(|b| b & 1 == 1);
+    let sanitizer =
+        Sanitizer::new(Settings::new().key(KEY).accept_raw(raw)).expect("fixed settings compile");
     let first = match sanitizer.sanitize(data) {
         Ok(s) => s,
         Err(e) => {

@@ -25,10 +25,10 @@ pub(crate) enum Layout {
 /// What an input is, for naming its output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
-    /// Not in a media set: the n-th such input (from 1).
-    Alone(usize),
-    /// The n-th file (from 1) of media set `set`.
-    Member { set: usize, n: usize },
+    /// Not in a media set.
+    Alone,
+    /// A file of media set `set`.
+    Member { set: usize },
     /// The DICOMDIR of media set `set`.
     Directory(usize),
 }
@@ -39,6 +39,9 @@ pub(crate) struct Plan {
     pub roles: Vec<Role>,
     /// Each media set's folder, relative to its input root (mirror keeps it).
     sets: Vec<PathBuf>,
+    /// Outputs numbered so far: alone, and per media set.
+    alone: usize,
+    members: Vec<usize>,
 }
 
 impl Plan {
@@ -53,7 +56,6 @@ impl Plan {
             .filter(|(_, rel)| is_dir(rel))
             .map(|(_, rel)| rel.parent().unwrap_or(Path::new("")).to_path_buf())
             .collect();
-        let (mut alone, mut members) = (0, vec![0; sets.len()]);
         let roles = jobs
             .iter()
             .map(|(_, rel)| {
@@ -63,39 +65,49 @@ impl Plan {
                     .max_by_key(|&s| sets[s].components().count());
                 match set {
                     Some(s) if is_dir(rel) && rel.parent() == Some(&sets[s]) => Role::Directory(s),
-                    Some(s) => {
-                        members[s] += 1;
-                        Role::Member {
-                            set: s,
-                            n: members[s],
-                        }
-                    }
-                    None => {
-                        alone += 1;
-                        Role::Alone(alone)
-                    }
+                    Some(s) => Role::Member { set: s },
+                    None => Role::Alone,
                 }
             })
             .collect();
+        let members = vec![0; sets.len()];
         Plan {
             layout,
             roles,
             sets,
+            alone: 0,
+            members,
         }
     }
 
-    /// The output path (relative to `--out`) of job `i`; `None` for a file named by its UIDs,
-    /// known only once it is sanitized ([`uid_path`]).
+    /// The output path (relative to `--out`) of job `i` where it is known before the file is
+    /// sanitized: numbers are given as outputs are written, so that they have no gaps, and
+    /// UIDs are read from the sanitized file ([`Plan::name`]).
     pub fn destination(&self, i: usize, rel: &Path) -> Option<PathBuf> {
-        if self.layout == Layout::Mirror {
-            return Some(rel.to_path_buf());
+        match (self.layout, self.roles[i]) {
+            (Layout::Mirror, _) => Some(rel.to_path_buf()),
+            (_, Role::Directory(s)) => Some(self.set_root(s).join("DICOMDIR")),
+            _ => None,
         }
-        let set = |s: usize| PathBuf::from(format!("SET{:03}", s + 1));
-        Some(match self.roles[i] {
-            Role::Alone(_) if self.layout == Layout::Uids => return None,
-            Role::Alone(n) => PathBuf::from(format!("{n:06}.dcm")),
-            Role::Member { set: s, n } => set(s).join("DICOM").join(format!("IM{n:06}")),
-            Role::Directory(s) => set(s).join("DICOMDIR"),
+    }
+
+    /// The output path of job `i`, sanitized into `tmp`; called in input order.
+    pub fn name(&mut self, i: usize, rel: &Path, tmp: &Path) -> Result<PathBuf, String> {
+        if let Some(known) = self.destination(i, rel) {
+            return Ok(known);
+        }
+        Ok(match self.roles[i] {
+            Role::Alone if self.layout == Layout::Uids => uid_path(tmp)?,
+            Role::Alone => {
+                self.alone += 1;
+                PathBuf::from(format!("{:06}.dcm", self.alone))
+            }
+            Role::Member { set } => {
+                self.members[set] += 1;
+                let n = self.members[set];
+                self.set_root(set).join("DICOM").join(format!("IM{n:06}"))
+            }
+            Role::Directory(s) => self.set_root(s).join("DICOMDIR"),
         })
     }
 

@@ -381,7 +381,7 @@ fn run(args: SanitizeArgs) -> u8 {
             return exit::IO;
         }
     };
-    let plan = Plan::new(&jobs, args.layout);
+    let mut plan = Plan::new(&jobs, args.layout);
     let bar = progress(jobs.len(), args.quiet);
     let mut tally = Tally::default();
     let threads = args
@@ -414,20 +414,18 @@ fn run(args: SanitizeArgs) -> u8 {
     let work = |&i: &usize, buffer: &mut Vec<u8>| {
         let tmp = args.out.join(format!(".{i}.partial"));
         let done = process(&sanitizer, &jobs[i].0, &tmp, max, buffer)?;
-        let rel = match plan.destination(i, &jobs[i].1) {
-            Some(rel) => rel,
-            None => layout::uid_path(&tmp).map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                Failure::Io(e)
-            })?,
-        };
-        Ok((done, tmp, rel))
+        Ok((done, tmp))
     };
     in_order(&files, threads, work, |&i, result| {
         let (input, rel) = &jobs[i];
         bar.set_message(rel.display().to_string());
-        let result = result.and_then(|(done, tmp, out_rel)| {
-            let out_rel = place(&tmp, &args.out, out_rel)?;
+        let result = result.and_then(|(done, tmp)| {
+            let named = plan.name(i, rel, &tmp).map_err(Failure::Io);
+            let out_rel = named.and_then(|out_rel| place(&tmp, &args.out, out_rel));
+            if out_rel.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            let out_rel = out_rel?;
             if let Role::Member { set, .. } = plan.roles[i] {
                 let input_in_set = rel.strip_prefix(plan.set_input(set)).unwrap_or(rel);
                 let output_in_set = out_rel.strip_prefix(plan.set_root(set)).unwrap_or(&out_rel);
