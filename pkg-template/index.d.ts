@@ -192,6 +192,7 @@ export interface Sanitized {
   report: Report;
   /** Present when the options hold a `signingKey`. */
   receipt?: Receipt;
+  status: "sanitized";
 }
 
 /** The report bound to the output's bytes by an Ed25519 signature. */
@@ -272,6 +273,9 @@ export interface DicomSanitizerError extends Error {
   offset?: number;
   /** Tag path of the attribute, for de-identification errors. */
   path?: string;
+  /** What to tell a person: `skipped` for input that is not DICOM at all (`read.not_dicom`: a
+   * README or a viewer on a patient CD), `refused` for everything else. */
+  status: "skipped" | "refused";
 }
 
 /** Settings compiled once, then `sanitize(bytes)` for any number of files. */
@@ -283,6 +287,17 @@ export class Sanitizer {
    * @throws {DicomSanitizerError} on any doubt; nothing is returned then.
    */
   sanitize(input: Uint8Array): Sanitized;
+  /**
+   * De-identifies the DICOMDIR of a media set (a patient CD) whose files were sanitized and
+   * written under new names, or not at all. `rename` gets each record's Referenced File ID as
+   * its components (`["PT000000", "ST000000", "SE000000", "IM000000"]`) and returns the new
+   * one, or `null` for a file that is not in the output: its record goes, and so do records
+   * left with nothing below them. PS3.10 File IDs have at most 8 components of at most 8
+   * characters `A-Z 0-9 _`. The record offsets are rewritten; the report and receipt describe
+   * the bytes returned.
+   * @throws {DicomSanitizerError} `read.not_directory` for a file that is no DICOMDIR.
+   */
+  sanitizeDirectory(input: Uint8Array, rename: (fileId: string[]) => string[] | null): Sanitized;
   /**
    * A TransformStream that sanitizes one file as it flows (`file.stream().pipeThrough(t)`,
    * `request.body.pipeThrough(t)`). Nothing is emitted until the header has passed every check;

@@ -129,32 +129,43 @@ async function run(files) {
     return;
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
+  // A folder holding a DICOMDIR is a media set (a patient CD): its DICOMDIR goes last, once its
+  // files are written, so that it names exactly those.
+  const sets = mediaSets(files);
+  const last = (f) => (sets.directories.has(f.path) ? 1 : 0);
+  files.sort((a, b) => last(a) - last(b));
   const progress = $("progress");
   progress.max = files.length;
   progress.value = 0;
-  let refused = 0;
+  const count = { sanitized: 0, skipped: 0, refused: 0 };
   for (const [i, { file, path }] of files.entries()) {
     status.textContent = `Sanitizing ${i + 1} of ${files.length}…`;
     const n = results.length + 1;
     const result = { n, path };
+    const set = sets.of(path);
     try {
-      const { blob, report } = await call("sanitize", { file });
-      Object.assign(result, { blob, report });
+      const written = set && sets.directories.has(path) ? sets.written[set.index] : null;
+      const { blob, report } = written
+        ? await call("directory", { file, written })
+        : await call("sanitize", { file });
+      Object.assign(result, { blob, report, status: "sanitized", name: outputName(path, set, sets) });
+      if (set && !written) sets.written[set.index][set.within(path).toUpperCase()] = fileId(result.name, set, sets);
     } catch (e) {
       result.error = { code: e.code ?? "page.read_failed", message: e.message };
-      refused++;
+      result.status = e.code === "read.not_dicom" ? "skipped" : "refused";
     }
+    count[result.status]++;
     results.push(result);
     addRow(result);
     progress.value = i + 1;
   }
-  status.textContent = `Done: ${files.length - refused} sanitized, ${refused} refused.`;
+  status.textContent = `Done: ${count.sanitized} sanitized, ${count.skipped} skipped (not DICOM), ${count.refused} refused.`;
   status.dataset.state = "done";
   busy = false;
   setButtons();
 }
 
-function addRow({ n, path, report, error, blob }) {
+function addRow({ n, path, report, error, blob, status }) {
   const actions = report
     ? Object.entries(report.actions).map(([k, v]) => `${k} ${v}`).join(", ")
     : "";
@@ -162,9 +173,12 @@ function addRow({ n, path, report, error, blob }) {
   for (const f of report?.findings ?? []) {
     findings.append(el("li", {}, el("code", { textContent: f.code }), f.path ? ` ${f.path}` : ""));
   }
-  const result = error
-    ? el("td", { className: "refused" }, "refused: ", el("code", { textContent: error.code }), el("div", { textContent: error.message }))
-    : el("td", { className: "ok", textContent: "sanitized" });
+  const result =
+    status === "refused"
+      ? el("td", { className: "refused" }, "refused: ", el("code", { textContent: error.code }), el("div", { textContent: error.message }))
+      : status === "skipped"
+        ? el("td", { className: "skipped" }, "skipped: not DICOM")
+        : el("td", { className: "ok", textContent: "sanitized" });
   const row = el(
     "tr",
     {},
@@ -175,7 +189,7 @@ function addRow({ n, path, report, error, blob }) {
     el("td", {}, findings),
     el("td", { textContent: blob ? `${blob.size.toLocaleString()} B` : "" }),
   );
-  row.dataset.state = error ? "refused" : "ok";
+  row.dataset.state = status === "sanitized" ? "ok" : status;
   $("results").tBodies[0].append(row);
 }
 
@@ -186,8 +200,41 @@ function setButtons() {
 
 // ---- downloads: one file as is, several as a zip with a report per file ----
 
-function outputName(r) {
-  return $("rename").checked ? `${String(r.n).padStart(4, "0")}.dcm` : r.path;
+/** The media sets among `files`: folders holding a DICOMDIR. */
+function mediaSets(files) {
+  const directories = new Set(files.map((f) => f.path).filter((p) => p.split("/").pop().toUpperCase() === "DICOMDIR"));
+  const roots = [...directories].map((p) => p.slice(0, p.length - "DICOMDIR".length));
+  return {
+    directories,
+    written: roots.map(() => ({})),
+    counters: { alone: 0, members: roots.map(() => 0) },
+    renamed: $("rename").checked,
+    /** The innermost set holding `path`, if any. */
+    of(path) {
+      let best = null;
+      roots.forEach((root, index) => {
+        if (path.startsWith(root) && (!best || root.length > best.root.length)) {
+          best = { index, root, within: (p) => p.slice(root.length) };
+        }
+      });
+      return best;
+    },
+  };
+}
+
+/** Output names: the input's, or (by default, since names can carry PHI) numbers as outputs
+ * are written; a media set keeps together under PS3.10 names (SET001/DICOM/IM000001). */
+function outputName(path, set, sets) {
+  if (!sets.renamed) return path;
+  if (!set) return `${String(++sets.counters.alone).padStart(4, "0")}.dcm`;
+  const root = `SET${String(set.index + 1).padStart(3, "0")}`;
+  if (sets.directories.has(path)) return `${root}/DICOMDIR`;
+  return `${root}/DICOM/IM${String(++sets.counters.members[set.index]).padStart(6, "0")}`;
+}
+
+/** A written file's Referenced File ID: its output path within its set, by components. */
+function fileId(name, set, sets) {
+  return sets.renamed ? name.split("/").slice(1) : set.within(name).split("/");
 }
 
 function save(blob, name) {
@@ -202,17 +249,17 @@ function save(blob, name) {
 async function download() {
   const done = results.filter((r) => r.blob);
   if (done.length === 1) {
-    save(new Blob([done[0].blob], { type: "application/dicom" }), outputName(done[0]).split("/").pop());
+    save(new Blob([done[0].blob], { type: "application/dicom" }), done[0].name.split("/").pop());
     return;
   }
   const json = (value) => new Blob([JSON.stringify(value, null, 2)], { type: "application/json" });
   const files = [];
   for (const r of done) {
-    const name = outputName(r);
+    const { name } = r;
     files.push({ name: `sanitized/${name}`, blob: r.blob });
     files.push({ name: `reports/${name.replace(/\.dcm$/i, "")}.json`, blob: json(r.report) });
   }
-  const refused = results.filter((r) => r.error).map((r) => ({ n: r.n, error: r.error }));
+  const refused = results.filter((r) => r.status === "refused").map((r) => ({ n: r.n, error: r.error }));
   files.push({ name: "refused.json", blob: json(refused) });
   $("status").textContent = "Building the zip…";
   const { bytes } = await call("zip", { files });

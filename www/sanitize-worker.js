@@ -1,5 +1,5 @@
 // Runs the sanitizer off the main thread so the page stays responsive on big batches, and builds
-// the download zip here too. Messages: {id, type: "configure" | "sanitize" | "zip", ...};
+// the download zip here too. Messages: {id, type: "configure" | "sanitize" | "directory" | "zip", ...};
 // replies: {id, ...result} or {id, error: {code, message}}.
 import { init, Sanitizer, edition, version } from "./pkg/index.js";
 import { zipSync } from "./vendor/fflate.js";
@@ -29,6 +29,12 @@ const handlers = {
     if (outcome.status === "rejected") throw outcome.reason;
     if (blob.status === "rejected") throw blob.reason;
     return { blob: blob.value, report: outcome.value.report };
+  },
+  async directory({ file, written }) {
+    // A media set's DICOMDIR, last: its records follow the files as they were written.
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const done = sanitizer.sanitizeDirectory(bytes, (id) => written[id.join("/").toUpperCase()] ?? null);
+    return { blob: new Blob([done.bytes]), report: done.report };
   },
   async zip({ files }) {
     // Stored, not deflated: DICOM pixel data barely compresses and level 0 is much faster.

@@ -3,15 +3,16 @@
 // download re-reads in pydicom, carries none of the planted PHI, and equals the Node output for
 // the same settings; no request leaves 127.0.0.1. A screenshot goes to target/browser/.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { unzipSync } from "fflate";
 import { chromium } from "playwright-core";
 
 import { Sanitizer } from "../../pkg/node.js";
-import { CORPUS, ROOT, bad, good, manifest, phiIn, reparse } from "./helpers.mjs";
+import { CORPUS, ROOT, bad, good, manifest, phiIn, reparse, walk } from "./helpers.mjs";
 import { serve } from "./serve.mjs";
 
 const SHOTS = join(ROOT, "target/browser");
@@ -84,7 +85,7 @@ test("a folder picked in the page is sanitized with progress, a result table and
   await configure();
   await page.setInputFiles("#pick-folder", join(CORPUS, "good"));
   await settle();
-  assert.equal(await page.textContent("#status"), `Done: ${manifest.good.length} sanitized, 0 refused.`);
+  assert.equal(await page.textContent("#status"), `Done: ${manifest.good.length} sanitized, 0 skipped (not DICOM), 0 refused.`);
   assert.equal(await page.$eval("#progress", (p) => p.value / p.max), 1);
   const rows = await page.$$eval("#results tbody tr", (trs) => trs.map((tr) => [tr.dataset.state, tr.cells[1].textContent, tr.cells[3].textContent]));
   assert.equal(rows.length, manifest.good.length);
@@ -122,10 +123,17 @@ test("dropped files: refused ones show their code, the one good file downloads a
     drop.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, files);
   await settle();
-  assert.equal(await page.textContent("#status"), `Done: 1 sanitized, ${manifest.bad.length} refused.`);
-  const rows = await page.$$eval("#results tbody tr", (trs) => Object.fromEntries(trs.map((tr) => [tr.cells[1].textContent, [tr.dataset.state, tr.cells[2].querySelector("code")?.textContent]])));
-  for (const { file, code } of manifest.bad) assert.deepEqual(rows[file], ["refused", code], file);
-  assert.deepEqual(rows["ct-2.dcm"], ["ok", undefined]);
+  const skipped = manifest.bad.filter(({ code }) => code === "read.not_dicom");
+  assert.equal(
+    await page.textContent("#status"),
+    `Done: 1 sanitized, ${skipped.length} skipped (not DICOM), ${manifest.bad.length - skipped.length} refused.`,
+  );
+  const rows = await page.$$eval("#results tbody tr", (trs) => Object.fromEntries(trs.map((tr) => [tr.cells[1].textContent, [tr.dataset.state, tr.cells[2].querySelector("code")?.textContent ?? tr.cells[2].textContent]])));
+  for (const { file, code } of manifest.bad) {
+    const want = code === "read.not_dicom" ? ["skipped", "skipped: not DICOM"] : ["refused", code];
+    assert.deepEqual(rows[file], want, file);
+  }
+  assert.deepEqual(rows["ct-2.dcm"], ["ok", "sanitized"]);
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
   assert.match(download.suggestedFilename(), /^\d{4}\.dcm$/);
@@ -133,6 +141,43 @@ test("dropped files: refused ones show their code, the one good file downloads a
   checkOutputs([{ name: "single.dcm", bytes, report: { inputHeader: { hex: new Sanitizer(SETTINGS).sanitize(good("ct-2.dcm")).report.inputHeader.hex } } }]);
   await page.screenshot({ path: join(SHOTS, "dropped-files.png"), fullPage: true });
 });
+
+test("a patient CD picked in the page comes out as a media set in the zip, its DICOMDIR naming exactly the files sanitized", async () => {
+  await page.click("#clear");
+  const dir = mkdtempSync(join(tmpdir(), "patient-cd-"));
+  const cd = join(dir, "DOE_JANE_CD");
+  const staging = join(CORPUS, "cd-staging");
+  fileset("make", cd, ...["1.dcm", "2.dcm", "3.dcm"].map((f) => join(staging, f)));
+  const images = walk(cd).filter((p) => p.includes("IM0"));
+  const truncated = join(cd, images[2]);
+  writeFileSync(truncated, readFileSync(truncated).subarray(0, -100));
+  writeFileSync(join(cd, "README.TXT"), "Images of DOE JANE\r\n");
+  writeFileSync(join(cd, "AUTORUN.INF"), "[autorun]\r\nopen=VIEWER.EXE\r\n");
+  await page.setInputFiles("#pick-folder", cd);
+  await settle();
+  assert.equal(await page.textContent("#status"), "Done: 3 sanitized, 2 skipped (not DICOM), 1 refused.");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
+  const out = mkdtempSync(join(tmpdir(), "patient-cd-out-"));
+  for (const [name, bytes] of Object.entries(zip)) {
+    assert.deepEqual(phiIn(bytes), [], `${name} holds planted PHI`);
+    assert.doesNotMatch(name, /DOE|JANE/i, "names carry no PHI");
+    mkdirSync(dirname(join(out, name)), { recursive: true });
+    writeFileSync(join(out, name), bytes);
+  }
+  const records = JSON.parse(fileset("tree", join(out, "sanitized/SET001/DICOMDIR")));
+  assert.deepEqual(records.map(([file]) => file), ["DICOM/IM000001", "DICOM/IM000002"]);
+  for (const [file, chain] of records) {
+    assert.ok(statSync(join(out, "sanitized/SET001", file)).isFile(), file);
+    assert.deepEqual(chain, ["IMAGE", "SERIES", "STUDY", "PATIENT"]);
+  }
+  await page.screenshot({ path: join(SHOTS, "patient-cd.png"), fullPage: true });
+});
+
+/** pydicom's FileSet (tests/oracle/fileset.py): makes a media set, or prints a DICOMDIR's tree. */
+function fileset(...args) {
+  return execFileSync(process.env.DICOM_SANITIZER_PYTHON, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });
+}
 
 test("bad settings are refused in the page with their code", async () => {
   await page.click("#clear");

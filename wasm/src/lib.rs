@@ -38,15 +38,52 @@ impl Sanitizer {
     /// only read.
     pub fn sanitize(&self, input: &[u8]) -> Result<JsValue, JsValue> {
         let done = self.inner.sanitize(input).map_err(|e| js_error(&e))?;
-        let out = Object::new();
-        let bytes = Uint8Array::from(done.bytes.as_slice());
-        set(&out, "bytes", &bytes.into());
-        set(&out, "report", &to_js(&done.report)?);
-        if let Some(receipt) = &done.receipt {
-            set(&out, "receipt", &to_js(receipt)?);
-        }
-        Ok(out.into())
+        sanitized(&done)
     }
+
+    /// Sanitizes the DICOMDIR of a media set whose files were written under new names, or not
+    /// at all: `rename(fileId: string[])` returns the new File ID (components) or `null` for a
+    /// file not in the output, whose record then goes. Returns as `sanitize`.
+    #[wasm_bindgen(js_name = sanitizeDirectory)]
+    pub fn sanitize_directory(
+        &self,
+        input: &[u8],
+        rename: &js_sys::Function,
+    ) -> Result<JsValue, JsValue> {
+        let mut thrown = None;
+        let mut call = |id: &[String]| -> Option<Vec<String>> {
+            let arg: Array = id.iter().map(|s| JsValue::from_str(s)).collect();
+            match rename.call1(&JsValue::NULL, &arg) {
+                Ok(v) if Array::is_array(&v) => Array::from(&v)
+                    .iter()
+                    .map(|c| c.as_string())
+                    .collect::<Option<Vec<_>>>(),
+                Ok(_) => None,
+                Err(e) => {
+                    thrown.get_or_insert(e);
+                    None
+                }
+            }
+        };
+        let done = self.inner.sanitize_directory(input, &mut call);
+        if let Some(e) = thrown {
+            return Err(e);
+        }
+        sanitized(&done.map_err(|e| js_error(&e))?)
+    }
+}
+
+/// `{ bytes, report, receipt?, status: "sanitized" }` for JS.
+fn sanitized(done: &core::Sanitized) -> Result<JsValue, JsValue> {
+    let out = Object::new();
+    let bytes = Uint8Array::from(done.bytes.as_slice());
+    set(&out, "bytes", &bytes.into());
+    set(&out, "report", &to_js(&done.report)?);
+    if let Some(receipt) = &done.receipt {
+        set(&out, "receipt", &to_js(receipt)?);
+    }
+    set(&out, "status", &"sanitized".into());
+    Ok(out.into())
 }
 
 #[wasm_bindgen]
@@ -370,6 +407,13 @@ fn js_error(e: &core::Error) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     err.set_name("DicomSanitizerError");
     set(&err, "code", &e.code().into());
+    // What a person is told: input that is not DICOM at all is skipped, not refused.
+    let status = if e.code() == "read.not_dicom" {
+        "skipped"
+    } else {
+        "refused"
+    };
+    set(&err, "status", &status.into());
     if let Some(offset) = e.offset() {
         set(&err, "offset", &(offset as f64).into());
     }
