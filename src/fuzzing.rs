@@ -91,7 +91,7 @@ pub fn check(data: &[u8]) {
             assert_eq!(x, y, "a second pass changed the value of {path}");
         }
     }
-    if let Some(input) = parse(data) {
+    if let Some(input) = parse_input(data, raw) {
         let names = name_words(&input);
         let mut texts = Vec::new();
         all_text(&out, "", &mut texts);
@@ -105,6 +105,16 @@ pub fn check(data: &[u8]) {
             }
         }
     }
+}
+
+/// The input's data set as the sanitizer reads it (UN elements resolved first): dicom-rs given
+/// the raw bytes allocates without bound on an undefined-length UN (found by fuzzing).
+fn parse_input(data: &[u8], raw: bool) -> Option<InMemDicomObject> {
+    let layout = crate::integrity::structure::scan_meta(data, raw).ok()?;
+    let ts = crate::integrity::structure::transfer_syntax(&layout.transfer_syntax).ok()?;
+    let (dataset, _) =
+        crate::un::for_parser(data.get(layout.dataset_at..)?, &layout.transfer_syntax).ok()?;
+    InMemDicomObject::read_dataset_with_ts(&dataset[..], ts).ok()
 }
 
 fn parse(bytes: &[u8]) -> Option<InMemDicomObject> {
