@@ -169,14 +169,41 @@ test("bad files throw a DicomSanitizerError with their code and no output", () =
     assert.ok(isDicomSanitizerError(e), `${file}: ${e}`);
     assert.equal(e.name, "DicomSanitizerError");
     assert.equal(e.code, code, `${file}: ${e.message}`);
+    assert.equal(e.status, code === "read.not_dicom" ? "skipped" : "refused", file);
     assert.ok(e.message.startsWith(code), e.message);
   }
+  assert.equal(sanitizer.sanitize(good("ct-1.dcm")).status, "sanitized");
   const e = thrown(() => sanitizer.sanitize(bad("truncated.dcm")));
   assert.equal(typeof e.offset, "number", "read errors carry the byte offset");
   const limited = new Sanitizer({ ...OPTIONS, limits: { maxInputBytes: 1000 } });
   assert.equal(thrown(() => limited.sanitize(good("ct-1.dcm"))).code, "limit.input_size");
   // The sanitizer stays usable after a refusal.
   assert.ok(sanitizer.sanitize(good("ct-1.dcm")).bytes.length > 0);
+});
+
+test("sanitizeDirectory follows a patient CD's files as renamed or left out, checked by pydicom's FileSet", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-cd-"));
+  const python = process.env.DICOM_SANITIZER_PYTHON;
+  const fileset = (...args) => execFileSync(python, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });
+  const staging = join(CORPUS, "cd-staging");
+  fileset("make", join(dir, "cd"), ...["1.dcm", "2.dcm", "3.dcm"].map((f) => join(staging, f)));
+  const sanitizer = new Sanitizer(OPTIONS);
+  const asked = [];
+  const done = sanitizer.sanitizeDirectory(readFileSync(join(dir, "cd", "DICOMDIR")), (id) => {
+    asked.push(id.join("/"));
+    return asked.length === 2 ? null : ["DICOM", `IM00000${asked.length}`];
+  });
+  assert.equal(done.status, "sanitized");
+  assert.deepEqual(phiIn(done.bytes), []);
+  assert.equal(asked.length, 3);
+  mkdirSync(join(dir, "out", "DICOM"), { recursive: true });
+  writeFileSync(join(dir, "out", "DICOMDIR"), done.bytes);
+  for (const n of [1, 3]) writeFileSync(join(dir, "out", "DICOM", `IM00000${n}`), good("ct-1.dcm"));
+  const records = JSON.parse(fileset("tree", join(dir, "out", "DICOMDIR")));
+  assert.deepEqual(records.map(([file]) => file), ["DICOM/IM000001", "DICOM/IM000003"]);
+  // A callback that throws aborts the call with its own error; a file that is no DICOMDIR is refused.
+  assert.throws(() => sanitizer.sanitizeDirectory(readFileSync(join(dir, "cd", "DICOMDIR")), () => { throw new Error("boom"); }), /boom/);
+  assert.equal(thrown(() => sanitizer.sanitizeDirectory(good("ct-1.dcm"), () => null)).code, "read.not_directory");
 });
 
 test("bad options throw settings codes, including misspelt fields", () => {
