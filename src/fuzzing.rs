@@ -155,7 +155,8 @@ fn stable_values(obj: &InMemDicomObject, prefix: &str) -> Vec<(String, Option<Ve
                         | VR::LT
                         | VR::UT
                         | VR::UC
-                ) && !WRITTEN.contains(&e.tag());
+                ) && !WRITTEN.contains(&e.tag())
+                    && !DIRECTORY_OFFSETS.contains(&e.tag());
                 out.push((
                     path,
                     stable
@@ -167,6 +168,15 @@ fn stable_values(obj: &InMemDicomObject, prefix: &str) -> Vec<(String, Option<Ve
     }
     out
 }
+
+/// A DICOMDIR's record offsets: byte positions, which move whenever a value before them
+/// changes length (a UID pseudonymised again, found by fuzzing).
+const DIRECTORY_OFFSETS: [Tag; 4] = [
+    Tag(0x0004, 0x1200),
+    Tag(0x0004, 0x1202),
+    Tag(0x0004, 0x1400),
+    Tag(0x0004, 0x1420),
+];
 
 /// Values the sanitizer writes on each pass.
 const WRITTEN: [Tag; 4] = [
