@@ -38,6 +38,11 @@ pub(crate) struct Deflated {
     ended: bool,
     /// Bytes after the end of the deflate stream.
     trailing: usize,
+    /// The first thing wrong with the deflate stream, told by [`Inflate::finish`]: what the
+    /// bytes before it hold (a header that does not read, say) is told first, whatever the
+    /// chunking (found by fuzzing: chunked, the trailing bytes were found before the header
+    /// was read; in one piece, the header's error came first).
+    failed: Option<Error>,
 }
 
 impl Inflate {
@@ -81,6 +86,7 @@ impl Inflate {
                             produced: at as u64,
                             ended: false,
                             trailing: 0,
+                            failed: None,
                         });
                         next(&data[..at])?;
                         let r = d.push(&data[at..], at_end, limit, next);
@@ -116,27 +122,66 @@ fn deflated_at(data: &[u8], at_end: bool, accept_raw: bool, limit: u64) -> Optio
     }
 }
 
+impl Inflate {
+    /// After the last chunk (and after the sanitizer has read what was inflated): whether the
+    /// deflate stream was whole and well-formed.
+    pub fn finish(&mut self) -> Result<()> {
+        match self {
+            Inflate::Deflated(d) => match d.failed.take() {
+                Some(e) => Err(e),
+                None if !d.ended => Err(Error::Read {
+                    code: "read.truncated",
+                    offset: None,
+                    message: "the input ends inside the deflated data set".into(),
+                }),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Deflated {
     fn push(
         &mut self,
-        mut input: &[u8],
-        at_end: bool,
+        input: &[u8],
+        _at_end: bool,
         limit: u64,
         next: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
+        if self.failed.is_none() {
+            if let Err(e) = self.inflate(input, limit, next) {
+                // Errors of the sanitizer reading the inflated bytes come at once; the deflate
+                // stream's own, at the end.
+                match e {
+                    Failure::Deflate(e) => self.failed = Some(e),
+                    Failure::Reader(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn inflate(
+        &mut self,
+        mut input: &[u8],
+        limit: u64,
+        next: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> std::result::Result<(), Failure> {
         while !self.ended && !input.is_empty() {
             let r = inflate(&mut self.z, input, &mut self.out, MZFlush::None);
             input = &input[r.bytes_consumed..];
             self.produced += r.bytes_written as u64;
             if self.produced > limit {
-                return Err(Error::limit(
+                // At once: a bomb is stopped before it costs anything.
+                return Err(Failure::Reader(Error::limit(
                     "limit.input_size",
                     0,
                     format!("the deflated data set inflates to more than {limit} bytes"),
-                ));
+                )));
             }
             if r.bytes_written > 0 {
-                next(&self.out[..r.bytes_written])?;
+                next(&self.out[..r.bytes_written]).map_err(Failure::Reader)?;
             }
             match r.status {
                 Ok(MZStatus::StreamEnd) => self.ended = true,
@@ -145,11 +190,11 @@ impl Deflated {
                 Err(MZError::Buf) if r.bytes_consumed == 0 && r.bytes_written == 0 => break,
                 Err(MZError::Buf) => {}
                 Err(_) => {
-                    return Err(Error::Read {
+                    return Err(Failure::Deflate(Error::Read {
                         code: "read.invalid",
                         offset: None,
                         message: "the deflated data set is not a valid deflate stream".into(),
-                    })
+                    }))
                 }
             }
         }
@@ -158,21 +203,22 @@ impl Deflated {
         // in the output. More than that after the stream is not DICOM.
         self.trailing += input.len();
         if self.ended && self.trailing > 8 {
-            return Err(Error::Read {
+            return Err(Failure::Deflate(Error::Read {
                 code: "read.bad_structure",
                 offset: None,
                 message: "bytes after the end of the deflated data set".into(),
-            });
-        }
-        if at_end && !self.ended {
-            return Err(Error::Read {
-                code: "read.truncated",
-                offset: None,
-                message: "the input ends inside the deflated data set".into(),
-            });
+            }));
         }
         Ok(())
     }
+}
+
+/// Who found a problem while inflating.
+enum Failure {
+    /// The deflate stream itself (told at the end).
+    Deflate(Error),
+    /// The sanitizer reading the inflated bytes, or the size limit (told at once).
+    Reader(Error),
 }
 
 /// A whole input as the sanitizer reads it: inflated when deflated (for checking an original
@@ -185,6 +231,7 @@ pub(crate) fn logical(input: &[u8]) -> Option<Cow<'_, [u8]>> {
         Ok(())
     };
     state.push(input, true, u64::MAX, true, &mut whole).ok()?;
+    state.finish().ok()?;
     match state {
         Inflate::Deflated(_) => out.map(Cow::Owned),
         _ => Some(Cow::Borrowed(input)),

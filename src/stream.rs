@@ -188,6 +188,7 @@ impl SanitizeStream {
         self.usable()?;
         self.inflated(&[], sink, true)?;
         self.feed(&[], sink, true)?;
+        self.inflate.finish()?;
         match &self.phase {
             Phase::Native { left, .. } => {
                 return Err(Error::read(
