@@ -396,6 +396,14 @@ impl SanitizeStream {
         let scanned = match scan_header(data, &self.compiled.limits, self.compiled.accept_raw) {
             Ok(s) => s,
             Err(e) if !at_end && e.code() == "read.truncated" => return Ok(None),
+            Err(e)
+                if !at_end
+                    && e.code() == "read.not_dicom"
+                    && self.compiled.accept_raw
+                    && crate::integrity::encoding::undecided(data) =>
+            {
+                return Ok(None)
+            }
             Err(e) => return Err(e),
         };
         let (_, little) = encoding(&scanned.layout.transfer_syntax)?;

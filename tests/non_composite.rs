@@ -14,25 +14,6 @@ use dicom_dictionary_std::tags;
 use dicom_sanitizer::Sanitizer;
 use fixtures::{phi, Sample};
 
-fn python(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
-    let python = std::env::var("DICOM_SANITIZER_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut cmd = Command::new(&python);
-    cmd.arg(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/oracle/fileset.py"
-    ));
-    for a in args {
-        cmd.arg(a);
-    }
-    let run = cmd.output().unwrap_or_else(|e| panic!("{python}: {e}"));
-    assert!(
-        run.status.success(),
-        "pydicom: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8(run.stdout).unwrap()
-}
-
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dicom-sanitizer-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -67,7 +48,7 @@ fn media_set(dir: &Path) -> PathBuf {
     let set = dir.join("set");
     let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"make", &set];
     args.extend(files.iter().map(|f| f as &dyn AsRef<std::ffi::OsStr>));
-    python(&args);
+    fixtures::fileset(&args);
     set.join("DICOMDIR")
 }
 
@@ -90,9 +71,9 @@ fn a_dicomdir_is_de_identified_and_its_records_still_link() {
     assert!(out.report.findings_with("meta.not_composite").count() == 1);
     // The offsets describe the same tree of records, pointing at the same files (in place of
     // the input: pydicom lists only records whose files exist).
-    let before = python(&[&"tree", &input_path]);
+    let before = fixtures::fileset(&[&"tree", &input_path]);
     std::fs::write(&input_path, &out.bytes).unwrap();
-    let after = python(&[&"tree", &input_path]);
+    let after = fixtures::fileset(&[&"tree", &input_path]);
     assert_eq!(before, after);
     assert!(before.contains("IMAGE"), "{before}");
     // Type 1 attributes of the records stay, with dummy values (PS3.3 F.5).
@@ -192,7 +173,7 @@ fn a_media_set_directory_follows_its_files_renamed_or_left_out() {
     let set = input_path.parent().unwrap().to_path_buf();
     let input = std::fs::read(&input_path).unwrap();
     let before: Vec<(String, Vec<String>)> =
-        serde_json::from_str(&python(&[&"tree", &input_path])).unwrap();
+        serde_json::from_str(&fixtures::fileset(&[&"tree", &input_path])).unwrap();
     assert_eq!(before.len(), 3);
     // The second series' only image is left out (refused, say); the others are renumbered.
     let dropped = "PT000000/ST000000/SE000001/IM000000";
@@ -214,7 +195,7 @@ fn a_media_set_directory_follows_its_files_renamed_or_left_out() {
         std::fs::copy(set.join(old), new_set.join(format!("DICOM/IM{:06}", i + 1))).unwrap();
     }
     let after: Vec<(String, Vec<String>)> =
-        serde_json::from_str(&python(&[&"tree", &new_set.join("DICOMDIR")])).unwrap();
+        serde_json::from_str(&fixtures::fileset(&[&"tree", &new_set.join("DICOMDIR")])).unwrap();
     let ids: Vec<&str> = after.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids.len(), 2, "{after:?}");
     assert!(ids.iter().all(|id| id.starts_with("DICOM/IM")), "{ids:?}");

@@ -15,25 +15,6 @@ use fixtures::{phi, text, Sample};
 
 const KEY: &str = "media-set-test-key-0123456789";
 
-fn python(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
-    let python = std::env::var("DICOM_SANITIZER_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut cmd = Command::new(&python);
-    cmd.arg(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/oracle/fileset.py"
-    ));
-    for a in args {
-        cmd.arg(a);
-    }
-    let run = cmd.output().unwrap_or_else(|e| panic!("{python}: {e}"));
-    assert!(
-        run.status.success(),
-        "pydicom: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8(run.stdout).unwrap()
-}
-
 /// `DOE_JANE_CD/` with a media set of three images (one of them truncated: refused), a README,
 /// an AUTORUN.INF and a viewer, and a loose file named after the patient beside it.
 fn patient_cd(d: &Path) -> PathBuf {
@@ -52,7 +33,7 @@ fn patient_cd(d: &Path) -> PathBuf {
     let cd = d.join("in/DOE_JANE_CD");
     let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"make", &cd];
     args.extend(files.iter().map(|f| f as &dyn AsRef<std::ffi::OsStr>));
-    python(&args);
+    fixtures::fileset(&args);
     let last = cd.join("PT000000/ST000000/SE000000/IM000002");
     let bytes = std::fs::read(&last).unwrap();
     write(&last, &bytes[..bytes.len() - 100]);
@@ -148,7 +129,7 @@ fn a_patient_cd_becomes_a_sanitized_media_set_under_every_layout() {
             .find(|f| f.file_name().unwrap() == "DICOMDIR")
             .unwrap_or_else(|| panic!("{layout}: no DICOMDIR in {files:?}"));
         let records: Vec<(String, Vec<String>)> =
-            serde_json::from_str(&python(&[&"tree", &out.join(dicomdir)])).unwrap();
+            serde_json::from_str(&fixtures::fileset(&[&"tree", &out.join(dicomdir)])).unwrap();
         assert_eq!(
             records.len(),
             2,

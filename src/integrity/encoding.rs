@@ -54,6 +54,24 @@ pub(crate) fn detect(data: &[u8]) -> Option<&'static str> {
     (plausible(le) && (u64::from(len) <= rest || len == u32::MAX)).then_some(IMPLICIT_VR_LE)
 }
 
+/// Whether `data` may yet be detected as a bare data set once more of it has come: its first
+/// element looks like one but declares more bytes than are here so far. A stream must not
+/// decide "not DICOM" before then, or it would answer otherwise than for the whole input (found
+/// by fuzzing).
+pub(crate) fn undecided(data: &[u8]) -> bool {
+    let Some(head) = data.get(..8) else {
+        return true;
+    };
+    let rest = data.len() as u64 - 8;
+    let group = u16::from_le_bytes([head[0], head[1]]);
+    let implicit_len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+    let explicit_len =
+        u16::from_le_bytes([head[6], head[7]]).max(u16::from_be_bytes([head[6], head[7]]));
+    let group_be = u16::from_be_bytes([head[0], head[1]]);
+    (plausible(group) && u64::from(implicit_len) > rest)
+        || ((plausible(group) || plausible(group_be)) && u64::from(explicit_len) > rest)
+}
+
 /// The group of a data set's first element: not the command or meta group, not an item.
 /// (Group 0001 is not allowed, but pydicom's `meta_missing_tsyntax.dcm` starts with it.)
 fn plausible(group: u16) -> bool {
