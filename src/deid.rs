@@ -8,7 +8,7 @@ use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
 
-use crate::action::{type_2_sequences, Action};
+use crate::action::{required_here, Action};
 use crate::clean::Identity;
 use crate::dates::{shift_da, shift_dt};
 use crate::dicomdir::record_action;
@@ -107,20 +107,33 @@ impl<'a> Deidentifier<'a> {
             .filter(|t| matches!(self.rules.action(*t), Some(Action::Remove | Action::Clean)))
             .map(|t| t.group())
             .collect();
-        let type_2: &[(u16, u16)] = match self.path.is_empty() {
-            true => obj
-                .get(Tag(0x0008, 0x0016))
-                .and_then(|e| e.value().to_str().ok())
-                .map_or(&[], |c| type_2_sequences(trim_padding(&c))),
-            false => &[],
+        let type_2 = match self.path.is_empty() {
+            true => {
+                let class = obj
+                    .get(Tag(0x0008, 0x0016))
+                    .and_then(|e| e.value().to_str().ok());
+                let animal = [Tag(0x0010, 0x2201), Tag(0x0010, 0x2202)]
+                    .iter()
+                    .any(|t| obj.get(*t).is_some());
+                required_here(class.as_deref().map_or("", trim_padding), animal)
+            }
+            false => Vec::new(),
         };
+        // Responsible Person Role is Type 1C on Responsible Person having a value: it goes when
+        // that value does.
+        let role_goes = matches!(
+            self.rules.action(Tag(0x0010, 0x2297)),
+            Some(Action::Remove | Action::Empty)
+        );
         let mut out = Vec::new();
         let mut held_creators = Vec::new();
         let mut used_blocks = HashSet::new();
         for elem in obj {
             let tag = elem.tag();
-            if tag.element() == 0x0000 || dropped_overlays.contains(&tag.group()) {
-                // Group lengths: retired, and wrong once anything changes.
+            let role = tag == Tag(0x0010, 0x2298) && role_goes;
+            if tag.element() == 0x0000 || dropped_overlays.contains(&tag.group()) || role {
+                // Group lengths (retired, and wrong once anything changes), and what goes with
+                // the attributes above.
                 self.count("removed", 1);
             } else if is_creator(tag) {
                 held_creators.push(elem);

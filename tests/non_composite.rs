@@ -111,9 +111,9 @@ fn a_data_set_without_sop_uids_is_sanitized_under_its_meta_names() {
         .to_str()
         .unwrap()
         .to_string();
-    let mut obj = whole.obj.clone();
-    obj.remove_element(tags::SOP_INSTANCE_UID);
-    let out = sanitize(settings(), &with_meta(obj, class, &instance));
+    let mut part = whole.clone();
+    part.obj.remove_element(tags::SOP_INSTANCE_UID);
+    let out = sanitize(settings(), &part.to_bytes_with_meta(class, &instance));
     assert_eq!(out.report.findings_with("meta.not_composite").count(), 1);
     let o = parse(&out.bytes);
     let meta = o
@@ -129,29 +129,15 @@ fn a_data_set_without_sop_uids_is_sanitized_under_its_meta_names() {
     );
 
     // Neither SOP UID anywhere: the output's meta leaves them out rather than writing them empty.
-    let mut obj = Sample::ct().obj;
-    obj.remove_element(tags::SOP_INSTANCE_UID);
-    obj.remove_element(tags::SOP_CLASS_UID);
-    let out = sanitize(settings(), &with_meta(obj, "", ""));
+    let mut part = Sample::ct();
+    part.obj.remove_element(tags::SOP_INSTANCE_UID);
+    part.obj.remove_element(tags::SOP_CLASS_UID);
+    let out = sanitize(settings(), &part.to_bytes_with_meta("", ""));
     let meta_group = &out.bytes[..find(&out.bytes, b"\x08\x00")];
     assert!(find(meta_group, b"\x02\x00\x10\x00UI") > 0);
     for absent in [b"\x02\x00\x02\x00", b"\x02\x00\x03\x00"] {
         assert!(!meta_group.windows(4).any(|w| w == absent));
     }
-}
-
-/// A Part 10 file of `obj` whose meta names `class` and `instance` (empty: written empty).
-fn with_meta(obj: dicom_object::InMemDicomObject, class: &str, instance: &str) -> Vec<u8> {
-    let meta = dicom_object::meta::FileMetaTableBuilder::new()
-        .media_storage_sop_class_uid(class)
-        .media_storage_sop_instance_uid(instance)
-        .transfer_syntax(fixtures::EXPLICIT_VR_LE)
-        .implementation_class_uid("1.2.826.0.1.3680043.8.498.99")
-        .build()
-        .unwrap();
-    let mut out = Vec::new();
-    obj.with_exact_meta(meta).write_all(&mut out).unwrap();
-    out
 }
 
 fn find_text(bytes: &[u8], token: &str) -> bool {
@@ -218,4 +204,26 @@ fn a_media_set_directory_follows_its_files_renamed_or_left_out() {
         .unwrap_err();
     assert_eq!(err.code(), "read.not_directory");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_worklist_item_is_de_identified_not_refused() {
+    let input = Sample::worklist_item()
+        .to_bytes_with_meta("1.2.840.10008.5.1.4.31", "1.2.826.0.1.3680043.8.498.31");
+    assert!(phi::ALL.iter().any(|t| find_text(&input, t)));
+    let out = sanitize(settings(), &input);
+    for token in phi::ALL {
+        assert!(
+            !find_text(&out.bytes, token),
+            "{token} left in the worklist item"
+        );
+    }
+    assert!(!find_text(&out.bytes, "Jane Doe"));
+    let o = parse(&out.bytes);
+    assert_eq!(
+        o.meta().media_storage_sop_class_uid.trim_end_matches('\0'),
+        "1.2.840.10008.5.1.4.31"
+    );
+    assert!(o.meta().media_storage_sop_instance_uid.starts_with("2.25."));
+    assert_eq!(out.report.findings_with("meta.not_composite").count(), 1);
 }
