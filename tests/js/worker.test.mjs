@@ -1,7 +1,7 @@
 // The edge-worker example under real workerd on 127.0.0.1: uploads over HTTP are sanitized and
 // only the de-identified bytes reach the bucket; refused uploads get a coded 4xx and store nothing.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { request } from "node:http";
 
 import { Sanitizer } from "../../pkg/node.js";
-import { ROOT, bad, blake3, good, manifest, phiIn, reparse } from "./helpers.mjs";
+import { CORPUS, ROOT, bad, blake3, good, manifest, phiIn, reparse } from "./helpers.mjs";
 
 const WORKER_KEY = "edge-worker-example-key-0123456789"; // the example config's test key
 const bucket = mkdtempSync(join(tmpdir(), "dicom-sanitizer-bucket-"));
@@ -104,4 +104,20 @@ test("other methods and paths are refused", async () => {
   assert.equal((await fetch(`${base}/upload`)).status, 405);
   assert.equal((await post("/elsewhere", good("ct-1.dcm"))).status, 404);
   assert.equal((await fetch(`${base}/health`)).status, 200);
+});
+
+test("a DICOMDIR uploaded alone is de-identified in workerd, its record offsets recomputed", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-worker-cd-"));
+  const fileset = (...args) => execFileSync(process.env.DICOM_SANITIZER_PYTHON, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });
+  const staging = join(CORPUS, "cd-staging");
+  fileset("make", join(dir, "cd"), ...["1.dcm", "2.dcm", "3.dcm"].map((f) => join(staging, f)));
+  const input = readFileSync(join(dir, "cd", "DICOMDIR"));
+  const before = fileset("tree", join(dir, "cd", "DICOMDIR"));
+  const res = await post("/sanitize", input);
+  assert.equal(res.status, 200);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  assert.deepEqual(phiIn(bytes), []);
+  // In place of the input, beside the files it names: the same tree of records.
+  writeFileSync(join(dir, "cd", "DICOMDIR"), bytes);
+  assert.equal(fileset("tree", join(dir, "cd", "DICOMDIR")), before);
 });
