@@ -70,6 +70,7 @@ function readSettings() {
     options: [...document.querySelectorAll("input[name=option]:checked")].map((c) => c.value),
     patientId: $("patient-id").value,
     rules: parseRules($("rules").value),
+    acceptRaw: $("accept-raw").checked,
   };
   if ($("key").value) settings.key = $("key").value;
   return settings;

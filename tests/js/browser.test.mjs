@@ -179,6 +179,26 @@ function fileset(...args) {
   return execFileSync(process.env.DICOM_SANITIZER_PYTHON, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });
 }
 
+test("a bare data set is skipped as not DICOM, and read when the page is asked to", async () => {
+  await page.click("#clear");
+  const drop = (files) =>
+    page.evaluate((files) => {
+      const dt = new DataTransfer();
+      for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+      document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+  const raw = [{ name: "no-meta.dcm", bytes: [...bad("no-meta.dcm")] }];
+  await drop(raw);
+  await settle();
+  assert.equal(await page.textContent("#status"), "Done: 0 sanitized, 1 skipped (not DICOM), 0 refused.");
+  await page.click("#clear");
+  await page.check("#accept-raw");
+  await drop(raw);
+  await settle();
+  assert.equal(await page.textContent("#status"), "Done: 1 sanitized, 0 skipped (not DICOM), 0 refused.");
+  await page.uncheck("#accept-raw");
+});
+
 test("bad settings are refused in the page with their code", async () => {
   await page.click("#clear");
   await page.fill("#key", "short");
