@@ -1,6 +1,7 @@
 //! Burned-in annotations: the policy for images that may carry PHI in their pixels, and blanking
 //! of caller-given rectangles in native (uncompressed) pixel data, in the spirit of RSNA CTP's
-//! DicomPixelAnonymizer. Compressed pixel data is never decoded: blanking it is refused.
+//! DicomPixelAnonymizer. Of compressed pixel data only RLE Lossless is decoded, to blank it
+//! (`rle`); regions in any other compression are refused.
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
@@ -8,11 +9,21 @@ use dicom_object::InMemDicomObject;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::report::Finding;
 
 mod native;
+mod rle;
 
-pub(crate) use native::Blanker;
+use native::{Blanker, Clip};
+pub(crate) use rle::{Frames, RLE_LOSSLESS};
+
+/// How the regions are blanked: in native samples as they stream, or frame by frame in RLE.
+#[derive(Debug, Clone)]
+pub(crate) enum Blanking {
+    Native(Blanker),
+    Rle(rle::Blanker),
+}
 
 /// What to do with an image that has, or may have, text burned into its pixels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +137,8 @@ pub(crate) struct PixelData {
     /// The element's explicit VR is OW. In big endian, OW holds 16-bit words, so 8-bit samples
     /// in it are stored with their bytes swapped in pairs.
     pub ow: bool,
+    /// The transfer syntax is RLE Lossless, whose fragments can be blanked frame by frame.
+    pub rle: bool,
 }
 
 const PIXEL_PATH: &str = "(7FE0,0010)";
@@ -139,8 +152,9 @@ pub(crate) fn plan(
     policy: BurnedIn,
     regions: &[Region],
     rules: &[RegionRule],
+    limits: &Limits,
     findings: &mut Vec<Finding>,
-) -> Result<Option<Blanker>> {
+) -> Result<Option<Blanking>> {
     let has_document = obj.get(tags::ENCAPSULATED_DOCUMENT).is_some();
     let has_float = obj.get(tags::FLOAT_PIXEL_DATA).is_some()
         || obj.get(tags::DOUBLE_FLOAT_PIXEL_DATA).is_some();
@@ -149,7 +163,7 @@ pub(crate) fn plan(
         wanted.extend(&rule.regions);
     }
     if !wanted.is_empty() {
-        if let Some(blanker) = blanking(obj, pixel, has_float, wanted, findings)? {
+        if let Some(blanker) = blanking(obj, pixel, has_float, wanted, limits, findings)? {
             return Ok(Some(blanker));
         }
     }
@@ -200,10 +214,11 @@ fn blanking(
     pixel: Option<PixelData>,
     has_float: bool,
     wanted: Vec<Region>,
+    limits: &Limits,
     findings: &mut Vec<Finding>,
-) -> Result<Option<Blanker>> {
+) -> Result<Option<Blanking>> {
     let n = wanted.len();
-    let mut not_applicable = |path: &str, why: String| -> Result<Option<Blanker>> {
+    let mut not_applicable = |path: &str, why: String| -> Result<Option<Blanking>> {
         findings.push(Finding {
             code: "pixel.regions_not_applicable".into(),
             path: Some(path.into()),
@@ -221,11 +236,11 @@ fn blanking(
             false => not_applicable(PIXEL_PATH, "the object has no Pixel Data".into()),
         };
     };
-    if pixel.encapsulated {
+    if pixel.encapsulated && !pixel.rle {
         return Err(Error::Deidentify {
             code: "pixel.compressed_regions",
             path: PIXEL_PATH.into(),
-            message: "regions to blank in compressed (encapsulated) pixel data; this build does not decode pixels, so the file is refused".into(),
+            message: "regions to blank in compressed (encapsulated) pixel data other than RLE Lossless; this build decodes no other compression, so the file is refused".into(),
         });
     }
     let bits = number(obj, tags::BITS_ALLOCATED)
@@ -237,30 +252,48 @@ fn blanking(
             format!("Bits Allocated {bits} is not a native layout (1, 8, 16, 32 or 64)"),
         );
     }
-    let mut blanker = Blanker::new(obj, pixel, bits)?;
+    let mut plan = match pixel.encapsulated {
+        true => Blanking::Rle(rle::Blanker::new(obj, bits, limits)?),
+        false => Blanking::Native(Blanker::new(obj, pixel, bits)?),
+    };
+    let (rows, cols) = match &plan {
+        Blanking::Native(b) => (b.rows, b.cols),
+        Blanking::Rle(b) => (b.rows, b.cols),
+    };
+    let mut clips = Vec::new();
     for r in wanted {
-        if u64::from(r.x) < blanker.cols && u64::from(r.y) < blanker.rows {
-            blanker.regions.push(blanker.clip(r));
+        if u64::from(r.x) < cols && u64::from(r.y) < rows {
+            clips.push(Clip::new(r, rows, cols));
         } else {
             findings.push(Finding {
                 code: "pixel.region_outside".into(),
                 path: Some(PIXEL_PATH.into()),
                 message: format!(
                     "the region at ({}, {}) of {}x{} lies outside the {}x{} image; nothing to blank there",
-                    r.x, r.y, r.width, r.height, blanker.cols, blanker.rows
+                    r.x, r.y, r.width, r.height, cols, rows
                 ),
             });
         }
     }
-    if blanker.regions.is_empty() {
+    if clips.is_empty() {
         return Ok(None);
     }
+    let how = match &plan {
+        Blanking::Native(_) => "",
+        Blanking::Rle(_) => {
+            " (RLE: every frame decoded and encoded again; the Basic Offset Table is written empty)"
+        }
+    };
     findings.push(Finding {
         code: "pixel.regions_blanked".into(),
         path: Some(PIXEL_PATH.into()),
-        message: format!("{} region(s) blanked in every frame", blanker.regions.len()),
+        message: format!("{} region(s) blanked in every frame{how}", clips.len()),
     });
-    Ok(Some(blanker))
+    match &mut plan {
+        Blanking::Native(b) => b.regions = clips,
+        Blanking::Rle(b) => b.regions = clips,
+    }
+    Ok(Some(plan))
 }
 
 fn unsupported(message: String) -> Error {

@@ -16,6 +16,18 @@ pub(super) struct Clip {
     pub(super) y1: u64,
 }
 
+impl Clip {
+    pub(super) fn new(r: Region, rows: u64, cols: u64) -> Clip {
+        let end = |at: u32, len: u32, max: u64| (u64::from(at) + u64::from(len)).min(max);
+        Clip {
+            x0: u64::from(r.x).min(cols),
+            x1: end(r.x, r.width, cols),
+            y0: u64::from(r.y).min(rows),
+            y1: end(r.y, r.height, rows),
+        }
+    }
+}
+
 /// Blanks the regions in every frame as native pixel bytes stream past. Positions are in bits,
 /// since 1-bit frames are packed back to back without byte alignment (PS3.5 8.1.1, 8.2). A
 /// frame is `planes` planes (samples per pixel when planar, else one) of rows × columns pixels
@@ -132,14 +144,9 @@ impl Blanker {
         })
     }
 
-    pub(super) fn clip(&self, r: Region) -> Clip {
-        let end = |at: u32, len: u32, max: u64| (u64::from(at) + u64::from(len)).min(max);
-        Clip {
-            x0: u64::from(r.x).min(self.cols),
-            x1: end(r.x, r.width, self.cols),
-            y0: u64::from(r.y).min(self.rows),
-            y1: end(r.y, r.height, self.rows),
-        }
+    #[cfg(test)]
+    fn clip(&self, r: Region) -> Clip {
+        Clip::new(r, self.rows, self.cols)
     }
 
     /// Blanks what lies inside the regions in `bytes`, which start at `offset` in the value.
@@ -234,6 +241,7 @@ mod tests {
         len: Some(u32::MAX as u64),
         big_endian: false,
         ow: false,
+        rle: false,
     };
     const BE_OW: PixelData = PixelData {
         big_endian: true,
