@@ -147,6 +147,7 @@ export type FindingCode =
   | "pixel.regions_blanked"
   | "pixel.region_outside"
   | "pixel.regions_not_applicable"
+  | "pixel.offset_table_removed"
   | "pixel.burned_in_allowed"
   | "pixel.burned_in_unknown_allowed";
 
@@ -248,6 +249,7 @@ export type ErrorCode =
   | "read.invalid"
   | "read.invalid_uid"
   | "read.not_directory"
+  | "read.bad_rle"
   | "limit.input_size"
   | "limit.element_size"
   | "limit.depth"

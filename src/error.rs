@@ -25,6 +25,7 @@ pub const ERROR_CODES: &[&str] = &[
     "read.invalid",
     "read.invalid_uid",
     "read.not_directory",
+    "read.bad_rle",
     "limit.input_size",
     "limit.element_size",
     "limit.depth",

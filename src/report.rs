@@ -40,6 +40,7 @@ pub const FINDING_CODES: &[&str] = &[
     "pixel.regions_blanked",
     "pixel.region_outside",
     "pixel.regions_not_applicable",
+    "pixel.offset_table_removed",
     "pixel.burned_in_allowed",
     "pixel.burned_in_unknown_allowed",
 ];

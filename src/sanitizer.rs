@@ -19,7 +19,7 @@ use crate::integrity::preamble::Preamble;
 use crate::integrity::sequences;
 use crate::integrity::structure::{scan, scan_elements, show, transfer_syntax, Layout};
 use crate::limits::Limits;
-use crate::pixels::{self, Blanker, BurnedIn, PixelData, Region, RegionRule};
+use crate::pixels::{self, Blanking, BurnedIn, PixelData, Region, RegionRule};
 use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE, EDITION};
 use crate::pseudonym::Pseudonyms;
 use crate::receipt::{self, Receipt};
@@ -75,7 +75,7 @@ pub(crate) struct Header {
     pub preamble: Preamble,
     pub counts: std::collections::BTreeMap<String, u64>,
     pub findings: Vec<Finding>,
-    pub blanker: Option<Blanker>,
+    pub blanker: Option<Blanking>,
     pub identity: Identity,
     pub gate: Gate,
     pub date_offset: i64,
@@ -209,7 +209,7 @@ impl Compiled {
         let ts = transfer_syntax(ts_uid)?;
         let (dataset, un) = crate::un::for_parser(&input[layout.dataset_at..], ts_uid)?;
         findings.extend(un);
-        let obj =
+        let mut obj =
             InMemDicomObject::read_dataset_with_ts(&dataset[..], ts).map_err(|e| Error::Read {
                 code: "read.invalid",
                 offset: None,
@@ -276,8 +276,24 @@ impl Compiled {
             self.burned_in,
             &self.blank_regions,
             &self.region_rules,
+            &self.limits,
             &mut findings,
         )?;
+        if matches!(blanker, Some(Blanking::Rle(_))) {
+            // Re-encoded frames change length: an Extended Offset Table would point amiss.
+            let removed = [
+                tags::EXTENDED_OFFSET_TABLE,
+                tags::EXTENDED_OFFSET_TABLE_LENGTHS,
+            ]
+            .map(|t| obj.remove_element(t));
+            if removed.contains(&true) {
+                findings.push(finding(
+                    "pixel.offset_table_removed",
+                    Some("(7FE0,0001)"),
+                    "the Extended Offset Table no longer fits the re-encoded RLE frames; removed",
+                ));
+            }
+        }
         let identity = Identity::collect(&obj);
         let gate = Gate::collect(&obj, &self.rules);
         let date_offset = self.pseudonyms.date_offset_days(&patient_key(&obj));

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::inflate::Inflate;
 use crate::integrity::structure::{encoding, scan_header};
 use crate::leaves::{not_handed_out, Delegation, Leaves, LEAF_LEN};
-use crate::pixels::PixelData;
+use crate::pixels::{Blanking, Frames, PixelData, RLE_LOSSLESS};
 use crate::profile::EDITION;
 use crate::receipt::Receipt;
 use crate::report::Report;
@@ -39,6 +39,8 @@ enum Phase {
     },
     /// Encapsulated fragments, checked item by item as they pass.
     Fragments(Fragments),
+    /// RLE fragments, blanked frame by frame.
+    Frames(Box<Frames>),
     /// Buffering elements after Pixel Data.
     Trailing,
     Done,
@@ -197,7 +199,7 @@ impl SanitizeStream {
                     format!("the input ends {left} bytes before the end of Pixel Data"),
                 ))
             }
-            Phase::Fragments(_) => {
+            Phase::Fragments(_) | Phase::Frames(_) => {
                 return Err(Error::read(
                     "read.truncated",
                     self.input_len as usize,
@@ -329,7 +331,7 @@ impl SanitizeStream {
                     *offset += n as u64;
                     let done = *left == 0;
                     match self.header.as_ref().and_then(|h| h.blanker.as_ref()) {
-                        Some(b) => {
+                        Some(Blanking::Native(b)) => {
                             if let Some(h) = &mut self.input_pixels {
                                 h.update(now);
                             }
@@ -340,7 +342,7 @@ impl SanitizeStream {
                             self.emit(&scratch, true, sink);
                             self.scratch = scratch;
                         }
-                        None => self.emit(now, true, sink),
+                        _ => self.emit(now, true, sink),
                     }
                     if done {
                         self.phase = Phase::Trailing;
@@ -354,6 +356,24 @@ impl SanitizeStream {
                     let (used, done) = f.take(chunk)?;
                     let (now, later) = chunk.split_at(used);
                     self.emit(now, true, sink);
+                    if done {
+                        self.phase = Phase::Trailing;
+                    }
+                    if later.is_empty() {
+                        return Ok(());
+                    }
+                    chunk = later;
+                }
+                Phase::Frames(f) => {
+                    let mut scratch = std::mem::take(&mut self.scratch);
+                    scratch.clear();
+                    let (used, done) = f.take(chunk, &mut scratch)?;
+                    let (now, later) = chunk.split_at(used);
+                    if let Some(h) = &mut self.input_pixels {
+                        h.update(now);
+                    }
+                    self.emit(&scratch, true, sink);
+                    self.scratch = scratch;
                     if done {
                         self.phase = Phase::Trailing;
                     }
@@ -416,6 +436,7 @@ impl SanitizeStream {
                     big_endian: !little,
                     // In explicit VR the VR follows the tag; implicit VR is little endian.
                     ow: data.get(p.at + 4..p.at + 6) == Some(b"OW"),
+                    rle: scanned.layout.transfer_syntax == RLE_LOSSLESS,
                 }),
             ),
             None if !at_end => return Ok(None), // Pixel Data may still come
@@ -473,7 +494,10 @@ impl SanitizeStream {
                 left: u64::from(len),
                 offset: 0,
             },
-            None => Phase::Fragments(Fragments::default()),
+            None => match self.header.as_ref().and_then(|h| h.blanker.as_ref()) {
+                Some(Blanking::Rle(b)) => Phase::Frames(Box::new(Frames::new(b.clone()))),
+                _ => Phase::Fragments(Fragments::default()),
+            },
         };
         Ok(Some(pixel.value_at))
     }

@@ -6,6 +6,7 @@ mod common;
 mod counting;
 
 use common::native::Native;
+use common::rle::dcmcrle;
 use common::*;
 use counting::{peak_of, serial};
 use dicom_core::{Tag, VR};
@@ -99,6 +100,15 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
         (
             "8-bit OW big endian, odd frames",
             Native::new("YBR_FULL", 8, 5, 5, 3).ow().to_bytes(),
+        ),
+        // Blanked frame by frame: each fragment gathered whole, whatever the chunks.
+        (
+            "RLE 16-bit multi-frame",
+            dcmcrle(&Native::new("MONOCHROME2", 16, 6, 10, 4).to_bytes(), &[]),
+        ),
+        (
+            "RLE RGB multi-frame",
+            dcmcrle(&Native::new("RGB", 8, 5, 7, 3).to_bytes(), &[]),
         ),
     ]
 }
@@ -273,6 +283,37 @@ fn memory_stays_flat_while_256_mib_of_pixel_data_stream_past() {
     );
     assert_eq!(done.report.output.bytes, out_len);
     assert!(out_len > len);
+}
+
+#[test]
+fn rle_frames_are_blanked_one_at_a_time_in_flat_memory() {
+    let _turn = serial();
+    // 32 frames of 512 × 512 × 16 bits: 16 MiB of samples, 512 KiB a frame.
+    let native = Native::new("MONOCHROME2", 16, 512, 512, 32).to_bytes();
+    let rle = dcmcrle(&native, &[]);
+    let s = Sanitizer::new(blanking(0, 0, 200, 40)).unwrap();
+    let mut out_len = 0u64;
+    let (done, peak) = peak_of(|| {
+        let mut stream = s.stream();
+        for c in rle.chunks(1 << 16) {
+            stream
+                .write(c, &mut |b: &[u8]| out_len += b.len() as u64)
+                .unwrap();
+        }
+        stream
+            .end(&mut |b: &[u8]| out_len += b.len() as u64)
+            .unwrap()
+    });
+    assert!(
+        peak < 6 << 20,
+        "peak heap {peak} bytes while blanking {} bytes of RLE",
+        rle.len()
+    );
+    assert_eq!(done.report.output.bytes, out_len);
+    assert_eq!(
+        done.report.findings_with("pixel.regions_blanked").count(),
+        1
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod native;
+pub mod rle;
 
 use dicom_core::dictionary::{DataDictionary, VirtualVr};
 use dicom_core::value::{PrimitiveValue, Value};

@@ -1,0 +1,460 @@
+//! Blanking in RLE Lossless pixel data (PS3.5 Annex G), one frame in memory at a time: each
+//! frame's fragment is gathered, its segments decoded into byte planes, the regions zeroed (or set
+//! to black chroma) in every plane, and every segment encoded again with PackBits.
+//!
+//! Frames change length, so the Basic Offset Table is written empty (always valid, PS3.5 A.4):
+//! its offsets are only known once every frame has passed, and rewriting it would mean holding
+//! the whole output.
+
+use dicom_dictionary_std::tags;
+use dicom_object::InMemDicomObject;
+
+use super::{number, text, unsupported, Clip};
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+
+pub(crate) const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
+/// The RLE header: the number of segments, then 15 offsets, all u32 little endian.
+const HEADER: usize = 64;
+const MAX_SEGMENTS: u64 = 15;
+
+/// The geometry of RLE frames and what to blank in them.
+#[derive(Debug, Clone)]
+pub(crate) struct Blanker {
+    pub(super) rows: u64,
+    pub(super) cols: u64,
+    frames: u64,
+    /// What each segment's blanked bytes become, in segment order (sample by sample, most
+    /// significant byte first).
+    fills: Vec<u8>,
+    pub(super) regions: Vec<Clip>,
+}
+
+impl Blanker {
+    pub(super) fn new(obj: &InMemDicomObject, bits: u64, limits: &Limits) -> Result<Blanker> {
+        let need = |tag, name: &str| {
+            number(obj, tag)
+                .map(u64::from)
+                .ok_or_else(|| unsupported(format!("{name} is missing or not a number")))
+        };
+        let rows = need(tags::ROWS, "Rows")?;
+        let cols = need(tags::COLUMNS, "Columns")?;
+        let spp = u64::from(number(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1).max(1));
+        let frames = u64::from(number(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1));
+        let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let bps = bits / 8;
+        // 1-bit RLE and subsampled chroma have no agreed byte planes: real doubt.
+        if bits % 8 != 0 || photometric.ends_with("_422") || photometric.ends_with("_420") {
+            return Err(unsupported(format!(
+                "RLE with {photometric} at {bits} bits allocated is not a layout this build blanks"
+            )));
+        }
+        if spp * bps > MAX_SEGMENTS {
+            return Err(unsupported(format!(
+                "{spp} samples of {bits} bits need {} RLE segments; at most 15 exist",
+                spp * bps
+            )));
+        }
+        // A blanked YBR pixel is black: Y zero, Cb and Cr at their middle, 2^High Bit.
+        let high = number(obj, tags::HIGH_BIT)
+            .map(u64::from)
+            .filter(|&h| h < bits)
+            .unwrap_or(bits - 1);
+        let chroma = photometric.starts_with("YBR_");
+        let fills = (0..spp)
+            .flat_map(|s| {
+                let mid = if chroma && s > 0 { 1u64 << high } else { 0 };
+                (0..bps).map(move |k| (mid >> (8 * (bps - 1 - k))) as u8)
+            })
+            .collect();
+        // Decoding holds one frame: bounded like the rest of the input.
+        let frame = rows
+            .checked_mul(cols)
+            .and_then(|n| n.checked_mul(spp * bps))
+            .filter(|&n| n <= limits.max_input_bytes)
+            .ok_or_else(|| {
+                Error::limit(
+                    "limit.input_size",
+                    0,
+                    format!(
+                        "one decoded RLE frame of {rows}x{cols}x{spp} samples of {bits} bits exceeds the input limit of {} bytes",
+                        limits.max_input_bytes
+                    ),
+                )
+            })?;
+        let b = Blanker {
+            rows,
+            cols,
+            frames,
+            fills,
+            regions: Vec::new(),
+        };
+        if frame == 0 || b.max_fragment() + 8 > u64::from(u32::MAX) {
+            return Err(unsupported(format!(
+                "an RLE frame of {rows}x{cols}x{spp} samples does not fit one fragment"
+            )));
+        }
+        Ok(b)
+    }
+
+    fn segments(&self) -> usize {
+        self.fills.len()
+    }
+
+    fn plane(&self) -> usize {
+        (self.rows * self.cols) as usize
+    }
+
+    /// The longest fragment a frame can need: every byte a literal of its own (two bytes), a
+    /// padding byte per segment, and the header. Longer is not RLE of this image.
+    fn max_fragment(&self) -> u64 {
+        HEADER as u64 + self.segments() as u64 * (2 * self.rows * self.cols + 2)
+    }
+
+    /// Decodes one frame's fragment, blanks it, and appends the new fragment to `out`. `planes`
+    /// is scratch, kept between frames. `frame` and `at` (its offset in the value) are for the
+    /// error message.
+    fn reencode(
+        &self,
+        fragment: &[u8],
+        frame: u64,
+        at: u64,
+        planes: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let bad = |why: String| Error::Read {
+            code: "read.bad_rle",
+            offset: None,
+            message: format!("frame {frame} (byte {at} of Pixel Data): {why}"),
+        };
+        let header = fragment.get(..HEADER).ok_or_else(|| {
+            bad(format!(
+                "{} bytes, shorter than the RLE header",
+                fragment.len()
+            ))
+        })?;
+        let word = |i: usize| u32::from_le_bytes(header[4 * i..4 * i + 4].try_into().unwrap());
+        let n = word(0) as usize;
+        if n != self.segments() {
+            return Err(bad(format!(
+                "{n} segments; the image attributes need {}",
+                self.segments()
+            )));
+        }
+        let plane = self.plane();
+        planes.clear();
+        for s in 0..n {
+            let start = word(1 + s) as usize;
+            let end = match s + 1 < n {
+                true => word(2 + s) as usize,
+                false => fragment.len(),
+            };
+            if start < HEADER || start > end || end > fragment.len() {
+                return Err(bad(format!(
+                    "segment {s} runs from {start} to {end} in a fragment of {}",
+                    fragment.len()
+                )));
+            }
+            decode(&fragment[start..end], plane, planes)
+                .map_err(|why| bad(format!("segment {s} {why}")))?;
+        }
+        for (s, &fill) in self.fills.iter().enumerate() {
+            let p = &mut planes[s * plane..(s + 1) * plane];
+            for r in &self.regions {
+                for y in r.y0..r.y1 {
+                    let row = (y * self.cols) as usize;
+                    p[row + r.x0 as usize..row + r.x1 as usize].fill(fill);
+                }
+            }
+        }
+        let base = out.len();
+        out.extend_from_slice(&[0; HEADER]);
+        out[base..base + 4].copy_from_slice(&(n as u32).to_le_bytes());
+        for (s, p) in planes.chunks_exact(plane).enumerate() {
+            let offset = (out.len() - base) as u32;
+            out[base + 4 + 4 * s..base + 8 + 4 * s].copy_from_slice(&offset.to_le_bytes());
+            // Row by row, as DCMTK does: no run crosses a row end.
+            for row in p.chunks_exact(self.cols as usize) {
+                encode(row, out);
+            }
+            if (out.len() - base) % 2 == 1 {
+                out.push(0x80); // -128, PackBits' no-op: segments are even (G.5)
+            }
+        }
+        Ok(())
+    }
+}
+
+/// PackBits-decodes `segment`, which must give exactly `want` bytes, onto `out`. A lone header
+/// byte at the very end is padding to an even length (as some encoders write 0x00).
+pub(crate) fn decode(
+    segment: &[u8],
+    want: usize,
+    out: &mut Vec<u8>,
+) -> std::result::Result<(), String> {
+    let end = out.len() + want;
+    let mut i = 0;
+    while i < segment.len() {
+        let n = segment[i] as i8;
+        i += 1;
+        if n == -128 || i == segment.len() {
+            continue;
+        }
+        let k = match n {
+            0.. => n as usize + 1,
+            _ => (1 - n as isize) as usize,
+        };
+        if out.len() + k > end {
+            return Err(format!("decodes to more than {want} bytes"));
+        }
+        if n >= 0 {
+            let literal = segment
+                .get(i..i + k)
+                .ok_or_else(|| format!("has a literal run past its end at byte {i}"))?;
+            out.extend_from_slice(literal);
+            i += k;
+        } else {
+            out.resize(out.len() + k, segment[i]);
+            i += 1;
+        }
+    }
+    match out.len() == end {
+        true => Ok(()),
+        false => Err(format!("decodes to fewer than {want} bytes")),
+    }
+}
+
+/// PackBits-encodes `src` onto `out`: runs of two or more repeat, the rest goes in literals of at
+/// most 128 bytes, which a run of three or more ends (a pair inside a literal costs nothing).
+pub(crate) fn encode(src: &[u8], out: &mut Vec<u8>) {
+    let run = |i: usize| {
+        let b = src[i];
+        src[i..].iter().take(128).take_while(|&&c| c == b).count()
+    };
+    let mut i = 0;
+    while i < src.len() {
+        let r = run(i);
+        if r >= 2 {
+            out.push((1 - r as isize) as u8);
+            out.push(src[i]);
+            i += r;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while i < src.len() && i - start < 128 && run(i) < 3 {
+            i += 1;
+        }
+        out.push((i - start - 1) as u8);
+        out.extend_from_slice(&src[start..i]);
+    }
+}
+
+/// Encapsulated RLE fragments being blanked as they stream: the Basic Offset Table's value is
+/// dropped (it is written empty), each later fragment is one frame, gathered whole and emitted
+/// blanked, with its new length.
+pub(crate) struct Frames {
+    blanker: Blanker,
+    head: [u8; 8],
+    have: usize,
+    /// Items begun: the first is the Basic Offset Table, then one per frame.
+    items: u64,
+    /// Bytes of the current item still to come.
+    left: u64,
+    /// The current frame's fragment.
+    fragment: Vec<u8>,
+    planes: Vec<u8>,
+    /// Offset in the value, for error messages.
+    at: u64,
+    /// Where the current fragment starts in the value.
+    fragment_at: u64,
+}
+
+impl Frames {
+    pub(crate) fn new(blanker: Blanker) -> Frames {
+        Frames {
+            blanker,
+            head: [0; 8],
+            have: 0,
+            items: 0,
+            left: 0,
+            fragment: Vec::new(),
+            planes: Vec::new(),
+            at: 0,
+            fragment_at: 0,
+        }
+    }
+
+    /// Consumes what it can of `chunk`, appending what is ready to `out`: (bytes used, whether
+    /// the sequence delimiter was reached).
+    pub(crate) fn take(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(usize, bool)> {
+        let mut used = 0;
+        while used < chunk.len() {
+            if self.left > 0 {
+                let n = self.left.min((chunk.len() - used) as u64) as usize;
+                if self.items > 1 {
+                    self.fragment.extend_from_slice(&chunk[used..used + n]);
+                }
+                self.left -= n as u64;
+                self.at += n as u64;
+                used += n;
+                if self.left == 0 && self.items > 1 {
+                    self.frame(out)?;
+                }
+                continue;
+            }
+            let n = (8 - self.have).min(chunk.len() - used);
+            self.head[self.have..self.have + n].copy_from_slice(&chunk[used..used + n]);
+            self.have += n;
+            used += n;
+            if self.have < 8 {
+                break;
+            }
+            self.have = 0;
+            let group = u16::from_le_bytes([self.head[0], self.head[1]]);
+            let element = u16::from_le_bytes([self.head[2], self.head[3]]);
+            let len = u32::from_le_bytes([self.head[4], self.head[5], self.head[6], self.head[7]]);
+            self.at += 8;
+            match (group, element) {
+                (0xFFFE, 0xE0DD) if len == 0 && self.items > 0 => {
+                    let frames = self.items - 1;
+                    if frames != self.blanker.frames {
+                        return Err(self.bad(format!(
+                            "{frames} fragments for {} frames; RLE has one fragment per frame",
+                            self.blanker.frames
+                        )));
+                    }
+                    out.extend_from_slice(&self.head);
+                    return Ok((used, true));
+                }
+                (0xFFFE, 0xE000) if len != u32::MAX => {
+                    self.items += 1;
+                    self.left = u64::from(len);
+                    if self.items == 1 {
+                        // The Basic Offset Table, emptied.
+                        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+                        continue;
+                    }
+                    if self.items - 1 > self.blanker.frames {
+                        return Err(self.bad(format!(
+                            "more fragments than the {} frames; RLE has one fragment per frame",
+                            self.blanker.frames
+                        )));
+                    }
+                    if self.left > self.blanker.max_fragment() {
+                        return Err(self.bad(format!(
+                            "a fragment of {len} bytes; no RLE frame of this image needs more than {}",
+                            self.blanker.max_fragment()
+                        )));
+                    }
+                    self.fragment.clear();
+                    self.fragment_at = self.at;
+                    if self.left == 0 {
+                        self.frame(out)?;
+                    }
+                }
+                _ => {
+                    return Err(Error::Read {
+                        code: "read.bad_structure",
+                        offset: None,
+                        message: format!(
+                            "at byte {} of Pixel Data: expected a fragment item or the sequence delimiter, found ({group:04X},{element:04X}) with length {len}",
+                            self.at - 8
+                        ),
+                    })
+                }
+            }
+        }
+        Ok((used, false))
+    }
+
+    /// The fragment gathered is whole: emits its item, blanked.
+    fn frame(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let item = out.len();
+        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+        let frame = self.items - 2;
+        self.blanker.reencode(
+            &self.fragment,
+            frame,
+            self.fragment_at,
+            &mut self.planes,
+            out,
+        )?;
+        let len = (out.len() - item - 8) as u32; // bounded by `max_fragment` in `new`
+        out[item + 4..item + 8].copy_from_slice(&len.to_le_bytes());
+        Ok(())
+    }
+
+    fn bad(&self, why: String) -> Error {
+        Error::Read {
+            code: "read.bad_rle",
+            offset: None,
+            message: format!("at byte {} of Pixel Data: {why}", self.at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(src: &[u8]) -> Vec<u8> {
+        let mut coded = Vec::new();
+        encode(src, &mut coded);
+        let mut back = Vec::new();
+        decode(&coded, src.len(), &mut back).unwrap();
+        assert_eq!(back, src);
+        coded
+    }
+
+    #[test]
+    fn packbits_round_trips_runs_and_literals_at_every_boundary() {
+        assert!(round_trip(&[]).is_empty());
+        assert_eq!(round_trip(&[7]), [0, 7]);
+        assert_eq!(round_trip(&[7, 7]), [0xFF, 7]);
+        for n in [1, 2, 3, 127, 128, 129, 130, 255, 256, 257, 1000] {
+            let run = vec![9u8; n];
+            let coded = round_trip(&run);
+            // Runs of at most 128 each, two bytes a run (a final lone byte is a literal).
+            assert!(coded.len() <= 2 * n.div_ceil(128), "{n}: {coded:?}");
+            let literal: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            let coded = round_trip(&literal);
+            assert_eq!(coded.len(), n + n.div_ceil(128), "{n}");
+        }
+        // Mixed: literals broken by runs of three, pairs kept inside literals.
+        let mixed = [1, 2, 2, 3, 4, 4, 4, 4, 5, 6, 7, 7, 7, 0, 0];
+        assert_eq!(
+            round_trip(&mixed),
+            [3, 1, 2, 2, 3, 0xFD, 4, 1, 5, 6, 0xFE, 7, 0xFF, 0]
+        );
+        let mut state = 1u64;
+        for len in 0..600 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    ((state >> 60) % 3) as u8 // few values: many short runs
+                })
+                .collect();
+            round_trip(&bytes);
+        }
+    }
+
+    #[test]
+    fn packbits_decoding_checks_the_length() {
+        let mut out = Vec::new();
+        assert_eq!(decode(&[0xFE, 5], 3, &mut out), Ok(()));
+        assert_eq!(out, [5, 5, 5]);
+        // A lone final header byte is padding; -128 is a no-op.
+        assert_eq!(decode(&[0x80, 1, 8, 9, 0], 2, &mut Vec::new()), Ok(()));
+        assert!(decode(&[0xFE, 5], 2, &mut Vec::new()).is_err(), "long");
+        assert!(decode(&[0xFE, 5], 4, &mut Vec::new()).is_err(), "short");
+        assert!(
+            decode(&[3, 1, 2], 4, &mut Vec::new()).is_err(),
+            "cut literal"
+        );
+        assert!(decode(&[], 1, &mut Vec::new()).is_err(), "empty");
+    }
+}
