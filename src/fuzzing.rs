@@ -31,8 +31,17 @@ pub fn check(data: &[u8]) {
     // Half the inputs (by their last byte) also read bare data sets, so that detection is
     // fuzzed too; the other half check that a bare data set is refused.
     let raw = data.last().is_some_and(|b| b & 1 == 1);
-    let sanitizer =
-        Sanitizer::new(Settings::new().key(KEY).accept_raw(raw)).expect("fixed settings compile");
+    // A quarter blank a region, so that the pixel paths (native layouts, RLE frames) are fuzzed.
+    let mut settings = Settings::new().key(KEY).accept_raw(raw);
+    if data.last().is_some_and(|b| b & 6 == 6) {
+        settings.blank_regions = vec![crate::Region {
+            x: 1,
+            y: 1,
+            width: 6,
+            height: 5,
+        }];
+    }
+    let sanitizer = Sanitizer::new(settings).expect("fixed settings compile");
     let first = match sanitizer.sanitize(data) {
         Ok(s) => s,
         Err(e) => {
