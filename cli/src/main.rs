@@ -445,8 +445,15 @@ fn run(args: SanitizeArgs) -> u8 {
         let result = std::fs::read(input)
             .map_err(|e| Failure::Io(format!("{}: {e}", input.display())))
             .and_then(|bytes| {
+                // Mirrored files keep their names: the record keeps its own ID (upper case on
+                // media, whatever case a copy of the CD has on disk).
+                let mirror = args.layout == Layout::Mirror;
+                let mut rename = |id: &[String]| {
+                    let new = written[set].rename(id)?;
+                    Some(if mirror { id.to_vec() } else { new })
+                };
                 sanitizer
-                    .sanitize_directory(&bytes, &mut |id| written[set].rename(id))
+                    .sanitize_directory(&bytes, &mut rename)
                     .map_err(Failure::Sanitize)
             })
             .and_then(|done| {

@@ -182,3 +182,28 @@ fn a_patient_cd_becomes_a_sanitized_media_set_under_every_layout() {
     }
     std::fs::remove_dir_all(&d).ok();
 }
+
+#[test]
+fn a_mirrored_media_set_keeps_its_records_file_ids_whatever_case_the_copy_has() {
+    // A CD copied to a case-sensitive disk in lower case: the files are found, and the DICOMDIR
+    // keeps its upper-case PS3.10 IDs.
+    let d = tempdir("media-set-case");
+    patient_cd(&d);
+    let cd = d.join("in/DOE_JANE_CD");
+    std::fs::rename(cd.join("PT000000"), cd.join("pt000000")).unwrap();
+    let out = d.join("out");
+    let run = sanitize(
+        Some(KEY),
+        &["--out".as_ref(), out.as_ref(), d.join("in").as_ref()],
+    );
+    assert_exit(&run, 1);
+    let dicomdir = std::fs::read(out.join("DOE_JANE_CD/DICOMDIR")).unwrap();
+    let text: String = dicomdir.iter().map(|&b| b as char).collect();
+    assert_eq!(
+        text.matches("PT000000\\ST000000\\SE000000\\IM00000")
+            .count(),
+        2
+    );
+    assert!(!text.contains("pt000000"));
+    std::fs::remove_dir_all(&d).ok();
+}
