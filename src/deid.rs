@@ -369,6 +369,13 @@ impl<'a> Deidentifier<'a> {
         match new {
             Some(value) => {
                 self.count(action.label(), 1);
+                // A keyed ID pseudonym (`PAT-…`) is an LO value, as Patient ID is: written with
+                // the VR a file may have got wrong (CS cannot hold `-`), it was not one, and a
+                // second pass took it for a code (found by fuzzing).
+                let vr = match action {
+                    Action::PseudonymizeId => VR::LO,
+                    _ => vr,
+                };
                 Ok(Some(DataElement::new(tag, vr, value)))
             }
             None => {
