@@ -28,7 +28,7 @@ help:
 	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
 	@echo "make gen    - regenerate src/profile/*.rs from $(STANDARD)"
 
-setup: wasm-target pyenv
+setup: wasm-target pyenv oracles
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -45,7 +45,7 @@ build:
 
 test: setup fmt-check clippy gen-check unit survey wasm-core js-test
 
-unit: pyenv
+unit: pyenv oracles
 	DICOM_SANITIZER_PYTHON=$(abspath $(PY)) cargo test --workspace
 
 fmt-check:
