@@ -12,24 +12,6 @@ pub enum Shape {
     Type2Sequence,
 }
 
-/// Top-level attributes the profile removes that the object itself makes Type 2: they stay,
-/// emptied.
-/// - The Referenced Performed Procedure Step Sequence is Type 3 in the General Series module
-///   but Type 2 in the SR Document Series module (SR documents and Key Object Selection, SOP
-///   Classes 1.2.840.10008.5.1.4.1.1.88.x).
-/// - Responsible Person and Responsible Organization are Type 2C in the Patient module when the
-///   patient is an animal (Patient Species Description or Code Sequence present).
-pub(crate) fn required_here(sop_class: &str, animal: bool) -> Vec<(u16, u16)> {
-    let mut tags = Vec::new();
-    if sop_class.starts_with("1.2.840.10008.5.1.4.1.1.88.") {
-        tags.push((0x0008, 0x1111));
-    }
-    if animal {
-        tags.extend([(0x0010, 0x2297), (0x0010, 0x2299)]);
-    }
-    tags
-}
-
 /// What happens to one attribute. Behaviour is a `match` on this, never on strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {

@@ -8,10 +8,10 @@ use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
 
-use crate::action::{required_here, Action};
+use crate::action::Action;
 use crate::clean::Identity;
+use crate::context::Context;
 use crate::dates::{shift_da, shift_dt};
-use crate::dicomdir::record_action;
 use crate::error::Result;
 use crate::integrity::structure::show;
 use crate::pseudonym::Pseudonyms;
@@ -97,41 +97,13 @@ impl<'a> Deidentifier<'a> {
                 ))
             })
             .collect();
-        // An overlay whose data goes (removed, or "cleaned", which a bitmap cannot be) goes
-        // whole: its other attributes (rows, columns, origin, all Type 1 in the Overlay Plane
-        // module) would be an invalid overlay.
-        let dropped_overlays: Vec<u16> = obj
-            .iter()
-            .map(|e| e.tag())
-            .filter(|t| (0x6000..=0x601E).contains(&t.group()) && t.element() == 0x3000)
-            .filter(|t| matches!(self.rules.action(*t), Some(Action::Remove | Action::Clean)))
-            .map(|t| t.group())
-            .collect();
-        let type_2 = match self.path.is_empty() {
-            true => {
-                let class = obj
-                    .get(Tag(0x0008, 0x0016))
-                    .and_then(|e| e.value().to_str().ok());
-                let animal = [Tag(0x0010, 0x2201), Tag(0x0010, 0x2202)]
-                    .iter()
-                    .any(|t| obj.get(*t).is_some());
-                required_here(class.as_deref().map_or("", trim_padding), animal)
-            }
-            false => Vec::new(),
-        };
-        // Responsible Person Role is Type 1C on Responsible Person having a value: it goes when
-        // that value does.
-        let role_goes = matches!(
-            self.rules.action(Tag(0x0010, 0x2297)),
-            Some(Action::Remove | Action::Empty)
-        );
+        let context = Context::of(&obj, self.rules, &self.path);
         let mut out = Vec::new();
         let mut held_creators = Vec::new();
         let mut used_blocks = HashSet::new();
         for elem in obj {
             let tag = elem.tag();
-            let role = tag == Tag(0x0010, 0x2298) && role_goes;
-            if tag.element() == 0x0000 || dropped_overlays.contains(&tag.group()) || role {
+            if tag.element() == 0x0000 || context.goes_with_another(tag) {
                 // Group lengths (retired, and wrong once anything changes), and what goes with
                 // the attributes above.
                 self.count("removed", 1);
@@ -151,16 +123,11 @@ impl<'a> Deidentifier<'a> {
                 );
                 self.count("removed", 1);
             } else {
-                let mut action = match self.rules.action(tag) {
+                let action = match self.rules.action(tag) {
                     Some(a) => a,
                     None => self.unlisted_action(elem.vr()),
                 };
-                if self.path.last() == Some(&PathStep::Public(0x0004, 0x1220)) {
-                    action = record_action(tag, action);
-                }
-                if *action == Action::Remove && type_2.contains(&(tag.group(), tag.element())) {
-                    action = &Action::Empty;
-                }
+                let action = context.action(tag, action);
                 if let Some(e) = self.apply(action, elem)? {
                     out.push(e);
                 }

@@ -12,12 +12,11 @@
 use std::collections::HashMap;
 
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
-use dicom_core::{DataElement, Length, Tag, VR};
+use dicom_core::{DataElement, Length, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::file::ReadPreamble;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
 
-use crate::action::Action;
 use crate::error::{Error, Result};
 use crate::integrity::structure::{directory_marks, DirectoryMarks, Slot};
 
@@ -264,30 +263,6 @@ fn read_u32(bytes: &[u8], at: usize, marks: &DirectoryMarks) -> Option<u32> {
     } else {
         u32::from_be_bytes(b)
     })
-}
-
-/// Directory record attributes the record's own module requires (PS3.3 F.5) where the profile
-/// would remove or empty them: Type 1 ones get a dummy value, Type 2 ones stay present, empty.
-const RECORD_TYPE_1: [(u16, u16); 4] = [
-    (0x0008, 0x0020), // Study Date (Study record)
-    (0x0008, 0x0030), // Study Time
-    (0x0020, 0x0010), // Study ID
-    (0x0010, 0x0020), // Patient ID (Patient record)
-];
-const RECORD_TYPE_2: [(u16, u16); 3] = [
-    (0x0008, 0x1030), // Study Description (Study record)
-    (0x0008, 0x0050), // Accession Number
-    (0x0010, 0x0010), // Patient's Name (Patient record)
-];
-
-/// The action for `tag` in a directory record, given the profile's.
-pub(crate) fn record_action(tag: Tag, action: &Action) -> &Action {
-    let key = (tag.group(), tag.element());
-    match action {
-        Action::Remove | Action::Empty if RECORD_TYPE_1.contains(&key) => &Action::Dummy,
-        Action::Remove if RECORD_TYPE_2.contains(&key) => &Action::Empty,
-        _ => action,
-    }
 }
 
 #[cfg(test)]

@@ -31,12 +31,14 @@ pub struct ReadmeDoctests;
 
 mod action;
 mod clean;
+mod context;
 mod dates;
 mod deid;
 mod dicomdir;
 mod digest;
 mod error;
 mod file_meta;
+mod fragments;
 #[doc(hidden)]
 pub mod fuzzing;
 mod gate;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
+use crate::fragments::Fragments;
 use crate::inflate::Inflate;
 use crate::integrity::structure::{encoding, scan_header};
 use crate::leaves::{not_handed_out, Delegation, Leaves, LEAF_LEN};
@@ -547,60 +548,5 @@ impl Emitted {
                 *self = Emitted::Bytes(b);
             }
         }
-    }
-}
-
-/// Checks encapsulated Pixel Data as it streams: items of defined length up to the sequence
-/// delimiter (always little endian).
-#[derive(Default)]
-struct Fragments {
-    head: [u8; 8],
-    have: usize,
-    /// Bytes left in the current fragment.
-    left: u64,
-    /// Offset in the value, for error messages.
-    at: u64,
-}
-
-impl Fragments {
-    /// Consumes what it can of `chunk`: (bytes used, whether the delimiter was reached).
-    fn take(&mut self, chunk: &[u8]) -> Result<(usize, bool)> {
-        let mut used = 0;
-        while used < chunk.len() {
-            if self.left > 0 {
-                let n = self.left.min((chunk.len() - used) as u64) as usize;
-                self.left -= n as u64;
-                used += n;
-                self.at += n as u64;
-                continue;
-            }
-            let n = (8 - self.have).min(chunk.len() - used);
-            self.head[self.have..self.have + n].copy_from_slice(&chunk[used..used + n]);
-            self.have += n;
-            used += n;
-            if self.have < 8 {
-                break;
-            }
-            self.have = 0;
-            let group = u16::from_le_bytes([self.head[0], self.head[1]]);
-            let element = u16::from_le_bytes([self.head[2], self.head[3]]);
-            let len = u32::from_le_bytes([self.head[4], self.head[5], self.head[6], self.head[7]]);
-            self.at += 8;
-            match (group, element) {
-                (0xFFFE, 0xE0DD) if len == 0 => return Ok((used, true)),
-                (0xFFFE, 0xE000) if len != u32::MAX => self.left = u64::from(len),
-                _ => {
-                    return Err(Error::Read {
-                        code: "read.bad_structure",
-                        offset: None,
-                        message: format!(
-                            "at byte {} of Pixel Data: expected a fragment item or the sequence delimiter, found ({group:04X},{element:04X}) with length {len}",
-                            self.at - 8
-                        ),
-                    })
-                }
-            }
-        }
-        Ok((used, false))
     }
 }

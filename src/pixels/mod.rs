@@ -296,6 +296,45 @@ fn blanking(
     Ok(Some(plan))
 }
 
+/// The image attributes every blanker starts from.
+pub(super) struct Geometry {
+    pub rows: u64,
+    pub cols: u64,
+    /// Samples per pixel.
+    pub spp: u64,
+    pub frames: u64,
+    /// Photometric Interpretation, upper case.
+    pub photometric: String,
+    /// What a blanked chroma sample becomes, for YBR: black is Y at its minimum and Cb, Cr at
+    /// their middle, 2^(Bits Stored - 1), at the High Bit (zero chroma is green).
+    pub chroma_mid: Option<u64>,
+}
+
+impl Geometry {
+    pub(super) fn of(obj: &InMemDicomObject, bits: u64) -> Result<Geometry> {
+        let need = |tag: Tag, name: &str| {
+            number(obj, tag)
+                .map(u64::from)
+                .ok_or_else(|| unsupported(format!("{name} is missing or not a number")))
+        };
+        let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let high = number(obj, tags::HIGH_BIT)
+            .map(u64::from)
+            .filter(|&h| h < bits)
+            .unwrap_or(bits.saturating_sub(1));
+        Ok(Geometry {
+            rows: need(tags::ROWS, "Rows")?,
+            cols: need(tags::COLUMNS, "Columns")?,
+            spp: u64::from(number(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1).max(1)),
+            frames: u64::from(number(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1)),
+            chroma_mid: photometric.starts_with("YBR_").then(|| 1u64 << high),
+            photometric,
+        })
+    }
+}
+
 fn unsupported(message: String) -> Error {
     Error::Deidentify {
         code: "pixel.unsupported",

@@ -1,10 +1,9 @@
 //! Blanking of caller-given rectangles in native (uncompressed) pixel data, as it streams past.
 
-use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
-use super::{number, text, unsupported, PixelData, Region};
+use super::{number, unsupported, Geometry, PixelData, Region};
 use crate::error::Result;
 
 /// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.
@@ -56,19 +55,15 @@ pub(crate) struct Blanker {
 impl Blanker {
     /// The layout of the native pixel data, checked against the value's length.
     pub(super) fn new(obj: &InMemDicomObject, pixel: PixelData, bits: u64) -> Result<Blanker> {
-        let need = |tag: Tag, name: &str| {
-            number(obj, tag)
-                .map(u64::from)
-                .ok_or_else(|| unsupported(format!("{name} is missing or not a number")))
-        };
-        let rows = need(tags::ROWS, "Rows")?;
-        let cols = need(tags::COLUMNS, "Columns")?;
-        let spp = u64::from(number(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1).max(1));
+        let Geometry {
+            rows,
+            cols,
+            spp,
+            frames,
+            photometric,
+            chroma_mid,
+        } = Geometry::of(obj, bits)?;
         let planar = spp > 1 && number(obj, tags::PLANAR_CONFIGURATION).unwrap_or(0) == 1;
-        let frames = u64::from(number(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1));
-        let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
-            .unwrap_or_default()
-            .to_ascii_uppercase();
         // YBR_FULL_422 and YBR_PARTIAL_422 store two pixels as Y1 Y2 Cb Cr (PS3.3 C.7.6.3.1.2).
         let pairs = photometric.ends_with("_422");
         if photometric == "YBR_PARTIAL_420" || pairs && (spp != 3 || planar) {
@@ -83,19 +78,13 @@ impl Blanker {
             ));
         }
         let bps = (bits / 8) as usize;
-        // A blanked YBR pixel is black: Y at its minimum, Cb and Cr at their middle (zero chroma
-        // is green). The middle is 2^(Bits Stored - 1), at the High Bit, in the file's byte order.
-        let chroma = (photometric.starts_with("YBR_") && bps > 0).then(|| {
-            let high = number(obj, tags::HIGH_BIT)
-                .map(u64::from)
-                .filter(|&h| h < bits)
-                .unwrap_or(bits - 1);
-            let mid = 1u64 << high;
-            match pixel.big_endian {
+        // A blanked YBR pixel is black (`Geometry::chroma_mid`), in the file's byte order.
+        let chroma = chroma_mid
+            .filter(|_| bps > 0)
+            .map(|mid| match pixel.big_endian {
                 true => mid.to_be_bytes()[8 - bps..].to_vec(),
                 false => mid.to_le_bytes()[..bps].to_vec(),
-            }
-        });
+            });
         let y = vec![0u8; bps];
         let (planes, px_bits, group, fills) = match (chroma, planar) {
             (Some(c), _) if pairs => (1, 2 * bits, 2, vec![[y.as_slice(), &y, &c, &c].concat()]),

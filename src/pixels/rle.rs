@@ -6,11 +6,11 @@
 //! its offsets are only known once every frame has passed, and rewriting it would mean holding
 //! the whole output.
 
-use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
-use super::{number, text, unsupported, Clip};
+use super::{unsupported, Clip, Geometry};
 use crate::error::{Error, Result};
+use crate::fragments::{Item, ItemHeads};
 use crate::limits::Limits;
 
 pub(crate) const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
@@ -33,18 +33,14 @@ pub(crate) struct Blanker {
 
 impl Blanker {
     pub(super) fn new(obj: &InMemDicomObject, bits: u64, limits: &Limits) -> Result<Blanker> {
-        let need = |tag, name: &str| {
-            number(obj, tag)
-                .map(u64::from)
-                .ok_or_else(|| unsupported(format!("{name} is missing or not a number")))
-        };
-        let rows = need(tags::ROWS, "Rows")?;
-        let cols = need(tags::COLUMNS, "Columns")?;
-        let spp = u64::from(number(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1).max(1));
-        let frames = u64::from(number(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1));
-        let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
-            .unwrap_or_default()
-            .to_ascii_uppercase();
+        let Geometry {
+            rows,
+            cols,
+            spp,
+            frames,
+            photometric,
+            chroma_mid,
+        } = Geometry::of(obj, bits)?;
         let bps = bits / 8;
         // 1-bit RLE and subsampled chroma have no agreed byte planes: real doubt.
         if bits % 8 != 0 || photometric.ends_with("_422") || photometric.ends_with("_420") {
@@ -58,15 +54,11 @@ impl Blanker {
                 spp * bps
             )));
         }
-        // A blanked YBR pixel is black: Y zero, Cb and Cr at their middle, 2^High Bit.
-        let high = number(obj, tags::HIGH_BIT)
-            .map(u64::from)
-            .filter(|&h| h < bits)
-            .unwrap_or(bits - 1);
-        let chroma = photometric.starts_with("YBR_");
+        // A blanked YBR pixel is black (`Geometry::chroma_mid`): Y zero, most significant byte
+        // plane first.
         let fills = (0..spp)
             .flat_map(|s| {
-                let mid = if chroma && s > 0 { 1u64 << high } else { 0 };
+                let mid = chroma_mid.filter(|_| s > 0).unwrap_or(0);
                 (0..bps).map(move |k| (mid >> (8 * (bps - 1 - k))) as u8)
             })
             .collect();
@@ -258,8 +250,7 @@ pub(crate) fn encode(src: &[u8], out: &mut Vec<u8>) {
 /// blanked, with its new length.
 pub(crate) struct Frames {
     blanker: Blanker,
-    head: [u8; 8],
-    have: usize,
+    heads: ItemHeads,
     /// Items begun: the first is the Basic Offset Table, then one per frame.
     items: u64,
     /// Bytes of the current item still to come.
@@ -267,8 +258,6 @@ pub(crate) struct Frames {
     /// The current frame's fragment.
     fragment: Vec<u8>,
     planes: Vec<u8>,
-    /// Offset in the value, for error messages.
-    at: u64,
     /// Where the current fragment starts in the value.
     fragment_at: u64,
 }
@@ -277,13 +266,11 @@ impl Frames {
     pub(crate) fn new(blanker: Blanker) -> Frames {
         Frames {
             blanker,
-            head: [0; 8],
-            have: 0,
+            heads: ItemHeads::default(),
             items: 0,
             left: 0,
             fragment: Vec::new(),
             planes: Vec::new(),
-            at: 0,
             fragment_at: 0,
         }
     }
@@ -299,27 +286,18 @@ impl Frames {
                     self.fragment.extend_from_slice(&chunk[used..used + n]);
                 }
                 self.left -= n as u64;
-                self.at += n as u64;
+                self.heads.at += n as u64;
                 used += n;
                 if self.left == 0 && self.items > 1 {
                     self.frame(out)?;
                 }
                 continue;
             }
-            let n = (8 - self.have).min(chunk.len() - used);
-            self.head[self.have..self.have + n].copy_from_slice(&chunk[used..used + n]);
-            self.have += n;
-            used += n;
-            if self.have < 8 {
-                break;
-            }
-            self.have = 0;
-            let group = u16::from_le_bytes([self.head[0], self.head[1]]);
-            let element = u16::from_le_bytes([self.head[2], self.head[3]]);
-            let len = u32::from_le_bytes([self.head[4], self.head[5], self.head[6], self.head[7]]);
-            self.at += 8;
-            match (group, element) {
-                (0xFFFE, 0xE0DD) if len == 0 && self.items > 0 => {
+            match self.heads.take(chunk, &mut used)? {
+                None => break,
+                // Not even a Basic Offset Table.
+                Some(Item::End) if self.items == 0 => return Err(self.heads.unexpected()),
+                Some(Item::End) => {
                     let frames = self.items - 1;
                     if frames != self.blanker.frames {
                         return Err(self.bad(format!(
@@ -327,10 +305,10 @@ impl Frames {
                             self.blanker.frames
                         )));
                     }
-                    out.extend_from_slice(&self.head);
+                    out.extend_from_slice(self.heads.head());
                     return Ok((used, true));
                 }
-                (0xFFFE, 0xE000) if len != u32::MAX => {
+                Some(Item::Fragment(len)) => {
                     self.items += 1;
                     self.left = u64::from(len);
                     if self.items == 1 {
@@ -351,20 +329,10 @@ impl Frames {
                         )));
                     }
                     self.fragment.clear();
-                    self.fragment_at = self.at;
+                    self.fragment_at = self.heads.at;
                     if self.left == 0 {
                         self.frame(out)?;
                     }
-                }
-                _ => {
-                    return Err(Error::Read {
-                        code: "read.bad_structure",
-                        offset: None,
-                        message: format!(
-                            "at byte {} of Pixel Data: expected a fragment item or the sequence delimiter, found ({group:04X},{element:04X}) with length {len}",
-                            self.at - 8
-                        ),
-                    })
                 }
             }
         }
@@ -392,7 +360,7 @@ impl Frames {
         Error::Read {
             code: "read.bad_rle",
             offset: None,
-            message: format!("at byte {} of Pixel Data: {why}", self.at),
+            message: format!("at byte {} of Pixel Data: {why}", self.heads.at),
         }
     }
 }
