@@ -255,10 +255,15 @@ impl Gate {
                 }
                 continue;
             }
+            // Codes are neither searched for tokens nor free text: not even read.
+            let kind = value_kind(tag, elem.vr());
+            if kind == ValueKind::Code {
+                continue;
+            }
             let Some(text) = searchable(elem, rules) else {
                 continue;
             };
-            if let Some(token) = self.find(&text, value_kind(tag, elem.vr()), is_name(elem)) {
+            if let Some(token) = self.find(&text, kind, is_name(elem)) {
                 return Err(Error::Deidentify {
                     code: "phi.residual",
                     path: path(),
