@@ -47,6 +47,11 @@ pub mod integrity;
 mod leaves;
 mod limits;
 mod pixels;
+/// The frame codecs, reached by the tests and the fuzz targets. Not a stable API.
+#[doc(hidden)]
+pub mod codecs {
+    pub use crate::pixels::samples::{CodecError, Image};
+}
 pub mod profile;
 mod pseudonym;
 mod receipt;

@@ -14,8 +14,9 @@ use crate::report::Finding;
 
 mod native;
 mod rle;
+pub(crate) mod samples;
 
-use native::{Blanker, Clip};
+use native::Blanker;
 pub(crate) use rle::{Frames, RLE_LOSSLESS};
 
 /// How the regions are blanked: in native samples as they stream, or frame by frame in RLE.
@@ -294,6 +295,27 @@ fn blanking(
         Blanking::Rle(b) => b.regions = clips,
     }
     Ok(Some(plan))
+}
+
+/// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Clip {
+    pub(crate) x0: u64,
+    pub(crate) x1: u64,
+    pub(crate) y0: u64,
+    pub(crate) y1: u64,
+}
+
+impl Clip {
+    pub(crate) fn new(r: Region, rows: u64, cols: u64) -> Clip {
+        let end = |at: u32, len: u32, max: u64| (u64::from(at) + u64::from(len)).min(max);
+        Clip {
+            x0: u64::from(r.x).min(cols),
+            x1: end(r.x, r.width, cols),
+            y0: u64::from(r.y).min(rows),
+            y1: end(r.y, r.height, rows),
+        }
+    }
 }
 
 /// The image attributes every blanker starts from.

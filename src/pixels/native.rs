@@ -3,29 +3,10 @@
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
-use super::{number, unsupported, Geometry, PixelData, Region};
+#[cfg(test)]
+use super::Region;
+use super::{number, unsupported, Clip, Geometry, PixelData};
 use crate::error::Result;
-
-/// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Clip {
-    pub(super) x0: u64,
-    pub(super) x1: u64,
-    pub(super) y0: u64,
-    pub(super) y1: u64,
-}
-
-impl Clip {
-    pub(super) fn new(r: Region, rows: u64, cols: u64) -> Clip {
-        let end = |at: u32, len: u32, max: u64| (u64::from(at) + u64::from(len)).min(max);
-        Clip {
-            x0: u64::from(r.x).min(cols),
-            x1: end(r.x, r.width, cols),
-            y0: u64::from(r.y).min(rows),
-            y1: end(r.y, r.height, rows),
-        }
-    }
-}
 
 /// Blanks the regions in every frame as native pixel bytes stream past. Positions are in bits,
 /// since 1-bit frames are packed back to back without byte alignment (PS3.5 8.1.1, 8.2). A
