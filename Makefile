@@ -85,8 +85,8 @@ chromium:
 
 # Independent DICOM tools from Debian: DCMTK (dcmdump) and dicom3tools (dciodvfy).
 oracles:
-	@command -v dcmdump >/dev/null && command -v dciodvfy >/dev/null \
-		|| (apt-get update && apt-get install -y dcmtk dicom3tools)
+	@command -v dcmdump >/dev/null && command -v dciodvfy >/dev/null && command -v gdcmconv >/dev/null \
+		|| (apt-get update && apt-get install -y dcmtk dicom3tools libgdcm-tools)
 
 # Every file of pydicom's own test data (toolkit samples, vendor files, a DICOMDIR with its
 # media set, non-DICOM files) through the CLI: each valid object is sanitized, re-reads in
