@@ -93,14 +93,21 @@ export interface Region {
 }
 
 /** Every condition given must hold: modality equal, manufacturer and model containing the text
- * (case-insensitive), rows and columns equal. */
+ * (case-insensitive), rows and columns equal, SOP Class UID equal, Photometric Interpretation
+ * equal (case-insensitive). */
 export interface RegionRule {
   modality?: string;
   manufacturer?: string;
   model?: string;
   rows?: number;
   columns?: number;
-  regions: Region[];
+  sopClass?: string;
+  photometric?: string;
+  regions?: Region[];
+  /** Also blank everything outside the data regions of the Sequence of Ultrasound Regions. */
+  outsideUltrasoundRegions?: boolean;
+  /** The rule's regions cover all burned-in text: when all were blanked, Burned In Annotation becomes NO. */
+  coversAllText?: boolean;
 }
 
 export type Action =

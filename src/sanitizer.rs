@@ -270,7 +270,7 @@ impl Compiled {
             ));
         }
         findings.extend(sequences::findings(&obj));
-        let blanker = pixels::plan(
+        let planned = pixels::plan(
             &obj,
             pixel,
             self.burned_in,
@@ -279,7 +279,16 @@ impl Compiled {
             &self.limits,
             &mut findings,
         )?;
-        if matches!(blanker, Some(Blanking::Rle(_))) {
+        let blanker = planned.blanking;
+        if planned.no_text_left {
+            // A rule said its regions cover all the burned-in text, and every one was blanked.
+            obj.put(DataElement::new(
+                tags::BURNED_IN_ANNOTATION,
+                VR::CS,
+                PrimitiveValue::from("NO"),
+            ));
+        }
+        if matches!(blanker, Some(Blanking::Frames(_))) {
             // Re-encoded frames change length: an Extended Offset Table would point amiss.
             let removed = [
                 tags::EXTENDED_OFFSET_TABLE,
@@ -290,7 +299,7 @@ impl Compiled {
                 findings.push(finding(
                     "pixel.offset_table_removed",
                     Some("(7FE0,0001)"),
-                    "the Extended Offset Table no longer fits the re-encoded RLE frames; removed",
+                    "the Extended Offset Table no longer fits the blanked frames; removed",
                 ));
             }
         }

@@ -16,10 +16,10 @@ use crate::fragments::Fragments;
 use crate::inflate::Inflate;
 use crate::integrity::structure::{encoding, scan_header};
 use crate::leaves::{not_handed_out, Delegation, Leaves, LEAF_LEN};
-use crate::pixels::{Blanking, Frames, PixelData, RLE_LOSSLESS};
+use crate::pixels::{Blanking, Compression, Frames, PixelData};
 use crate::profile::EDITION;
 use crate::receipt::Receipt;
-use crate::report::Report;
+use crate::report::{Finding, Report};
 use crate::sanitizer::{Compiled, Header, PRODUCT, VERSION};
 
 /// What a finished stream produced besides its bytes.
@@ -71,6 +71,8 @@ pub struct SanitizeStream {
     scratch: Vec<u8>,
     /// Inflates a deflated data set on the way in (`crate::inflate`).
     inflate: Inflate,
+    /// What blanking the frames found, known once they have passed.
+    frame_findings: Vec<Finding>,
 }
 
 /// Bytes to gather before the first look for the end of the header.
@@ -95,6 +97,7 @@ impl SanitizeStream {
             pixels: false,
             scratch: Vec::new(),
             inflate: Inflate::new(),
+            frame_findings: Vec::new(),
         }
     }
 
@@ -215,6 +218,7 @@ impl SanitizeStream {
             .expect("the header was processed at the end");
         let mut counts = std::mem::take(&mut header.counts);
         let mut findings = std::mem::take(&mut header.findings);
+        findings.append(&mut self.frame_findings);
         if self.pixels {
             *counts.entry("kept".into()).or_default() += 1; // Pixel Data itself
         }
@@ -369,6 +373,9 @@ impl SanitizeStream {
                     let mut scratch = std::mem::take(&mut self.scratch);
                     scratch.clear();
                     let (used, done) = f.take(chunk, &mut scratch)?;
+                    if done {
+                        self.frame_findings = f.findings();
+                    }
                     let (now, later) = chunk.split_at(used);
                     if let Some(h) = &mut self.input_pixels {
                         h.update(now);
@@ -437,7 +444,7 @@ impl SanitizeStream {
                     big_endian: !little,
                     // In explicit VR the VR follows the tag; implicit VR is little endian.
                     ow: data.get(p.at + 4..p.at + 6) == Some(b"OW"),
-                    rle: scanned.layout.transfer_syntax == RLE_LOSSLESS,
+                    compression: Compression::of(&scanned.layout.transfer_syntax),
                 }),
             ),
             None if !at_end => return Ok(None), // Pixel Data may still come
@@ -496,7 +503,7 @@ impl SanitizeStream {
                 offset: 0,
             },
             None => match self.header.as_ref().and_then(|h| h.blanker.as_ref()) {
-                Some(Blanking::Rle(b)) => Phase::Frames(Box::new(Frames::new(b.clone()))),
+                Some(Blanking::Frames(p)) => Phase::Frames(Box::new(Frames::new(p.clone()))),
                 _ => Phase::Fragments(Fragments::default()),
             },
         };

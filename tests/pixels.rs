@@ -246,6 +246,7 @@ fn region_rules_apply_only_to_the_images_they_match() {
         rows: Some(rows),
         columns: Some(4),
         regions: vec![region(0, 0, 4, 1)],
+        ..RegionRule::default()
     };
     let input = Image::mono16(4, 4, 1)
         .sample()
@@ -266,6 +267,123 @@ fn region_rules_apply_only_to_the_images_they_match() {
         s.region_rules = vec![unmatched];
         assert_eq!(pixel_error(s, &input).0, "pixel.burned_in");
     }
+}
+
+#[test]
+fn region_rules_select_by_sop_class_and_photometric_interpretation() {
+    let input = Image::mono16(4, 4, 1)
+        .sample()
+        .put(text(
+            tags::PHOTOMETRIC_INTERPRETATION,
+            VR::CS,
+            "MONOCHROME2",
+        ))
+        .put(text(tags::BURNED_IN_ANNOTATION, VR::CS, "YES"))
+        .to_bytes();
+    let class = text_of(&parse(&input), tags::SOP_CLASS_UID).unwrap();
+    let rule = |sop_class: &str, photometric: &str| RegionRule {
+        sop_class: Some(sop_class.into()),
+        photometric: Some(photometric.into()),
+        regions: vec![region(0, 0, 4, 1)],
+        ..RegionRule::default()
+    };
+    let mut s = settings();
+    s.region_rules = vec![rule(&class, "monochrome2")];
+    assert_eq!(
+        &samples(&sanitize(s, &input).bytes, 16)[..5],
+        &[0, 0, 0, 0, 5]
+    );
+    for unmatched in [rule(SECONDARY_CAPTURE, "MONOCHROME2"), rule(&class, "RGB")] {
+        let mut s = settings();
+        s.region_rules = vec![unmatched];
+        assert_eq!(pixel_error(s, &input).0, "pixel.burned_in");
+    }
+}
+
+/// An 8×6 ultrasound image with two data regions: columns 1..=3 of rows 1..=4, and columns
+/// 5..=6 of rows 2..=3.
+fn ultrasound(regions: bool) -> Vec<u8> {
+    let ul = |tag, v: u32| DataElement::new(tag, VR::UL, PrimitiveValue::from(v));
+    let data_region = |x0, y0, x1, y1| {
+        fixtures::item(vec![
+            ul(tags::REGION_LOCATION_MIN_X0, x0),
+            ul(tags::REGION_LOCATION_MIN_Y0, y0),
+            ul(tags::REGION_LOCATION_MAX_X1, x1),
+            ul(tags::REGION_LOCATION_MAX_Y1, y1),
+        ])
+    };
+    let mut s = Image::mono16(6, 8, 1)
+        .sample()
+        .put(text(tags::MODALITY, VR::CS, "US"))
+        .put(text(tags::BURNED_IN_ANNOTATION, VR::CS, "YES"));
+    if regions {
+        s = s.put(fixtures::seq(
+            tags::SEQUENCE_OF_ULTRASOUND_REGIONS,
+            vec![data_region(1, 1, 3, 4), data_region(5, 2, 6, 3)],
+        ));
+    }
+    s.to_bytes()
+}
+
+#[test]
+fn a_rule_blanks_everything_outside_the_ultrasound_data_regions() {
+    let mut s = settings();
+    s.region_rules = vec![RegionRule {
+        modality: Some("US".into()),
+        outside_ultrasound_regions: true,
+        ..RegionRule::default()
+    }];
+    let out = sanitize(s.clone(), &ultrasound(true));
+    let got = samples(&out.bytes, 16);
+    for (i, &v) in got.iter().enumerate() {
+        let (x, y) = (i % 8, i / 8);
+        let inside = (1..=3).contains(&x) && (1..=4).contains(&y)
+            || (5..=6).contains(&x) && (2..=3).contains(&y);
+        assert_eq!(v, if inside { i as u32 + 1 } else { 0 }, "({x}, {y})");
+    }
+    assert!(method_codes(&parse(&out.bytes))
+        .iter()
+        .any(|(c, _)| c == "113101"));
+    // No ultrasound regions: a finding, and the burned-in image is refused as if no rule matched.
+    let e = refusal(s.clone(), &ultrasound(false)).unwrap();
+    assert_eq!(e.code(), "pixel.burned_in");
+    s.burned_in = BurnedIn::Allow;
+    let out = sanitize(s, &ultrasound(false));
+    let finding = out
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == "pixel.regions_not_applicable");
+    assert_eq!(finding.unwrap().path.as_deref(), Some("(0018,6011)"));
+}
+
+#[test]
+fn burned_in_annotation_becomes_no_only_when_a_rule_covers_all_the_text() {
+    let input = ultrasound(true);
+    let burned = |s: Settings| {
+        let out = sanitize(s, &input);
+        let o = parse(&out.bytes);
+        assert!(method_codes(&o).iter().any(|(c, _)| c == "113101"));
+        text_of(&o, tags::BURNED_IN_ANNOTATION)
+    };
+    let rule = |covers_all_text, regions| RegionRule {
+        modality: Some("US".into()),
+        regions,
+        covers_all_text,
+        ..RegionRule::default()
+    };
+    let mut s = settings();
+    s.region_rules = vec![rule(true, vec![region(0, 0, 8, 1)])];
+    assert_eq!(burned(s).as_deref(), Some("NO"));
+    // Regions that do not claim to cover all the text, or caller regions: it stays YES.
+    let mut s = settings();
+    s.region_rules = vec![rule(false, vec![region(0, 0, 8, 1)])];
+    assert_eq!(burned(s).as_deref(), Some("YES"));
+    assert_eq!(burned(blanking(0, 0, 8, 1)).as_deref(), Some("YES"));
+    // A covering rule one of whose regions lies outside the image did not blank all it says.
+    let mut s = settings();
+    s.region_rules = vec![rule(true, vec![region(0, 0, 8, 1), region(50, 50, 2, 2)])];
+    assert_eq!(burned(s).as_deref(), Some("YES"));
 }
 
 #[test]

@@ -12,18 +12,37 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::report::Finding;
 
+mod frames;
 mod native;
 mod rle;
 pub(crate) mod samples;
 
+pub(crate) use frames::Frames;
+use frames::{Codec, Plan};
 use native::Blanker;
-pub(crate) use rle::{Frames, RLE_LOSSLESS};
 
-/// How the regions are blanked: in native samples as they stream, or frame by frame in RLE.
+/// How the regions are blanked: in native samples as they stream, or frame by frame in
+/// encapsulated pixel data.
 #[derive(Debug, Clone)]
 pub(crate) enum Blanking {
     Native(Blanker),
-    Rle(rle::Blanker),
+    Frames(Plan),
+}
+
+/// The compressions whose frames can be blanked, by transfer syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    /// RLE Lossless (1.2.840.10008.1.2.5).
+    Rle,
+}
+
+impl Compression {
+    pub(crate) fn of(transfer_syntax: &str) -> Option<Compression> {
+        match transfer_syntax {
+            rle::RLE_LOSSLESS => Some(Compression::Rle),
+            _ => None,
+        }
+    }
 }
 
 /// What to do with an image that has, or may have, text burned into its pixels.
@@ -49,7 +68,7 @@ pub struct Region {
 
 /// Regions to blank in the images this rule matches. Every condition given must hold: modality
 /// equal, manufacturer and model name containing the text (case-insensitive), rows and columns
-/// equal.
+/// equal, SOP Class UID equal, Photometric Interpretation equal (case-insensitive).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct RegionRule {
@@ -58,7 +77,15 @@ pub struct RegionRule {
     pub model: Option<String>,
     pub rows: Option<u32>,
     pub columns: Option<u32>,
+    pub sop_class: Option<String>,
+    pub photometric: Option<String>,
     pub regions: Vec<Region>,
+    /// Also blank everything outside the data regions of the image's Sequence of Ultrasound
+    /// Regions (0018,6011), where devices write the patient's name and the date.
+    pub outside_ultrasound_regions: bool,
+    /// The rule's regions cover all the text burned into the images it matches: when they were
+    /// all blanked, Burned In Annotation becomes NO.
+    pub covers_all_text: bool,
 }
 
 /// SOP classes whose images are often screenshots, scans or annotated captures.
@@ -109,7 +136,67 @@ impl RegionRule {
             && self
                 .columns
                 .is_none_or(|c| number(obj, tags::COLUMNS) == Some(c))
+            && self
+                .sop_class
+                .as_ref()
+                .is_none_or(|c| text(obj, tags::SOP_CLASS_UID).as_ref() == Some(c))
+            && self.photometric.as_ref().is_none_or(|p| {
+                text(obj, tags::PHOTOMETRIC_INTERPRETATION)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(p))
+            })
     }
+}
+
+/// The rectangles of an image outside the data regions of its Sequence of Ultrasound Regions
+/// (their bounds are inclusive, PS3.3 C.8.5.5.1), in bands of rows; `None` when it has none.
+fn outside_ultrasound_regions(obj: &InMemDicomObject) -> Option<Vec<Region>> {
+    let (rows, cols) = (number(obj, tags::ROWS)?, number(obj, tags::COLUMNS)?);
+    let items = obj.get(tags::SEQUENCE_OF_ULTRASOUND_REGIONS)?.items()?;
+    let mut inside = Vec::new();
+    for item in items {
+        let at = |tag| number(item, tag);
+        let (x0, y0, x1, y1) = (
+            at(tags::REGION_LOCATION_MIN_X0)?,
+            at(tags::REGION_LOCATION_MIN_Y0)?,
+            at(tags::REGION_LOCATION_MAX_X1)?,
+            at(tags::REGION_LOCATION_MAX_Y1)?,
+        );
+        if x0 <= x1 && y0 <= y1 && x0 < cols && y0 < rows {
+            inside.push((x0, y0, x1.min(cols - 1) + 1, y1.min(rows - 1) + 1));
+        }
+    }
+    if inside.is_empty() {
+        return None;
+    }
+    let mut ys: Vec<u32> = [0, rows]
+        .into_iter()
+        .chain(inside.iter().flat_map(|r| [r.1, r.3]))
+        .collect();
+    ys.sort_unstable();
+    ys.dedup();
+    let mut out = Vec::new();
+    for band in ys.windows(2) {
+        let (top, bottom) = (band[0], band[1]);
+        let mut covered: Vec<(u32, u32)> = inside
+            .iter()
+            .filter(|r| r.1 <= top && bottom <= r.3)
+            .map(|r| (r.0, r.2))
+            .collect();
+        covered.sort_unstable();
+        let mut x = 0;
+        for (a, b) in covered.into_iter().chain([(cols, cols)]) {
+            if a > x {
+                out.push(Region {
+                    x,
+                    y: top,
+                    width: a - x,
+                    height: bottom - top,
+                });
+            }
+            x = x.max(b);
+        }
+    }
+    Some(out)
 }
 
 /// Checks the settings' regions: a rectangle must have an area.
@@ -138,11 +225,22 @@ pub(crate) struct PixelData {
     /// The element's explicit VR is OW. In big endian, OW holds 16-bit words, so 8-bit samples
     /// in it are stored with their bytes swapped in pairs.
     pub ow: bool,
-    /// The transfer syntax is RLE Lossless, whose fragments can be blanked frame by frame.
-    pub rle: bool,
+    /// The compression of encapsulated pixel data, when its frames can be blanked.
+    pub compression: Option<Compression>,
 }
 
 const PIXEL_PATH: &str = "(7FE0,0010)";
+
+/// What the header's pixel policy decided.
+#[derive(Debug, Default)]
+pub(crate) struct Pixels {
+    /// The regions to blank as the pixel data streams, if any: then 113101 Clean Pixel Data goes
+    /// to (0012,0064).
+    pub blanking: Option<Blanking>,
+    /// Every region of a rule that says it covers all the text was blanked: Burned In
+    /// Annotation becomes NO.
+    pub no_text_left: bool,
+}
 
 /// Applies the policy to the header (everything before Pixel Data): refuses, or passes, or
 /// plans the blanking of regions in the pixel bytes that will stream past. A plan means
@@ -155,21 +253,33 @@ pub(crate) fn plan(
     rules: &[RegionRule],
     limits: &Limits,
     findings: &mut Vec<Finding>,
-) -> Result<Option<Blanking>> {
+) -> Result<Pixels> {
     let has_document = obj.get(tags::ENCAPSULATED_DOCUMENT).is_some();
     let has_float = obj.get(tags::FLOAT_PIXEL_DATA).is_some()
         || obj.get(tags::DOUBLE_FLOAT_PIXEL_DATA).is_some();
-    let mut wanted: Vec<Region> = regions.to_vec();
-    for rule in rules.iter().filter(|r| r.matches(obj)) {
-        wanted.extend(&rule.regions);
+    // Each region wanted, and whether a rule says it belongs to a set covering all the text.
+    let mut wanted: Vec<(Region, bool)> = regions.iter().map(|&r| (r, false)).collect();
+    for (i, rule) in rules.iter().enumerate().filter(|(_, r)| r.matches(obj)) {
+        let covers = rule.covers_all_text;
+        wanted.extend(rule.regions.iter().map(|&r| (r, covers)));
+        if rule.outside_ultrasound_regions {
+            match outside_ultrasound_regions(obj) {
+                Some(outside) => wanted.extend(outside.into_iter().map(|r| (r, covers))),
+                None => findings.push(Finding {
+                    code: "pixel.regions_not_applicable".into(),
+                    path: Some("(0018,6011)".into()),
+                    message: format!("region rule {i} blanks outside the ultrasound regions, but the image has no Sequence of Ultrasound Regions with a data region inside it"),
+                }),
+            }
+        }
     }
     if !wanted.is_empty() {
-        if let Some(blanker) = blanking(obj, pixel, has_float, wanted, limits, findings)? {
-            return Ok(Some(blanker));
+        if let Some(planned) = blanking(obj, pixel, has_float, wanted, limits, findings)? {
+            return Ok(planned);
         }
     }
     if pixel.is_none() && !has_document && !has_float {
-        return Ok(None);
+        return Ok(Pixels::default());
     }
     let burned = text(obj, tags::BURNED_IN_ANNOTATION).map(|v| v.to_ascii_uppercase());
     let high_risk = text(obj, tags::SOP_CLASS_UID)
@@ -182,13 +292,13 @@ pub(crate) fn plan(
             "pixel.burned_in_allowed",
             "Burned In Annotation is YES: the pixels carry text, which may identify the patient",
         ),
-        Some("NO") => return Ok(None),
+        Some("NO") => return Ok(Pixels::default()),
         _ if high_risk || has_document => (
             "pixel.burned_in_unknown",
             "pixel.burned_in_unknown_allowed",
             "no Burned In Annotation value on a kind of image that often carries burned-in text (secondary capture, ultrasound, scanned document, photograph)",
         ),
-        _ => return Ok(None),
+        _ => return Ok(Pixels::default()),
     };
     match policy {
         BurnedIn::Reject => Err(Error::Deidentify {
@@ -202,7 +312,7 @@ pub(crate) fn plan(
                 path: Some("(0028,0301)".into()),
                 message: format!("{message}; passed because the settings allow it"),
             });
-            Ok(None)
+            Ok(Pixels::default())
         }
     }
 }
@@ -214,12 +324,12 @@ fn blanking(
     obj: &InMemDicomObject,
     pixel: Option<PixelData>,
     has_float: bool,
-    wanted: Vec<Region>,
+    wanted: Vec<(Region, bool)>,
     limits: &Limits,
     findings: &mut Vec<Finding>,
-) -> Result<Option<Blanking>> {
+) -> Result<Option<Pixels>> {
     let n = wanted.len();
-    let mut not_applicable = |path: &str, why: String| -> Result<Option<Blanking>> {
+    let mut not_applicable = |path: &str, why: String| -> Result<Option<Pixels>> {
         findings.push(Finding {
             code: "pixel.regions_not_applicable".into(),
             path: Some(path.into()),
@@ -237,13 +347,14 @@ fn blanking(
             false => not_applicable(PIXEL_PATH, "the object has no Pixel Data".into()),
         };
     };
-    if pixel.encapsulated && !pixel.rle {
-        return Err(Error::Deidentify {
+    let compression = match (pixel.encapsulated, pixel.compression) {
+        (true, None) => return Err(Error::Deidentify {
             code: "pixel.compressed_regions",
             path: PIXEL_PATH.into(),
-            message: "regions to blank in compressed (encapsulated) pixel data other than RLE Lossless; this build decodes no other compression, so the file is refused".into(),
-        });
-    }
+            message: "regions to blank in compressed (encapsulated) pixel data of a transfer syntax this build does not decode, so the file is refused".into(),
+        }),
+        (_, c) => c.filter(|_| pixel.encapsulated),
+    };
     let bits = number(obj, tags::BITS_ALLOCATED)
         .map(u64::from)
         .ok_or_else(|| unsupported("Bits Allocated is missing or not a number".into()))?;
@@ -253,19 +364,22 @@ fn blanking(
             format!("Bits Allocated {bits} is not a native layout (1, 8, 16, 32 or 64)"),
         );
     }
-    let mut plan = match pixel.encapsulated {
-        true => Blanking::Rle(rle::Blanker::new(obj, bits, limits)?),
-        false => Blanking::Native(Blanker::new(obj, pixel, bits)?),
+    let mut plan = match compression {
+        Some(c) => Blanking::Frames(frames_plan(obj, c, bits, limits)?),
+        None => Blanking::Native(Blanker::new(obj, pixel, bits)?),
     };
     let (rows, cols) = match &plan {
         Blanking::Native(b) => (b.rows, b.cols),
-        Blanking::Rle(b) => (b.rows, b.cols),
+        Blanking::Frames(p) => (p.rows, p.cols),
     };
     let mut clips = Vec::new();
-    for r in wanted {
+    let mut covering = (false, true); // (a rule covers all the text, all its regions inside)
+    for (r, covers) in wanted {
+        covering.0 |= covers;
         if u64::from(r.x) < cols && u64::from(r.y) < rows {
             clips.push(Clip::new(r, rows, cols));
         } else {
+            covering.1 &= !covers;
             findings.push(Finding {
                 code: "pixel.region_outside".into(),
                 path: Some(PIXEL_PATH.into()),
@@ -281,9 +395,7 @@ fn blanking(
     }
     let how = match &plan {
         Blanking::Native(_) => "",
-        Blanking::Rle(_) => {
-            " (RLE: every frame decoded and encoded again; the Basic Offset Table is written empty)"
-        }
+        Blanking::Frames(p) => p.codec.how(),
     };
     findings.push(Finding {
         code: "pixel.regions_blanked".into(),
@@ -292,9 +404,54 @@ fn blanking(
     });
     match &mut plan {
         Blanking::Native(b) => b.regions = clips,
-        Blanking::Rle(b) => b.regions = clips,
+        Blanking::Frames(p) => p.regions = clips,
     }
-    Ok(Some(plan))
+    Ok(Some(Pixels {
+        blanking: Some(plan),
+        no_text_left: covering == (true, true),
+    }))
+}
+
+/// Plans the blanking of encapsulated frames. Decoding holds one frame, bounded like the rest
+/// of the input.
+fn frames_plan(
+    obj: &InMemDicomObject,
+    compression: Compression,
+    bits: u64,
+    limits: &Limits,
+) -> Result<Plan> {
+    let g = Geometry::of(obj, bits)?;
+    let decoded = g
+        .rows
+        .checked_mul(g.cols)
+        .and_then(|n| n.checked_mul(g.spp * bits.div_ceil(8)))
+        .filter(|&n| n > 0 && n <= limits.max_input_bytes)
+        .ok_or_else(|| {
+            Error::limit(
+                "limit.input_size",
+                0,
+                format!(
+                    "one decoded frame of {}x{}x{} samples of {bits} bits is empty or exceeds the input limit of {} bytes",
+                    g.rows, g.cols, g.spp, limits.max_input_bytes
+                ),
+            )
+        })?;
+    let (codec, max_frame) = match compression {
+        Compression::Rle => {
+            let b = rle::Blanker::new(&g, bits)?;
+            let max = b.max_fragment();
+            (Codec::Rle(b), max)
+        }
+    };
+    let _ = decoded;
+    Ok(Plan {
+        codec,
+        rows: g.rows,
+        cols: g.cols,
+        frames: g.frames,
+        regions: Vec::new(),
+        max_frame,
+    })
 }
 
 /// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.

@@ -211,7 +211,7 @@ mod tests {
         len: Some(u32::MAX as u64),
         big_endian: false,
         ow: false,
-        rle: false,
+        compression: None,
     };
     const BE_OW: PixelData = PixelData {
         big_endian: true,

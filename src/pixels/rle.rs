@@ -1,17 +1,9 @@
-//! Blanking in RLE Lossless pixel data (PS3.5 Annex G), one frame in memory at a time: each
-//! frame's fragment is gathered, its segments decoded into byte planes, the regions zeroed (or set
-//! to black chroma) in every plane, and every segment encoded again with PackBits.
-//!
-//! Frames change length, so the Basic Offset Table is written empty (always valid, PS3.5 A.4):
-//! its offsets are only known once every frame has passed, and rewriting it would mean holding
-//! the whole output.
-
-use dicom_object::InMemDicomObject;
+//! Blanking in RLE Lossless pixel data (PS3.5 Annex G): a frame's fragment is decoded into byte
+//! planes, the regions zeroed (or set to black chroma) in every plane, and every segment
+//! encoded again with PackBits. The frames stream through `super::frames`.
 
 use super::{unsupported, Clip, Geometry};
-use crate::error::{Error, Result};
-use crate::fragments::{Item, ItemHeads};
-use crate::limits::Limits;
+use crate::error::Result;
 
 pub(crate) const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 
@@ -19,28 +11,19 @@ pub(crate) const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const HEADER: usize = 64;
 const MAX_SEGMENTS: u64 = 15;
 
-/// The geometry of RLE frames and what to blank in them.
+/// The geometry of RLE frames and what blanked bytes become.
 #[derive(Debug, Clone)]
 pub(crate) struct Blanker {
-    pub(super) rows: u64,
-    pub(super) cols: u64,
-    frames: u64,
+    rows: u64,
+    cols: u64,
     /// What each segment's blanked bytes become, in segment order (sample by sample, most
     /// significant byte first).
     fills: Vec<u8>,
-    pub(super) regions: Vec<Clip>,
 }
 
 impl Blanker {
-    pub(super) fn new(obj: &InMemDicomObject, bits: u64, limits: &Limits) -> Result<Blanker> {
-        let Geometry {
-            rows,
-            cols,
-            spp,
-            frames,
-            photometric,
-            chroma_mid,
-        } = Geometry::of(obj, bits)?;
+    pub(super) fn new(g: &Geometry, bits: u64) -> Result<Blanker> {
+        let (rows, cols, spp, photometric) = (g.rows, g.cols, g.spp, &g.photometric);
         let bps = bits / 8;
         // 1-bit RLE and subsampled chroma have no agreed byte planes: real doubt.
         if bits % 8 != 0 || photometric.ends_with("_422") || photometric.ends_with("_420") {
@@ -58,33 +41,12 @@ impl Blanker {
         // plane first.
         let fills = (0..spp)
             .flat_map(|s| {
-                let mid = chroma_mid.filter(|_| s > 0).unwrap_or(0);
+                let mid = g.chroma_mid.filter(|_| s > 0).unwrap_or(0);
                 (0..bps).map(move |k| (mid >> (8 * (bps - 1 - k))) as u8)
             })
             .collect();
-        // Decoding holds one frame: bounded like the rest of the input.
-        let frame = rows
-            .checked_mul(cols)
-            .and_then(|n| n.checked_mul(spp * bps))
-            .filter(|&n| n <= limits.max_input_bytes)
-            .ok_or_else(|| {
-                Error::limit(
-                    "limit.input_size",
-                    0,
-                    format!(
-                        "one decoded RLE frame of {rows}x{cols}x{spp} samples of {bits} bits exceeds the input limit of {} bytes",
-                        limits.max_input_bytes
-                    ),
-                )
-            })?;
-        let b = Blanker {
-            rows,
-            cols,
-            frames,
-            fills,
-            regions: Vec::new(),
-        };
-        if frame == 0 || b.max_fragment() + 8 > u64::from(u32::MAX) {
+        let b = Blanker { rows, cols, fills };
+        if b.max_fragment() + 8 > u64::from(u32::MAX) {
             return Err(unsupported(format!(
                 "an RLE frame of {rows}x{cols}x{spp} samples does not fit one fragment"
             )));
@@ -102,39 +64,29 @@ impl Blanker {
 
     /// The longest fragment a frame can need: every byte a literal of its own (two bytes), a
     /// padding byte per segment, and the header. Longer is not RLE of this image.
-    fn max_fragment(&self) -> u64 {
+    pub(super) fn max_fragment(&self) -> u64 {
         HEADER as u64 + self.segments() as u64 * (2 * self.rows * self.cols + 2)
     }
 
-    /// Decodes one frame's fragment, blanks it, and appends the new fragment to `out`. `planes`
-    /// is scratch, kept between frames. `frame` and `at` (its offset in the value) are for the
-    /// error message.
-    fn reencode(
+    /// Decodes one frame's fragment, blanks the regions, and appends the new fragment to `out`.
+    /// `planes` is scratch, kept between frames.
+    pub(super) fn reencode(
         &self,
         fragment: &[u8],
-        frame: u64,
-        at: u64,
+        regions: &[Clip],
         planes: &mut Vec<u8>,
         out: &mut Vec<u8>,
-    ) -> Result<()> {
-        let bad = |why: String| Error::Read {
-            code: "read.bad_rle",
-            offset: None,
-            message: format!("frame {frame} (byte {at} of Pixel Data): {why}"),
-        };
-        let header = fragment.get(..HEADER).ok_or_else(|| {
-            bad(format!(
-                "{} bytes, shorter than the RLE header",
-                fragment.len()
-            ))
-        })?;
+    ) -> std::result::Result<(), String> {
+        let header = fragment
+            .get(..HEADER)
+            .ok_or_else(|| format!("{} bytes, shorter than the RLE header", fragment.len()))?;
         let word = |i: usize| u32::from_le_bytes(header[4 * i..4 * i + 4].try_into().unwrap());
         let n = word(0) as usize;
         if n != self.segments() {
-            return Err(bad(format!(
+            return Err(format!(
                 "{n} segments; the image attributes need {}",
                 self.segments()
-            )));
+            ));
         }
         let plane = self.plane();
         planes.clear();
@@ -145,17 +97,17 @@ impl Blanker {
                 false => fragment.len(),
             };
             if start < HEADER || start > end || end > fragment.len() {
-                return Err(bad(format!(
+                return Err(format!(
                     "segment {s} runs from {start} to {end} in a fragment of {}",
                     fragment.len()
-                )));
+                ));
             }
             decode(&fragment[start..end], plane, planes)
-                .map_err(|why| bad(format!("segment {s} {why}")))?;
+                .map_err(|why| format!("segment {s} {why}"))?;
         }
         for (s, &fill) in self.fills.iter().enumerate() {
             let p = &mut planes[s * plane..(s + 1) * plane];
-            for r in &self.regions {
+            for r in regions {
                 for y in r.y0..r.y1 {
                     let row = (y * self.cols) as usize;
                     p[row + r.x0 as usize..row + r.x1 as usize].fill(fill);
@@ -242,126 +194,6 @@ pub(crate) fn encode(src: &[u8], out: &mut Vec<u8>) {
         }
         out.push((i - start - 1) as u8);
         out.extend_from_slice(&src[start..i]);
-    }
-}
-
-/// Encapsulated RLE fragments being blanked as they stream: the Basic Offset Table's value is
-/// dropped (it is written empty), each later fragment is one frame, gathered whole and emitted
-/// blanked, with its new length.
-pub(crate) struct Frames {
-    blanker: Blanker,
-    heads: ItemHeads,
-    /// Items begun: the first is the Basic Offset Table, then one per frame.
-    items: u64,
-    /// Bytes of the current item still to come.
-    left: u64,
-    /// The current frame's fragment.
-    fragment: Vec<u8>,
-    planes: Vec<u8>,
-    /// Where the current fragment starts in the value.
-    fragment_at: u64,
-}
-
-impl Frames {
-    pub(crate) fn new(blanker: Blanker) -> Frames {
-        Frames {
-            blanker,
-            heads: ItemHeads::default(),
-            items: 0,
-            left: 0,
-            fragment: Vec::new(),
-            planes: Vec::new(),
-            fragment_at: 0,
-        }
-    }
-
-    /// Consumes what it can of `chunk`, appending what is ready to `out`: (bytes used, whether
-    /// the sequence delimiter was reached).
-    pub(crate) fn take(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(usize, bool)> {
-        let mut used = 0;
-        while used < chunk.len() {
-            if self.left > 0 {
-                let n = self.left.min((chunk.len() - used) as u64) as usize;
-                if self.items > 1 {
-                    self.fragment.extend_from_slice(&chunk[used..used + n]);
-                }
-                self.left -= n as u64;
-                self.heads.at += n as u64;
-                used += n;
-                if self.left == 0 && self.items > 1 {
-                    self.frame(out)?;
-                }
-                continue;
-            }
-            match self.heads.take(chunk, &mut used)? {
-                None => break,
-                // Not even a Basic Offset Table.
-                Some(Item::End) if self.items == 0 => return Err(self.heads.unexpected()),
-                Some(Item::End) => {
-                    let frames = self.items - 1;
-                    if frames != self.blanker.frames {
-                        return Err(self.bad(format!(
-                            "{frames} fragments for {} frames; RLE has one fragment per frame",
-                            self.blanker.frames
-                        )));
-                    }
-                    out.extend_from_slice(self.heads.head());
-                    return Ok((used, true));
-                }
-                Some(Item::Fragment(len)) => {
-                    self.items += 1;
-                    self.left = u64::from(len);
-                    if self.items == 1 {
-                        // The Basic Offset Table, emptied.
-                        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
-                        continue;
-                    }
-                    if self.items - 1 > self.blanker.frames {
-                        return Err(self.bad(format!(
-                            "more fragments than the {} frames; RLE has one fragment per frame",
-                            self.blanker.frames
-                        )));
-                    }
-                    if self.left > self.blanker.max_fragment() {
-                        return Err(self.bad(format!(
-                            "a fragment of {len} bytes; no RLE frame of this image needs more than {}",
-                            self.blanker.max_fragment()
-                        )));
-                    }
-                    self.fragment.clear();
-                    self.fragment_at = self.heads.at;
-                    if self.left == 0 {
-                        self.frame(out)?;
-                    }
-                }
-            }
-        }
-        Ok((used, false))
-    }
-
-    /// The fragment gathered is whole: emits its item, blanked.
-    fn frame(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        let item = out.len();
-        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
-        let frame = self.items - 2;
-        self.blanker.reencode(
-            &self.fragment,
-            frame,
-            self.fragment_at,
-            &mut self.planes,
-            out,
-        )?;
-        let len = (out.len() - item - 8) as u32; // bounded by `max_fragment` in `new`
-        out[item + 4..item + 8].copy_from_slice(&len.to_le_bytes());
-        Ok(())
-    }
-
-    fn bad(&self, why: String) -> Error {
-        Error::Read {
-            code: "read.bad_rle",
-            offset: None,
-            message: format!("at byte {} of Pixel Data: {why}", self.heads.at),
-        }
     }
 }
 

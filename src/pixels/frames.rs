@@ -1,0 +1,283 @@
+//! Encapsulated Pixel Data blanked frame by frame as it streams (PS3.5 A.4): the fragments of
+//! one frame are gathered, the frame is handed to its codec (`Codec`), and what comes back is
+//! emitted, before the next frame arrives. One frame in memory at a time, whatever the number.
+//!
+//! Where one frame ends: RLE has exactly one fragment per frame (PS3.5 A.4.2). The JPEG family
+//! and JPEG 2000 may split a frame over fragments: a Basic Offset Table, when there is one, says
+//! where each frame starts; without one, a single-frame image is every fragment, and in a
+//! multi-frame image a frame ends with the fragment that ends with its end-of-image marker
+//! (FFD9, which coded data cannot hold at a fragment's end; PS3.5 A.4 allows splitting only
+//! between frames or inside one).
+//!
+//! Frames change length, so the Basic Offset Table is written empty (always valid): its offsets
+//! are only known once every frame has passed, and rewriting it would mean holding the output.
+//! A codec with no encoder here writes native frames instead: then the value is native pixel
+//! data of defined length, and the header says so (`Plan::output_syntax`).
+
+use super::rle;
+use super::Clip;
+use crate::error::{Error, Result};
+use crate::fragments::{Item, ItemHeads};
+use crate::report::Finding;
+
+/// How frames of one transfer syntax are blanked.
+#[derive(Debug, Clone)]
+pub(crate) enum Codec {
+    /// Decoded, blanked in byte planes, PackBits-encoded again.
+    Rle(rle::Blanker),
+}
+
+impl Codec {
+    /// The error code for frames that are not what their transfer syntax says.
+    fn bad(&self) -> &'static str {
+        match self {
+            Codec::Rle(_) => "read.bad_rle",
+        }
+    }
+
+    /// How it blanks, for the report.
+    pub(super) fn how(&self) -> &'static str {
+        match self {
+            Codec::Rle(_) => " (RLE: every frame decoded and encoded again; the Basic Offset Table is written empty)",
+        }
+    }
+
+    fn one_fragment_per_frame(&self) -> bool {
+        matches!(self, Codec::Rle(_))
+    }
+}
+
+/// What to blank in the frames of an image, and how.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(super) codec: Codec,
+    pub(super) rows: u64,
+    pub(super) cols: u64,
+    pub(super) frames: u64,
+    pub(super) regions: Vec<Clip>,
+    /// The longest coded frame accepted: a bound on memory, far above any real frame.
+    pub(super) max_frame: u64,
+}
+
+/// What the codecs did over all frames, for the report.
+#[derive(Debug, Default)]
+struct Tally {}
+
+/// Encapsulated frames being blanked as they stream.
+pub(crate) struct Frames {
+    plan: Plan,
+    heads: ItemHeads,
+    /// Items begun: the first is the Basic Offset Table, then the fragments.
+    items: u64,
+    /// Bytes of the current item still to come.
+    left: u64,
+    /// The Basic Offset Table's value, then its offsets: where each frame starts, counted from
+    /// the first fragment's item header.
+    table: Vec<u8>,
+    starts: Vec<u64>,
+    /// Where the next fragment's item header starts, counted like `starts`.
+    position: u64,
+    /// The current frame's coded bytes, and where its first fragment starts in the value.
+    frame: Vec<u8>,
+    frame_at: u64,
+    /// Frames emitted.
+    done: u64,
+    scratch: Vec<u8>,
+    #[allow(dead_code)]
+    tally: Tally,
+}
+
+impl Frames {
+    pub(crate) fn new(plan: Plan) -> Frames {
+        Frames {
+            plan,
+            heads: ItemHeads::default(),
+            items: 0,
+            left: 0,
+            table: Vec::new(),
+            starts: Vec::new(),
+            position: 0,
+            frame: Vec::new(),
+            frame_at: 0,
+            done: 0,
+            scratch: Vec::new(),
+            tally: Tally::default(),
+        }
+    }
+
+    /// Consumes what it can of `chunk`, appending what is ready to `out`: (bytes used, whether
+    /// the sequence delimiter was reached).
+    pub(crate) fn take(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(usize, bool)> {
+        let mut used = 0;
+        while used < chunk.len() {
+            if self.left > 0 {
+                let n = self.left.min((chunk.len() - used) as u64) as usize;
+                let bytes = &chunk[used..used + n];
+                match self.items {
+                    1 => self.table.extend_from_slice(bytes),
+                    _ => self.frame.extend_from_slice(bytes),
+                }
+                self.left -= n as u64;
+                self.heads.at += n as u64;
+                used += n;
+                if self.left == 0 {
+                    self.item_end(out)?;
+                }
+                continue;
+            }
+            match self.heads.take(chunk, &mut used)? {
+                None => break,
+                // Not even a Basic Offset Table.
+                Some(Item::End) if self.items == 0 => return Err(self.heads.unexpected()),
+                Some(Item::End) => {
+                    if !self.frame.is_empty() {
+                        self.frame(out)?;
+                    }
+                    if self.done != self.plan.frames {
+                        return Err(self.bad(format!(
+                            "{} frames in the fragments, {} in the attributes",
+                            self.done, self.plan.frames
+                        )));
+                    }
+                    out.extend_from_slice(self.heads.head());
+                    return Ok((used, true));
+                }
+                Some(Item::Fragment(len)) => {
+                    self.items += 1;
+                    self.left = u64::from(len);
+                    if self.items == 1 {
+                        // The Basic Offset Table, emptied; gathered only while it can be one.
+                        if self.left > 4 * self.plan.frames {
+                            return Err(self.bad(format!(
+                                "a Basic Offset Table of {len} bytes for {} frames",
+                                self.plan.frames
+                            )));
+                        }
+                        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+                    } else {
+                        self.fragment_start(len, out)?;
+                    }
+                    if self.left == 0 {
+                        self.item_end(out)?;
+                    }
+                }
+            }
+        }
+        Ok((used, false))
+    }
+
+    /// A fragment's header was read: whether it starts a frame, and whether it fits.
+    fn fragment_start(&mut self, len: u32, out: &mut Vec<u8>) -> Result<()> {
+        let here = self.position;
+        self.position += 8 + u64::from(len);
+        // With an offset table, a frame ends where the next one starts.
+        let next = self.starts.get(self.done as usize + 1);
+        if next == Some(&here) && !self.frame.is_empty() {
+            self.frame(out)?;
+        }
+        if self.frame.is_empty() {
+            if self.done >= self.plan.frames {
+                return Err(self.bad(format!(
+                    "more fragments than the {} frames hold",
+                    self.plan.frames
+                )));
+            }
+            self.frame_at = self.heads.at - 8;
+        }
+        let size = self.frame.len() as u64 + u64::from(len);
+        if size > self.plan.max_frame {
+            return Err(self.bad(format!(
+                "frame {} takes more than {} bytes; no frame of this image needs that many",
+                self.done, self.plan.max_frame
+            )));
+        }
+        self.frame.reserve(len as usize);
+        Ok(())
+    }
+
+    /// An item's value is whole: the offset table is read, or a frame may be complete.
+    fn item_end(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        if self.items == 1 {
+            return self.read_table();
+        }
+        let ends = if self.plan.codec.one_fragment_per_frame() {
+            true
+        } else if !self.starts.is_empty() {
+            false // the next fragment's position decides
+        } else {
+            self.plan.frames > 1 && ends_with_eoi(&self.frame)
+        };
+        if ends {
+            self.frame(out)?;
+        }
+        Ok(())
+    }
+
+    /// The Basic Offset Table, when it lists every frame from 0 upwards, delimits the frames;
+    /// one that does not is not used (the frames are found by their markers).
+    fn read_table(&mut self) -> Result<()> {
+        let offsets: Vec<u64> = self
+            .table
+            .chunks_exact(4)
+            .map(|c| u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+            .collect();
+        let ordered = offsets.first() == Some(&0) && offsets.windows(2).all(|w| w[0] < w[1]);
+        if offsets.len() as u64 == self.plan.frames && self.plan.frames > 1 && ordered {
+            self.starts = offsets;
+        }
+        self.table = Vec::new();
+        Ok(())
+    }
+
+    /// The gathered frame is whole: emits it blanked.
+    fn frame(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let index = self.done;
+        let at = self.frame_at;
+        let frame = std::mem::take(&mut self.frame);
+        let item = out.len();
+        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+        let bad = |why: String| Error::Read {
+            code: self.plan.codec.bad(),
+            offset: None,
+            message: format!("frame {index} (byte {at} of Pixel Data): {why}"),
+        };
+        match &self.plan.codec {
+            Codec::Rle(b) => b
+                .reencode(&frame, &self.plan.regions, &mut self.scratch, out)
+                .map_err(bad)?,
+        }
+        if (out.len() - item) % 2 == 1 {
+            out.push(0); // fragments have even lengths (PS3.5 A.4)
+        }
+        let len = u32::try_from(out.len() - item - 8)
+            .map_err(|_| bad("the blanked frame does not fit one fragment".into()))?;
+        out[item + 4..item + 8].copy_from_slice(&len.to_le_bytes());
+        self.frame = frame;
+        self.frame.clear();
+        self.done += 1;
+        Ok(())
+    }
+
+    /// What the codecs did, for the report, once every frame has passed.
+    pub(crate) fn findings(&self) -> Vec<Finding> {
+        Vec::new()
+    }
+
+    fn bad(&self, why: String) -> Error {
+        Error::Read {
+            code: self.plan.codec.bad(),
+            offset: None,
+            message: format!("at byte {} of Pixel Data: {why}", self.heads.at),
+        }
+    }
+}
+
+/// Whether coded bytes end with an end-of-image (end-of-codestream) marker, FFD9, before at
+/// most one padding byte.
+fn ends_with_eoi(frame: &[u8]) -> bool {
+    let end = match frame.last() {
+        Some(0) => &frame[..frame.len() - 1],
+        _ => frame,
+    };
+    end.ends_with(&[0xFF, 0xD9])
+}
