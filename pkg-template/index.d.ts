@@ -66,7 +66,7 @@ export interface SanitizerOptions {
   strict?: boolean;
   /** Images with burned-in text, or high-risk kinds without a Burned In Annotation value. Default "reject". */
   burnedIn?: "reject" | "allow";
-  /** Rectangles blanked in every frame of native pixel data (adds 113101 Clean Pixel Data). */
+  /** Rectangles blanked in every frame, native or compressed (adds 113101 Clean Pixel Data). */
   blankRegions?: Region[];
   /** Rectangles blanked in the images each rule matches. */
   regionRules?: RegionRule[];

@@ -118,11 +118,12 @@ struct SanitizeArgs {
     /// meta group), when their encoding can be detected; the output gets a meta group.
     #[arg(long)]
     accept_raw: bool,
-    /// Blank this rectangle `X,Y,WIDTH,HEIGHT` in every frame of native pixel data (repeatable).
+    /// Blank this rectangle `X,Y,WIDTH,HEIGHT` in every frame (repeatable).
     #[arg(long = "blank-region", value_parser = parse_region)]
     blank_regions: Vec<Region>,
     /// JSON file with a list of region rules: `[{"modality", "manufacturer", "model", "rows",
-    /// "columns", "regions": [{"x", "y", "width", "height"}]}]`.
+    /// "columns", "sopClass", "photometric", "regions": [{"x", "y", "width", "height"}],
+    /// "outsideUltrasoundRegions", "coversAllText"}]`.
     #[arg(long)]
     region_rules: Option<PathBuf>,
     /// File holding an Ed25519 signing key (hex, from `keygen`): every report then carries a
