@@ -11,10 +11,10 @@ WASM := target/wasm32-unknown-unknown/release/dicom_sanitizer_wasm.wasm
 BIN := node_modules/.bin
 CORPUS := target/corpus
 CLI := target/debug/dicom-sanitize
-JS_ENV := CORPUS=$(CORPUS) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
+JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
-	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus cli node-test worker-test browser-test js-test site serve fuzz large-header large-test bench
+	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned cli node-test worker-test browser-test js-test site serve fuzz large-header large-test bench
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -117,10 +117,14 @@ pkg: wasm-target wasm-bindgen-cli npm-deps
 corpus:
 	cargo run -q -p fixtures --bin make-corpus -- $(CORPUS)
 
+# Images with text burned into a band, encoded by DCMTK and GDCM in every transfer syntax.
+burned: oracles
+	cargo run -q -p fixtures --bin make-burned -- target/burned
+
 cli:
 	cargo build -q -p dicom-sanitizer-cli
 
-node-test: pkg corpus cli pyenv large-header
+node-test: pkg corpus burned cli pyenv large-header
 	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs
 
 worker-test: pkg corpus pyenv
