@@ -155,6 +155,7 @@ export type FindingCode =
   | "pixel.region_outside"
   | "pixel.regions_not_applicable"
   | "pixel.offset_table_removed"
+  | "pixel.transcoded"
   | "pixel.burned_in_allowed"
   | "pixel.burned_in_unknown_allowed";
 

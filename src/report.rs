@@ -41,6 +41,7 @@ pub const FINDING_CODES: &[&str] = &[
     "pixel.region_outside",
     "pixel.regions_not_applicable",
     "pixel.offset_table_removed",
+    "pixel.transcoded",
     "pixel.burned_in_allowed",
     "pixel.burned_in_unknown_allowed",
 ];

@@ -71,7 +71,10 @@ pub(crate) struct Compiled {
 pub(crate) struct Header {
     /// The de-identified Part 10 header: preamble, meta group, data set without Pixel Data.
     pub bytes: Vec<u8>,
+    /// The input's transfer syntax (the elements after Pixel Data are read in it).
     pub transfer_syntax: String,
+    /// The output's: the input's unless blanking decoded the frames to another.
+    pub output_syntax: String,
     pub preamble: Preamble,
     pub counts: std::collections::BTreeMap<String, u64>,
     pub findings: Vec<Finding>,
@@ -280,6 +283,13 @@ impl Compiled {
             &mut findings,
         )?;
         let blanker = planned.blanking;
+        let output_syntax = match &blanker {
+            Some(Blanking::Frames(p)) => p.output_syntax(),
+            _ => None,
+        };
+        if let Some(Blanking::Frames(p)) = blanker.as_ref().filter(|_| output_syntax.is_some()) {
+            pixels::describe_decoded(&mut obj, p, ts_uid, &mut findings);
+        }
         if planned.no_text_left {
             // A rule said its regions cover all the burned-in text, and every one was blanked.
             obj.put(DataElement::new(
@@ -325,7 +335,7 @@ impl Compiled {
         let mut bytes = FileMeta {
             sop_class: &sop_class,
             sop_instance: &new_instance,
-            transfer_syntax: ts_uid,
+            transfer_syntax: output_syntax.unwrap_or(ts_uid),
         }
         .to_bytes();
         bytes.reserve(input.len() + 512);
@@ -350,6 +360,7 @@ impl Compiled {
         Ok(Header {
             bytes,
             transfer_syntax: ts_uid.to_string(),
+            output_syntax: output_syntax.unwrap_or(ts_uid).to_string(),
             preamble,
             counts,
             findings,

@@ -236,7 +236,7 @@ impl SanitizeStream {
             profile: "basic".into(),
             edition: EDITION.into(),
             options: self.compiled.rules.options.clone(),
-            transfer_syntax: header.transfer_syntax.clone(),
+            transfer_syntax: header.output_syntax.clone(),
             preamble: header.preamble,
             actions: counts,
             findings,
@@ -473,7 +473,18 @@ impl SanitizeStream {
             self.phase = Phase::Trailing;
             return Ok(Some(data.len()));
         };
-        self.emit(&data[pixel.at..pixel.value_at], false, sink);
+        match self.header.as_ref().and_then(|h| h.blanker.as_ref()) {
+            Some(Blanking::Frames(p)) if p.native_out() => {
+                let native = p.native_header().ok_or_else(|| Error::Deidentify {
+                    code: "pixel.unsupported",
+                    path: "(7FE0,0010)".into(),
+                    message: "the decoded frames do not fit native Pixel Data (a 32-bit length)"
+                        .into(),
+                })?;
+                self.emit(&native, false, sink)
+            }
+            _ => self.emit(&data[pixel.at..pixel.value_at], false, sink),
+        }
         self.pixels = true;
         if let (Some(leaves), Some(len), None, false) = (
             self.output.leaves_mut(),

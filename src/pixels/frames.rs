@@ -53,11 +53,48 @@ pub(crate) struct Plan {
     pub(super) codec: Codec,
     pub(super) rows: u64,
     pub(super) cols: u64,
+    /// Samples per pixel.
+    pub(super) spp: u64,
     pub(super) frames: u64,
     pub(super) regions: Vec<Clip>,
     /// The longest coded frame accepted: a bound on memory, far above any real frame.
     pub(super) max_frame: u64,
+    /// The output's transfer syntax, when it is not the input's.
+    pub(super) output_syntax: Option<&'static str>,
+    /// Bits allocated, for frames written native.
+    pub(super) bits: u64,
 }
+
+impl Plan {
+    /// The output's transfer syntax, when blanking changes it.
+    pub(crate) fn output_syntax(&self) -> Option<&'static str> {
+        self.output_syntax
+    }
+
+    /// Whether the frames are written native (Explicit VR Little Endian): the codec has no
+    /// encoder here.
+    pub(crate) fn native_out(&self) -> bool {
+        self.output_syntax == Some(EXPLICIT_VR_LE)
+    }
+
+    /// The element header of native Pixel Data holding every frame (OB for bytes, OW for
+    /// words), with its even length; `None` when it does not fit a 32-bit length.
+    pub(crate) fn native_header(&self) -> Option<[u8; 12]> {
+        let len = self.native_frame_len().checked_mul(self.frames)?;
+        let len = u32::try_from(len + len % 2).ok()?;
+        let vr = if self.bits > 8 { b"OW" } else { b"OB" };
+        let mut h = [0xE0, 0x7F, 0x10, 0x00, vr[0], vr[1], 0, 0, 0, 0, 0, 0];
+        h[8..].copy_from_slice(&len.to_le_bytes());
+        Some(h)
+    }
+
+    fn native_frame_len(&self) -> u64 {
+        self.rows * self.cols * self.spp * self.bits.div_ceil(8)
+    }
+}
+
+/// Explicit VR Little Endian, what frames without an encoder here are written in.
+pub(crate) const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
 
 /// What the codecs did over all frames, for the report.
 #[derive(Debug, Default)]
@@ -139,7 +176,12 @@ impl Frames {
                             self.done, self.plan.frames
                         )));
                     }
-                    out.extend_from_slice(self.heads.head());
+                    match self.plan.native_out() {
+                        // Native values have even lengths.
+                        true if self.plan.native_frame_len() * self.done % 2 == 1 => out.push(0),
+                        true => {}
+                        false => out.extend_from_slice(self.heads.head()),
+                    }
                     return Ok((used, true));
                 }
                 Some(Item::Fragment(len)) => {
@@ -153,7 +195,9 @@ impl Frames {
                                 self.plan.frames
                             )));
                         }
-                        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+                        if !self.plan.native_out() {
+                            out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+                        }
                     } else {
                         self.fragment_start(len, out)?;
                     }
@@ -229,13 +273,15 @@ impl Frames {
         Ok(())
     }
 
-    /// The gathered frame is whole: emits it blanked.
+    /// The gathered frame is whole: emits it blanked, as a fragment, or native.
     fn frame(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        let index = self.done;
-        let at = self.frame_at;
+        let (index, at) = (self.done, self.frame_at);
         let frame = std::mem::take(&mut self.frame);
-        let item = out.len();
-        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+        let native = self.plan.native_out();
+        let start = out.len();
+        if !native {
+            out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+        }
         let bad = |why: String| Error::Read {
             code: self.plan.codec.bad(),
             offset: None,
@@ -246,12 +292,22 @@ impl Frames {
                 .reencode(&frame, &self.plan.regions, &mut self.scratch, out)
                 .map_err(bad)?,
         }
-        if (out.len() - item) % 2 == 1 {
-            out.push(0); // fragments have even lengths (PS3.5 A.4)
+        if native {
+            let len = (out.len() - start) as u64;
+            if len != self.plan.native_frame_len() {
+                return Err(bad(format!(
+                    "decoded to {len} bytes, not the {} the attributes describe",
+                    self.plan.native_frame_len()
+                )));
+            }
+        } else {
+            if (out.len() - start) % 2 == 1 {
+                out.push(0); // fragments have even lengths (PS3.5 A.4)
+            }
+            let len = u32::try_from(out.len() - start - 8)
+                .map_err(|_| bad("the blanked frame does not fit one fragment".into()))?;
+            out[start + 4..start + 8].copy_from_slice(&len.to_le_bytes());
         }
-        let len = u32::try_from(out.len() - item - 8)
-            .map_err(|_| bad("the blanked frame does not fit one fragment".into()))?;
-        out[item + 4..item + 8].copy_from_slice(&len.to_le_bytes());
         self.frame = frame;
         self.frame.clear();
         self.done += 1;

@@ -412,6 +412,59 @@ fn blanking(
     }))
 }
 
+/// Makes the image attributes describe frames that blanking decodes and writes in another
+/// transfer syntax, and says so in a finding (`pixel.transcoded`). Native frames are written
+/// interleaved, as RGB where JPEG 2000 coded them with a colour transform; pixels that were
+/// irreversibly compressed stay marked so (Lossy Image Compression 01).
+pub(crate) fn describe_decoded(
+    obj: &mut InMemDicomObject,
+    plan: &Plan,
+    input_syntax: &str,
+    findings: &mut Vec<Finding>,
+) {
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+    let Some(to) = plan.output_syntax() else {
+        return;
+    };
+    if plan.native_out() {
+        let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
+        if matches!(photometric.as_str(), "YBR_RCT" | "YBR_ICT") {
+            obj.put(DataElement::new(
+                tags::PHOTOMETRIC_INTERPRETATION,
+                VR::CS,
+                PrimitiveValue::from("RGB"),
+            ));
+        }
+        if plan.spp > 1 {
+            obj.put(DataElement::new(
+                tags::PLANAR_CONFIGURATION,
+                VR::US,
+                PrimitiveValue::from(0u16),
+            ));
+        }
+    }
+    // JPEG-LS near-lossless and JPEG 2000 (not lossless only) may have lost information.
+    let lossy = matches!(
+        input_syntax,
+        "1.2.840.10008.1.2.4.81" | "1.2.840.10008.1.2.4.91"
+    );
+    if lossy && text(obj, tags::LOSSY_IMAGE_COMPRESSION).is_none() {
+        obj.put(DataElement::new(
+            tags::LOSSY_IMAGE_COMPRESSION,
+            VR::CS,
+            PrimitiveValue::from("01"),
+        ));
+    }
+    findings.push(Finding {
+        code: "pixel.transcoded".into(),
+        path: Some("(0002,0010)".into()),
+        message: match plan.native_out() {
+            true => format!("the frames were decoded, blanked and written uncompressed, since this build has no encoder for {input_syntax}; the transfer syntax is now {to}"),
+            false => format!("the frames were decoded, blanked and encoded again without loss; the transfer syntax is now {to}"),
+        },
+    });
+}
+
 /// Plans the blanking of encapsulated frames. Decoding holds one frame, bounded like the rest
 /// of the input.
 fn frames_plan(
@@ -448,9 +501,12 @@ fn frames_plan(
         codec,
         rows: g.rows,
         cols: g.cols,
+        spp: g.spp,
         frames: g.frames,
         regions: Vec::new(),
         max_frame,
+        output_syntax: None,
+        bits,
     })
 }
 
