@@ -12,6 +12,12 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::report::Finding;
 
+// TODO(issue 16): wired in by the stream.
+#[allow(dead_code)]
+pub(crate) mod j2k;
+// TODO(issue 16): wired in by the stream.
+#[allow(dead_code)]
+pub(crate) mod lossless;
 mod native;
 mod rle;
 pub(crate) mod samples;
