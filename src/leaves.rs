@@ -21,7 +21,7 @@ pub const LEAF_LEN: u64 = 4 << 20;
 /// The chaining value of one leaf: `bytes` found at `offset` in the output. `offset` must be a
 /// multiple of [`LEAF_LEN`] and `bytes` a whole leaf.
 pub fn leaf_digest(bytes: &[u8], offset: u64) -> Result<[u8; 32]> {
-    if offset % LEAF_LEN != 0 || bytes.len() as u64 != LEAF_LEN {
+    if !offset.is_multiple_of(LEAF_LEN) || bytes.len() as u64 != LEAF_LEN {
         return Err(leaf_error(format!(
             "a leaf is {LEAF_LEN} bytes at a multiple of {LEAF_LEN}, not {} bytes at {offset}",
             bytes.len()
@@ -102,7 +102,7 @@ impl Leaves {
     /// counted) if the position is not the start of one.
     pub(crate) fn pass(&mut self) -> bool {
         let leaf = self.len / LEAF_LEN;
-        if self.len % LEAF_LEN != 0 || !self.owed.contains(&leaf) {
+        if !self.len.is_multiple_of(LEAF_LEN) || !self.owed.contains(&leaf) {
             return false;
         }
         if leaf != self.open {

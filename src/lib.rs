@@ -51,6 +51,12 @@ mod pixels;
 #[doc(hidden)]
 pub mod codecs {
     pub use crate::pixels::samples::{CodecError, Image};
+    pub mod lossless {
+        pub use crate::pixels::lossless::{decode, encode};
+    }
+    pub mod j2k {
+        pub use crate::pixels::j2k::decode;
+    }
 }
 pub mod profile;
 mod pseudonym;

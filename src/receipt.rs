@@ -296,7 +296,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Lower- or upper-case hex to bytes.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 || !s.is_ascii() {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     (0..s.len())

@@ -105,7 +105,7 @@ pub(crate) fn resolve(
 
 /// A standard attribute whose dictionary VR is a single known VR.
 fn resolvable(tag: Tag) -> bool {
-    tag.group() % 2 == 0 && tag.group() != 0xFFFE && dictionary_vr(tag) != VR::UN
+    tag.group().is_multiple_of(2) && tag.group() != 0xFFFE && dictionary_vr(tag) != VR::UN
 }
 
 #[derive(Clone, Copy)]
@@ -357,7 +357,7 @@ impl Writer<'_> {
         if vr_out != VR::UN {
             let why = if !long_length(vr_out) && len > 0xFFFF {
                 Some("its value is too long for the 16-bit length of its VR")
-            } else if value_size(vr_out).is_some_and(|s| len_usize % s != 0) {
+            } else if value_size(vr_out).is_some_and(|s| !len_usize.is_multiple_of(s)) {
                 Some("its length is not a whole number of values of its VR")
             } else {
                 None

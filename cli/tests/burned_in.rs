@@ -157,6 +157,25 @@ fn check(case: &Case) {
         "{}: the name is in the output",
         case.name
     );
+    // JPEG 2000 is written uncompressed (no encoder here), near-lossless JPEG-LS losslessly.
+    let syntax = match case.transfer_syntax {
+        burned::J2K | burned::J2K_LOSSLESS => "1.2.840.10008.1.2.1",
+        burned::JPEG_LS_NEAR => burned::JPEG_LS,
+        same => same,
+    };
+    let written = read(&output);
+    let meta_syntax = written.meta().transfer_syntax().trim_end_matches('\0');
+    assert_eq!(meta_syntax, syntax, "{}", case.name);
+    assert_eq!(report["report"]["transferSyntax"], syntax, "{}", case.name);
+    assert_eq!(
+        codes.contains(&"pixel.transcoded"),
+        syntax != case.transfer_syntax,
+        "{}: {codes:?}",
+        case.name
+    );
+    if case.lossy {
+        assert_eq!(text(&written, tags::LOSSY_IMAGE_COMPRESSION), "01", "{}", case.name);
+    }
     let (cols, rows, spp) = (case.cols as usize, case.rows as usize, case.spp());
     let original = case.samples();
     for tool in decoders(case) {
@@ -252,4 +271,14 @@ fn check_all(prefix: &str) {
 #[test]
 fn rle_bands_are_blanked() {
     check_all("rle-");
+}
+
+#[test]
+fn jpeg_lossless_bands_are_blanked() {
+    check_all("jpeg-lossless-");
+}
+
+#[test]
+fn jpeg_2000_bands_are_blanked_and_written_uncompressed() {
+    check_all("j2k-");
 }

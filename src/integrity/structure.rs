@@ -548,7 +548,7 @@ impl<'a> Cursor<'a> {
                     ));
                 }
                 if let Some(size) = value_size(vr) {
-                    if len % size != 0 {
+                    if !len.is_multiple_of(size) {
                         // Found by fuzzing: an SL of 6 bytes made dicom-rs read 4, lose its
                         // place in the stream, and allocate gigabytes for garbage lengths.
                         return Err(Error::read(

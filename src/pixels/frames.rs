@@ -14,8 +14,9 @@
 //! A codec with no encoder here writes native frames instead: then the value is native pixel
 //! data of defined length, and the header says so (`Plan::output_syntax`).
 
-use super::rle;
-use super::Clip;
+use super::samples::{CodecError, Image};
+use super::{j2k, lossless, rle};
+use super::{Clip, PIXEL_PATH};
 use crate::error::{Error, Result};
 use crate::fragments::{Item, ItemHeads};
 use crate::report::Finding;
@@ -25,6 +26,10 @@ use crate::report::Finding;
 pub(crate) enum Codec {
     /// Decoded, blanked in byte planes, PackBits-encoded again.
     Rle(rle::Blanker),
+    /// Decoded, blanked, encoded again with first-order prediction (valid in 4.57 and 4.70).
+    JpegLossless,
+    /// Decoded, blanked, written native: there is no pure-Rust JPEG 2000 encoder.
+    J2k,
 }
 
 impl Codec {
@@ -32,6 +37,8 @@ impl Codec {
     fn bad(&self) -> &'static str {
         match self {
             Codec::Rle(_) => "read.bad_rle",
+            Codec::JpegLossless => "read.bad_jpeg",
+            Codec::J2k => "read.bad_j2k",
         }
     }
 
@@ -39,6 +46,8 @@ impl Codec {
     pub(super) fn how(&self) -> &'static str {
         match self {
             Codec::Rle(_) => " (RLE: every frame decoded and encoded again; the Basic Offset Table is written empty)",
+            Codec::JpegLossless => " (JPEG Lossless: every frame decoded and encoded again with first-order prediction; the Basic Offset Table is written empty)",
+            Codec::J2k => " (JPEG 2000: every frame decoded and written uncompressed)",
         }
     }
 
@@ -63,6 +72,8 @@ pub(crate) struct Plan {
     pub(super) output_syntax: Option<&'static str>,
     /// Bits allocated, for frames written native.
     pub(super) bits: u64,
+    /// What each component of a blanked pixel becomes in decoded frames: black.
+    pub(super) fills: Vec<u16>,
 }
 
 impl Plan {
@@ -86,6 +97,53 @@ impl Plan {
         let mut h = [0xE0, 0x7F, 0x10, 0x00, vr[0], vr[1], 0, 0, 0, 0, 0, 0];
         h[8..].copy_from_slice(&len.to_le_bytes());
         Some(h)
+    }
+
+    /// A decoded frame must be the image the attributes describe.
+    fn check(&self, image: &Image) -> std::result::Result<(), String> {
+        let found = (
+            u64::from(image.width),
+            u64::from(image.height),
+            u64::from(image.components),
+        );
+        if found != (self.cols, self.rows, self.spp) {
+            return Err(format!(
+                "a {}x{} image of {} components; the attributes describe {}x{} of {}",
+                found.0, found.1, found.2, self.cols, self.rows, self.spp
+            ));
+        }
+        if u64::from(image.precision) > self.bits {
+            return Err(format!(
+                "{}-bit samples in {} bits allocated",
+                image.precision, self.bits
+            ));
+        }
+        Ok(())
+    }
+
+    /// Appends a decoded frame as native samples: bytes, or little endian words.
+    fn write_native(&self, image: &Image, out: &mut Vec<u8>) {
+        match self.bits {
+            ..=8 => out.extend(image.samples.iter().map(|&s| s as u8)),
+            _ => out.extend(image.samples.iter().flat_map(|s| s.to_le_bytes())),
+        }
+    }
+
+    /// A codec's error as the sanitizer's: broken data is a read error of the codec's code, a
+    /// variant this build does not handle is `pixel.unsupported`.
+    fn codec_error(&self, e: CodecError, index: u64, at: u64) -> Error {
+        match e {
+            CodecError::Malformed(why) => Error::Read {
+                code: self.codec.bad(),
+                offset: None,
+                message: format!("frame {index} (byte {at} of Pixel Data): {why}"),
+            },
+            CodecError::Unsupported(why) => Error::Deidentify {
+                code: "pixel.unsupported",
+                path: PIXEL_PATH.into(),
+                message: format!("frame {index}: {why}"),
+            },
+        }
     }
 
     fn native_frame_len(&self) -> u64 {
@@ -287,10 +345,26 @@ impl Frames {
             offset: None,
             message: format!("frame {index} (byte {at} of Pixel Data): {why}"),
         };
+        let decoded = |image: Result<Image, CodecError>| {
+            image.map_err(|e| self.plan.codec_error(e, index, at))
+        };
+        let max = self.plan.rows * self.plan.cols * self.plan.spp;
         match &self.plan.codec {
             Codec::Rle(b) => b
                 .reencode(&frame, &self.plan.regions, &mut self.scratch, out)
                 .map_err(bad)?,
+            Codec::JpegLossless => {
+                let mut image = decoded(lossless::decode(&frame, max))?;
+                self.plan.check(&image).map_err(bad)?;
+                image.blank(&self.plan.regions, &self.plan.fills);
+                lossless::encode(&image, out);
+            }
+            Codec::J2k => {
+                let mut image = decoded(j2k::decode(&frame, max))?;
+                self.plan.check(&image).map_err(bad)?;
+                image.blank(&self.plan.regions, &self.plan.fills);
+                self.plan.write_native(&image, out);
+            }
         }
         if native {
             let len = (out.len() - start) as u64;

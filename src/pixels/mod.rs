@@ -13,6 +13,8 @@ use crate::limits::Limits;
 use crate::report::Finding;
 
 mod frames;
+pub(crate) mod j2k;
+pub(crate) mod lossless;
 mod native;
 mod rle;
 pub(crate) mod samples;
@@ -34,12 +36,18 @@ pub(crate) enum Blanking {
 pub(crate) enum Compression {
     /// RLE Lossless (1.2.840.10008.1.2.5).
     Rle,
+    /// JPEG Lossless, any predictor (1.2.840.10008.1.2.4.57) or first-order (4.70).
+    JpegLossless,
+    /// JPEG 2000, lossless only (4.90) or not (4.91).
+    J2k,
 }
 
 impl Compression {
     pub(crate) fn of(transfer_syntax: &str) -> Option<Compression> {
         match transfer_syntax {
             rle::RLE_LOSSLESS => Some(Compression::Rle),
+            "1.2.840.10008.1.2.4.57" | "1.2.840.10008.1.2.4.70" => Some(Compression::JpegLossless),
+            "1.2.840.10008.1.2.4.90" | "1.2.840.10008.1.2.4.91" => Some(Compression::J2k),
             _ => None,
         }
     }
@@ -229,7 +237,7 @@ pub(crate) struct PixelData {
     pub compression: Option<Compression>,
 }
 
-const PIXEL_PATH: &str = "(7FE0,0010)";
+pub(crate) const PIXEL_PATH: &str = "(7FE0,0010)";
 
 /// What the header's pixel policy decided.
 #[derive(Debug, Default)]
@@ -489,15 +497,18 @@ fn frames_plan(
                 ),
             )
         })?;
-    let (codec, max_frame) = match compression {
+    // A coded frame is at most about twice its samples, plus room for markers and tables.
+    let coded = (2 * decoded + (16 << 20)).min(limits.max_input_bytes);
+    let (codec, max_frame, output_syntax) = match compression {
         Compression::Rle => {
             let b = rle::Blanker::new(&g, bits)?;
             let max = b.max_fragment();
-            (Codec::Rle(b), max)
+            (Codec::Rle(b), max, None)
         }
+        Compression::JpegLossless => (Codec::JpegLossless, coded, None),
+        Compression::J2k => (Codec::J2k, coded, Some(frames::EXPLICIT_VR_LE)),
     };
-    let _ = decoded;
-    Ok(Plan {
+    let plan = Plan {
         codec,
         rows: g.rows,
         cols: g.cols,
@@ -505,9 +516,27 @@ fn frames_plan(
         frames: g.frames,
         regions: Vec::new(),
         max_frame,
-        output_syntax: None,
+        output_syntax,
         bits,
-    })
+        fills: (0..g.spp)
+            .map(|s| match (s, g.chroma_mid) {
+                (1.., Some(mid))
+                    if !g.photometric.starts_with("YBR_RCT")
+                        && !g.photometric.starts_with("YBR_ICT") =>
+                {
+                    mid as u16
+                }
+                _ => 0,
+            })
+            .collect(),
+    };
+    if plan.native_out() && plan.native_header().is_none() {
+        return Err(unsupported(format!(
+            "{} decoded frames of {}x{}x{} samples do not fit native Pixel Data (a 32-bit length)",
+            g.frames, g.rows, g.cols, g.spp
+        )));
+    }
+    Ok(plan)
 }
 
 /// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.

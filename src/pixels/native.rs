@@ -164,7 +164,7 @@ impl Blanker {
             0 => 0,
             n => fill[((l - a / 8) % n as u64) as usize],
         };
-        if !self.swap && a % 8 == 0 && b % 8 == 0 {
+        if !self.swap && a.is_multiple_of(8) && b.is_multiple_of(8) {
             // Whole bytes in order: the common case.
             let (s, e) = ((a / 8).max(offset), (b / 8).min(end));
             if s < e {

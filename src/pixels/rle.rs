@@ -26,7 +26,8 @@ impl Blanker {
         let (rows, cols, spp, photometric) = (g.rows, g.cols, g.spp, &g.photometric);
         let bps = bits / 8;
         // 1-bit RLE and subsampled chroma have no agreed byte planes: real doubt.
-        if bits % 8 != 0 || photometric.ends_with("_422") || photometric.ends_with("_420") {
+        if !bits.is_multiple_of(8) || photometric.ends_with("_422") || photometric.ends_with("_420")
+        {
             return Err(unsupported(format!(
                 "RLE with {photometric} at {bits} bits allocated is not a layout this build blanks"
             )));

@@ -18,8 +18,6 @@ pub struct Image {
 }
 
 impl Image {
-    // TODO(issue 16): used once the decoding codecs are wired into the frame stream.
-    #[allow(dead_code)]
     /// Sets every sample of every pixel in the regions to that component's fill (black).
     pub(crate) fn blank(&mut self, regions: &[Clip], fills: &[u16]) {
         let (cols, n) = (self.width as usize, self.components as usize);

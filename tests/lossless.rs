@@ -1,0 +1,144 @@
+//! JPEG Lossless frames: images built in code, encoded by DCMTK (`dcmcjpeg`, every predictor,
+//! point transforms) and decoded by the sanitizer; encoded by the sanitizer and decoded by
+//! DCMTK (`dcmdjpeg`) and GDCM (`gdcmconv --raw`). Malformed frames are refused.
+
+mod common;
+
+use common::codecs::{encapsulated_file, fragments, native_frames, tool, Built, JPEG_LOSSLESS_SV1};
+use common::native::Native;
+use dicom_sanitizer::codecs::{lossless, CodecError, Image};
+
+const MAX: u64 = 1 << 24;
+
+/// The layouts: 8-bit, 12 of 16 stored, 16 full range; grey and RGB; odd sizes; frames.
+fn layouts() -> Vec<Native> {
+    let twelve = Native {
+        stored: Some(12),
+        ..Native::new("MONOCHROME2", 16, 17, 31, 2)
+    };
+    vec![
+        Native::new("MONOCHROME2", 8, 13, 7, 1),
+        twelve,
+        Native::new("MONOCHROME2", 16, 33, 19, 3),
+        Native::new("RGB", 8, 9, 15, 2),
+        Native::new("MONOCHROME1", 8, 1, 1, 1),
+        Native::new("MONOCHROME2", 16, 1, 40, 1),
+    ]
+}
+
+/// Same size and samples; the precision coded is at least Bits Stored (DCMTK's true lossless
+/// codes the Bits Allocated).
+fn assert_same(got: Result<Image, CodecError>, want: &Image, what: &str) {
+    let got = got.unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    assert_eq!(
+        (got.width, got.height, got.components),
+        (want.width, want.height, want.components),
+        "{what}"
+    );
+    assert!(got.precision >= want.precision, "{what}");
+    assert!(got.samples == want.samples, "{what}: samples differ");
+}
+
+/// DCMTK's frames of `built` encoded with `args`, decoded by the sanitizer.
+fn dcmtk_frames(built: &Built, args: &[&str]) -> Vec<Result<Image, CodecError>> {
+    let encoded = tool("dcmcjpeg", args, &built.native_file());
+    let (ts, frames) = fragments(&encoded);
+    assert!(ts.starts_with("1.2.840.10008.1.2.4."), "{ts}");
+    assert_eq!(frames.len(), built.frames.len(), "one fragment per frame");
+    frames.iter().map(|f| lossless::decode(f, MAX)).collect()
+}
+
+#[test]
+fn dcmtk_sv1_frames_decode_to_the_original_samples() {
+    for native in layouts() {
+        let built = Built::new(native);
+        for (f, got) in dcmtk_frames(&built, &["+e1"]).into_iter().enumerate() {
+            assert_same(got, &built.image(f), built.native.photometric);
+        }
+    }
+}
+
+#[test]
+fn dcmtk_frames_with_every_predictor_decode_to_the_original_samples() {
+    for native in layouts() {
+        let built = Built::new(native);
+        for sv in 1..=7 {
+            let sv = sv.to_string();
+            for (f, got) in dcmtk_frames(&built, &["+el", "+sv", &sv])
+                .into_iter()
+                .enumerate()
+            {
+                assert_same(got, &built.image(f), &format!("predictor {sv}"));
+            }
+        }
+    }
+}
+
+/// A point transform drops low bits: what DCMTK's own decoder gives is the reference.
+#[test]
+fn dcmtk_point_transform_frames_decode_as_dcmdjpeg_does() {
+    for native in layouts().into_iter().take(4) {
+        let built = Built::new(native);
+        for (sv, pt) in [("1", "2"), ("6", "3"), ("4", "1")] {
+            let args = ["+pl", "+cr", "+el", "+sv", sv, "+pt", pt];
+            let encoded = tool("dcmcjpeg", &args, &built.native_file());
+            let reference = native_frames(&tool("dcmdjpeg", &[], &encoded), &built.native);
+            let (_, frames) = fragments(&encoded);
+            for (f, frame) in frames.iter().enumerate() {
+                let got = lossless::decode(frame, MAX).unwrap();
+                assert_eq!(got.samples, reference[f], "sv {sv} pt {pt}");
+                let mut expected = built.image(f).samples;
+                let pt: u32 = pt.parse().unwrap();
+                expected.iter_mut().for_each(|v| *v = *v >> pt << pt);
+                assert_eq!(got.samples, expected, "the low {pt} bits cleared");
+            }
+        }
+    }
+}
+
+#[test]
+fn our_frames_decode_to_the_original_in_dcmtk_and_gdcm() {
+    for native in layouts() {
+        let built = Built::new(native);
+        let frames = (0..built.frames.len())
+            .map(|f| {
+                let mut out = Vec::new();
+                lossless::encode(&built.image(f), &mut out);
+                out
+            })
+            .collect();
+        let file = encapsulated_file(&built.native, JPEG_LOSSLESS_SV1, frames);
+        let by_dcmtk = native_frames(&tool("dcmdjpeg", &[], &file), &built.native);
+        assert_eq!(by_dcmtk, built.frames, "dcmdjpeg");
+        let by_gdcm = native_frames(&tool("gdcmconv", &["--raw"], &file), &built.native);
+        assert_eq!(by_gdcm, built.frames, "gdcmconv");
+    }
+}
+
+#[test]
+fn broken_dcmtk_frames_are_refused_without_panic() {
+    let built = Built::new(Native::new("RGB", 8, 9, 15, 1));
+    let (_, frames) = fragments(&tool("dcmcjpeg", &["+e1"], &built.native_file()));
+    let frame = &frames[0];
+    let end = frame.len() - usize::from(frame.ends_with(&[0]));
+    for len in [0, 2, 10, end / 2, end - 2, end - 1] {
+        assert!(
+            matches!(
+                lossless::decode(&frame[..len], MAX),
+                Err(CodecError::Malformed(_))
+            ),
+            "truncated to {len}"
+        );
+    }
+    // Too many samples for the limit.
+    assert!(matches!(
+        lossless::decode(frame, 9 * 15 * 3 - 1),
+        Err(CodecError::Unsupported(_))
+    ));
+    // Corrupt bytes anywhere: an error or some image, never a panic.
+    for at in 0..frame.len() {
+        let mut bad = frame.clone();
+        bad[at] ^= 0x5A;
+        let _ = lossless::decode(&bad, MAX);
+    }
+}
