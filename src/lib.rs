@@ -51,6 +51,9 @@ mod pixels;
 #[doc(hidden)]
 pub mod codecs {
     pub use crate::pixels::samples::{CodecError, Image};
+    pub mod jpegls {
+        pub use crate::pixels::jpegls::{decode, encode};
+    }
 }
 pub mod profile;
 mod pseudonym;

@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::report::Finding;
 
+// TODO(issue 16): wired in by the stream.
+#[allow(dead_code)]
+pub(crate) mod jpegls;
 mod native;
 mod rle;
 pub(crate) mod samples;
