@@ -57,6 +57,9 @@ pub mod codecs {
     pub mod j2k {
         pub use crate::pixels::j2k::decode;
     }
+    pub mod jpegls {
+        pub use crate::pixels::jpegls::{decode, encode};
+    }
 }
 pub mod profile;
 mod pseudonym;

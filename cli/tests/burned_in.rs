@@ -174,7 +174,12 @@ fn check(case: &Case) {
         case.name
     );
     if case.lossy {
-        assert_eq!(text(&written, tags::LOSSY_IMAGE_COMPRESSION), "01", "{}", case.name);
+        assert_eq!(
+            text(&written, tags::LOSSY_IMAGE_COMPRESSION),
+            "01",
+            "{}",
+            case.name
+        );
     }
     let (cols, rows, spp) = (case.cols as usize, case.rows as usize, case.spp());
     let original = case.samples();
@@ -281,4 +286,9 @@ fn jpeg_lossless_bands_are_blanked() {
 #[test]
 fn jpeg_2000_bands_are_blanked_and_written_uncompressed() {
     check_all("j2k-");
+}
+
+#[test]
+fn jpeg_ls_bands_are_blanked() {
+    check_all("jpegls-");
 }

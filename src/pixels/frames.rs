@@ -15,11 +15,14 @@
 //! data of defined length, and the header says so (`Plan::output_syntax`).
 
 use super::samples::{CodecError, Image};
-use super::{j2k, lossless, rle};
+use super::{j2k, jpegls, lossless, rle};
 use super::{Clip, PIXEL_PATH};
 use crate::error::{Error, Result};
 use crate::fragments::{Item, ItemHeads};
 use crate::report::Finding;
+
+type Decode = fn(&[u8], u64) -> std::result::Result<Image, CodecError>;
+type Encode = fn(&Image, &mut Vec<u8>);
 
 /// How frames of one transfer syntax are blanked.
 #[derive(Debug, Clone)]
@@ -28,6 +31,8 @@ pub(crate) enum Codec {
     Rle(rle::Blanker),
     /// Decoded, blanked, encoded again with first-order prediction (valid in 4.57 and 4.70).
     JpegLossless,
+    /// Decoded, blanked, encoded again losslessly (T.87).
+    JpegLs,
     /// Decoded, blanked, written native: there is no pure-Rust JPEG 2000 encoder.
     J2k,
 }
@@ -38,6 +43,7 @@ impl Codec {
         match self {
             Codec::Rle(_) => "read.bad_rle",
             Codec::JpegLossless => "read.bad_jpeg",
+            Codec::JpegLs => "read.bad_jpegls",
             Codec::J2k => "read.bad_j2k",
         }
     }
@@ -47,7 +53,19 @@ impl Codec {
         match self {
             Codec::Rle(_) => " (RLE: every frame decoded and encoded again; the Basic Offset Table is written empty)",
             Codec::JpegLossless => " (JPEG Lossless: every frame decoded and encoded again with first-order prediction; the Basic Offset Table is written empty)",
+            Codec::JpegLs => " (JPEG-LS: every frame decoded and encoded again losslessly; the Basic Offset Table is written empty)",
             Codec::J2k => " (JPEG 2000: every frame decoded and written uncompressed)",
+        }
+    }
+
+    /// The decoder of a codec that blanks decoded frames, and its encoder (none: written
+    /// native).
+    fn decoder(&self) -> Option<(Decode, Option<Encode>)> {
+        match self {
+            Codec::Rle(_) => None,
+            Codec::JpegLossless => Some((lossless::decode, Some(lossless::encode))),
+            Codec::JpegLs => Some((jpegls::decode, Some(jpegls::encode))),
+            Codec::J2k => Some((j2k::decode, None)),
         }
     }
 
@@ -353,17 +371,15 @@ impl Frames {
             Codec::Rle(b) => b
                 .reencode(&frame, &self.plan.regions, &mut self.scratch, out)
                 .map_err(bad)?,
-            Codec::JpegLossless => {
-                let mut image = decoded(lossless::decode(&frame, max))?;
+            codec => {
+                let (decode, encode) = codec.decoder().expect("every other codec decodes");
+                let mut image = decoded(decode(&frame, max))?;
                 self.plan.check(&image).map_err(bad)?;
                 image.blank(&self.plan.regions, &self.plan.fills);
-                lossless::encode(&image, out);
-            }
-            Codec::J2k => {
-                let mut image = decoded(j2k::decode(&frame, max))?;
-                self.plan.check(&image).map_err(bad)?;
-                image.blank(&self.plan.regions, &self.plan.fills);
-                self.plan.write_native(&image, out);
+                match encode {
+                    Some(encode) => encode(&image, out),
+                    None => self.plan.write_native(&image, out),
+                }
             }
         }
         if native {

@@ -14,6 +14,7 @@ use crate::report::Finding;
 
 mod frames;
 pub(crate) mod j2k;
+pub(crate) mod jpegls;
 pub(crate) mod lossless;
 mod native;
 mod rle;
@@ -31,6 +32,9 @@ pub(crate) enum Blanking {
     Frames(Plan),
 }
 
+/// JPEG-LS Lossless Image Compression.
+const JPEG_LS: &str = "1.2.840.10008.1.2.4.80";
+
 /// The compressions whose frames can be blanked, by transfer syntax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Compression {
@@ -38,6 +42,8 @@ pub(crate) enum Compression {
     Rle,
     /// JPEG Lossless, any predictor (1.2.840.10008.1.2.4.57) or first-order (4.70).
     JpegLossless,
+    /// JPEG-LS, lossless (4.80) or near-lossless (4.81).
+    JpegLs { near: bool },
     /// JPEG 2000, lossless only (4.90) or not (4.91).
     J2k,
 }
@@ -47,6 +53,8 @@ impl Compression {
         match transfer_syntax {
             rle::RLE_LOSSLESS => Some(Compression::Rle),
             "1.2.840.10008.1.2.4.57" | "1.2.840.10008.1.2.4.70" => Some(Compression::JpegLossless),
+            JPEG_LS => Some(Compression::JpegLs { near: false }),
+            "1.2.840.10008.1.2.4.81" => Some(Compression::JpegLs { near: true }),
             "1.2.840.10008.1.2.4.90" | "1.2.840.10008.1.2.4.91" => Some(Compression::J2k),
             _ => None,
         }
@@ -506,6 +514,9 @@ fn frames_plan(
             (Codec::Rle(b), max, None)
         }
         Compression::JpegLossless => (Codec::JpegLossless, coded, None),
+        // Near-lossless frames are encoded again losslessly: their pixels outside the regions
+        // stay exactly as decoded, which encoding near-lossless again would not keep.
+        Compression::JpegLs { near } => (Codec::JpegLs, coded, near.then_some(JPEG_LS)),
         Compression::J2k => (Codec::J2k, coded, Some(frames::EXPLICIT_VR_LE)),
     };
     let plan = Plan {
