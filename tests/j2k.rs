@@ -1,0 +1,144 @@
+//! JPEG 2000 frames: images built in code, encoded by GDCM (`gdcmconv --j2k`, lossless and
+//! lossy) and decoded by the sanitizer, compared with the original (lossless) or with GDCM's
+//! own decoding (`gdcmconv --raw`, lossy). Malformed frames are refused.
+
+mod common;
+
+use common::codecs::{fragments, native_words, tool, Built};
+use common::native::Native;
+use dicom_sanitizer::codecs::{j2k, CodecError, Image};
+
+const MAX: u64 = 1 << 24;
+
+/// GDCM 3.0's J2K encoder aborts or crashes on 8-bit images under 16×16: no smaller sizes.
+fn layouts() -> Vec<Native> {
+    let twelve = Native {
+        stored: Some(12),
+        ..Native::new("MONOCHROME2", 16, 17, 31, 2)
+    };
+    vec![
+        Native::new("MONOCHROME2", 8, 19, 21, 1),
+        twelve,
+        Native::new("MONOCHROME2", 16, 33, 19, 3),
+        Native::new("RGB", 8, 17, 23, 2),
+        Native::new("MONOCHROME2", 16, 16, 40, 1),
+        Native::new("MONOCHROME1", 8, 64, 64, 1),
+    ]
+}
+
+/// OpenJPEG needs 2^(resolutions - 1) samples on the shorter side.
+fn gdcm_frames(built: &Built, args: &[&str]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let short = built.native.rows.min(built.native.cols);
+    let levels = (16 - short.leading_zeros()).min(6).to_string();
+    let args = [args, &["-n", &levels]].concat();
+    let encoded = tool("gdcmconv", &args, &built.native_file());
+    let (ts, frames) = fragments(&encoded);
+    assert!(ts.starts_with("1.2.840.10008.1.2.4.9"), "{ts}");
+    assert_eq!(frames.len(), built.frames.len(), "one fragment per frame");
+    (encoded, frames)
+}
+
+fn assert_same(got: Result<Image, CodecError>, want: &Image, what: &str) {
+    let got = got.unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    assert_eq!(
+        (got.width, got.height, got.components),
+        (want.width, want.height, want.components),
+        "{what}"
+    );
+    // GDCM codes signed samples at Bits Allocated: compare within Bits Stored.
+    assert!(got.precision >= want.precision, "{what}");
+    let mask = ((1u32 << want.precision) - 1) as u16;
+    let masked: Vec<u16> = got.samples.iter().map(|v| v & mask).collect();
+    assert!(masked == want.samples, "{what}: samples differ");
+}
+
+#[test]
+fn gdcm_lossless_frames_decode_to_the_original_samples() {
+    for native in layouts() {
+        let built = Built::new(native);
+        let (_, frames) = gdcm_frames(&built, &["--j2k"]);
+        for (f, frame) in frames.iter().enumerate() {
+            assert!(
+                frame.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]),
+                "a raw codestream"
+            );
+
+            assert_same(
+                j2k::decode(frame, MAX),
+                &built.image(f),
+                built.native.photometric,
+            );
+        }
+    }
+}
+
+/// Signed samples come out as two's complement in Bits Stored, as JPEG Lossless gives them.
+#[test]
+fn gdcm_signed_frames_decode_to_the_stored_bit_patterns() {
+    for stored in [12, 16] {
+        let built = Built::new(Native {
+            stored: Some(stored),
+            ..Native::new("MONOCHROME2", 16, 21, 11, 1)
+        })
+        .signed();
+        let (_, frames) = gdcm_frames(&built, &["--j2k"]);
+        assert_same(j2k::decode(&frames[0], MAX), &built.image(0), "signed");
+    }
+}
+
+/// Lossy: what GDCM (OpenJPEG) decodes is the reference; float rounding may differ by one.
+#[test]
+fn gdcm_lossy_frames_decode_as_gdcm_does() {
+    for native in layouts() {
+        let built = Built::new(native);
+        let (encoded, frames) =
+            gdcm_frames(&built, &["--j2k", "--lossy", "--irreversible", "-r", "8"]);
+        // Unmasked: GDCM codes 12 of 16 bits at precision 16, where lossy values overshoot 4095.
+        let reference = native_words(&tool("gdcmconv", &["--raw"], &encoded), &built.native);
+        for (f, frame) in frames.iter().enumerate() {
+            let got = j2k::decode(frame, MAX).unwrap();
+            assert_eq!(got.samples.len(), reference[f].len());
+
+            let worst = got
+                .samples
+                .iter()
+                .zip(&reference[f])
+                .map(|(&a, &b)| a.abs_diff(b))
+                .max()
+                .unwrap_or(0);
+            // OpenJPEG's and hayro's 9/7 float arithmetic differ a little at 16 bits.
+            let tolerance = if got.precision > 12 { 4 } else { 1 };
+            assert!(
+                worst <= tolerance,
+                "{}: off by {worst}",
+                built.native.photometric
+            );
+            assert_ne!(got.samples, built.frames[f], "lossy indeed");
+        }
+    }
+}
+
+#[test]
+fn broken_gdcm_frames_are_refused_without_panic() {
+    let built = Built::new(Native::new("RGB", 8, 17, 23, 1));
+    let (_, frames) = gdcm_frames(&built, &["--j2k"]);
+    let frame = &frames[0];
+    for len in [0, 2, 4, 30, 45] {
+        assert!(
+            matches!(
+                j2k::decode(&frame[..len], MAX),
+                Err(CodecError::Malformed(_))
+            ),
+            "truncated to {len}"
+        );
+    }
+    assert!(matches!(
+        j2k::decode(frame, 17 * 23 * 3 - 1),
+        Err(CodecError::Unsupported(_))
+    ));
+    for at in 0..frame.len() {
+        let mut bad = frame.clone();
+        bad[at] ^= 0x5A;
+        let _ = j2k::decode(&bad, MAX);
+    }
+}
