@@ -142,3 +142,96 @@ fn broken_gdcm_frames_are_refused_without_panic() {
         let _ = j2k::decode(&bad, MAX);
     }
 }
+
+/// Random truncations and byte changes of valid frames: an error or an image, never a panic,
+/// and quickly.
+#[test]
+fn mutated_frames_never_panic() {
+    let mut streams = Vec::new();
+    for (native, lossy) in [
+        (Native::new("RGB", 8, 17, 23, 1), false),
+        (Native::new("MONOCHROME2", 16, 33, 19, 1), true),
+        (Native::new("MONOCHROME2", 16, 16, 40, 1), false),
+    ] {
+        let built = Built::new(native);
+        let args: &[&str] = match lossy {
+            true => &["--j2k", "--lossy", "--irreversible", "-r", "8"],
+            false => &["--j2k"],
+        };
+        streams.extend(gdcm_frames(&built, args).1);
+    }
+    // More, and another seed, with J2K_MUTATIONS=count,seed.
+    let (count, mut seed) = std::env::var("J2K_MUTATIONS")
+        .ok()
+        .and_then(|v| {
+            let (n, s) = v.split_once(',')?;
+            Some((n.parse().ok()?, s.parse().ok()?))
+        })
+        .unwrap_or((3000, 0x2545_F491_4F6C_DD1Du64));
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let started = std::time::Instant::now();
+    for i in 0..count {
+        let mut s = streams[i % streams.len()].clone();
+        match next() % 4 {
+            0 => s.truncate((next() % s.len() as u64) as usize),
+            _ => {
+                for _ in 0..1 + next() % 4 {
+                    let at = (next() % s.len() as u64) as usize;
+                    s[at] = next() as u8;
+                }
+            }
+        }
+        let _ = j2k::decode(&s, 1 << 16);
+    }
+    assert!(started.elapsed().as_secs() < 120 || count > 3000);
+}
+
+/// A JP2 file around a codestream: signature, file type, header (ihdr, colr), codestream.
+fn jp2(codestream: &[u8], width: u32, height: u32, components: u16, bits: u8) -> Vec<u8> {
+    fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = (8 + body.len() as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    }
+    let mut ihdr = height.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&components.to_be_bytes());
+    ihdr.extend_from_slice(&[bits - 1, 7, 0, 0]);
+    let space: u32 = if components == 3 { 16 } else { 17 }; // sRGB, greyscale
+    let mut colr = vec![1, 0, 0];
+    colr.extend_from_slice(&space.to_be_bytes());
+    let header = [boxed(b"ihdr", &ihdr), boxed(b"colr", &colr)].concat();
+    [
+        boxed(b"jP  ", &[0x0D, 0x0A, 0x87, 0x0A]),
+        boxed(b"ftyp", b"jp2 \0\0\0\0jp2 "),
+        boxed(b"jp2h", &header),
+        boxed(b"jp2c", codestream),
+    ]
+    .concat()
+}
+
+#[test]
+fn jp2_files_decode_like_their_codestream() {
+    for native in [
+        Native::new("RGB", 8, 17, 23, 1),
+        Native::new("MONOCHROME2", 16, 33, 19, 1),
+    ] {
+        let built = Built::new(native);
+        let (_, frames) = gdcm_frames(&built, &["--j2k"]);
+        let n = &built.native;
+        let file = jp2(
+            &frames[0],
+            u32::from(n.cols),
+            u32::from(n.rows),
+            n.spp,
+            n.bits as u8,
+        );
+        assert_same(j2k::decode(&file, MAX), &built.image(0), "JP2");
+    }
+}
