@@ -90,11 +90,13 @@ impl Built {
         let stored = n.stored.unwrap_or(n.bits);
         let all: Vec<u16> = self.frames.concat();
         let pixels = match n.bits {
-            8 => DataElement::new(
-                tags::PIXEL_DATA,
-                VR::OB,
-                PrimitiveValue::U8(all.iter().map(|&v| v as u8).collect()),
-            ),
+            8 => {
+                let mut bytes: Vec<u8> = all.iter().map(|&v| v as u8).collect();
+                if bytes.len() % 2 == 1 {
+                    bytes.push(0); // values have even lengths
+                }
+                DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(bytes.into()))
+            }
             _ => DataElement::new(
                 tags::PIXEL_DATA,
                 VR::OW,
@@ -148,6 +150,14 @@ pub fn fragments(file: &[u8]) -> (String, Vec<Vec<u8>>) {
 
 /// The samples of a native file's Pixel Data, frame by frame, each masked to Bits Stored.
 pub fn native_frames(file: &[u8], native: &Native) -> Vec<Vec<u16>> {
+    let mask = ((1u32 << native.stored.unwrap_or(native.bits)) - 1) as u16;
+    let mut frames = native_words(file, native);
+    frames.iter_mut().flatten().for_each(|v| *v &= mask);
+    frames
+}
+
+/// The samples of a native file's Pixel Data, frame by frame, as stored.
+pub fn native_words(file: &[u8], native: &Native) -> Vec<Vec<u16>> {
     let o = parse(file);
     let ts = o
         .meta()
@@ -165,12 +175,11 @@ pub fn native_frames(file: &[u8], native: &Native) -> Vec<Vec<u16>> {
         .to_bytes()
         .unwrap()
         .into_owned();
-    let mask = ((1u32 << native.stored.unwrap_or(native.bits)) - 1) as u16;
     let samples: Vec<u16> = match native.bits {
         8 => bytes.iter().map(|&b| u16::from(b)).collect(),
         _ => bytes
             .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]) & mask)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .collect(),
     };
     let per_frame = native.rows as usize * native.cols as usize * native.spp as usize;

@@ -1,0 +1,237 @@
+//! JPEG 2000 frames: images built in code, encoded by GDCM (`gdcmconv --j2k`, lossless and
+//! lossy) and decoded by the sanitizer, compared with the original (lossless) or with GDCM's
+//! own decoding (`gdcmconv --raw`, lossy). Malformed frames are refused.
+
+mod common;
+
+use common::codecs::{fragments, native_words, tool, Built};
+use common::native::Native;
+use dicom_sanitizer::codecs::{j2k, CodecError, Image};
+
+const MAX: u64 = 1 << 24;
+
+/// GDCM 3.0's J2K encoder aborts or crashes on 8-bit images under 16×16: no smaller sizes.
+fn layouts() -> Vec<Native> {
+    let twelve = Native {
+        stored: Some(12),
+        ..Native::new("MONOCHROME2", 16, 17, 31, 2)
+    };
+    vec![
+        Native::new("MONOCHROME2", 8, 19, 21, 1),
+        twelve,
+        Native::new("MONOCHROME2", 16, 33, 19, 3),
+        Native::new("RGB", 8, 17, 23, 2),
+        Native::new("MONOCHROME2", 16, 16, 40, 1),
+        Native::new("MONOCHROME1", 8, 64, 64, 1),
+    ]
+}
+
+/// OpenJPEG needs 2^(resolutions - 1) samples on the shorter side.
+fn gdcm_frames(built: &Built, args: &[&str]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let short = built.native.rows.min(built.native.cols);
+    let levels = (16 - short.leading_zeros()).min(6).to_string();
+    let args = [args, &["-n", &levels]].concat();
+    let encoded = tool("gdcmconv", &args, &built.native_file());
+    let (ts, frames) = fragments(&encoded);
+    assert!(ts.starts_with("1.2.840.10008.1.2.4.9"), "{ts}");
+    assert_eq!(frames.len(), built.frames.len(), "one fragment per frame");
+    (encoded, frames)
+}
+
+fn assert_same(got: Result<Image, CodecError>, want: &Image, what: &str) {
+    let got = got.unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    assert_eq!(
+        (got.width, got.height, got.components),
+        (want.width, want.height, want.components),
+        "{what}"
+    );
+    // GDCM codes signed samples at Bits Allocated: compare within Bits Stored.
+    assert!(got.precision >= want.precision, "{what}");
+    let mask = ((1u32 << want.precision) - 1) as u16;
+    let masked: Vec<u16> = got.samples.iter().map(|v| v & mask).collect();
+    assert!(masked == want.samples, "{what}: samples differ");
+}
+
+#[test]
+fn gdcm_lossless_frames_decode_to_the_original_samples() {
+    for native in layouts() {
+        let built = Built::new(native);
+        let (_, frames) = gdcm_frames(&built, &["--j2k"]);
+        for (f, frame) in frames.iter().enumerate() {
+            assert!(
+                frame.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]),
+                "a raw codestream"
+            );
+
+            assert_same(
+                j2k::decode(frame, MAX),
+                &built.image(f),
+                built.native.photometric,
+            );
+        }
+    }
+}
+
+/// Signed samples come out as two's complement in Bits Stored, as JPEG Lossless gives them.
+#[test]
+fn gdcm_signed_frames_decode_to_the_stored_bit_patterns() {
+    for stored in [12, 16] {
+        let built = Built::new(Native {
+            stored: Some(stored),
+            ..Native::new("MONOCHROME2", 16, 21, 11, 1)
+        })
+        .signed();
+        let (_, frames) = gdcm_frames(&built, &["--j2k"]);
+        assert_same(j2k::decode(&frames[0], MAX), &built.image(0), "signed");
+    }
+}
+
+/// Lossy: what GDCM (OpenJPEG) decodes is the reference; float rounding may differ by one.
+#[test]
+fn gdcm_lossy_frames_decode_as_gdcm_does() {
+    for native in layouts() {
+        let built = Built::new(native);
+        let (encoded, frames) =
+            gdcm_frames(&built, &["--j2k", "--lossy", "--irreversible", "-r", "8"]);
+        // Unmasked: GDCM codes 12 of 16 bits at precision 16, where lossy values overshoot 4095.
+        let reference = native_words(&tool("gdcmconv", &["--raw"], &encoded), &built.native);
+        for (f, frame) in frames.iter().enumerate() {
+            let got = j2k::decode(frame, MAX).unwrap();
+            assert_eq!(got.samples.len(), reference[f].len());
+
+            let worst = got
+                .samples
+                .iter()
+                .zip(&reference[f])
+                .map(|(&a, &b)| a.abs_diff(b))
+                .max()
+                .unwrap_or(0);
+            // OpenJPEG's and hayro's 9/7 float arithmetic differ a little at 16 bits.
+            let tolerance = if got.precision > 12 { 4 } else { 1 };
+            assert!(
+                worst <= tolerance,
+                "{}: off by {worst}",
+                built.native.photometric
+            );
+            assert_ne!(got.samples, built.frames[f], "lossy indeed");
+        }
+    }
+}
+
+#[test]
+fn broken_gdcm_frames_are_refused_without_panic() {
+    let built = Built::new(Native::new("RGB", 8, 17, 23, 1));
+    let (_, frames) = gdcm_frames(&built, &["--j2k"]);
+    let frame = &frames[0];
+    for len in [0, 2, 4, 30, 45] {
+        assert!(
+            matches!(
+                j2k::decode(&frame[..len], MAX),
+                Err(CodecError::Malformed(_))
+            ),
+            "truncated to {len}"
+        );
+    }
+    assert!(matches!(
+        j2k::decode(frame, 17 * 23 * 3 - 1),
+        Err(CodecError::Unsupported(_))
+    ));
+    for at in 0..frame.len() {
+        let mut bad = frame.clone();
+        bad[at] ^= 0x5A;
+        let _ = j2k::decode(&bad, MAX);
+    }
+}
+
+/// Random truncations and byte changes of valid frames: an error or an image, never a panic,
+/// and quickly.
+#[test]
+fn mutated_frames_never_panic() {
+    let mut streams = Vec::new();
+    for (native, lossy) in [
+        (Native::new("RGB", 8, 17, 23, 1), false),
+        (Native::new("MONOCHROME2", 16, 33, 19, 1), true),
+        (Native::new("MONOCHROME2", 16, 16, 40, 1), false),
+    ] {
+        let built = Built::new(native);
+        let args: &[&str] = match lossy {
+            true => &["--j2k", "--lossy", "--irreversible", "-r", "8"],
+            false => &["--j2k"],
+        };
+        streams.extend(gdcm_frames(&built, args).1);
+    }
+    // More, and another seed, with J2K_MUTATIONS=count,seed.
+    let (count, mut seed) = std::env::var("J2K_MUTATIONS")
+        .ok()
+        .and_then(|v| {
+            let (n, s) = v.split_once(',')?;
+            Some((n.parse().ok()?, s.parse().ok()?))
+        })
+        .unwrap_or((3000, 0x2545_F491_4F6C_DD1Du64));
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let started = std::time::Instant::now();
+    for i in 0..count {
+        let mut s = streams[i % streams.len()].clone();
+        match next() % 4 {
+            0 => s.truncate((next() % s.len() as u64) as usize),
+            _ => {
+                for _ in 0..1 + next() % 4 {
+                    let at = (next() % s.len() as u64) as usize;
+                    s[at] = next() as u8;
+                }
+            }
+        }
+        let _ = j2k::decode(&s, 1 << 16);
+    }
+    assert!(started.elapsed().as_secs() < 120 || count > 3000);
+}
+
+/// A JP2 file around a codestream: signature, file type, header (ihdr, colr), codestream.
+fn jp2(codestream: &[u8], width: u32, height: u32, components: u16, bits: u8) -> Vec<u8> {
+    fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = (8 + body.len() as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    }
+    let mut ihdr = height.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&components.to_be_bytes());
+    ihdr.extend_from_slice(&[bits - 1, 7, 0, 0]);
+    let space: u32 = if components == 3 { 16 } else { 17 }; // sRGB, greyscale
+    let mut colr = vec![1, 0, 0];
+    colr.extend_from_slice(&space.to_be_bytes());
+    let header = [boxed(b"ihdr", &ihdr), boxed(b"colr", &colr)].concat();
+    [
+        boxed(b"jP  ", &[0x0D, 0x0A, 0x87, 0x0A]),
+        boxed(b"ftyp", b"jp2 \0\0\0\0jp2 "),
+        boxed(b"jp2h", &header),
+        boxed(b"jp2c", codestream),
+    ]
+    .concat()
+}
+
+#[test]
+fn jp2_files_decode_like_their_codestream() {
+    for native in [
+        Native::new("RGB", 8, 17, 23, 1),
+        Native::new("MONOCHROME2", 16, 33, 19, 1),
+    ] {
+        let built = Built::new(native);
+        let (_, frames) = gdcm_frames(&built, &["--j2k"]);
+        let n = &built.native;
+        let file = jp2(
+            &frames[0],
+            u32::from(n.cols),
+            u32::from(n.rows),
+            n.spp,
+            n.bits as u8,
+        );
+        assert_same(j2k::decode(&file, MAX), &built.image(0), "JP2");
+    }
+}
