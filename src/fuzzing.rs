@@ -237,3 +237,38 @@ fn all_text(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<(String, String)
         }
     }
 }
+
+/// The properties of the frame codecs on any bytes (the first byte picks the codec): decoding
+/// never panics and never gives more samples than its bound; what decodes, encoded again,
+/// decodes to the same image (JPEG Lossless, JPEG-LS).
+pub fn codec(data: &[u8]) {
+    use crate::pixels::{j2k, jpegls, lossless};
+    const MAX: u64 = 1 << 20;
+    let Some((&pick, frame)) = data.split_first() else {
+        return;
+    };
+    let decoded = |image: &crate::codecs::Image| {
+        let (w, h, c) = (image.width, image.height, image.components);
+        let n = u64::from(w) * u64::from(h) * u64::from(c);
+        assert!(n <= MAX && image.samples.len() as u64 == n, "{w}x{h}x{c}");
+    };
+    type Decode = fn(&[u8], u64) -> Result<crate::codecs::Image, crate::codecs::CodecError>;
+    let round_trip = |decode: Decode, encode: fn(&crate::codecs::Image, &mut Vec<u8>)| {
+        if let Ok(image) = decode(frame, MAX) {
+            decoded(&image);
+            let mut coded = Vec::new();
+            encode(&image, &mut coded);
+            let again = decode(&coded, MAX).expect("a stream of our own decodes");
+            assert!(again == image, "the round trip changed the image");
+        }
+    };
+    match pick % 3 {
+        0 => round_trip(lossless::decode, lossless::encode),
+        1 => round_trip(jpegls::decode, jpegls::encode),
+        _ => {
+            if let Ok(image) = j2k::decode(frame, MAX) {
+                decoded(&image);
+            }
+        }
+    }
+}

@@ -40,7 +40,9 @@ fn literals(dir: &Path, prefixes: &[&str], out: &mut BTreeSet<String>) {
             };
             if prefixes.contains(&prefix)
                 && !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             {
                 out.insert(piece.to_string());
             }

@@ -14,6 +14,10 @@ fn budget(input_len: usize) -> usize {
 
 /// Runs every file of `fuzz/<dir>` through the properties within the memory budget.
 fn replay(dir: &str) -> usize {
+    replay_with(dir, dicom_sanitizer::fuzzing::check)
+}
+
+fn replay_with(dir: &str, check: fn(&[u8])) -> usize {
     let _turn = serial();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz")
@@ -25,7 +29,7 @@ fn replay(dir: &str) -> usize {
     files.sort();
     for path in &files {
         let data = std::fs::read(path).unwrap();
-        let ((), used) = peak_of(|| dicom_sanitizer::fuzzing::check(&data));
+        let ((), used) = peak_of(|| check(&data));
         assert!(
             used <= budget(data.len()),
             "{}: {used} bytes for a {}-byte input",
@@ -39,6 +43,11 @@ fn replay(dir: &str) -> usize {
 #[test]
 fn the_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
     assert!(replay("corpus/sanitize") >= 10);
+}
+
+#[test]
+fn the_codec_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
+    assert!(replay_with("corpus/codecs", dicom_sanitizer::fuzzing::codec) >= 10);
 }
 
 /// Every crash and out-of-memory input cargo fuzz has found, kept after its fix.
