@@ -476,3 +476,57 @@ fn broken_streams_are_malformed() {
     // The DICOM pad byte after EOI is allowed.
     assert!(jpegls::decode(&[&good[..], &[0]].concat(), NO_LIMIT).is_ok());
 }
+
+/// Ad hoc throughput in MB/s of 16-bit samples: `cargo test --release --test jpegls speed --
+/// --ignored --nocapture`.
+#[test]
+#[ignore]
+fn speed() {
+    let (w, h) = (512usize, 512usize);
+    let mut seed = 1u64;
+    let mut noise = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as u32
+    };
+    // A smooth 12-bit body with a little noise on a flat background, and full-range noise.
+    let body: Vec<u16> = (0..w * h)
+        .map(|i| {
+            let (x, y) = ((i % w) as i64 - 256, (i / w) as i64 - 256);
+            match x * x + y * y < 200 * 200 {
+                true => (2000 + x * 3 + y * 2 + (noise() % 16) as i64) as u16,
+                false => 0,
+            }
+        })
+        .collect();
+    let full: Vec<u16> = (0..w * h).map(|_| noise() as u16).collect();
+    for (name, samples) in [("12-bit body", body), ("16-bit noise", full)] {
+        let precision = if name.starts_with("12") { 12 } else { 16 };
+        let img = Image {
+            width: w as u32,
+            height: h as u32,
+            components: 1,
+            precision,
+            samples,
+        };
+        let mb = (w * h * 2) as f64 / 1e6;
+        let runs = 20;
+        let mut stream = Vec::new();
+        let t = std::time::Instant::now();
+        for _ in 0..runs {
+            stream.clear();
+            jpegls::encode(&img, &mut stream);
+        }
+        let enc = mb * runs as f64 / t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        for _ in 0..runs {
+            assert_eq!(jpegls::decode(&stream, NO_LIMIT).unwrap(), img);
+        }
+        let dec = mb * runs as f64 / t.elapsed().as_secs_f64();
+        eprintln!(
+            "{name}: {} bytes coded; encode {enc:.0} MB/s, decode {dec:.0} MB/s",
+            stream.len()
+        );
+    }
+}
