@@ -292,3 +292,104 @@ fn jpeg_2000_bands_are_blanked_and_written_uncompressed() {
 fn jpeg_ls_bands_are_blanked() {
     check_all("jpegls-");
 }
+
+fn settings() -> dicom_sanitizer::Settings {
+    let (x, y, width, height) = BAND;
+    let mut s = dicom_sanitizer::Settings::new().key(KEY.as_bytes());
+    s.blank_regions = vec![dicom_sanitizer::Region {
+        x,
+        y,
+        width,
+        height,
+    }];
+    s
+}
+
+fn case(name: &str) -> &'static Case {
+    CASES.iter().find(|c| c.name == name).unwrap()
+}
+
+/// The file of `header` with these fragments, an offset table of `offsets`, and the delimiter.
+fn encapsulated(header: &[u8], offsets: &[u32], fragments: &[&[u8]]) -> Vec<u8> {
+    let item = |out: &mut Vec<u8>, value: &[u8]| {
+        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0]);
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(value);
+    };
+    let mut out = header.to_vec();
+    let table: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+    item(&mut out, &table);
+    for f in fragments {
+        item(&mut out, f);
+    }
+    out.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    out
+}
+
+#[test]
+fn broken_frames_are_refused_with_their_codec_code_and_no_output() {
+    let sanitizer = dicom_sanitizer::Sanitizer::new(settings()).unwrap();
+    for (name, code) in [
+        ("jpeg-lossless-sv1-gray16", "read.bad_jpeg"),
+        ("jpegls-gray16", "read.bad_jpegls"),
+        ("j2k-gray16", "read.bad_j2k"),
+    ] {
+        let (header, frame) = burned::repeated(case(name), 1);
+        // Cut inside the coded data (JPEG 2000 decodes a truncated codestream in part, as its
+        // progressive order allows, so it is cut inside its main header).
+        let cut = if code == "read.bad_j2k" {
+            20
+        } else {
+            frame.len() / 2
+        };
+        let e = sanitizer
+            .sanitize(&encapsulated(&header, &[], &[&frame[..cut & !1]]))
+            .unwrap_err();
+        assert_eq!(e.code(), code, "{name}: {e}");
+        // Fewer frames than the attributes say, and more.
+        let (header, frame) = burned::repeated(case(name), 3);
+        for n in [2, 4] {
+            let frames = vec![frame.as_slice(); n];
+            let e = sanitizer
+                .sanitize(&encapsulated(&header, &[], &frames))
+                .unwrap_err();
+            assert_eq!(e.code(), code, "{name}, {n} frames for 3: {e}");
+        }
+    }
+}
+
+#[test]
+fn frames_split_over_fragments_are_found_by_the_offset_table_or_their_end_markers() {
+    let c = case("jpeg-lossless-sv1-gray16");
+    let (header, frame) = burned::repeated(c, 3);
+    let half = frame.len() / 2 & !1;
+    let (a, b) = frame.split_at(half);
+    let pieces = [a, b, a, b, a, b];
+    let step = (16 + frame.len()) as u32; // two item headers and the frame
+    let sanitizer = dicom_sanitizer::Sanitizer::new(settings()).unwrap();
+    let mut outputs = Vec::new();
+    for offsets in [vec![0, step, 2 * step], vec![]] {
+        let input = encapsulated(&header, &offsets, &pieces);
+        let out = sanitizer.sanitize(&input).unwrap().bytes;
+        let decoded = decode_with(&["dcmdjpeg"], &out);
+        let (cols, rows) = (c.cols as usize, c.rows as usize);
+        let one: Vec<u16> = (0..rows * cols)
+            .map(|p| match Case::in_band(p % cols, p / cols) {
+                true => 0,
+                false => c.value(0, p % cols, p / cols, 0),
+            })
+            .collect();
+        assert_eq!(decoded.samples, one.repeat(3), "offsets {offsets:?}");
+        outputs.push(out);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // An offset table that does not fit the fragments is not used; one that lists frames at
+    // fragments that are not there leaves frames short.
+    let wrong = encapsulated(&header, &[0, 8, 16], &pieces);
+    assert_eq!(sanitizer.sanitize(&wrong).unwrap().bytes, outputs[0]);
+    let missing = encapsulated(&header, &[0, step, 9 * step], &pieces);
+    assert_eq!(
+        sanitizer.sanitize(&missing).unwrap_err().code(),
+        "read.bad_jpeg"
+    );
+}

@@ -290,10 +290,17 @@ impl Frames {
     fn fragment_start(&mut self, len: u32, out: &mut Vec<u8>) -> Result<()> {
         let here = self.position;
         self.position += 8 + u64::from(len);
-        // With an offset table, a frame ends where the next one starts.
-        let next = self.starts.get(self.done as usize + 1);
-        if next == Some(&here) && !self.frame.is_empty() {
-            self.frame(out)?;
+        // With an offset table, a frame ends where the next one starts. A table whose next
+        // offset falls inside a fragment does not fit the fragments: the end markers decide.
+        match self.starts.get(self.done as usize + 1) {
+            Some(&next) if next == here && !self.frame.is_empty() => self.frame(out)?,
+            Some(&next) if next < here => {
+                self.starts.clear();
+                if ends_with_eoi(&self.frame) {
+                    self.frame(out)?;
+                }
+            }
+            _ => {}
         }
         if self.frame.is_empty() {
             if self.done >= self.plan.frames {
