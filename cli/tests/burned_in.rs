@@ -362,7 +362,7 @@ fn broken_frames_are_refused_with_their_codec_code_and_no_output() {
 fn frames_split_over_fragments_are_found_by_the_offset_table_or_their_end_markers() {
     let c = case("jpeg-lossless-sv1-gray16");
     let (header, frame) = burned::repeated(c, 3);
-    let half = frame.len() / 2 & !1;
+    let half = (frame.len() / 2) & !1;
     let (a, b) = frame.split_at(half);
     let pieces = [a, b, a, b, a, b];
     let step = (16 + frame.len()) as u32; // two item headers and the frame
