@@ -51,6 +51,10 @@ mod pixels;
 #[doc(hidden)]
 pub mod codecs {
     pub use crate::pixels::samples::{CodecError, Image};
+    pub use crate::pixels::Clip;
+    pub mod jpeg {
+        pub use crate::pixels::jpeg::{blank, Outcome};
+    }
 }
 pub mod profile;
 mod pseudonym;

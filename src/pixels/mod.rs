@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::report::Finding;
 
+pub(crate) mod jpeg;
 mod native;
 mod rle;
 pub(crate) mod samples;
@@ -299,11 +300,11 @@ fn blanking(
 
 /// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Clip {
-    pub(crate) x0: u64,
-    pub(crate) x1: u64,
-    pub(crate) y0: u64,
-    pub(crate) y1: u64,
+pub struct Clip {
+    pub x0: u64,
+    pub x1: u64,
+    pub y0: u64,
+    pub y1: u64,
 }
 
 impl Clip {
