@@ -60,6 +60,10 @@ pub mod codecs {
     pub mod jpegls {
         pub use crate::pixels::jpegls::{decode, encode};
     }
+    pub use crate::pixels::Clip;
+    pub mod jpeg {
+        pub use crate::pixels::jpeg::{blank, Outcome};
+    }
 }
 pub mod profile;
 mod pseudonym;

@@ -42,6 +42,8 @@ pub const FINDING_CODES: &[&str] = &[
     "pixel.regions_not_applicable",
     "pixel.offset_table_removed",
     "pixel.transcoded",
+    "pixel.blanked_to_average",
+    "pixel.segments_removed",
     "pixel.burned_in_allowed",
     "pixel.burned_in_unknown_allowed",
 ];

@@ -85,15 +85,20 @@ fn decode_with(tool: &[&str], bytes: &[u8]) -> Decoded {
     decoded(&read(&burned::run(tool[0], &tool[1..], bytes)))
 }
 
-/// DCMTK's decoder for the transfer syntax, and GDCM's.
-fn decoders(case: &Case) -> Vec<&'static [&'static str]> {
+/// DCMTK's decoder for the transfer syntax, and GDCM's where it reads the input (GDCM 3.0
+/// fails to write DCMTK's multi-frame YBR_FULL_422 JPEG decoded, input and output alike).
+fn decoders(case: &Case, input: &[u8]) -> Vec<&'static [&'static str]> {
     let dcmtk: &'static [&'static str] = match case.transfer_syntax {
         burned::RLE => &["dcmdrle"],
         burned::JPEG_LS | burned::JPEG_LS_NEAR => &["dcmdjpls"],
         burned::J2K | burned::J2K_LOSSLESS => &["gdcmconv", "--raw"], // DCMTK has no JPEG 2000
         _ => &["dcmdjpeg"],
     };
-    vec![dcmtk, &["gdcmconv", "--raw"]]
+    let gdcm: &'static [&'static str] = &["gdcmconv", "--raw"];
+    match burned::try_run(gdcm[0], &gdcm[1..], input) {
+        Ok(_) if dcmtk != gdcm => vec![dcmtk, gdcm],
+        _ => vec![dcmtk],
+    }
 }
 
 /// The output of the CLI blanking the band of `input`, and its JSON report line.
@@ -120,20 +125,22 @@ fn blank(case: &Case, input: &[u8]) -> (Vec<u8>, serde_json::Value) {
     (bytes, report)
 }
 
-/// The side of the square cells a blanked JPEG block covers in pixels, and how many cells
-/// around a blanked one chroma upsampling reaches (libjpeg's "fancy" upsampling reads the
-/// neighbouring chroma block): 8×8 for grayscale and 4:4:4, 16×8 with one cell each side for
-/// 4:2:2.
-fn cells(photometric: &str) -> ((usize, usize), usize) {
+/// The MCU of a JPEG image in pixels, and how many MCUs around a blanked one chroma upsampling
+/// reaches (libjpeg's "fancy" upsampling reads the neighbouring chroma block): 8×8 for
+/// grayscale and 4:4:4, 16×8 with one MCU each side for 4:2:2.
+fn mcu(photometric: &str) -> ((usize, usize), usize) {
     match photometric {
         "YBR_FULL_422" => ((16, 8), 1),
         _ => ((8, 8), 0),
     }
 }
 
-fn luma(px: &[u16]) -> f64 {
+/// The luminance of a decoded pixel (decoders give RGB, or keep YBR as the file had it).
+fn luma(photometric: &str, px: &[u16]) -> f64 {
     match px.len() {
-        3 => 0.299 * px[0] as f64 + 0.587 * px[1] as f64 + 0.114 * px[2] as f64,
+        3 if photometric == "RGB" => {
+            0.299 * px[0] as f64 + 0.587 * px[1] as f64 + 0.114 * px[2] as f64
+        }
         _ => px[0] as f64,
     }
 }
@@ -183,7 +190,7 @@ fn check(case: &Case) {
     }
     let (cols, rows, spp) = (case.cols as usize, case.rows as usize, case.spp());
     let original = case.samples();
-    for tool in decoders(case) {
+    for tool in decoders(case, &input) {
         let what = format!("{} decoded by {}", case.name, tool.join(" "));
         let out = decode_with(tool, &output);
         assert_eq!(out.spp, spp, "{what}");
@@ -223,38 +230,55 @@ fn check(case: &Case) {
             }
             continue;
         }
-        // DCT: cell by cell, in the decoder's output space.
-        let ((cw, ch), reach) = cells(&text(&read(&input), tags::PHOTOMETRIC_INTERPRETATION));
-        let (bx, by, bw, bh) = BAND;
-        let (bx0, by0) = (bx as usize / cw, by as usize / ch);
-        let (bx1, by1) = ((bx + bw - 1) as usize / cw, (by + bh - 1) as usize / ch);
+        // DCT, in the decoder's output space: every 8×8 luminance block touching the band is
+        // flat black; every MCU neither touching it nor next to one that does (chroma
+        // upsampling reads the neighbouring chroma block) decodes as the input's did.
+        let ((mw, mh), reach) = mcu(&text(&read(&input), tags::PHOTOMETRIC_INTERPRETATION));
+        let blocks = |(w, h): (usize, usize)| {
+            let (bx, by, bw, bh) = BAND;
+            let first = (bx as usize / w, by as usize / h);
+            let last = ((bx + bw - 1) as usize / w, (by + bh - 1) as usize / h);
+            (first, last)
+        };
+        let cell = |(w, h): (usize, usize), cx: usize, cy: usize| {
+            (cy * h..((cy + 1) * h).min(rows))
+                .flat_map(move |y| (cx * w..((cx + 1) * w).min(cols)).map(move |x| (x, y)))
+        };
         for f in 0..case.frames as usize {
-            for cy in 0..rows.div_ceil(ch) {
-                for cx in 0..cols.div_ceil(cw) {
-                    let touches = (bx0..=bx1).contains(&cx) && (by0..=by1).contains(&cy);
-                    let near = cx + reach >= bx0
-                        && cx <= bx1 + reach
-                        && cy + reach >= by0
-                        && cy <= by1 + reach;
-                    let pixels = (cy * ch..((cy + 1) * ch).min(rows))
-                        .flat_map(|y| (cx * cw..((cx + 1) * cw).min(cols)).map(move |x| (x, y)));
-                    if touches {
-                        let lumas: Vec<f64> = pixels
-                            .map(|(x, y)| luma(&out.samples[at(f, x, y)..at(f, x, y) + spp]))
-                            .collect();
-                        let (lo, hi) = lumas
-                            .iter()
-                            .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
-                        assert!(hi - lo <= 2.0 && hi <= 3.0, "{what}: frame {f} cell ({cx}, {cy}) in the band is not flat black: {lo}..{hi}");
-                    } else if !near {
-                        for (x, y) in pixels {
-                            let i = at(f, x, y);
-                            assert_eq!(
-                                out.samples[i..i + spp],
-                                before.samples[i..i + spp],
-                                "{what}: frame {f} pixel ({x}, {y}) outside the band"
-                            );
-                        }
+            let ((x0, y0), (x1, y1)) = blocks((8, 8));
+            for cy in y0..=y1 {
+                for cx in x0..=x1 {
+                    let lumas: Vec<f64> = cell((8, 8), cx, cy)
+                        .map(|(x, y)| {
+                            luma(
+                                &out.photometric,
+                                &out.samples[at(f, x, y)..at(f, x, y) + spp],
+                            )
+                        })
+                        .collect();
+                    let (lo, hi) = lumas
+                        .iter()
+                        .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+                    assert!(hi - lo <= 2.0 && hi <= 3.0, "{what}: frame {f} block ({cx}, {cy}) in the band is not flat black: {lo}..{hi}");
+                }
+            }
+            let ((x0, y0), (x1, y1)) = blocks((mw, mh));
+            for cy in 0..rows.div_ceil(mh) {
+                for cx in 0..cols.div_ceil(mw) {
+                    let near = cx + 1 + reach > x0
+                        && cx <= x1 + reach
+                        && cy + 1 + reach > y0
+                        && cy <= y1 + reach;
+                    if near {
+                        continue;
+                    }
+                    for (x, y) in cell((mw, mh), cx, cy) {
+                        let i = at(f, x, y);
+                        assert_eq!(
+                            out.samples[i..i + spp],
+                            before.samples[i..i + spp],
+                            "{what}: frame {f} pixel ({x}, {y}) outside the band"
+                        );
                     }
                 }
             }
@@ -392,4 +416,46 @@ fn frames_split_over_fragments_are_found_by_the_offset_table_or_their_end_marker
         sanitizer.sanitize(&missing).unwrap_err().code(),
         "read.bad_jpeg"
     );
+}
+
+#[test]
+fn jpeg_baseline_and_extended_bands_are_blanked_block_by_block() {
+    check_all("jpeg-baseline-");
+    check_all("jpeg-extended-");
+}
+
+#[test]
+fn jpeg_segments_that_can_hold_text_are_dropped() {
+    let (header, frame) = burned::repeated(case("jpeg-baseline-gray"), 1);
+    // A comment and an Exif-like APP1 naming the patient, after SOI.
+    let segment = |marker: u8, text: &[u8]| {
+        let mut s = vec![0xFF, marker];
+        s.extend_from_slice(&(text.len() as u16 + 2).to_be_bytes());
+        s.extend_from_slice(text);
+        s
+    };
+    let mut planted = frame[..2].to_vec();
+    planted.extend(segment(0xFE, b"Patient DOE^JANE 19610312"));
+    planted.extend(segment(0xE1, b"Exif\0\0DOE^JANE"));
+    planted.extend_from_slice(&frame[2..]);
+    if planted.len() % 2 == 1 {
+        planted.push(0);
+    }
+    let out = dicom_sanitizer::Sanitizer::new(settings())
+        .unwrap()
+        .sanitize(&encapsulated(&header, &[], &[&planted]))
+        .unwrap();
+    let found = out
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == "pixel.segments_removed");
+    assert!(
+        found.unwrap().message.starts_with("2 APPn or COM"),
+        "{found:?}"
+    );
+    assert!(!out.bytes.windows(8).any(|w| w == b"DOE^JANE"));
+    // The frame still decodes, band blanked.
+    let decoded = decode_with(&["dcmdjpeg"], &out.bytes);
+    assert_eq!(decoded.samples.len(), 48 * 100);
 }

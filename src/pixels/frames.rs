@@ -15,7 +15,7 @@
 //! data of defined length, and the header says so (`Plan::output_syntax`).
 
 use super::samples::{CodecError, Image};
-use super::{j2k, jpegls, lossless, rle};
+use super::{j2k, jpeg, jpegls, lossless, rle};
 use super::{Clip, PIXEL_PATH};
 use crate::error::{Error, Result};
 use crate::fragments::{Item, ItemHeads};
@@ -29,6 +29,8 @@ type Encode = fn(&Image, &mut Vec<u8>);
 pub(crate) enum Codec {
     /// Decoded, blanked in byte planes, PackBits-encoded again.
     Rle(rle::Blanker),
+    /// Blanked in the coded domain, block by block (`jpeg`).
+    Jpeg,
     /// Decoded, blanked, encoded again with first-order prediction (valid in 4.57 and 4.70).
     JpegLossless,
     /// Decoded, blanked, encoded again losslessly (T.87).
@@ -42,7 +44,7 @@ impl Codec {
     fn bad(&self) -> &'static str {
         match self {
             Codec::Rle(_) => "read.bad_rle",
-            Codec::JpegLossless => "read.bad_jpeg",
+            Codec::Jpeg | Codec::JpegLossless => "read.bad_jpeg",
             Codec::JpegLs => "read.bad_jpegls",
             Codec::J2k => "read.bad_j2k",
         }
@@ -52,6 +54,7 @@ impl Codec {
     pub(super) fn how(&self) -> &'static str {
         match self {
             Codec::Rle(_) => " (RLE: every frame decoded and encoded again; the Basic Offset Table is written empty)",
+            Codec::Jpeg => " (JPEG: the blocks touching a region lose their AC coefficients and take black's DC, in the coded domain; every other block is kept as it was coded; APPn and COM segments are dropped; the Basic Offset Table is written empty)",
             Codec::JpegLossless => " (JPEG Lossless: every frame decoded and encoded again with first-order prediction; the Basic Offset Table is written empty)",
             Codec::JpegLs => " (JPEG-LS: every frame decoded and encoded again losslessly; the Basic Offset Table is written empty)",
             Codec::J2k => " (JPEG 2000: every frame decoded and written uncompressed)",
@@ -62,7 +65,7 @@ impl Codec {
     /// native).
     fn decoder(&self) -> Option<(Decode, Option<Encode>)> {
         match self {
-            Codec::Rle(_) => None,
+            Codec::Rle(_) | Codec::Jpeg => None,
             Codec::JpegLossless => Some((lossless::decode, Some(lossless::encode))),
             Codec::JpegLs => Some((jpegls::decode, Some(jpegls::encode))),
             Codec::J2k => Some((j2k::decode, None)),
@@ -172,9 +175,14 @@ impl Plan {
 /// Explicit VR Little Endian, what frames without an encoder here are written in.
 pub(crate) const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
 
-/// What the codecs did over all frames, for the report.
+/// What the JPEG blanker did over all frames, for the report.
 #[derive(Debug, Default)]
-struct Tally {}
+struct Tally {
+    /// Blocks blanked flat at their own average: black's DC had no Huffman code.
+    flat_at_average: u64,
+    /// APPn and COM segments dropped.
+    segments_dropped: u64,
+}
 
 /// Encapsulated frames being blanked as they stream.
 pub(crate) struct Frames {
@@ -196,7 +204,6 @@ pub(crate) struct Frames {
     /// Frames emitted.
     done: u64,
     scratch: Vec<u8>,
-    #[allow(dead_code)]
     tally: Tally,
 }
 
@@ -378,6 +385,13 @@ impl Frames {
             Codec::Rle(b) => b
                 .reencode(&frame, &self.plan.regions, &mut self.scratch, out)
                 .map_err(bad)?,
+            Codec::Jpeg => {
+                let p = &self.plan;
+                let done = jpeg::blank(&frame, p.rows, p.cols, &p.regions, &p.fills, out)
+                    .map_err(|e| p.codec_error(e, index, at))?;
+                self.tally.flat_at_average += done.flat_at_average;
+                self.tally.segments_dropped += u64::from(done.segments_dropped);
+            }
             codec => {
                 let (decode, encode) = codec.decoder().expect("every other codec decodes");
                 let mut image = decoded(decode(&frame, max))?;
@@ -413,7 +427,23 @@ impl Frames {
 
     /// What the codecs did, for the report, once every frame has passed.
     pub(crate) fn findings(&self) -> Vec<Finding> {
-        Vec::new()
+        let mut out = Vec::new();
+        let t = &self.tally;
+        if t.flat_at_average > 0 {
+            out.push(Finding {
+                code: "pixel.blanked_to_average".into(),
+                path: Some(PIXEL_PATH.into()),
+                message: format!("{} JPEG blocks were blanked flat at their own average rather than black: a Huffman table had no code for black's DC and no room for one", t.flat_at_average),
+            });
+        }
+        if t.segments_dropped > 0 {
+            out.push(Finding {
+                code: "pixel.segments_removed".into(),
+                path: Some(PIXEL_PATH.into()),
+                message: format!("{} APPn or COM segments, which can hold text or thumbnails, were removed from the JPEG frames", t.segments_dropped),
+            });
+        }
+        out
     }
 
     fn bad(&self, why: String) -> Error {

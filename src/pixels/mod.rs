@@ -14,6 +14,7 @@ use crate::report::Finding;
 
 mod frames;
 pub(crate) mod j2k;
+pub(crate) mod jpeg;
 pub(crate) mod jpegls;
 pub(crate) mod lossless;
 mod native;
@@ -40,6 +41,8 @@ const JPEG_LS: &str = "1.2.840.10008.1.2.4.80";
 pub(crate) enum Compression {
     /// RLE Lossless (1.2.840.10008.1.2.5).
     Rle,
+    /// JPEG Baseline (1.2.840.10008.1.2.4.50) and Extended (4.51): DCT, blanked block by block.
+    Jpeg,
     /// JPEG Lossless, any predictor (1.2.840.10008.1.2.4.57) or first-order (4.70).
     JpegLossless,
     /// JPEG-LS, lossless (4.80) or near-lossless (4.81).
@@ -52,6 +55,7 @@ impl Compression {
     pub(crate) fn of(transfer_syntax: &str) -> Option<Compression> {
         match transfer_syntax {
             rle::RLE_LOSSLESS => Some(Compression::Rle),
+            "1.2.840.10008.1.2.4.50" | "1.2.840.10008.1.2.4.51" => Some(Compression::Jpeg),
             "1.2.840.10008.1.2.4.57" | "1.2.840.10008.1.2.4.70" => Some(Compression::JpegLossless),
             JPEG_LS => Some(Compression::JpegLs { near: false }),
             "1.2.840.10008.1.2.4.81" => Some(Compression::JpegLs { near: true }),
@@ -513,6 +517,7 @@ fn frames_plan(
             let max = b.max_fragment();
             (Codec::Rle(b), max, None)
         }
+        Compression::Jpeg => (Codec::Jpeg, coded, None),
         Compression::JpegLossless => (Codec::JpegLossless, coded, None),
         // Near-lossless frames are encoded again losslessly: their pixels outside the regions
         // stay exactly as decoded, which encoding near-lossless again would not keep.
@@ -552,11 +557,11 @@ fn frames_plan(
 
 /// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Clip {
-    pub(crate) x0: u64,
-    pub(crate) x1: u64,
-    pub(crate) y0: u64,
-    pub(crate) y1: u64,
+pub struct Clip {
+    pub x0: u64,
+    pub x1: u64,
+    pub y0: u64,
+    pub y1: u64,
 }
 
 impl Clip {
