@@ -14,7 +14,7 @@ CLI := target/debug/dicom-sanitize
 JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
-	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned cli node-test worker-test browser-test js-test site serve fuzz large-header large-test bench
+	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned frames cli node-test worker-test browser-test js-test site serve fuzz large-header large-test bench
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -93,7 +93,7 @@ oracles:
 # pydicom and dcmdump, and gains no dciodvfy error; the rest are skipped or refused as listed.
 PYDICOM_DATA = $$($(PY) -c 'import os, pydicom.data; print(os.path.dirname(pydicom.data.__file__))')
 # Then the same for this project's own fixtures (every one must be sanitized).
-survey: cli pyenv oracles corpus
+survey: cli pyenv oracles corpus burned
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey \
 		--expect tests/oracle/pydicom-expected.json --arg=--allow-burned-in --arg=--accept-raw \
 		$(PYDICOM_DATA)/test_files $(PYDICOM_DATA)/charset_files $(PYDICOM_DATA)/palettes
@@ -101,6 +101,9 @@ survey: cli pyenv oracles corpus
 	cargo run -q -p fixtures --bin make-conformance -- target/conformance >/dev/null
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-fixtures \
 		--expect tests/oracle/fixtures-expected.json target/conformance $(CORPUS)/good
+	# The burned-in images of every transfer syntax, their band (fixtures::burned::BAND) blanked.
+	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-burned \
+		--expect tests/oracle/burned-expected.json --arg=--blank-region=13,10,70,11 target/burned
 
 # The npm package: wasm-bindgen's glue and module, optimised by binaryen's wasm-opt (the npm
 # build; Debian's is too old), plus the hand-written files from pkg-template/.
@@ -143,8 +146,12 @@ large-header:
 	cargo run -q -p fixtures --bin make-large-header -- target/large/header-72m.bin 512 512 144 \
 		> target/large/length-72m
 
-large-test: pkg large-header
-	node --test tests/js/large.test.mjs
+large-test: pkg large-header frames
+	node --test tests/js/large.test.mjs tests/js/cine.test.mjs
+
+# One JPEG frame of the 1,000-frame cine, and FRAMES-frame files per syntax for `make bench`.
+frames: oracles
+	cargo run -q --release -p fixtures --bin make-frames -- target/frames 30
 
 js-test: node-test worker-test browser-test large-test
 
@@ -179,6 +186,8 @@ bench: pkg npm-deps pyenv
 	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \
 		--bin make-bench-corpus -- target/bench/corpus $(BENCH_FILES)
 	node bench/compare.mjs
+	$(MAKE) frames
+	node bench/blank.mjs
 
 demo:
 	rm -rf target/demo

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, symlinkSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync, mkdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -86,6 +86,40 @@ test("wasm output is byte-identical to the native CLI's, with identical reports"
     ], { encoding: "utf8" }));
     assert.equal(verified.valid, true, name);
   }
+});
+
+test("burned-in bands: wasm blanks every transfer syntax to the native CLI's bytes, one-shot and streamed", async () => {
+  const burned = process.env.BURNED;
+  assert.ok(burned && existsSync(join(burned, "band.json")), "BURNED must name `make burned`'s folder");
+  const band = JSON.parse(readFileSync(join(burned, "band.json"), "utf8"));
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-burned-"));
+  writeFileSync(join(dir, "key"), KEY + "\n");
+  execFileSync(process.env.DICOM_SANITIZE_BIN, [
+    "sanitize", burned, "--out", join(dir, "out"), "--key-file", join(dir, "key"), "--quiet",
+    "--blank-region", `${band.x},${band.y},${band.width},${band.height}`,
+  ]);
+  const sanitizer = new Sanitizer({ key: KEY, blankRegions: [band] });
+  const names = readdirSync(burned).filter((n) => n.endsWith(".dcm"));
+  assert.ok(names.length >= 15, names.join(" "));
+  for (const name of names) {
+    const input = new Uint8Array(readFileSync(join(burned, name)));
+    const native = new Uint8Array(readFileSync(join(dir, "out", name)));
+    const { bytes, report } = sanitizer.sanitize(input);
+    assert.ok(report.findings.some((f) => f.code === "pixel.regions_blanked"), name);
+    assert.ok(Buffer.from(native).equals(Buffer.from(bytes)), `${name}: wasm and native outputs differ`);
+    // Streamed in small chunks, frames cross chunk boundaries: the same bytes.
+    const t = sanitizer.transform();
+    const chunks = [];
+    const source = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < input.length; i += 777) controller.enqueue(input.slice(i, i + 777));
+        controller.close();
+      },
+    });
+    for await (const chunk of source.pipeThrough(t)) chunks.push(chunk);
+    assert.ok(Buffer.concat(chunks).equals(Buffer.from(native)), `${name}: streamed output differs`);
+  }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test("digests are BLAKE3 by default, SHA-256 on request: whole output, input without its pixels", async () => {
