@@ -32,7 +32,7 @@ impl Drop for Scratch {
 }
 
 /// Runs a DCMTK tool from `input` bytes to output bytes.
-fn dcmtk(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+pub fn dcmtk(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
     let dir = Scratch::new(tool);
     let (from, to) = (dir.path("in.dcm"), dir.path("out.dcm"));
     std::fs::write(&from, input).unwrap();
