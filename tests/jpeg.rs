@@ -802,3 +802,78 @@ fn speed() {
         frame.len()
     );
 }
+
+#[test]
+fn a_missing_end_of_block_is_added_or_the_frame_is_unsupported() {
+    // Every AC coefficient is 1: no block needs EOB, so the tables lack it.
+    let dense = |_: usize, bx: usize, _: usize| {
+        let mut k = [1i32; 64];
+        k[0] = bx as i32 % 3;
+        k
+    };
+    let one = |n: usize| {
+        let mut counts = [0u8; 16];
+        counts[0] = n as u8;
+        counts
+    };
+    let (w, h) = (32u16, 16u16);
+    let regions = [clip(8, 0, 16, 8)];
+    for (name, ac, added) in [
+        (
+            "room",
+            Table {
+                counts: one(1),
+                symbols: vec![0x01],
+            },
+            true,
+        ),
+        (
+            "full",
+            Table {
+                counts: one(2),
+                symbols: vec![0x01, 0x11],
+            },
+            false,
+        ),
+    ] {
+        let c = Comp {
+            h: 1,
+            v: 1,
+            q: 4,
+            dc: Table::dc(),
+            ac,
+        };
+        let m = Handmade {
+            width: w,
+            height: h,
+            comps: vec![c],
+            restart: 0,
+            separate_scans: false,
+            extra: vec![],
+        };
+        let jpeg = m.encode(dense);
+        let mut out = Vec::new();
+        let r = blank(&jpeg, h.into(), w.into(), &regions, &[0], &mut out);
+        if !added {
+            assert!(
+                matches!(r, Err(CodecError::Unsupported(_))),
+                "{name}: {r:?}"
+            );
+            continue;
+        }
+        assert_eq!(r.unwrap().blocks_blanked, 1, "{name}");
+        assert_eq!(dhts(&out)[1].2, vec![0x01, 0x00], "{name}: EOB appended");
+        let (before, _) = dcmdjpeg(&wrap(vec![jpeg], w, h, 1));
+        let (after, _) = dcmdjpeg(&wrap(vec![out], w, h, 1));
+        check(
+            name,
+            &before,
+            &after,
+            w as usize,
+            h as usize,
+            &[Grid { sx: 1, sy: 1 }],
+            &regions,
+            &[0],
+        );
+    }
+}
