@@ -180,7 +180,10 @@ impl Huffman {
             let Some((len, code)) = Self::room(&counts) else {
                 return false;
             };
-            counts[usize::from(len)] += 1;
+            let Some(n) = counts[usize::from(len)].checked_add(1) else {
+                return false;
+            };
+            counts[usize::from(len)] = n;
             added.push((s, code, len));
         }
         for (s, code, len) in added {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod codecs;
+pub mod jpeg;
 pub mod native;
 pub mod rle;
 
