@@ -240,9 +240,10 @@ fn all_text(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<(String, String)
 
 /// The properties of the frame codecs on any bytes (the first byte picks the codec): decoding
 /// never panics and never gives more samples than its bound; what decodes, encoded again,
-/// decodes to the same image (JPEG Lossless, JPEG-LS).
+/// decodes to the same image (JPEG Lossless, JPEG-LS); what the JPEG blanker writes, it reads
+/// again, and it never writes much more than it read.
 pub fn codec(data: &[u8]) {
-    use crate::pixels::{j2k, jpegls, lossless};
+    use crate::pixels::{j2k, jpeg, jpegls, lossless, Clip};
     const MAX: u64 = 1 << 20;
     let Some((&pick, frame)) = data.split_first() else {
         return;
@@ -262,12 +263,42 @@ pub fn codec(data: &[u8]) {
             assert!(again == image, "the round trip changed the image");
         }
     };
-    match pick % 3 {
+    match pick % 4 {
         0 => round_trip(lossless::decode, lossless::encode),
         1 => round_trip(jpegls::decode, jpegls::encode),
-        _ => {
+        2 => {
             if let Ok(image) = j2k::decode(frame, MAX) {
                 decoded(&image);
+            }
+        }
+        _ => {
+            // The size and components the frame's SOF claims, so that the walk gets going.
+            let sof = frame
+                .windows(10)
+                .find(|w| w[0] == 0xFF && matches!(w[1], 0xC0 | 0xC1))
+                .map(|w| {
+                    let at = |i: usize| u64::from(u16::from_be_bytes([w[i], w[i + 1]]));
+                    (at(5), at(7), usize::from(w[9]).clamp(1, 4))
+                });
+            let (rows, cols, n) = sof.unwrap_or((8, 8, 1));
+            let fills = [0, 128, 128, 0];
+            let region = Clip {
+                x0: 1.min(cols),
+                x1: 9.min(cols),
+                y0: 1.min(rows),
+                y1: 6.min(rows),
+            };
+            let mut out = Vec::new();
+            if jpeg::blank(frame, rows, cols, &[region], &fills[..n], &mut out).is_ok() {
+                assert!(
+                    out.len() <= 32 * frame.len() + 4096,
+                    "{} from {}",
+                    out.len(),
+                    frame.len()
+                );
+                let mut again = Vec::new();
+                jpeg::blank(&out, rows, cols, &[region], &fills[..n], &mut again)
+                    .expect("what the blanker wrote, it reads");
             }
         }
     }

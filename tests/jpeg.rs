@@ -532,6 +532,14 @@ fn a_missing_dc_category_gets_a_code_and_a_full_table_falls_back_to_the_average(
         let o = blank(&jpeg, h.into(), w.into(), &regions, &[0], &mut out).unwrap();
         assert_eq!(o.blocks_blanked, 2, "{name}");
         assert_eq!(o.flat_at_average, if flat { 2 } else { 0 }, "{name}");
+        // Through the sanitizer, the report says so.
+        let file = wrap(vec![jpeg.clone()], w, h, 1);
+        let report = common::sanitize(common::blanking(8, 8, 16, 8), &file).report;
+        let averaged = report
+            .findings
+            .iter()
+            .find(|f| f.code == "pixel.blanked_to_average");
+        assert_eq!(averaged.is_some(), flat, "{name}: {:?}", report.findings);
         let (before, _) = dcmdjpeg(&wrap(vec![jpeg.clone()], w, h, 1));
         let (after, _) = dcmdjpeg(&wrap(vec![out.clone()], w, h, 1));
         let g = [Grid { sx: 1, sy: 1 }];
