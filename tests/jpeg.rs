@@ -358,7 +358,7 @@ fn busy(c: usize, bx: usize, by: usize) -> [i32; 64] {
             *v = ((seed >> 3) + i as i32 * 17) % 41 - 20;
         }
     }
-    if bx % 3 == 0 {
+    if bx.is_multiple_of(3) {
         k[63] = 3; // a block with no EOB
     }
     k
