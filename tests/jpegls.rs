@@ -140,24 +140,7 @@ fn fragments(file: &[u8]) -> Vec<Vec<u8>> {
 /// A native file's samples, frame by frame (pixel-interleaved, as the cases are built).
 fn native_frames(file: &[u8], case: &Case) -> Vec<Vec<u16>> {
     let o = parse(file);
-    assert_eq!(
-        o.meta().transfer_syntax().trim_end_matches('\0'),
-        "1.2.840.10008.1.2.1"
-    );
-    let raw = o
-        .element(tags::PIXEL_DATA)
-        .unwrap()
-        .value()
-        .to_bytes()
-        .unwrap()
-        .into_owned();
-    let all: Vec<u16> = match case.native.bits {
-        8 => raw.iter().map(|&b| u16::from(b)).collect(),
-        _ => raw
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect(),
-    };
+    let all = common::native_samples(file, case.native.bits);
     let n = &case.native;
     let (px, spp) = (n.rows as usize * n.cols as usize, case.spp());
     let planar = o

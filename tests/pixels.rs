@@ -80,14 +80,7 @@ impl Image {
 
 /// The output's samples, as numbers.
 fn samples(bytes: &[u8], bits: u16) -> Vec<u32> {
-    let o = parse(bytes);
-    let raw = o
-        .element(tags::PIXEL_DATA)
-        .unwrap()
-        .value()
-        .to_bytes()
-        .unwrap()
-        .into_owned();
+    let raw = pixel_bytes(bytes);
     if bits == 8 {
         raw.iter().map(|&b| b as u32).collect()
     } else {

@@ -108,17 +108,7 @@ impl Image {
 /// The Pixel Data of a native file, interleaved whatever its Planar Configuration.
 fn native_pixels(file: &[u8], bps: usize) -> Vec<u8> {
     let o = parse(file);
-    assert_eq!(
-        o.meta().transfer_syntax().trim_end_matches('\0'),
-        "1.2.840.10008.1.2.1"
-    );
-    let raw = o
-        .element(tags::PIXEL_DATA)
-        .unwrap()
-        .value()
-        .to_bytes()
-        .unwrap()
-        .into_owned();
+    let raw = native_bytes(file);
     let num = |t| o.element(t).ok().and_then(|e| e.to_int::<usize>().ok());
     let spp = num(tags::SAMPLES_PER_PIXEL).unwrap_or(1);
     if spp == 1 || num(tags::PLANAR_CONFIGURATION) != Some(1) {

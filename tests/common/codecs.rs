@@ -3,33 +3,16 @@
 
 use super::native::Native;
 use super::parse;
-use super::rle::Scratch;
 use dicom_core::value::{PixelFragmentSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_sanitizer::codecs::Image;
-use std::process::Command;
 
 pub const JPEG_LOSSLESS_SV1: &str = "1.2.840.10008.1.2.4.70";
 
 /// Runs a DCMTK or GDCM tool (`tool args in out`) from `input` bytes to output bytes.
 pub fn tool(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let dir = Scratch::new(tool);
-    let (from, to) = (dir.path("in.dcm"), dir.path("out.dcm"));
-    std::fs::write(&from, input).unwrap();
-    let run = Command::new(tool)
-        .args(args)
-        .arg(&from)
-        .arg(&to)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool}: {e} (DCMTK and GDCM are installed by `make setup`)"));
-    assert!(
-        run.status.success(),
-        "{tool} {args:?} failed: {}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    std::fs::read(&to).unwrap()
+    super::rle::dcmtk(tool, args, input)
 }
 
 /// A test image: its layout, and every frame's samples (row by row, pixel-interleaved).
@@ -158,30 +141,7 @@ pub fn native_frames(file: &[u8], native: &Native) -> Vec<Vec<u16>> {
 
 /// The samples of a native file's Pixel Data, frame by frame, as stored.
 pub fn native_words(file: &[u8], native: &Native) -> Vec<Vec<u16>> {
-    let o = parse(file);
-    let ts = o
-        .meta()
-        .transfer_syntax()
-        .trim_end_matches('\0')
-        .to_string();
-    assert_eq!(
-        ts, "1.2.840.10008.1.2.1",
-        "decoded to explicit VR little endian"
-    );
-    let bytes = o
-        .element(tags::PIXEL_DATA)
-        .unwrap()
-        .value()
-        .to_bytes()
-        .unwrap()
-        .into_owned();
-    let samples: Vec<u16> = match native.bits {
-        8 => bytes.iter().map(|&b| u16::from(b)).collect(),
-        _ => bytes
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect(),
-    };
+    let samples = super::native_samples(file, native.bits);
     let per_frame = native.rows as usize * native.cols as usize * native.spp as usize;
     samples
         .chunks(per_frame)
@@ -211,4 +171,35 @@ pub fn encapsulated_file(native: &Native, ts: &str, frames: Vec<Vec<u8>>) -> Vec
             Value::PixelSequence(PixelFragmentSequence::new(vec![0u32; 0], frames)),
         ))
         .to_bytes()
+}
+
+/// A decoder refuses `frame` cut at each of `cuts` as malformed, refuses it as unsupported when
+/// it holds one sample more than `max`, and never panics on a byte corrupted anywhere.
+pub fn refuses_broken(
+    decode: fn(&[u8], u64) -> Result<Image, dicom_sanitizer::codecs::CodecError>,
+    frame: &[u8],
+    cuts: &[usize],
+    samples: u64,
+) {
+    use dicom_sanitizer::codecs::CodecError;
+    // A corrupt header may claim any size: the bound keeps the decoders' allocations sane.
+    const BOUND: u64 = 1 << 22;
+    for &len in cuts {
+        assert!(
+            matches!(
+                decode(&frame[..len], u64::MAX),
+                Err(CodecError::Malformed(_))
+            ),
+            "truncated to {len}"
+        );
+    }
+    assert!(matches!(
+        decode(frame, samples - 1),
+        Err(CodecError::Unsupported(_))
+    ));
+    for at in 0..frame.len() {
+        let mut bad = frame.to_vec();
+        bad[at] ^= 0x5A;
+        let _ = decode(&bad, BOUND);
+    }
 }

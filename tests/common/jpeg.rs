@@ -50,13 +50,7 @@ pub fn dcmcjpeg(native: &[u8], args: &[&str]) -> Vec<u8> {
 pub fn dcmdjpeg(file: &[u8]) -> (Vec<u8>, String) {
     let decoded = dcmtk("dcmdjpeg", &["+cn"], file);
     let o = super::parse(&decoded);
-    let raw = o
-        .element(tags::PIXEL_DATA)
-        .unwrap()
-        .value()
-        .to_bytes()
-        .unwrap()
-        .into_owned();
+    let raw = super::pixel_bytes(&decoded);
     let num = |t| o.element(t).ok().and_then(|e| e.to_int::<usize>().ok());
     let photometric = super::text_of(&o, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
     let spp = num(tags::SAMPLES_PER_PIXEL).unwrap_or(1);

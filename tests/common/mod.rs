@@ -9,6 +9,7 @@ pub mod rle;
 use dicom_core::dictionary::{DataDictionary, VirtualVr};
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{DataElement, Tag, VR};
+use dicom_dictionary_std::tags;
 use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::file::ReadPreamble;
 use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
@@ -201,4 +202,38 @@ pub fn outside_pixels(bytes: &[u8]) -> Vec<u8> {
     let mut outside = bytes.to_vec();
     outside.drain(find_pixel_value(bytes));
     outside
+}
+
+/// The Pixel Data value of a file, as bytes.
+pub fn pixel_bytes(file: &[u8]) -> Vec<u8> {
+    parse(file)
+        .element(tags::PIXEL_DATA)
+        .unwrap()
+        .value()
+        .to_bytes()
+        .unwrap()
+        .into_owned()
+}
+
+/// The Pixel Data value of a native (explicit VR little endian) file.
+pub fn native_bytes(file: &[u8]) -> Vec<u8> {
+    let ts = parse(file)
+        .meta()
+        .transfer_syntax()
+        .trim_end_matches('\0')
+        .to_string();
+    assert_eq!(ts, "1.2.840.10008.1.2.1", "explicit VR little endian");
+    pixel_bytes(file)
+}
+
+/// The samples of a native (explicit VR little endian) file, as stored: bytes, or words.
+pub fn native_samples(file: &[u8], bits: u16) -> Vec<u16> {
+    let raw = native_bytes(file);
+    match bits {
+        8 => raw.iter().map(|&b| u16::from(b)).collect(),
+        _ => raw
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect(),
+    }
 }

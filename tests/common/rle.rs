@@ -2,7 +2,6 @@
 //! decoder written apart from the sanitizer's.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 pub const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 
@@ -31,23 +30,9 @@ impl Drop for Scratch {
     }
 }
 
-/// Runs a DCMTK tool from `input` bytes to output bytes.
+/// Runs a DCMTK or GDCM tool (`tool args in out`) from `input` bytes to output bytes.
 pub fn dcmtk(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let dir = Scratch::new(tool);
-    let (from, to) = (dir.path("in.dcm"), dir.path("out.dcm"));
-    std::fs::write(&from, input).unwrap();
-    let run = Command::new(tool)
-        .args(args)
-        .arg(&from)
-        .arg(&to)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool}: {e} (DCMTK is installed by `make setup`)"));
-    assert!(
-        run.status.success(),
-        "{tool} failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    std::fs::read(&to).unwrap()
+    fixtures::burned::run(tool, args, input)
 }
 
 /// A native file encoded in RLE Lossless by DCMTK, one fragment per frame.
