@@ -126,7 +126,10 @@ fn from_hayro(e: DecodeError) -> CodecError {
 pub fn decode(frame: &[u8], max_samples: u64) -> Result<Image, CodecError> {
     let siz = siz(codestream(frame)?)?;
     let (w, h, n) = (siz.width, siz.height, siz.components);
-    let count = u64::from(w) * u64::from(h) * u64::from(n);
+    // SIZ sizes are 32-bit: their product can overflow even u64 (found by fuzzing).
+    let count = u64::from(w)
+        .saturating_mul(u64::from(h))
+        .saturating_mul(u64::from(n));
     if count > max_samples {
         return Err(unsupported(format!(
             "{w}x{h}x{n} samples exceed the limit of {max_samples}"
