@@ -23,7 +23,7 @@ help:
 	@echo "make serve  - serve the demo page (www/) on http://127.0.0.1:8000"
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
-	@echo "make fuzz   - cargo fuzz the sanitizer for FUZZ_SECONDS (default 300); not part of test"
+	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize or codecs) for FUZZ_SECONDS (default 300); not part of test"
 	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
 	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
 	@echo "make gen    - regenerate src/profile/*.rs from $(STANDARD)"
@@ -169,10 +169,11 @@ serve: site
 # needs a sanitizer runtime).
 # New inputs go to target/fuzz-work; `make test` replays the committed corpus and regressions.
 FUZZ_SECONDS ?= 300
+FUZZ_TARGET ?= sanitize
 fuzz:
 	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz
-	mkdir -p target/fuzz-work
-	cargo fuzz run -s none sanitize target/fuzz-work fuzz/corpus/sanitize -- \
+	mkdir -p target/fuzz-work-$(FUZZ_TARGET)
+	cargo fuzz run -s none $(FUZZ_TARGET) target/fuzz-work-$(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET) -- \
 		-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512 -max_len=65536 \
 		-print_final_stats=1
 
