@@ -459,3 +459,19 @@ fn jpeg_segments_that_can_hold_text_are_dropped() {
     let decoded = decode_with(&["dcmdjpeg"], &out.bytes);
     assert_eq!(decoded.samples.len(), 48 * 100);
 }
+
+#[test]
+fn decoded_frames_need_8_or_16_bits_allocated() {
+    let (mut header, frame) = burned::repeated(case("jpeg-lossless-sv1-gray16"), 1);
+    // Bits Allocated (0028,0100) US 16, made 32.
+    let at = header
+        .windows(10)
+        .position(|w| w == [0x28, 0x00, 0x00, 0x01, b'U', b'S', 2, 0, 16, 0])
+        .unwrap();
+    header[at + 8] = 32;
+    let e = dicom_sanitizer::Sanitizer::new(settings())
+        .unwrap()
+        .sanitize(&encapsulated(&header, &[], &[&frame]))
+        .unwrap_err();
+    assert_eq!(e.code(), "pixel.unsupported", "{e}");
+}

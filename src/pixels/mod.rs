@@ -511,6 +511,12 @@ fn frames_plan(
         })?;
     // A coded frame is at most about twice its samples, plus room for markers and tables.
     let coded = (2 * decoded + (16 << 20)).min(limits.max_input_bytes);
+    // Decoded frames hold samples of at most 16 bits, stored in 8 or 16.
+    if compression != Compression::Rle && !matches!(bits, 8 | 16) {
+        return Err(unsupported(format!(
+            "compressed frames of {bits} bits allocated are not a layout this build blanks"
+        )));
+    }
     let (codec, max_frame, output_syntax) = match compression {
         Compression::Rle => {
             let b = rle::Blanker::new(&g, bits)?;
