@@ -192,6 +192,27 @@ test("fetch(new FormData(form)) sends only the sanitized files; a novalidate for
   checkFiles(checkPost(posts[0], "files", 4));
 });
 
+test("files dropped on <dicom-sanitize-input> are sanitized into its input; a non-DICOM file is listed as such", async () => {
+  await page.goto(`${site.url}intake.html`);
+  await page.waitForSelector("body[data-ready=true]");
+  const files = [
+    { name: "DOE_JANE_1.dcm", bytes: [...readFileSync(join(CORPUS, "good", GOOD[0]))] },
+    { name: "README.TXT", bytes: [...Buffer.from("Images of DOE JANE\r\n")] },
+  ];
+  // A drop as the browser delivers it (script-made, so without folder entries: getAsFile is used).
+  await page.evaluate((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    const zone = document.getElementById("studies");
+    zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files);
+  await page.waitForSelector("#plain .dicom-sanitize-status[data-state=done]");
+  assert.deepEqual(await page.$eval("#plain input[type=file]", (i) => [...i.files].map((f) => f.name)), ["IM000001.dcm"]);
+  const refused = await page.$$eval("#plain .dicom-sanitize-refused li", (lis) => lis.map((li) => [li.dataset.code, li.textContent]));
+  assert.deepEqual(refused, [["read.not_dicom", "README.TXT: This is not a DICOM file."]]);
+});
+
 test("Uppy: the plugin sanitizes in the worker, the Dashboard shows the refused file's reason, XHR upload sends only sanitized bytes", async () => {
   posts.length = 0;
   await page.goto(`${site.url}uppy.html`);
