@@ -14,7 +14,7 @@ CLI := target/debug/dicom-sanitize
 JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
-	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned frames cli node-test worker-test browser-test js-test site serve fuzz large-header large-test bench
+	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -22,6 +22,7 @@ help:
 	@echo "make pkg    - build the npm package into pkg/ (wasm-bindgen --target web, wasm-opt)"
 	@echo "make serve  - serve the demo page (www/) on http://127.0.0.1:8000"
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
+	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize or codecs) for FUZZ_SECONDS (default 300); not part of test"
 	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
@@ -136,6 +137,10 @@ worker-test: pkg corpus pyenv
 browser-test: pkg corpus pyenv chromium site
 	$(JS_ENV) node --test tests/js/browser.test.mjs
 
+# The package's intake-form helper and Uppy plugin in Chromium, uploading to a local server.
+integrations-test: pkg corpus pyenv chromium
+	$(JS_ENV) node --test tests/js/integrations.test.mjs
+
 # The headers of a 1 GiB and a 12 MiB multi-frame file; the tests generate the pixel bytes.
 large-header:
 	mkdir -p target/large
@@ -153,7 +158,7 @@ large-test: pkg large-header frames
 frames: oracles
 	cargo run -q --release -p fixtures --bin make-frames -- target/frames 30
 
-js-test: node-test worker-test browser-test large-test
+js-test: node-test worker-test browser-test integrations-test large-test
 
 # The deployable demo: www/ with the package and the zip library beside it.
 site: pkg

@@ -422,3 +422,95 @@ export function findingCodes(): FindingCode[];
 export function version(): string;
 /** Edition of PS3.15 Table E.1-1 applied. */
 export function edition(): string;
+
+// ---- Integrations: `dicom-sanitizer/form` and `dicom-sanitizer/uppy` (form.d.ts, uppy.d.ts) ----
+
+/** A code of a file refused in the browser integrations: the sanitizer's, or the worker's. */
+export type RefusalCode = ErrorCode | "worker.failed" | "worker.internal";
+
+/** Browser entry and `dicom-sanitizer/form` only: client for the package's Web Worker module
+ * (`sanitize-worker.js`); pass one to several integrations (and use it in the page) to run a
+ * single worker. */
+export class SanitizerWorker {
+  /** Default: the package's `sanitize-worker.js`; or a script URL, or a started module Worker. */
+  constructor(url?: string | URL | Worker);
+  configure(settings?: SanitizerOptions): Promise<unknown>;
+  /** Streams the file through the sanitizer in the worker; `onProgress` gets the bytes read. */
+  sanitize(file: Blob, onProgress?: (bytesRead: number) => void): Promise<{ blob: Blob; report: Report }>;
+  terminate(): void;
+}
+
+/** Browser entry and `dicom-sanitizer/form` only: a sentence for a person, for a refusal code. */
+export function describeRefusal(code: string): string;
+
+/** What a rename function is given; `path` is the original (folder-relative) name, which may carry PHI. */
+export interface RenameInput {
+  /** 0 for the first file kept, 1 for the next… */
+  index: number;
+  path: string;
+  file: Blob;
+  report: Report;
+}
+export type RenameFunction = (input: RenameInput) => string;
+
+export interface IntakeProgress {
+  /** Files finished so far. */
+  index: number;
+  total: number;
+  bytes: number;
+  totalBytes: number;
+  /** bytes / totalBytes, 0 to 1. */
+  fraction: number;
+}
+
+export interface IntakeRefusal {
+  /** The original name (shown to the person who picked it, never submitted). */
+  path: string;
+  code: RefusalCode;
+  /** A sentence for a person (see `describeRefusal`). */
+  reason: string;
+  /** True for input that is not DICOM at all (`read.not_dicom`). */
+  skipped: boolean;
+}
+
+export interface IntakeResult {
+  files: { file: File; report: Report; path: string }[];
+  refused: IntakeRefusal[];
+}
+
+export interface ProtectFileInputOptions {
+  /** Sanitizer settings, or a function giving them at each pick. */
+  settings?: SanitizerOptions | (() => SanitizerOptions);
+  /** Output names; default `IM000001.dcm`, `IM000002.dcm`… */
+  rename?: RenameFunction;
+  onProgress?: (progress: IntakeProgress) => void;
+  /** An element that takes drops of files and whole folders. */
+  dropZone?: HTMLElement;
+  /** Where progress and refusals are shown; default after the input; false for nowhere. */
+  status?: HTMLElement | false;
+  /** The worker to use: a SanitizerWorker (shared) or a script URL. */
+  worker?: SanitizerWorker | string | URL;
+}
+
+export interface FileInputGuard {
+  readonly busy: boolean;
+  /** Resolves when no pick is being sanitized; the input then holds exactly `result.files`. */
+  whenIdle(): Promise<IntakeResult>;
+  readonly result: IntakeResult;
+  /** Stops protecting the input (and ends its own worker). */
+  destroy(): void;
+}
+
+/** The `dicom-sanitize-*` events dispatched on a protected input (they bubble). */
+export interface DicomSanitizeEventMap {
+  "dicom-sanitize-start": CustomEvent<{ total: number; totalBytes: number }>;
+  "dicom-sanitize-progress": CustomEvent<IntakeProgress>;
+  "dicom-sanitize-done": CustomEvent<IntakeResult>;
+}
+
+export interface DicomSanitizeUppyOptions {
+  id?: string;
+  settings?: SanitizerOptions | (() => SanitizerOptions);
+  rename?: RenameFunction;
+  worker?: SanitizerWorker | string | URL;
+}

@@ -4,6 +4,8 @@
 import initWasm from "./dicom_sanitizer.js";
 
 export * from "./api.js";
+// The Web Worker client the integrations use; a page can share one worker with them.
+export { SanitizerWorker, describeRefusal } from "./intake.js";
 
 let ready;
 

@@ -1,5 +1,7 @@
 // A static file server for the demo page, bound to 127.0.0.1 only. `make serve` runs it; the
-// browser test starts it in-process on a free port and reads the list of paths it served.
+// browser test starts it in-process on a free port and reads the list of paths it served;
+// `handle(req, res)` (the integrations test's upload endpoints) sees each request first and
+// returns true for those it answered.
 import { createReadStream, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
@@ -18,10 +20,11 @@ const TYPES = {
   ".md": "text/plain; charset=utf-8",
 };
 
-export function serve(rootDir, port = 0) {
+export function serve(rootDir, port = 0, handle = () => false) {
   const root = resolve(rootDir);
   const served = [];
   const server = createServer((req, res) => {
+    if (handle(req, res)) return;
     const path = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
     let file = normalize(join(root, path));
     if (file !== root && !file.startsWith(root + sep)) {
