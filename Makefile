@@ -4,6 +4,7 @@ SHELL := bash
 STANDARD ?= ../shared/standard
 PY := target/pyenv/bin/python
 PYDICOM_VERSION := 3.0.1
+DICOMWEB_CLIENT_VERSION := 0.61.2
 DEMO_KEY := demo-key-not-a-secret-0123456789
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly; the crate pin is the one source.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' wasm/Cargo.toml)
@@ -14,7 +15,8 @@ CLI := target/debug/dicom-sanitize
 JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
-	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench
+	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench \
+	orthanc dicomweb-client dicomweb-proxy dicomweb-test
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -24,6 +26,8 @@ help:
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
 	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
+	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
+	@echo "make dicomweb-test  - dicomweb-client through the proxy into a real Orthanc"
 	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize or codecs) for FUZZ_SECONDS (default 300); not part of test"
 	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
 	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
@@ -150,6 +154,8 @@ large-header:
 		> target/large/length-12m
 	cargo run -q -p fixtures --bin make-large-header -- target/large/header-72m.bin 512 512 144 \
 		> target/large/length-72m
+	cargo run -q -p fixtures --bin make-large-header -- target/large/header-256m.bin 512 512 512 \
+		> target/large/length-256m
 
 large-test: pkg large-header frames
 	node --test tests/js/large.test.mjs tests/js/cine.test.mjs
@@ -158,7 +164,34 @@ large-test: pkg large-header frames
 frames: oracles
 	cargo run -q --release -p fixtures --bin make-frames -- target/frames 30
 
-js-test: node-test worker-test browser-test integrations-test large-test
+js-test: node-test worker-test browser-test integrations-test large-test dicomweb-test
+
+# Orthanc and its DICOMweb plugin from Debian; the system service is never used, each run starts
+# its own server with a fresh storage directory.
+orthanc:
+	@command -v Orthanc >/dev/null && test -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so \
+		|| (apt-get update && apt-get install -y orthanc orthanc-dicomweb)
+
+# dicomweb-client: an independent STOW-RS client for the proxy's test.
+DICOMWEB_STAMP := target/pyenv/.dicomweb-client-$(DICOMWEB_CLIENT_VERSION)
+$(DICOMWEB_STAMP): $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check dicomweb-client==$(DICOMWEB_CLIENT_VERSION)
+	touch $@
+
+dicomweb-client: $(DICOMWEB_STAMP)
+
+# The STOW-RS proxy example in the foreground: Orthanc on 127.0.0.1:8042 (a fresh temporary
+# storage each run, removed at exit) and the worker on 127.0.0.1:8787; Ctrl-C stops both.
+dicomweb-proxy: pkg orthanc
+	@D=$$(mktemp -d -t dicomweb-proxy-orthanc.XXXXXX); \
+	trap 'kill $$O $$W 2>/dev/null; wait; rm -rf "$$D"' EXIT; trap 'exit 130' INT TERM; \
+	ORTHANC_STORAGE=$$D Orthanc examples/dicomweb-proxy/orthanc.json & O=$$!; \
+	$(BIN)/workerd serve examples/dicomweb-proxy/config.capnp & W=$$!; \
+	echo "STOW-RS: POST http://127.0.0.1:8787/dicomweb/studies -> Orthanc http://127.0.0.1:8042/dicom-web/"; \
+	wait -n
+
+dicomweb-test: pkg corpus orthanc dicomweb-client large-header
+	$(JS_ENV) node --test tests/js/dicomweb.test.mjs
 
 # The deployable demo: www/ with the package and the zip library beside it.
 site: pkg

@@ -314,6 +314,14 @@ export class Sanitizer {
    */
   sanitizeDirectory(input: Uint8Array, rename: (fileId: string[]) => string[] | null): Sanitized;
   /**
+   * The Study Instance UID the output gets for an input one, without a file: the keyed `2.25.`
+   * pseudonym (the same one `sanitize` writes), the input itself under `retainUids` or a keep
+   * rule, a replace rule's value, or `null` where the settings remove it. For a STOW-RS proxy's
+   * `/studies/{study}` path.
+   * @throws {DicomSanitizerError} `read.invalid_uid` for a malformed UID.
+   */
+  pseudonymizeStudyUid(uid: string): string | null;
+  /**
    * A TransformStream that sanitizes one file as it flows (`file.stream().pipeThrough(t)`,
    * `request.body.pipeThrough(t)`). Nothing is emitted until the header has passed every check;
    * memory is bounded by the header, not the pixel data. On error the stream errors: discard

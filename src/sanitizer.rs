@@ -108,6 +108,21 @@ impl Sanitizer {
         })))
     }
 
+    /// The Study Instance UID this sanitizer writes for an input one (`uid`), without any file:
+    /// the keyed pseudonym, or `uid` itself where the settings keep it (Retain UIDs, a keep rule),
+    /// or the rule's value; `None` where the settings remove or empty it. For proxies that see a
+    /// study UID outside the data set (the STOW-RS path `/studies/{study}`).
+    pub fn study_uid(&self, uid: &str) -> Result<Option<String>> {
+        let uid = uid.trim_end_matches(['\0', ' ']);
+        valid_uid(uid, "the study UID")?;
+        Ok(match self.0.rules.action(tags::STUDY_INSTANCE_UID) {
+            None | Some(Action::Keep) => Some(uid.to_string()),
+            Some(Action::Replace(v)) => Some(v.clone()),
+            Some(Action::Remove | Action::Empty) => None,
+            Some(_) => Some(self.0.pseudonyms.uid(uid)),
+        })
+    }
+
     /// A stream for one file: [`write`](SanitizeStream::write) chunks as they arrive, then
     /// [`end`](SanitizeStream::end). Memory is bounded by the header, not by the pixel data.
     pub fn stream(&self) -> SanitizeStream {

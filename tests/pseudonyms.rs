@@ -218,3 +218,18 @@ fn modified_dates_shift_by_one_offset_per_patient_and_keep_intervals() {
         "offsets differ between patients"
     );
 }
+
+#[test]
+fn the_study_uid_alone_maps_as_in_the_files() {
+    // A STOW-RS proxy maps the `/studies/{study}` path without a file; it must agree with the output.
+    let input = Sample::ct().to_bytes();
+    let original = text_of(&parse(&input), tags::STUDY_INSTANCE_UID).unwrap();
+    for s in [settings(), settings().option(ProfileOption::RetainUids)] {
+        let sanitizer = Sanitizer::new(s).unwrap();
+        let out = parse(&sanitizer.sanitize(&input).unwrap().bytes);
+        let mapped = sanitizer.study_uid(&original).unwrap();
+        assert_eq!(mapped, text_of(&out, tags::STUDY_INSTANCE_UID));
+    }
+    let refused = Sanitizer::new(settings()).unwrap().study_uid("1.2.x");
+    assert_eq!(refused.unwrap_err().code(), "read.invalid_uid");
+}

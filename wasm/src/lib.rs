@@ -41,6 +41,13 @@ impl Sanitizer {
         sanitized(&done)
     }
 
+    /// The Study Instance UID the output gets for an input one (`null` where the settings remove
+    /// it). Throws `read.invalid_uid` for a malformed UID.
+    #[wasm_bindgen(js_name = pseudonymizeStudyUid)]
+    pub fn pseudonymize_study_uid(&self, uid: &str) -> Result<Option<String>, JsValue> {
+        self.inner.study_uid(uid).map_err(|e| js_error(&e))
+    }
+
     /// Sanitizes the DICOMDIR of a media set whose files were written under new names, or not
     /// at all: `rename(fileId: string[])` returns the new File ID (components) or `null` for a
     /// file not in the output, whose record then goes. Returns as `sanitize`.

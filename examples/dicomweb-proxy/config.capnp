@@ -1,0 +1,31 @@
+# workerd configuration for the DICOMweb STOW-RS proxy. `make dicomweb-proxy` runs it with Orthanc
+# on 127.0.0.1:8042; the tests override both addresses (`-s http=...`, `-e orthanc=...`).
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .proxyWorker),
+    # The upstream DICOMweb service (Orthanc with its DICOMweb plugin).
+    (name = "orthanc", external = (address = "127.0.0.1:8042", http = ())),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "main")],
+  # Wasm memory capped at 64 MiB (1024 pages): streaming keeps the sanitizer far below it.
+  v8Flags = ["--wasm-max-mem-pages=1024"],
+);
+
+const proxyWorker :Workerd.Worker = (
+  compatibilityDate = "2026-10-01",
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "pkg/worker.js", esModule = embed "../../pkg/worker.js"),
+    (name = "pkg/api.js", esModule = embed "../../pkg/api.js"),
+    (name = "pkg/dicom_sanitizer.js", esModule = embed "../../pkg/dicom_sanitizer.js"),
+    (name = "pkg/dicom_sanitizer_bg.wasm", wasm = embed "../../pkg/dicom_sanitizer_bg.wasm"),
+  ],
+  bindings = [
+    (name = "UPSTREAM", service = "orthanc"),
+    (name = "UPSTREAM_STUDIES", text = "http://orthanc/dicom-web/studies"),
+    # A test key; in production this is a secret binding.
+    (name = "SANITIZER_KEY", text = "dicomweb-proxy-example-key-0123456789"),
+  ],
+);

@@ -1,0 +1,393 @@
+// A DICOMweb STOW-RS proxy at the edge: instances POSTed as multipart/related (PS3.18 §10.5) are
+// sanitized part by part as the request streams through, and only the de-identified instances
+// reach the upstream DICOMweb service (Orthanc in the tests), in a new multipart request that
+// streams too. Neither body is ever held whole: memory is bounded by one part's DICOM header.
+//
+//   POST /dicomweb/studies          multipart/related; type="application/dicom"; boundary=...
+//   POST /dicomweb/studies/{study}  the same; {study} is pseudonymised with the key, as the
+//                                   instances' Study Instance UIDs are, so the upstream's own
+//                                   "belongs to this study" check still applies
+//   GET  /health, GET /stats        (the largest wasm memory this isolate has used, for the tests)
+//
+// The answer is a Store Instances Response (application/dicom+json): the upstream's, with the
+// parts refused here added to Failed SOP Sequence (0008,1198). A refused item carries Failure
+// Reason (0008,1197) and the sanitizer's error code in Error Comment (0000,0902), the text field
+// of the C-STORE response that STOW-RS mirrors; its Referenced SOP Class/Instance UIDs are the
+// input's own (from its File Meta group), told back to the client that sent them, never upstream.
+// Status as PS3.18 §10.5.3: 200 all stored, 202 some failed, 409 none stored.
+//
+// A part is refused before any of its bytes leave: the sanitizer emits nothing until the header
+// passed every check, and the part's boundary and headers go upstream only with its first
+// sanitized bytes. An error after that (pixel data shorter than declared, a broken compressed
+// frame) cannot be taken back, so the whole upstream request is aborted (its body errors, the
+// upstream never sees the end of that part) and the client gets a 4xx JSON error with the code.
+// Parts the upstream stored before the abort stay stored: they were sanitized completely.
+//
+// Bindings: UPSTREAM (a service: the DICOMweb server), UPSTREAM_STUDIES (its STOW-RS URL, e.g.
+// http://orthanc/dicom-web/studies), SANITIZER_KEY (the pseudonym key; a secret in production).
+import { Sanitizer, isDicomSanitizerError, wasmMemoryBytes } from "./pkg/worker.js";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const MAX_PART_HEADERS = 16 * 1024;
+// Enough of a part's start to read its File Meta group's SOP Class and Instance UIDs.
+const KEEP_HEAD = 4096;
+
+let sanitizer; // compiled once per isolate
+let maxWasmBytes = 0;
+
+function getSanitizer(env) {
+  sanitizer ??= new Sanitizer({ key: env.SANITIZER_KEY, options: ["retainLongitudinalModifiedDates"] });
+  return sanitizer;
+}
+
+function json(status, body, type = "application/json") {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": type } });
+}
+
+function error(status, code, message) {
+  return json(status, { error: { code, message } });
+}
+
+function statusFor(code) {
+  if (code.startsWith("settings.") || code === "random.unavailable") return 500;
+  if (code === "limit.input_size") return 413;
+  if (code === "transfer_syntax.unsupported") return 415;
+  return 422;
+}
+
+/** Failure Reason (PS3.18 Table 10.5.3-3 / PS3.4 Annex B) for a sanitizer error code. */
+function failureReason(code) {
+  if (code === "transfer_syntax.unsupported") return 0xc122; // Referenced Transfer Syntax not supported
+  if (code.startsWith("limit.")) return 0xa700; // Out of resources
+  if (code.startsWith("read.")) return 0xc000; // Cannot understand
+  return 0x0110; // Processing failure: readable, but not safe to de-identify (PHI, burned-in text)
+}
+
+/** `{ type, params }` of a Content-Type header; parameter names lower-cased, quotes removed. */
+function mediaType(header) {
+  const [type, ...rest] = (header ?? "").split(";");
+  const params = {};
+  for (const m of (";" + rest.join(";")).matchAll(/;\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)/g)) {
+    let v = m[2].trim();
+    if (v.startsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, "$1");
+    params[m[1].toLowerCase()] = v;
+  }
+  return { type: type.trim().toLowerCase(), params };
+}
+
+class BadMultipart extends Error {
+  code = "http.bad_multipart";
+}
+
+/**
+ * Reads a multipart body part by part from a stream (RFC 2046 §5.1.1): `next()` gives a part's
+ * headers, `body()` its bytes as they arrive, chunk views never copied but for a possible
+ * delimiter prefix held back at a chunk's end.
+ */
+class MultipartReader {
+  constructor(stream, boundary) {
+    this.reader = stream.getReader();
+    this.delim = enc.encode(`\r\n--${boundary}`);
+    this.buf = enc.encode("\r\n"); // so the first delimiter reads like every other
+    this.eof = false;
+    this.started = false;
+  }
+
+  async fill() {
+    if (this.eof) return false;
+    const { value, done } = await this.reader.read();
+    if (done) {
+      this.eof = true;
+      return false;
+    }
+    const chunk = value instanceof Uint8Array ? value : new Uint8Array(value);
+    if (!this.buf.length) this.buf = chunk;
+    else {
+      const both = new Uint8Array(this.buf.length + chunk.length);
+      both.set(this.buf);
+      both.set(chunk, this.buf.length);
+      this.buf = both;
+    }
+    return true;
+  }
+
+  /** The delimiter's index in buf, or -(start of a delimiter prefix at the end) - 1. */
+  find(from = 0) {
+    const { buf, delim } = this;
+    for (let i = buf.indexOf(13, from); i >= 0; i = buf.indexOf(13, i + 1)) {
+      let k = 0;
+      while (k < delim.length && i + k < buf.length && buf[i + k] === delim[k]) k++;
+      if (k === delim.length) return i;
+      if (i + k === buf.length) return -i - 1;
+    }
+    return -buf.length - 1;
+  }
+
+  async need(n) {
+    while (this.buf.length < n) if (!(await this.fill())) throw new BadMultipart("the body ends inside a part's headers");
+  }
+
+  /** The next part's headers (a Map, names lower-cased), or null after the close delimiter. */
+  async next() {
+    if (!this.started) {
+      // Skip the preamble up to the first delimiter.
+      this.started = true;
+      for (;;) {
+        const at = this.find();
+        if (at >= 0) {
+          this.buf = this.buf.subarray(at + this.delim.length);
+          break;
+        }
+        this.buf = this.buf.subarray(-at - 1);
+        if (!(await this.fill())) throw new BadMultipart("no boundary delimiter in the body");
+      }
+    }
+    await this.need(2);
+    if (this.buf[0] === 45 && this.buf[1] === 45) return null; // "--": the close delimiter
+    // Transport padding, then CRLF, then the headers up to an empty line.
+    let end;
+    for (;;) {
+      const text = dec.decode(this.buf.subarray(0, MAX_PART_HEADERS));
+      const line = text.indexOf("\r\n");
+      end = line >= 0 ? text.indexOf("\r\n\r\n", line) : -1;
+      if (end >= 0) {
+        if (text.slice(0, line).trim()) throw new BadMultipart("text after a boundary delimiter");
+        const headers = new Map();
+        for (const h of text.slice(line + 2, end).split("\r\n")) {
+          const colon = h.indexOf(":");
+          if (colon > 0) headers.set(h.slice(0, colon).trim().toLowerCase(), h.slice(colon + 1).trim());
+        }
+        this.buf = this.buf.subarray(enc.encode(text.slice(0, end + 4)).length);
+        return headers;
+      }
+      if (this.buf.length >= MAX_PART_HEADERS) throw new BadMultipart("a part's headers are too long");
+      if (!(await this.fill())) throw new BadMultipart("the body ends inside a part's headers");
+    }
+  }
+
+  /** The current part's bytes, up to the next delimiter (consumed). */
+  async *body() {
+    for (;;) {
+      const at = this.find();
+      if (at >= 0) {
+        if (at > 0) yield this.buf.subarray(0, at);
+        this.buf = this.buf.subarray(at + this.delim.length);
+        return;
+      }
+      const keep = -at - 1;
+      if (keep > 0) yield this.buf.subarray(0, keep);
+      this.buf = this.buf.subarray(keep);
+      if (!(await this.fill())) throw new BadMultipart("the body ends inside a part");
+    }
+  }
+}
+
+/** SOP Class and Instance UIDs from a Part 10 File Meta group (always explicit VR little endian). */
+function metaUids(head) {
+  const out = {};
+  if (head.length < 132 || dec.decode(head.subarray(128, 132)) !== "DICM") return out;
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  for (let p = 132; p + 8 <= head.length && v.getUint16(p, true) === 0x0002; ) {
+    const element = v.getUint16(p + 2, true);
+    const vr = dec.decode(head.subarray(p + 4, p + 6));
+    const long = ["OB", "OW", "OF", "SQ", "UT", "UN"].includes(vr);
+    const len = long ? v.getUint32(p + 8, true) : v.getUint16(p + 6, true);
+    const at = p + (long ? 12 : 8);
+    if (at + len > head.length) break;
+    const text = () => dec.decode(head.subarray(at, at + len)).replace(/[\0 ]+$/, "");
+    if (element === 0x0002) out.sopClass = text();
+    if (element === 0x0003) out.sopInstance = text();
+    p = at + len;
+  }
+  return out;
+}
+
+function failedItem({ sopClass, sopInstance }, code) {
+  const item = {
+    "00081197": { vr: "US", Value: [failureReason(code)] },
+    "00000902": { vr: "LO", Value: [code.slice(0, 64)] },
+  };
+  if (sopClass) item["00081150"] = { vr: "UI", Value: [sopClass] };
+  if (sopInstance) item["00081155"] = { vr: "UI", Value: [sopInstance] };
+  return item;
+}
+
+/** Thrown out of a part that failed after some of its sanitized bytes went upstream. */
+class Aborted extends Error {}
+
+async function stow(request, env, study) {
+  const { type, params } = mediaType(request.headers.get("content-type"));
+  if (type !== "multipart/related" || !params.boundary || (params.type ?? "application/dicom").toLowerCase() !== "application/dicom") {
+    return error(415, "http.unsupported_media_type", 'expected multipart/related; type="application/dicom"; boundary=...');
+  }
+  if (!request.body) return error(400, "http.bad_multipart", "the request has no body");
+  const s = getSanitizer(env);
+  let target = env.UPSTREAM_STUDIES;
+  if (study !== undefined) {
+    let mapped;
+    try {
+      mapped = s.pseudonymizeStudyUid(decodeURIComponent(study));
+    } catch (e) {
+      if (!isDicomSanitizerError(e)) throw e;
+      return error(400, e.code, "the study UID in the path is not a valid UID");
+    }
+    if (mapped) target += `/${mapped}`;
+  }
+
+  const parts = new MultipartReader(request.body, params.boundary);
+  const outBoundary = `dicom-sanitizer-${crypto.randomUUID()}`;
+  const pipe = new TransformStream();
+  const out = pipe.writable.getWriter();
+  let upstream; // started with the first part that passed, so an all-refused request stays here
+  const failed = [];
+  let sent = 0;
+
+  const start = () => {
+    upstream ??= env.UPSTREAM.fetch(target, {
+      method: "POST",
+      headers: {
+        "content-type": `multipart/related; type="application/dicom"; boundary=${outBoundary}`,
+        accept: "application/dicom+json",
+      },
+      body: pipe.readable,
+    });
+    upstream.catch(() => {}); // awaited below; an abort rejects it first
+  };
+
+  /** One part through the sanitizer: true when it went upstream whole, false when refused. */
+  async function part(headers) {
+    const head = new Uint8Array(KEEP_HEAD);
+    let kept = 0;
+    const partType = mediaType(headers.get("content-type") ?? "application/dicom").type;
+    if (partType !== "application/dicom") {
+      for await (const chunk of parts.body()) void chunk; // skipped, never read
+      failed.push(failedItem({}, "http.unsupported_media_type"));
+      return false;
+    }
+    const t = s.transform();
+    const writer = t.writable.getWriter();
+    const feeding = (async () => {
+      let broken = false;
+      try {
+        for await (const chunk of parts.body()) {
+          if (kept < KEEP_HEAD) {
+            const n = Math.min(KEEP_HEAD - kept, chunk.length);
+            head.set(chunk.subarray(0, n), kept);
+            kept += n;
+          }
+          // After a refusal the rest of the part is read and dropped, to reach the next one.
+          if (!broken) await writer.write(chunk).catch(() => (broken = true));
+        }
+      } catch (e) {
+        await writer.abort(e).catch(() => {}); // so the reading side ends too
+        throw e;
+      }
+      if (!broken) await writer.close().catch(() => {});
+    })();
+    let emitted = false;
+    const reading = (async () => {
+      const reader = t.readable.getReader();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          maxWasmBytes = Math.max(maxWasmBytes, wasmMemoryBytes());
+          if (!emitted) {
+            emitted = true;
+            start();
+            await out.write(enc.encode(`${sent ? "\r\n" : ""}--${outBoundary}\r\nContent-Type: application/dicom\r\n\r\n`));
+          }
+          await out.write(value);
+        }
+      } catch (e) {
+        // The upstream went away (or the sanitizer failed): unblock the feeding side.
+        await reader.cancel(e).catch(() => {});
+        throw e;
+      }
+    })();
+    const [fed, read] = await Promise.allSettled([feeding, reading]);
+    if (fed.status === "rejected") throw fed.reason; // the multipart framing itself is broken
+    if (read.status === "fulfilled") {
+      sent++;
+      return true;
+    }
+    // A sanitizer failure errors the readable with the DicomSanitizerError itself.
+    const e = read.reason;
+    if (emitted || !isDicomSanitizerError(e)) throw Object.assign(new Aborted(), { cause: e });
+    failed.push(failedItem(metaUids(head.subarray(0, kept)), e.code));
+    return false;
+  }
+
+  try {
+    for (let headers; (headers = await parts.next()); ) await part(headers);
+  } catch (e) {
+    await out.abort(e).catch(() => {});
+    await upstream?.catch(() => {});
+    const cause = e instanceof Aborted ? e.cause : e;
+    if (isDicomSanitizerError(cause)) {
+      return error(statusFor(cause.code), cause.code, `a part failed after its sanitized header went upstream; the upstream request was aborted: ${cause.message}`);
+    }
+    if (cause instanceof BadMultipart) return error(400, cause.code, cause.message);
+    if (e instanceof Aborted) return error(502, "upstream.failed", "the upstream request failed while a part streamed");
+    throw cause;
+  }
+
+  let result = {};
+  let status;
+  if (upstream) {
+    await out.write(enc.encode(`\r\n--${outBoundary}--\r\n`));
+    await out.close();
+    let res;
+    try {
+      res = await upstream;
+    } catch {
+      return error(502, "upstream.failed", "the upstream DICOMweb service did not answer");
+    }
+    const text = await res.text();
+    try {
+      result = text ? JSON.parse(text) : {};
+    } catch {
+      return error(502, "upstream.failed", `the upstream answered ${res.status} without a JSON response`);
+    }
+    status = res.status;
+  } else {
+    await out.close();
+  }
+  if (failed.length) {
+    const seq = (result["00081198"] ??= { vr: "SQ", Value: [] });
+    seq.Value = [...(seq.Value ?? []), ...failed];
+  }
+  const stored = result["00081199"]?.Value?.length ?? 0;
+  const failures = (result["00081198"]?.Value?.length ?? 0) + (result["0008119A"]?.Value?.length ?? 0);
+  if (status >= 400 && !stored && !failures) return error(502, "upstream.failed", `the upstream answered ${status}`);
+  const code = stored === 0 ? 409 : failures ? 202 : 200;
+  return json(code, result, "application/dicom+json");
+}
+
+async function handle(request, env) {
+  const { pathname } = new URL(request.url);
+  if (request.method === "GET" && pathname === "/health") return json(200, { ok: true });
+  if (request.method === "GET" && pathname === "/stats") return json(200, { maxWasmBytes });
+  const m = /^\/dicomweb\/studies(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (!m) return error(404, "http.not_found", "not found");
+  if (request.method !== "POST") {
+    return new Response(JSON.stringify({ error: { code: "http.method_not_allowed" } }), {
+      status: 405,
+      headers: { "content-type": "application/json", allow: "POST" },
+    });
+  }
+  return stow(request, env, m[1]);
+}
+
+export default {
+  async fetch(request, env) {
+    try {
+      return await handle(request, env);
+    } catch (e) {
+      // A bug, not bad input: say so without echoing anything from the request.
+      console.error(e);
+      return error(500, "internal", "internal error");
+    }
+  },
+};

@@ -1,0 +1,225 @@
+// The STOW-RS proxy example (examples/dicomweb-proxy) in real workerd, in front of a real Orthanc
+// with its DICOMweb plugin, both on 127.0.0.1 with fresh storage and free ports. dicomweb-client
+// (PyPI) is the client; Orthanc's own REST API is the oracle for what was stored.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, test } from "node:test";
+
+import { Sanitizer } from "../../pkg/node.js";
+import { CORPUS, ROOT, manifest, phiIn, reparse } from "./helpers.mjs";
+
+const PROXY_KEY = "dicomweb-proxy-example-key-0123456789"; // the example config's test key
+const LIMIT = 64 * 1024 * 1024;
+const reference = new Sanitizer({ key: PROXY_KEY, options: ["retainLongitudinalModifiedDates"] });
+const storage = mkdtempSync(join(tmpdir(), "dicomweb-proxy-orthanc-"));
+let orthanc, workerd, orthancBase, proxyBase;
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+before(async () => {
+  const port = await freePort();
+  const config = JSON.parse(readFileSync(join(ROOT, "examples/dicomweb-proxy/orthanc.json"), "utf8"));
+  writeFileSync(join(storage, "orthanc.json"), JSON.stringify({ ...config, HttpPort: port }));
+  orthanc = spawn("Orthanc", [join(storage, "orthanc.json")], {
+    env: { ...process.env, ORTHANC_STORAGE: join(storage, "db") },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  orthancBase = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(`${orthancBase}/system`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 100 || orthanc.exitCode !== null) throw new Error("Orthanc did not start");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  workerd = spawn(
+    join(ROOT, "node_modules/.bin/workerd"),
+    ["serve", join(ROOT, "examples/dicomweb-proxy/config.capnp"), "-s", "http=127.0.0.1:0", "-e", `orthanc=127.0.0.1:${port}`, "--control-fd", "3"],
+    { stdio: ["ignore", "inherit", "inherit", "pipe"] },
+  );
+  const proxyPort = await new Promise((resolve, reject) => {
+    workerd.once("exit", (code) => reject(new Error(`workerd exited with ${code}`)));
+    createInterface({ input: workerd.stdio[3] }).on("line", (line) => {
+      const msg = JSON.parse(line);
+      if (msg.event === "listen" && msg.socket === "http") resolve(msg.port);
+    });
+  });
+  proxyBase = `http://127.0.0.1:${proxyPort}`;
+});
+
+after(() => {
+  workerd?.kill();
+  orthanc?.kill();
+  orthanc?.once("exit", () => rmSync(storage, { recursive: true, force: true }));
+});
+
+/** dicomweb-client's store_instances through the proxy (tests/dicomweb_client_store.py). */
+function store(files, study) {
+  const args = [join(ROOT, "tests/dicomweb_client_store.py"), `${proxyBase}/dicomweb`, ...(study ? ["--study", study] : []), ...files];
+  return JSON.parse(execFileSync(process.env.DICOM_SANITIZER_PYTHON, args, { encoding: "utf8" }));
+}
+
+const rest = (path) => fetch(orthancBase + path).then((r) => r.json());
+const instances = () => rest("/instances");
+const tags = (id) => rest(`/instances/${id}/simplified-tags`);
+const seq = (response, tag) => response?.[tag]?.Value ?? [];
+
+// A file the proxy must refuse at its header: it parses (pydicom and dicomweb-client send it) but
+// fails a de-identification check.
+const refusedCase = manifest.bad.find(({ code }) => code.startsWith("phi.") || code.startsWith("pixel."));
+
+test("dicomweb-client stores through the proxy: sanitized parts reach Orthanc, the refused one is listed", async () => {
+  assert.ok(refusedCase, "the corpus has a file refused after parsing");
+  const files = [...manifest.good.map((n) => join(CORPUS, "good", n)), join(CORPUS, "bad", refusedCase.file)];
+  const t0 = performance.now();
+  const { status, response, inputs } = store(files);
+  console.log(`stored ${manifest.good.length} + 1 refused through the proxy in ${(performance.now() - t0).toFixed(0)} ms`);
+  assert.equal(status, 202, "some stored, one failed");
+
+  const ids = await instances();
+  assert.equal(seq(response, "00081199").length, manifest.good.length, "every sanitized part stored");
+  // The corpus's JPEG copy shares ct-1's SOP Instance UID, so Orthanc holds one instance for both.
+  const inputUids = new Set(inputs.map((i) => i.sopInstanceUid));
+  assert.equal(ids.length, new Set(inputs.slice(0, -1).map((i) => i.sopInstanceUid)).size, "the sanitized parts, and only those, in Orthanc");
+  // The key-derived SOP Instance UIDs: the same as the package gives in Node for the same inputs.
+  const dir = mkdtempSync(join(tmpdir(), "dicomweb-proxy-expected-"));
+  const outputs = manifest.good.map((name, i) => {
+    const path = join(dir, `${i}.dcm`);
+    writeFileSync(path, reference.sanitize(new Uint8Array(readFileSync(join(CORPUS, "good", name)))).bytes);
+    return path;
+  });
+  const expected = new Set(reparse(outputs).map((r) => r.sopInstanceUid));
+  const stored = [];
+  for (const id of ids) {
+    const bytes = new Uint8Array(await fetch(`${orthancBase}/instances/${id}/file`).then((r) => r.arrayBuffer()));
+    assert.deepEqual(phiIn(bytes), [], `${id}: planted PHI reached Orthanc`);
+    const t = await tags(id);
+    assert.match(t.SOPInstanceUID, /^2\.25\.\d+$/);
+    assert.ok(!inputUids.has(t.SOPInstanceUID), "the SOP Instance UID was pseudonymised");
+    stored.push(t);
+  }
+  assert.deepEqual(new Set(stored.map((t) => t.SOPInstanceUID)), expected);
+  // The key-derived mapping: each good input's study maps to a study Orthanc holds.
+  const studies = new Set(stored.map((t) => t.StudyInstanceUID));
+  for (const input of inputs.slice(0, -1)) assert.ok(studies.has(reference.pseudonymizeStudyUid(input.studyInstanceUid)), input.path);
+
+  // The refused part: in Failed SOP Sequence under its own UID, with the sanitizer's code.
+  const refused = inputs.at(-1);
+  const failed = seq(response, "00081198");
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0]["00081155"].Value[0], refused.sopInstanceUid);
+  assert.equal(failed[0]["00000902"].Value[0], refusedCase.code);
+  assert.ok([0x0110, 0xc000].includes(failed[0]["00081197"].Value[0]));
+  // Orthanc holds exactly the good inputs' pseudonyms (above), and the refused input is not one of them.
+  assert.ok(!inputs.slice(0, -1).some((i) => i.sopInstanceUid === refused.sopInstanceUid));
+
+  // QIDO-RS on Orthanc finds the pseudonymised study.
+  const study = reference.pseudonymizeStudyUid(inputs[0].studyInstanceUid);
+  const found = await rest(`/dicom-web/studies?StudyInstanceUID=${study}`);
+  assert.equal(found.length, 1);
+  assert.equal(found[0]["0020000D"].Value[0], study);
+});
+
+test("POST /studies/{study}: the path's UID is pseudonymised like the instances'", async () => {
+  const file = join(CORPUS, "good", manifest.good[0]);
+  const { studyInstanceUid } = store([file]).inputs[0];
+  const right = store([file], studyInstanceUid);
+  assert.equal(right.status, 200, JSON.stringify(right.response));
+  assert.equal(seq(right.response, "00081199").length, 1);
+  // Another study in the path: Orthanc refuses the instance, so nothing was stored (409).
+  const wrong = store([file], "1.2.3.4.5");
+  assert.equal(wrong.status, 409);
+  assert.equal(seq(wrong.response, "00081198").length, 1);
+});
+
+test("a request whose parts are all refused never reaches Orthanc: 409", async () => {
+  const before = (await instances()).length;
+  const res = store([join(CORPUS, "bad", refusedCase.file)]);
+  assert.equal(res.status, 409);
+  assert.equal(seq(res.response, "00081198").length, 1);
+  assert.equal((await instances()).length, before);
+});
+
+/** A multipart/related body of one part: HEADER, then `length` pixel bytes, in 1 MiB chunks. */
+function multipart(boundary, header, length) {
+  const enc = new TextEncoder();
+  const chunks = [enc.encode(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), header.slice()];
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (chunks.length) return controller.enqueue(chunks.shift());
+      if (sent >= length) {
+        controller.enqueue(enc.encode(`\r\n--${boundary}--\r\n`));
+        return controller.close();
+      }
+      const n = Math.min(1 << 20, length - sent);
+      controller.enqueue(new Uint8Array(n).fill((sent >> 20) & 0xff));
+      sent += n;
+    },
+  });
+}
+
+const post = (body, boundary) =>
+  fetch(`${proxyBase}/dicomweb/studies`, {
+    method: "POST",
+    headers: { "content-type": `multipart/related; type="application/dicom"; boundary=${boundary}` },
+    body,
+    duplex: "half",
+  });
+
+test("a part that fails after its header went upstream aborts the request; Orthanc keeps nothing of it", async () => {
+  const header = new Uint8Array(readFileSync(join(ROOT, "target/large/header-12m.bin")));
+  const before = (await instances()).length;
+  // Pixel Data declares 12 MiB; 1 MiB comes.
+  const res = await post(multipart("b0", header, 1 << 20), "b0");
+  assert.equal(res.status, 422);
+  assert.equal((await res.json()).error.code, "read.truncated");
+  assert.equal((await instances()).length, before);
+});
+
+test("256 MiB streams through the proxy into Orthanc with wasm memory under 64 MiB", async () => {
+  const header = new Uint8Array(readFileSync(join(ROOT, "target/large/header-256m.bin")));
+  const length = Number(readFileSync(join(ROOT, "target/large/length-256m"), "utf8"));
+  assert.ok(length >= 256 * 1024 ** 2);
+  // Its SOP Instance UID is ct-1's, which Orthanc already holds and would not overwrite.
+  for (const id of await instances()) await fetch(`${orthancBase}/instances/${id}`, { method: "DELETE" });
+  const t0 = performance.now();
+  const res = await post(multipart("large-boundary", header, length), "large-boundary");
+  const body = await res.json();
+  const ms = performance.now() - t0;
+  assert.equal(res.status, 200, JSON.stringify(body));
+  const [item] = seq(body, "00081199");
+  // Orthanc's copy, found by the pseudonymised SOP Instance UID the response names.
+  const [id] = await fetch(`${orthancBase}/tools/find`, {
+    method: "POST",
+    body: JSON.stringify({ Level: "Instance", Query: { SOPInstanceUID: item["00081155"].Value[0] } }),
+  }).then((r) => r.json());
+  const size = Number(await fetch(`${orthancBase}/instances/${id}/attachments/dicom/size`).then((r) => r.text()));
+  assert.ok(size > length, `Orthanc stored ${size} bytes`);
+  const { maxWasmBytes } = await fetch(`${proxyBase}/stats`).then((r) => r.json());
+  assert.ok(maxWasmBytes > 0 && maxWasmBytes < LIMIT, `peak wasm memory ${maxWasmBytes} bytes`);
+  console.log(`256 MiB through the proxy into Orthanc in ${(ms / 1000).toFixed(1)} s, peak wasm memory ${(maxWasmBytes / 2 ** 20).toFixed(1)} MiB`);
+});
+
+test("a body cut inside a part is a 400 and stores nothing; other media types are a 415", async () => {
+  const before = (await instances()).length;
+  const head = new TextEncoder().encode("--cut\r\nContent-Type: application/dicom\r\n\r\n");
+  const file = new Uint8Array(readFileSync(join(CORPUS, "good", manifest.good[0])));
+  const res = await post(new Blob([head, file]), "cut"); // no close delimiter
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).error.code, "http.bad_multipart");
+  assert.equal((await instances()).length, before);
+  const plain = await fetch(`${proxyBase}/dicomweb/studies`, { method: "POST", headers: { "content-type": "application/dicom" }, body: file });
+  assert.equal(plain.status, 415);
+  assert.equal((await fetch(`${proxyBase}/dicomweb/studies`)).status, 405);
+});
