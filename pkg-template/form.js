@@ -2,7 +2,7 @@
 // the package's Web Worker, then the input's `files` is replaced by the sanitized files, renamed,
 // before the form can submit. Refused files are listed with a sentence and never submitted.
 // Plain DOM; works with a plain multipart POST and with `fetch(new FormData(form))`.
-import { SanitizerWorker, describeRefusal, numberedName } from "./intake.js";
+import { SanitizerWorker, describeRefusal, droppedFiles, numberedName } from "./intake.js";
 
 export { SanitizerWorker, describeRefusal };
 
@@ -161,33 +161,6 @@ export function protectFileInput(input, options = {}) {
       if (ownWorker) worker.terminate();
     },
   };
-}
-
-/** Every file of a drop, walking dropped folders (webkitGetAsEntry); paths keep the folders. */
-async function droppedFiles(dataTransfer) {
-  // Items are only readable during the drop event: take the entries before any await.
-  const items = [...dataTransfer.items].filter((i) => i.kind === "file");
-  const tops = items.map((item) => item.webkitGetAsEntry?.() ?? item.getAsFile());
-  const lists = await Promise.all(tops.map((top) => (top instanceof File ? [{ file: top, path: top.name }] : entryFiles(top))));
-  return lists.flat();
-}
-
-function entryFiles(entry, prefix = "") {
-  if (!entry) return [];
-  if (entry.isFile) {
-    return new Promise((resolve, reject) => entry.file((file) => resolve([{ file, path: prefix + file.name }]), reject));
-  }
-  const reader = entry.createReader();
-  const all = [];
-  return new Promise((resolve, reject) => {
-    const batch = () =>
-      reader.readEntries(async (entries) => {
-        if (!entries.length) return resolve((await Promise.all(all)).flat());
-        for (const e of entries) all.push(entryFiles(e, `${prefix}${entry.name}/`));
-        batch(); // readEntries gives at most 100 entries a call
-      }, reject);
-    batch();
-  });
 }
 
 /** Progress, a line of status and the list of refused files, after the input or in `into`. */

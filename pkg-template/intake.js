@@ -92,3 +92,30 @@ export function describeRefusal(code) {
 export function numberedName({ index }) {
   return `IM${String(index + 1).padStart(6, "0")}.dcm`;
 }
+
+/** Every file of a drop, walking dropped folders (webkitGetAsEntry); paths keep the folders. */
+export async function droppedFiles(dataTransfer) {
+  // Items are only readable during the drop event: take the entries before any await.
+  const items = [...dataTransfer.items].filter((i) => i.kind === "file");
+  const tops = items.map((item) => item.webkitGetAsEntry?.() ?? item.getAsFile());
+  const lists = await Promise.all(tops.map((top) => (top instanceof File ? [{ file: top, path: top.name }] : entryFiles(top))));
+  return lists.flat();
+}
+
+function entryFiles(entry, prefix = "") {
+  if (!entry) return [];
+  if (entry.isFile) {
+    return new Promise((resolve, reject) => entry.file((file) => resolve([{ file, path: prefix + file.name }]), reject));
+  }
+  const reader = entry.createReader();
+  const all = [];
+  return new Promise((resolve, reject) => {
+    const batch = () =>
+      reader.readEntries(async (entries) => {
+        if (!entries.length) return resolve((await Promise.all(all)).flat());
+        for (const e of entries) all.push(entryFiles(e, `${prefix}${entry.name}/`));
+        batch(); // readEntries gives at most 100 entries a call
+      }, reject);
+    batch();
+  });
+}

@@ -418,36 +418,9 @@ fn a_region_without_area_is_a_settings_error() {
 /// Decodes native pixel data with pydicom reading the file and a per-pixel decoder written
 /// apart from the blanker: per file, frames of pixels of samples.
 fn pydicom_pixels(files: &[Vec<u8>]) -> Vec<Vec<Vec<Vec<u64>>>> {
-    let dir = std::env::temp_dir().join(format!("dicom-sanitizer-layouts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let paths: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, bytes)| {
-            let p = dir.join(format!("{i}.dcm"));
-            std::fs::write(&p, bytes).unwrap();
-            p
-        })
-        .collect();
-    let python = std::env::var("DICOM_SANITIZER_PYTHON").unwrap_or_else(|_| "python3".into());
-    let run = std::process::Command::new(&python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/pixel_layouts.py"
-        ))
-        .args(&paths)
-        .output()
-        .unwrap_or_else(|e| panic!("{python}: {e} (run `make setup` for the pydicom environment)"));
-    std::fs::remove_dir_all(&dir).ok();
-    assert!(
-        run.status.success(),
-        "pydicom failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8(run.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+    pydicom("pixel_layouts.py", files)
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
         .collect()
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::native::Native;
-use common::rle::{dcmcrle, dcmdrle, Scratch, RLE_LOSSLESS};
+use common::rle::{dcmcrle, dcmdrle, RLE_LOSSLESS};
 use common::*;
 use dicom_core::value::{PixelFragmentSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, VR};
@@ -142,32 +142,7 @@ fn items(file: &[u8]) -> Vec<(usize, usize)> {
 }
 
 fn pydicom_rle(files: &[Vec<u8>]) -> Vec<serde_json::Value> {
-    let dir = Scratch::new("rle-pydicom");
-    let paths: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, bytes)| {
-            let p = dir.path(&format!("{i}.dcm"));
-            std::fs::write(&p, bytes).unwrap();
-            p
-        })
-        .collect();
-    let python = std::env::var("DICOM_SANITIZER_PYTHON").unwrap_or_else(|_| "python3".into());
-    let run = std::process::Command::new(&python)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rle_frames.py"))
-        .args(&paths)
-        .output()
-        .unwrap_or_else(|e| panic!("{python}: {e} (run `make setup` for the pydicom environment)"));
-    assert!(
-        run.status.success(),
-        "pydicom failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8(run.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    pydicom("rle_frames.py", files)
 }
 
 #[test]

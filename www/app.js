@@ -2,6 +2,8 @@
 // the sanitizing Web Worker, shows progress and a per-file report, and offers the results for
 // download. Nothing is sent anywhere: the worker runs the wasm in this tab.
 
+import { droppedFiles } from "./pkg/intake.js";
+
 const OPTIONS = [
   ["retainSafePrivate", "Retain Safe Private (113111)"],
   ["retainUids", "Retain UIDs (113110)"],
@@ -77,36 +79,6 @@ function readSettings() {
 }
 
 // ---- collecting files: pickers, and drops of files or whole folders ----
-
-function entryFiles(entry, prefix = "") {
-  if (entry.isFile) {
-    return new Promise((resolve, reject) => entry.file((f) => resolve([{ file: f, path: prefix + f.name }]), reject));
-  }
-  const reader = entry.createReader();
-  const all = [];
-  return new Promise((resolve, reject) => {
-    const readBatch = () =>
-      reader.readEntries(async (entries) => {
-        if (!entries.length) return resolve((await Promise.all(all)).flat());
-        for (const e of entries) all.push(entryFiles(e, `${prefix}${entry.name}/`));
-        readBatch(); // readEntries returns at most 100 entries per call
-      }, reject);
-    readBatch();
-  });
-}
-
-async function droppedFiles(dataTransfer) {
-  const items = [...dataTransfer.items].filter((i) => i.kind === "file");
-  const lists = await Promise.all(
-    items.map((item) => {
-      const entry = item.webkitGetAsEntry?.();
-      if (entry) return entryFiles(entry);
-      const file = item.getAsFile();
-      return [{ file, path: file.name }];
-    }),
-  );
-  return lists.flat();
-}
 
 function pickedFiles(input) {
   return [...input.files].map((file) => ({ file, path: file.webkitRelativePath || file.name }));

@@ -372,11 +372,7 @@ impl Frames {
         if !native {
             out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
         }
-        let bad = |why: String| Error::Read {
-            code: self.plan.codec.bad(),
-            offset: None,
-            message: format!("frame {index} (byte {at} of Pixel Data): {why}"),
-        };
+        let bad = |why: String| self.plan.codec_error(CodecError::Malformed(why), index, at);
         let decoded = |image: Result<Image, CodecError>| {
             image.map_err(|e| self.plan.codec_error(e, index, at))
         };

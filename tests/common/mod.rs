@@ -237,3 +237,38 @@ pub fn native_samples(file: &[u8], bits: u16) -> Vec<u16> {
             .collect(),
     }
 }
+
+/// Runs a pydicom script of `tests/` (the interpreter from DICOM_SANITIZER_PYTHON) over these
+/// files, written to a scratch folder in order; its output, one JSON value a line.
+pub fn pydicom(script: &str, files: &[Vec<u8>]) -> Vec<serde_json::Value> {
+    let dir = rle::Scratch::new("pydicom");
+    let paths: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            let p = dir.path(&format!("{i}.dcm"));
+            std::fs::write(&p, bytes).unwrap();
+            p
+        })
+        .collect();
+    let python = std::env::var("DICOM_SANITIZER_PYTHON").unwrap_or_else(|_| "python3".into());
+    let run = std::process::Command::new(&python)
+        .arg(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests")
+                .join(script),
+        )
+        .args(&paths)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e} (run `make setup` for the pydicom environment)"));
+    assert!(
+        run.status.success(),
+        "pydicom failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
