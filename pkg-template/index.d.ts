@@ -399,6 +399,33 @@ export function sanitizeFile(
   output: string,
   options?: { threads?: number },
 ): Promise<{ report: Report; receipt?: Receipt }>;
+/** One file of `sanitizeFiles`. */
+export interface BatchJob {
+  input: string;
+  output: string;
+}
+/** What became of one file of `sanitizeFiles`. */
+export type BatchResult = BatchJob &
+  (
+    | { status: "sanitized"; report: Report; receipt?: Receipt }
+    /** `failed`: the file system's error (a missing input, an output that cannot be written). */
+    | { status: "refused" | "skipped"; error: DicomSanitizerError }
+    | { status: "failed"; error: Error & { code?: string } }
+  );
+/**
+ * Node entry only: sanitizes a batch of files on `threads` threads (default: one per CPU; this
+ * one and `threads - 1` workers), each with its own `Sanitizer` made from `options`, so
+ * pseudonyms agree with `new Sanitizer(options)`. Each file is read into the thread's wasm memory,
+ * sanitized there in one shot and written from there to `output + ".partial"`, renamed when
+ * whole; files over 16 MiB (or `limits.maxInputBytes`) are streamed by `sanitizeFile`. A file
+ * that does not pass leaves nothing. Resolves to one result per job, in order; rejects only for
+ * invalid options (`settings.*`) or a trap in the module.
+ */
+export function sanitizeFiles(
+  options: SanitizerOptions,
+  jobs: BatchJob[],
+  settings?: { threads?: number; onResult?: (result: BatchResult, index: number) => void },
+): Promise<BatchResult[]>;
 /** Bytes of the module's linear memory now (it only grows). */
 export function wasmMemoryBytes(): number;
 

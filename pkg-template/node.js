@@ -1,16 +1,18 @@
 // Node: the module is compiled from the .wasm beside this file at import time; `init()` exists so
-// code written for browsers runs unchanged. `sanitizeFile` is the Node-only file-to-file helper.
+// code written for browsers runs unchanged. `sanitizeFile` and `sanitizeFiles` are the Node-only
+// file helpers.
 import { readFileSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { initSync } from "./dicom_sanitizer.js";
+import { initSync, Sanitizer } from "./dicom_sanitizer.js";
+import { batchThread, settleOne } from "./node-batch.js";
 
 export * from "./api.js";
 
 // Compiled once; the leaf workers instantiate the same module instead of compiling it.
 const wasm = new WebAssembly.Module(readFileSync(new URL("./dicom_sanitizer_bg.wasm", import.meta.url)));
-initSync({ module: wasm });
+const { memory } = initSync({ module: wasm });
 
 export function init() {
   return Promise.resolve();
@@ -215,4 +217,82 @@ async function pass(io, until) {
   } finally {
     await Promise.allSettled(reads.map((r) => r.done));
   }
+}
+
+// Files up to this size are sanitized in one shot (and no larger than the options'
+// `maxInputBytes`, which a one-shot input may not exceed); larger ones are streamed.
+const ONE_SHOT = 16 << 20;
+
+// An error as a batch result: refusals and skips carry the package's status and code; anything
+// else (the input is missing, the output cannot be written) is "failed".
+function failure(e) {
+  const name = e.code?.includes(".") ? "DicomSanitizerError" : (e.name ?? "Error");
+  const error = Object.assign(new Error(e.message), { name, code: e.code });
+  for (const key of ["offset", "path"]) if (e[key] !== undefined) error[key] = e[key];
+  const status = name === "DicomSanitizerError" ? (e.status ?? "refused") : "failed";
+  if (name === "DicomSanitizerError") error.status = status;
+  return { status, error };
+}
+
+/**
+ * Sanitizes a batch of files, `jobs` = `[{ input, output }]` (paths), on `threads` threads
+ * (default: one per CPU): this one and `threads - 1` workers, each with its own `Sanitizer`
+ * made from `options` (the constructor's: pseudonyms agree across threads and with a
+ * `new Sanitizer(options)`). Each thread takes the next file as it becomes free, reads it into
+ * its own wasm memory, sanitizes it there and writes it from there to `output + ".partial"`,
+ * renamed once whole; files over 16 MiB (or `limits.maxInputBytes`) are streamed here by
+ * `sanitizeFile`. This thread yields to the event loop between files. A file that does not
+ * pass leaves nothing behind. Resolves to one result per job, in order: `{ input, output,
+ * status: "sanitized", report, receipt? }`, or `{ input, output, status: "refused" | "skipped"
+ * | "failed", error }` (a `DicomSanitizerError` with its `code`, or the file system's error).
+ * `onResult(result, index)` is called as each file finishes. Rejects only for invalid options
+ * (a `settings.*` error, before any file is touched) or a trap in the module (a bug).
+ */
+export async function sanitizeFiles(options, jobs, { threads = availableParallelism(), onResult } = {}) {
+  const oneShotBytes = Math.min(ONE_SHOT, options?.limits?.maxInputBytes ?? ONE_SHOT);
+  const here = batchThread(memory, options, oneShotBytes);
+  const list = jobs.map(({ input, output }) => ({ input: String(input), output: String(output) }));
+  const results = new Array(list.length);
+  const next = new SharedArrayBuffer(4);
+  const counter = new Int32Array(next);
+  const record = (index, result) => {
+    results[index] = { ...list[index], ...result };
+    onResult?.(results[index], index);
+  };
+  // The larger files are streamed here, one at a time, while the threads go on with the rest.
+  let streamed = Promise.resolve();
+  const settle = (index, { large, error, ...result }) => {
+    if (!large) return record(index, error ? failure(error) : result);
+    const { input, output } = list[index];
+    streamed = streamed
+      .then(() => sanitizeFile(here.sanitizer, input, output))
+      .then((done) => record(index, { status: "sanitized", ...done }), (e) => record(index, failure(e)));
+  };
+  const workerData = { wasm, options, jobs: list, next, oneShotBytes };
+  const workers = Array.from({ length: Math.max(0, Math.min(threads, list.length) - 1) }, () => {
+    const worker = new Worker(new URL("./node-files.js", import.meta.url), { workerData });
+    const done = new Promise((resolve, reject) => {
+      worker.on("message", (batch) => batch.forEach(({ index, ...result }) => settle(index, result)));
+      worker.on("error", reject);
+      worker.on("exit", resolve);
+    });
+    return { worker, done };
+  });
+  try {
+    // This thread takes files too, from the start: the workers take a while to boot.
+    for (let index; (index = Atomics.add(counter, 0, 1)) < list.length; ) {
+      settle(index, settleOne(here, list[index]));
+      await new Promise(setImmediate);
+    }
+    await Promise.all(workers.map((w) => w.done));
+    await streamed;
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+    await streamed;
+    throw e;
+  } finally {
+    here.sanitizer.free();
+    here.room.free();
+  }
+  return results;
 }

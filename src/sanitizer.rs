@@ -26,7 +26,7 @@ use crate::receipt::{self, Receipt};
 use crate::report::{Finding, Report};
 use crate::rules::{Dates, RuleSet};
 use crate::settings::Settings;
-use crate::stream::SanitizeStream;
+use crate::stream::{Finished, SanitizeStream};
 use crate::values::trim_padding;
 use ed25519_dalek::SigningKey;
 use std::sync::Arc;
@@ -132,6 +132,20 @@ impl Sanitizer {
     /// De-identifies one DICOM Part 10 file. On any doubt it returns an error and no bytes.
     /// The input is only read. The same as streaming the whole input as one chunk.
     pub fn sanitize(&self, input: &[u8]) -> Result<Sanitized> {
+        let mut bytes = Vec::new();
+        let done = self.sanitize_into(input, &mut bytes)?;
+        Ok(Sanitized {
+            bytes,
+            report: done.report,
+            receipt: done.receipt,
+        })
+    }
+
+    /// [`sanitize`](Sanitizer::sanitize) into `output`, which is cleared first and left empty
+    /// on any error: a caller sanitizing many files reuses one buffer (and its capacity) for
+    /// all of them instead of allocating, and in wasm first touching, a new one per file.
+    pub fn sanitize_into(&self, input: &[u8], output: &mut Vec<u8>) -> Result<Finished> {
+        output.clear();
         if input.len() as u64 > self.0.limits.max_input_bytes {
             return Err(Error::limit(
                 "limit.input_size",
@@ -143,15 +157,16 @@ impl Sanitizer {
                 ),
             ));
         }
-        let mut bytes = Vec::new(); // grows as output comes: nothing for a refused input
+        // The output is about the input's size: one allocation rather than a doubling series.
+        output.reserve(input.len());
         let mut stream = self.stream();
-        stream.write(input, &mut |b: &[u8]| bytes.extend_from_slice(b))?;
-        let done = stream.end(&mut |b: &[u8]| bytes.extend_from_slice(b))?;
-        Ok(Sanitized {
-            bytes,
-            report: done.report,
-            receipt: done.receipt,
-        })
+        let done = stream
+            .write(input, &mut |b: &[u8]| output.extend_from_slice(b))
+            .and_then(|()| stream.end(&mut |b: &[u8]| output.extend_from_slice(b)));
+        if done.is_err() {
+            output.clear();
+        }
+        done
     }
 }
 

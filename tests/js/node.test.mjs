@@ -412,3 +412,53 @@ test("sanitizeFile streams file to file, same bytes and report as one-shot, noth
   assert.equal(missing.code, "ENOENT");
   assert.deepEqual(readdirSync(dir).sort(), ["cut.dcm", "in.dcm", "out.dcm"], "no partial or refused output");
 });
+
+test("sanitizeFiles: many files on three threads, each the one-shot's bytes and report; refusals, skips and failures listed, nothing left of them", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-files-"));
+  const out = join(dir, "out");
+  mkdirSync(out);
+  // Every good and bad file of the corpus, several times over (so every thread takes some),
+  // a file too large for one shot under these limits (streamed), and one that is missing.
+  const header = readFileSync(join(ROOT, "target/large/header-12m.bin"));
+  const pixels = Buffer.alloc(Number(readFileSync(join(ROOT, "target/large/length-12m"), "utf8")), 7);
+  writeFileSync(join(dir, "large.dcm"), Buffer.concat([header, pixels]));
+  const inputs = [];
+  for (let round = 0; round < 4; round++) {
+    for (const name of manifest.good) inputs.push({ path: join(CORPUS, "good", name), expect: "sanitized" });
+    for (const { file, code } of manifest.bad) inputs.push({ path: join(CORPUS, "bad", file), code });
+  }
+  inputs.splice(5, 0, { path: join(dir, "large.dcm"), expect: "sanitized" });
+  inputs.push({ path: join(dir, "absent.dcm"), code: "ENOENT" });
+  const jobs = inputs.map(({ path }, i) => ({ input: path, output: join(out, `${i}.dcm`) }));
+  const options = { ...OPTIONS, limits: { maxInputBytes: 4 << 20 } };
+  const seen = [];
+  const results = await pkg.sanitizeFiles(options, jobs, { threads: 3, onResult: (r, i) => seen.push(i) });
+  assert.deepEqual(seen.sort((a, b) => a - b), jobs.map((_, i) => i), "onResult once per file");
+  assert.equal(results.length, jobs.length);
+  const one = new Sanitizer({ ...OPTIONS, limits: { maxInputBytes: 64 << 20 } });
+  const written = [];
+  results.forEach((result, i) => {
+    const { path, code } = inputs[i];
+    assert.equal(result.input, path);
+    assert.equal(result.output, jobs[i].output);
+    if (code === undefined) {
+      // Pseudonyms, report and receipt agree with one sanitizer on this thread, byte for byte.
+      const expected = one.sanitize(readFileSync(path));
+      assert.equal(result.status, "sanitized", `${path}: ${result.error?.message}`);
+      assert.ok(readFileSync(result.output).equals(Buffer.from(expected.bytes)), path);
+      assert.deepEqual(result.report, expected.report);
+      assert.deepEqual(pkg.verify(readFileSync(result.output), result.receipt, pkg.publicKey(SIGNING_KEY)), { valid: true, mismatches: [] });
+      written.push(`${i}.dcm`);
+    } else {
+      assert.equal(result.error.code, code, path);
+      const status = code === "ENOENT" ? "failed" : code === "read.not_dicom" ? "skipped" : "refused";
+      assert.equal(result.status, status, path);
+      assert.equal(isDicomSanitizerError(result.error), status !== "failed");
+    }
+  });
+  assert.deepEqual(readdirSync(out).sort(), written.sort(), "no partial, refused or skipped output");
+  // Invalid options are refused before any file is touched.
+  const invalid = await pkg.sanitizeFiles({ key: "short" }, jobs).catch((e) => e);
+  assert.equal(invalid.code, "settings.key_too_short");
+  rmSync(dir, { recursive: true });
+});

@@ -245,6 +245,58 @@ impl LeafBuffer {
     }
 }
 
+/// One file's room inside this module's memory, for Node's batch workers (`sanitizeFiles`): the
+/// input is read straight into it (a view of `memory` at `input(length)`), sanitized where it
+/// lies, and the output written out from a view of `memory` at `outputPtr`: no copy between JS
+/// and wasm, and the same two buffers for every file, so no fresh memory is touched per file.
+/// Not part of the package's API.
+#[wasm_bindgen]
+pub struct FileBuffer {
+    input: Vec<u8>,
+    length: usize,
+    output: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl FileBuffer {
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)] // a JS constructor, not a Rust value
+    pub fn new() -> FileBuffer {
+        FileBuffer {
+            input: Vec::new(),
+            length: 0,
+            output: Vec::new(),
+        }
+    }
+
+    /// Makes room for an input of `length` bytes and returns where it starts in the memory
+    /// (which may have grown: views are made after this call).
+    pub fn input(&mut self, length: usize) -> usize {
+        if self.input.len() < length {
+            self.input.resize(length, 0);
+        }
+        self.length = length;
+        self.input.as_ptr() as usize
+    }
+
+    /// Sanitizes the input now in the room: `{ report, receipt?, outputPtr, outputLength }`,
+    /// the output lying in the memory until the next call. Throws as `Sanitizer.sanitize`.
+    pub fn sanitize(&mut self, sanitizer: &Sanitizer) -> Result<JsValue, JsValue> {
+        let done = sanitizer
+            .inner
+            .sanitize_into(&self.input[..self.length], &mut self.output)
+            .map_err(|e| js_error(&e))?;
+        let out = Object::new();
+        set(&out, "report", &to_js(&done.report)?);
+        if let Some(receipt) = &done.receipt {
+            set(&out, "receipt", &to_js(receipt)?);
+        }
+        set(&out, "outputPtr", &(self.output.as_ptr() as usize).into());
+        set(&out, "outputLength", &self.output.len().into());
+        Ok(out.into())
+    }
+}
+
 /// A JS number that must be a whole, non-negative, exactly represented count or offset.
 fn whole(n: f64) -> Result<u64, JsValue> {
     if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
