@@ -19,6 +19,7 @@ writeFileSync(KEY, "benchmark-key-0123456789abcdef");
 const tools = {
   "dicom-sanitizer (native CLI)": (i, o) => [join(ROOT, "target/release/dicom-sanitize"), "sanitize", i, "--out", o, "--key-file", KEY, "-q"],
   "dicom-sanitizer (wasm, Node)": (i, o) => ["node", join(ROOT, "bench/wasm-node.mjs"), i, o],
+  "dicom-sanitizer (wasm, Node, 1 thread)": (i, o) => ["node", join(ROOT, "bench/wasm-node.mjs"), i, o, "1"],
   "dcmjs anonymizer (Node)": (i, o) => ["node", "--max-old-space-size=8192", join(ROOT, "bench/dcmjs.mjs"), i, o],
   "pydicom/deid (Python)": (i, o) => [PY, join(ROOT, "bench/deid_run.py"), i, o],
   "cp (floor)": (i, o) => ["cp", "-r", i, o],
@@ -90,22 +91,32 @@ const [smallRuns, largeRuns] = [small, large].map((dir) => {
 const results = Object.fromEntries(Object.keys(tools).map((name) => [name, { s: smallRuns[name] ?? none, l: largeRuns[name] ?? none }]));
 const native = results["dicom-sanitizer (native CLI)"];
 const cp = results["cp (floor)"];
+const dcmjs = results["dcmjs anonymizer (Node)"];
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "–");
 const lines = [
   `Corpus (a): ${nSmall} single-frame 512×512 16-bit CT files, ${f(smallMB)} MiB; (b) one ${f(largeMB)} MiB multi-frame file.`,
   `Machine: ${cpus().length} × ${cpus()[0].model}, ${f(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; best (and median) of ${RUNS} runs, the tools taking turns.`,
   "",
-  "| tool | (a) files/s | (a) vs native | (a) peak RSS MiB | (b) MiB/s (median) | (b) vs cp | (b) peak RSS MiB |",
-  "|---|---:|---:|---:|---:|---:|---:|",
+  "| tool | (a) files/s (median) | (a) vs native | (a) vs dcmjs | (a) peak RSS MiB | (b) MiB/s (median) | (b) vs cp | (b) peak RSS MiB |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|",
 ];
 for (const [name, { s, l }] of Object.entries(results)) {
   const fps = s.ok ? nSmall / s.secs : NaN;
   const mbs = l.ok ? largeMB / l.secs : NaN;
+  const vs = (other) => (s.ok && other.s.ok ? f(other.s.secs / s.secs, 2) + "×" : "–");
   lines.push(
-    `| ${name} | ${s.ok ? f(fps) : s.error} | ${s.ok ? f(fps / (nSmall / native.s.secs), 2) + "×" : "–"} | ${s.ok ? f(s.mb) : "–"} | ${l.ok ? `${f(mbs)} (${f(largeMB / l.median)})` : l.error} | ${l.ok ? f(mbs / (largeMB / cp.l.secs), 2) + "×" : "–"} | ${l.ok ? f(l.mb) : "–"} |`,
+    `| ${name} | ${s.ok ? `${f(fps)} (${f(nSmall / s.median)})` : s.error} | ${vs(native)} | ${vs(dcmjs)} | ${s.ok ? f(s.mb) : "–"} | ${l.ok ? `${f(mbs)} (${f(largeMB / l.median)})` : l.error} | ${l.ok ? f(mbs / (largeMB / cp.l.secs), 2) + "×" : "–"} | ${l.ok ? f(l.mb) : "–"} |`,
   );
 }
 const wasm = results["dicom-sanitizer (wasm, Node)"];
+if (wasm.s.ok && dcmjs.s.ok && native.s.ok) {
+  const times = (other, key) => f(other.s[key] / wasm.s[key], 2);
+  lines.push(
+    "",
+    `(a) wasm in Node: ${times(dcmjs, "secs")}× dcmjs's files/s (best runs), ${times(dcmjs, "median")}× (medians); ` +
+      `${times(native, "secs")}× the native CLI's (best), ${times(native, "median")}× (medians).`,
+  );
+}
 if (wasm.l.ok && native.l.ok) {
   const times = (key) => f(wasm.l[key] / native.l[key], 2);
   lines.push("", `(b) wasm in Node takes ${times("secs")}× the native CLI's time (best runs), ${times("median")}× (medians).`);

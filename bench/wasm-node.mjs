@@ -7,12 +7,14 @@ import { join } from "node:path";
 
 import { sanitizeFiles } from "../pkg/node.js";
 
-const [input, output] = process.argv.slice(2);
+// An optional third argument sets the number of threads (default: one per CPU).
+const [input, output, threads] = process.argv.slice(2);
 mkdirSync(output, { recursive: true });
 const jobs = readdirSync(input)
   .sort()
   .map((name) => ({ input: join(input, name), output: join(output, name) }));
-const results = await sanitizeFiles({ key: "benchmark-key-0123456789abcdef" }, jobs);
+const settings = threads ? { threads: Number(threads) } : {};
+const results = await sanitizeFiles({ key: "benchmark-key-0123456789abcdef" }, jobs, settings);
 const failed = results.filter((r) => r.status !== "sanitized");
 if (failed.length > 0) {
   console.error(`${failed.length} files not sanitized, e.g. ${failed[0].input}: ${failed[0].error.message}`);
