@@ -158,6 +158,7 @@ export type FindingCode =
   | "pixel.transcoded"
   | "pixel.blanked_to_average"
   | "pixel.segments_removed"
+  | "pixel.segments_emptied"
   | "pixel.burned_in_allowed"
   | "pixel.burned_in_unknown_allowed";
 

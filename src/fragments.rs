@@ -3,7 +3,11 @@
 //! boundaries, for the stream that passes fragments through and for the blankers that rewrite
 //! them.
 
+use std::ops::Range;
+
 use crate::error::{Error, Result};
+use crate::pixels::Segments;
+use crate::report::Finding;
 
 /// What an item header said.
 pub(crate) enum Item {
@@ -70,21 +74,40 @@ impl ItemHeads {
     }
 }
 
-/// Checks encapsulated Pixel Data as it passes unchanged.
+/// Checks encapsulated Pixel Data as it passes, unchanged but for the JPEG segments that can
+/// hold text (`Segments`), when there is a scrubber.
 #[derive(Default)]
 pub(crate) struct Fragments {
     heads: ItemHeads,
     /// Bytes left in the current fragment.
     left: u64,
+    /// Items read so far: the first is the Basic Offset Table, not codestream.
+    items: u64,
+    scrub: Option<Segments>,
 }
 
 impl Fragments {
-    /// Consumes what it can of `chunk`: (bytes used, whether the delimiter was reached).
-    pub fn take(&mut self, chunk: &[u8]) -> Result<(usize, bool)> {
+    pub fn new(scrub: Option<Segments>) -> Fragments {
+        Fragments {
+            scrub,
+            ..Fragments::default()
+        }
+    }
+
+    /// Consumes what it can of `chunk`: (bytes used, whether the delimiter was reached). The
+    /// ranges of the chunk to zero are appended to `zero`.
+    pub fn take(&mut self, chunk: &[u8], zero: &mut Vec<Range<usize>>) -> Result<(usize, bool)> {
         let mut used = 0;
         while used < chunk.len() {
             if self.left > 0 {
                 let n = self.left.min((chunk.len() - used) as u64) as usize;
+                if let Some(s) = self.scrub.as_mut().filter(|_| self.items > 1) {
+                    let from = zero.len();
+                    s.walk(&chunk[used..used + n], zero);
+                    for r in &mut zero[from..] {
+                        *r = r.start + used..r.end + used;
+                    }
+                }
                 self.left -= n as u64;
                 used += n;
                 self.heads.at += n as u64;
@@ -93,9 +116,17 @@ impl Fragments {
             match self.heads.take(chunk, &mut used)? {
                 None => break,
                 Some(Item::End) => return Ok((used, true)),
-                Some(Item::Fragment(len)) => self.left = u64::from(len),
+                Some(Item::Fragment(len)) => {
+                    self.left = u64::from(len);
+                    self.items += 1;
+                }
             }
         }
         Ok((used, false))
+    }
+
+    /// What the scrubber did, if anything.
+    pub fn finding(&self) -> Option<Finding> {
+        self.scrub.as_ref().and_then(Segments::finding)
     }
 }

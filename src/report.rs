@@ -44,6 +44,7 @@ pub const FINDING_CODES: &[&str] = &[
     "pixel.transcoded",
     "pixel.blanked_to_average",
     "pixel.segments_removed",
+    "pixel.segments_emptied",
     "pixel.burned_in_allowed",
     "pixel.burned_in_unknown_allowed",
 ];

@@ -19,7 +19,9 @@ use crate::integrity::preamble::Preamble;
 use crate::integrity::sequences;
 use crate::integrity::structure::{scan, scan_elements, show, transfer_syntax, Layout};
 use crate::limits::Limits;
-use crate::pixels::{self, Blanking, BurnedIn, PixelData, Region, RegionRule};
+use crate::pixels::{
+    self, Blanking, BurnedIn, Compression, PixelData, Region, RegionRule, Segments,
+};
 use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE, EDITION};
 use crate::pseudonym::Pseudonyms;
 use crate::receipt::{self, Receipt};
@@ -79,6 +81,8 @@ pub(crate) struct Header {
     pub counts: std::collections::BTreeMap<String, u64>,
     pub findings: Vec<Finding>,
     pub blanker: Option<Blanking>,
+    /// For compressed frames passing unblanked: empties the text segments of their codestreams.
+    pub segments: Option<Segments>,
     pub identity: Identity,
     pub gate: Gate,
     pub date_offset: i64,
@@ -303,6 +307,11 @@ impl Compiled {
             ));
         }
         findings.extend(sequences::findings(&obj));
+        let scrub = pixel
+            .as_ref()
+            .filter(|p| p.encapsulated)
+            .and_then(|p| p.compression)
+            .and_then(Compression::segments);
         let planned = pixels::plan(
             &obj,
             pixel,
@@ -394,6 +403,7 @@ impl Compiled {
             preamble,
             counts,
             findings,
+            segments: scrub.filter(|_| blanker.is_none()),
             blanker,
             identity,
             gate,

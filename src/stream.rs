@@ -69,6 +69,8 @@ pub struct SanitizeStream {
     /// Whether the Pixel Data value has started (it counts as one kept element).
     pixels: bool,
     scratch: Vec<u8>,
+    /// Ranges of the current chunk to zero (text segments of compressed frames).
+    zero: Vec<std::ops::Range<usize>>,
     /// Inflates a deflated data set on the way in (`crate::inflate`).
     inflate: Inflate,
     /// What blanking the frames found, known once they have passed.
@@ -96,6 +98,7 @@ impl SanitizeStream {
             outside_pixels: signing.then(|| Hasher::new(algorithm)),
             pixels: false,
             scratch: Vec::new(),
+            zero: Vec::new(),
             inflate: Inflate::new(),
             frame_findings: Vec::new(),
         }
@@ -358,10 +361,27 @@ impl SanitizeStream {
                     chunk = later;
                 }
                 Phase::Fragments(f) => {
-                    let (used, done) = f.take(chunk)?;
+                    let mut zero = std::mem::take(&mut self.zero);
+                    zero.clear();
+                    let (used, done) = f.take(chunk, &mut zero)?;
+                    let finding = f.finding().filter(|_| done);
                     let (now, later) = chunk.split_at(used);
-                    self.emit(now, true, sink);
+                    if let Some(h) = &mut self.input_pixels {
+                        h.update(now);
+                    }
+                    if zero.is_empty() {
+                        self.emit(now, true, sink);
+                    } else {
+                        let mut scratch = std::mem::take(&mut self.scratch);
+                        scratch.clear();
+                        scratch.extend_from_slice(now);
+                        zero.iter().for_each(|r| scratch[r.clone()].fill(0));
+                        self.emit(&scratch, true, sink);
+                        self.scratch = scratch;
+                    }
+                    self.zero = zero;
                     if done {
+                        self.frame_findings.extend(finding);
                         self.phase = Phase::Trailing;
                     }
                     if later.is_empty() {
@@ -463,7 +483,7 @@ impl SanitizeStream {
             .header(&data[..header_end], &scanned.layout, info)?;
         let value_at = scanned.pixel.map_or(data.len(), |p| p.value_at);
         self.input.update(&data[..value_at]);
-        if header.blanker.is_some() {
+        if header.blanker.is_some() || header.segments.is_some() {
             self.input_pixels = Some(Hasher::new(self.compiled.digest));
         }
         let bytes = std::mem::take(&mut header.bytes);
@@ -515,7 +535,9 @@ impl SanitizeStream {
             },
             None => match self.header.as_ref().and_then(|h| h.blanker.as_ref()) {
                 Some(Blanking::Frames(p)) => Phase::Frames(Box::new(Frames::new(p.clone()))),
-                _ => Phase::Fragments(Fragments::default()),
+                _ => Phase::Fragments(Fragments::new(
+                    self.header.as_ref().and_then(|h| h.segments.clone()),
+                )),
             },
         };
         Ok(Some(pixel.value_at))

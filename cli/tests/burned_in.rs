@@ -461,6 +461,82 @@ fn jpeg_segments_that_can_hold_text_are_dropped() {
 }
 
 #[test]
+fn jpeg_segments_that_can_hold_text_are_emptied_in_frames_not_blanked() {
+    // The images carry burned-in text; passing it is the caller's choice here.
+    let mut settings = dicom_sanitizer::Settings::new().key(KEY.as_bytes());
+    settings.burned_in = dicom_sanitizer::BurnedIn::Allow;
+    let sanitizer = dicom_sanitizer::Sanitizer::new(settings).unwrap();
+    let segment = |marker: u8, text: &[u8]| {
+        let mut s = vec![0xFF, marker];
+        s.extend_from_slice(&(text.len() as u16 + 2).to_be_bytes());
+        s.extend_from_slice(text);
+        s
+    };
+    let tools: [(&str, &[&str]); 3] = [
+        ("jpeg-baseline-gray", &["dcmdjpeg"]),
+        ("jpeg-lossless-sv1-gray16", &["dcmdjpeg"]),
+        // DCMTK's CharLS refuses APPn and COM in JPEG-LS; GDCM's reads them.
+        ("jpegls-gray16", &["gdcmconv", "--raw"]),
+    ];
+    for (name, tool) in tools {
+        let (header, frame) = burned::repeated(case(name), 1);
+        // Untouched frames pass as they came, with no finding.
+        let plain = encapsulated(&header, &[], &[&frame]);
+        let out = sanitizer.sanitize(&plain).unwrap();
+        let tail = plain.len() - header.len();
+        assert_eq!(out.bytes[out.bytes.len() - tail..], plain[header.len()..]);
+        assert!(!out
+            .report
+            .findings
+            .iter()
+            .any(|f| f.code == "pixel.segments_emptied"));
+        // A comment and an Exif APP1 naming the patient after SOI, and JFIF with a thumbnail.
+        let comment = b"Patient DOE^JANE 19610312";
+        let exif = b"Exif\0\0DOE^JANE";
+        let jfif = b"JFIF\0\x01\x02\0\0\x01\0\x01\x01\x01\x09\x09\x09";
+        let mut planted = frame[..2].to_vec();
+        let mut expected = planted.clone();
+        planted.extend(segment(0xE0, jfif));
+        expected.extend(segment(0xE0, &[&jfif[..14], &[0; 3][..]].concat()));
+        planted.extend(segment(0xFE, comment));
+        expected.extend(segment(0xFE, &[0; 25]));
+        planted.extend(segment(0xE1, exif));
+        expected.extend(segment(0xE1, &[0; 14]));
+        planted.extend_from_slice(&frame[2..]);
+        expected.extend_from_slice(&frame[2..]);
+        for f in [&mut planted, &mut expected] {
+            if f.len() % 2 == 1 {
+                f.push(0);
+            }
+        }
+        let input = encapsulated(&header, &[], &[&planted]);
+        let out = sanitizer.sanitize(&input).unwrap();
+        assert!(!out.bytes.windows(8).any(|w| w == b"DOE^JANE"), "{name}");
+        let found = out
+            .report
+            .findings
+            .iter()
+            .find(|f| f.code == "pixel.segments_emptied");
+        assert!(
+            found.unwrap().message.starts_with("3 APPn or COM"),
+            "{name}: {found:?}"
+        );
+        // In place: the same fragment, its text zeroed; it decodes to the same samples.
+        let want = encapsulated(&[], &[], &[&expected]);
+        assert_eq!(
+            out.bytes[out.bytes.len() - want.len()..],
+            want[..],
+            "{name}"
+        );
+        let original = decode_with(tool, &input).samples;
+        assert_eq!(decode_with(tool, &out.bytes).samples, original, "{name}");
+        // The report still describes the original's pixel data.
+        let check = dicom_sanitizer::verify_original(&input, &out.bytes, &out.report);
+        assert!(check.valid, "{name}: {:?}", check.mismatches);
+    }
+}
+
+#[test]
 fn decoded_frames_need_8_or_16_bits_allocated() {
     let (mut header, frame) = burned::repeated(case("jpeg-lossless-sv1-gray16"), 1);
     // Bits Allocated (0028,0100) US 16, made 32.

@@ -20,10 +20,12 @@ pub(crate) mod lossless;
 mod native;
 mod rle;
 pub(crate) mod samples;
+mod segments;
 
 pub(crate) use frames::Frames;
 use frames::{Codec, Plan};
 use native::Blanker;
+pub(crate) use segments::Segments;
 
 /// How the regions are blanked: in native samples as they stream, or frame by frame in
 /// encapsulated pixel data.
@@ -52,6 +54,17 @@ pub(crate) enum Compression {
 }
 
 impl Compression {
+    /// The scrubber of the text segments its codestreams can carry (the JPEG family).
+    pub(crate) fn segments(self) -> Option<Segments> {
+        match self {
+            Compression::Jpeg | Compression::JpegLossless => {
+                Some(Segments::new(segments::Syntax::T81))
+            }
+            Compression::JpegLs { .. } => Some(Segments::new(segments::Syntax::T87)),
+            Compression::Rle | Compression::J2k => None,
+        }
+    }
+
     pub(crate) fn of(transfer_syntax: &str) -> Option<Compression> {
         match transfer_syntax {
             rle::RLE_LOSSLESS => Some(Compression::Rle),
