@@ -161,12 +161,18 @@ impl Sanitizer {
                 ),
             ));
         }
-        // The output is about the input's size: one allocation rather than a doubling series.
-        output.reserve(input.len());
+        // The output is about the input's size: one allocation rather than a doubling series,
+        // made once the header has passed (a refused input allocates nothing for it).
+        let mut sink = |b: &[u8]| {
+            if output.is_empty() {
+                output.reserve(input.len());
+            }
+            output.extend_from_slice(b)
+        };
         let mut stream = self.stream();
         let done = stream
-            .write(input, &mut |b: &[u8]| output.extend_from_slice(b))
-            .and_then(|()| stream.end(&mut |b: &[u8]| output.extend_from_slice(b)));
+            .write(input, &mut sink)
+            .and_then(|()| stream.end(&mut sink));
         if done.is_err() {
             output.clear();
         }
