@@ -5,6 +5,7 @@ STANDARD ?= ../shared/standard
 PY := target/pyenv/bin/python
 PYDICOM_VERSION := 3.0.1
 DICOMWEB_CLIENT_VERSION := 0.61.2
+PILLOW_VERSION := 12.3.0
 DEMO_KEY := demo-key-not-a-secret-0123456789
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly; the crate pin is the one source.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' wasm/Cargo.toml)
@@ -16,7 +17,7 @@ JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
 	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench \
-	orthanc dicomweb-client dicomweb-proxy dicomweb-test
+	orthanc dicomweb-client dicomweb-proxy dicomweb-test pillow
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -24,6 +25,7 @@ help:
 	@echo "make pkg    - build the npm package into pkg/ (wasm-bindgen --target web, wasm-opt)"
 	@echo "make serve  - serve the demo page (www/) on http://127.0.0.1:8000"
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
+	@echo "               (browser-test includes the page's OCR of burned-in text)"
 	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
@@ -133,13 +135,22 @@ cli:
 	cargo build -q -p dicom-sanitizer-cli
 
 node-test: pkg corpus burned cli pyenv large-header
-	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs
+	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs tests/js/phi-tokens.test.mjs
 
 worker-test: pkg corpus pyenv
 	$(JS_ENV) node --test tests/js/worker.test.mjs
 
-browser-test: pkg corpus pyenv chromium site
-	$(JS_ENV) node --test tests/js/browser.test.mjs
+# The page, then its OCR of burned-in text (an image Pillow draws text on).
+browser-test: pkg corpus pyenv pillow chromium site
+	$(JS_ENV) node --test tests/js/browser.test.mjs tests/js/ocr.test.mjs
+
+# Pillow draws the burned-in text the OCR test reads back.
+PILLOW_STAMP := target/pyenv/.pillow-$(PILLOW_VERSION)
+$(PILLOW_STAMP): $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check pillow==$(PILLOW_VERSION)
+	touch $@
+
+pillow: $(PILLOW_STAMP)
 
 # The package's intake-form helper and Uppy plugin in Chromium, uploading to a local server.
 integrations-test: pkg corpus pyenv chromium
@@ -198,6 +209,15 @@ site: pkg
 	rm -rf target/site && mkdir -p target/site/vendor
 	cp -r www/. target/site/ && cp -r pkg target/site/pkg
 	cp node_modules/fflate/esm/browser.js target/site/vendor/fflate.js
+	# OCR (www/ocr.js): tesseract.js's module and worker script, the LSTM-only cores it picks
+	# from (relaxed SIMD, SIMD, plain; wasm inlined in the .js) and the English integer model.
+	mkdir -p target/site/vendor/tesseract
+	cp node_modules/tesseract.js/dist/tesseract.esm.min.js node_modules/tesseract.js/dist/worker.min.js \
+		$(foreach v,relaxedsimd-lstm simd-lstm lstm,node_modules/tesseract.js-core/tesseract-core-$(v).wasm.js) \
+		node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz target/site/vendor/tesseract/
+	# The licences go with the copies (Apache-2.0).
+	cp node_modules/tesseract.js/LICENSE.md target/site/vendor/tesseract/LICENSE-tesseract.js.md
+	cp node_modules/tesseract.js-core/LICENSE target/site/vendor/tesseract/LICENSE-tesseract.js-core
 
 serve: site
 	node tests/js/serve.mjs target/site 8000

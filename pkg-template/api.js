@@ -15,6 +15,7 @@ export {
   generateSigningKey,
   wasmMemoryBytes,
   leafDigest,
+  identifyingValues,
 } from "./dicom_sanitizer.js";
 
 /** True for errors thrown by this package (they carry a stable `code`). */

@@ -451,6 +451,26 @@ export function publicKey(signingKey: string | Uint8Array): string;
 /** A new random Ed25519 signing key (hex), from crypto.getRandomValues. */
 export function generateSigningKey(): string;
 
+/** One identifying value of a file's header, as the header holds it. */
+export interface IdentifyingValue {
+  /** `name`: a person name, components split by `^`; `date`: `YYYYMMDD` (birth date, dates of
+   * the visit); `id`: Patient ID, Accession Number, order and visit numbers; `text`: institution,
+   * addresses, telephone numbers. */
+  kind: "name" | "id" | "date" | "text";
+  /** `(gggg,eeee)` of the attribute. */
+  tag: string;
+  /** The attribute's keyword (`""` for a private one). */
+  keyword: string;
+  value: string;
+}
+/**
+ * The identifying values of a file's header (each distinct one once), to look for elsewhere, e.g.
+ * in text that OCR reads off its pixels. Reads only the header: pass the file or its first bytes
+ * as far as Pixel Data (`read.truncated` when they stop short: pass more). Throws a
+ * `DicomSanitizerError` for anything that does not read, as `sanitize` would.
+ */
+export function identifyingValues(bytes: Uint8Array, acceptRaw?: boolean): IdentifyingValue[];
+
 export function isDicomSanitizerError(e: unknown): e is DicomSanitizerError;
 export function errorCodes(): ErrorCode[];
 export function findingCodes(): FindingCode[];

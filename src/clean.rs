@@ -2,6 +2,7 @@
 
 use dicom_core::header::Header;
 use dicom_core::value::Value;
+use dicom_core::Tag;
 use dicom_object::InMemDicomObject;
 
 /// Attributes whose values identify the patient or the visit, wherever they occur.
@@ -125,12 +126,20 @@ fn remove_word(chars: &mut Vec<char>, token: &[char]) {
 }
 
 fn gather(obj: &InMemDicomObject, out: &mut Vec<String>) {
+    each_identifying(obj, &mut |tag, pn, v| {
+        tokens_of(v, (tag.group(), tag.element()), pn, out)
+    });
+}
+
+/// Calls `f(tag, is_name, value)` for each value of an identifying attribute (the list above,
+/// and every PN), in items too. One walk for the clean action and for `identifying_values`.
+pub(crate) fn each_identifying(obj: &InMemDicomObject, f: &mut dyn FnMut(Tag, bool, &str)) {
     for elem in obj {
         let tag = elem.tag();
         match elem.value() {
             Value::Sequence(seq) => {
                 for item in seq.items() {
-                    gather(item, out);
+                    each_identifying(item, f);
                 }
             }
             Value::Primitive(_) => {
@@ -143,7 +152,7 @@ fn gather(obj: &InMemDicomObject, out: &mut Vec<String>) {
                     continue;
                 };
                 for v in values.iter() {
-                    tokens_of(v, key, pn, out);
+                    f(tag, pn, v);
                 }
             }
             Value::PixelSequence(_) => {}

@@ -42,6 +42,7 @@ mod fragments;
 #[doc(hidden)]
 pub mod fuzzing;
 mod gate;
+mod identifying;
 mod inflate;
 pub mod integrity;
 mod leaves;
@@ -79,6 +80,7 @@ mod values;
 pub use action::Action;
 pub use digest::{Digest, DigestAlgorithm};
 pub use error::{Error, Result, ERROR_CODES};
+pub use identifying::{identifying_values, IdentifyingKind, IdentifyingValue};
 pub use leaves::{leaf_digest, Delegation, LEAF_LEN};
 pub use limits::Limits;
 pub use pixels::{BurnedIn, Region, RegionRule};

@@ -250,14 +250,8 @@ impl Compiled {
         // corrupt meta group length, starts the data set at the wrong byte, and allocates
         // gigabytes for lengths it then reads out of the middle of values.)
         let ts = transfer_syntax(ts_uid)?;
-        let (dataset, un) = crate::un::for_parser(&input[layout.dataset_at..], ts_uid)?;
+        let (mut obj, un) = read_dataset(&input[layout.dataset_at..], ts_uid)?;
         findings.extend(un);
-        let mut obj =
-            InMemDicomObject::read_dataset_with_ts(&dataset[..], ts).map_err(|e| Error::Read {
-                code: "read.invalid",
-                offset: None,
-                message: e.to_string(),
-            })?;
 
         // Not every data set is a composite instance: a media set directory, a worklist item or
         // a fragment has no SOP Class or Instance UID of its own; the file meta's stand in.
@@ -529,6 +523,23 @@ fn finding(code: &str, path: Option<&str>, message: &str) -> Finding {
 }
 
 /// A UID of the data set that the output's file meta group needs, if present: of valid syntax.
+/// Parses a data set the pre-scan has walked (UN values resolved first), with what resolving
+/// them found.
+pub(crate) fn read_dataset(
+    dataset: &[u8],
+    ts_uid: &str,
+) -> Result<(InMemDicomObject, Vec<Finding>)> {
+    let ts = transfer_syntax(ts_uid)?;
+    let (dataset, un) = crate::un::for_parser(dataset, ts_uid)?;
+    let obj =
+        InMemDicomObject::read_dataset_with_ts(&dataset[..], ts).map_err(|e| Error::Read {
+            code: "read.invalid",
+            offset: None,
+            message: e.to_string(),
+        })?;
+    Ok((obj, un))
+}
+
 fn dataset_uid(obj: &InMemDicomObject, tag: Tag) -> Result<Option<String>> {
     let Some(uid) = obj
         .get(tag)

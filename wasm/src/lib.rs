@@ -369,6 +369,16 @@ pub fn generate_signing_key() -> Result<String, JsValue> {
         .map_err(|e| js_error(&e))
 }
 
+/// The identifying values of a file's header (names, IDs, dates, other identifying text) as
+/// `[{ kind, tag, keyword, value }]`, for matching against text found in its pixels. `bytes`: the
+/// file, or its first bytes as far as Pixel Data (`read.truncated` otherwise: give more).
+#[wasm_bindgen(js_name = identifyingValues)]
+pub fn identifying_values(bytes: &[u8], accept_raw: Option<bool>) -> Result<JsValue, JsValue> {
+    let values =
+        core::identifying_values(bytes, accept_raw.unwrap_or(false)).map_err(|e| js_error(&e))?;
+    to_js(&values)
+}
+
 /// Every error code a `DicomSanitizerError` can carry.
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> Array {
