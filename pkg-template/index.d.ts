@@ -278,7 +278,10 @@ export type ErrorCode =
   | "stream.leaf_invalid"
   | "stream.leaf_missing"
   | "write.failed"
-  | "random.unavailable";
+  | "random.unavailable"
+  | "preview.no_image"
+  | "preview.frame_out_of_range"
+  | "preview.too_large";
 
 /** Thrown by the constructor and by `sanitize`; no output exists when one is thrown. */
 export interface DicomSanitizerError extends Error {
