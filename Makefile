@@ -23,7 +23,7 @@ help:
 	@echo "make test   - fmt, clippy, all tests, gen-check, wasm32 build of the core (what CI runs)"
 	@echo "make pkg    - build the npm package into pkg/ (wasm-bindgen --target web, wasm-opt)"
 	@echo "make serve  - serve the demo page (www/) on http://127.0.0.1:8000"
-	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
+	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium (browser-test: the page and its previews)"
 	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
@@ -138,8 +138,9 @@ node-test: pkg corpus burned cli pyenv large-header
 worker-test: pkg corpus pyenv
 	$(JS_ENV) node --test tests/js/worker.test.mjs
 
-browser-test: pkg corpus pyenv chromium site
-	$(JS_ENV) node --test tests/js/browser.test.mjs
+# The demo page, and its previews (thumbnails of the corpus and of the burned-in images).
+browser-test: pkg corpus burned pyenv chromium site
+	$(JS_ENV) node --test tests/js/browser.test.mjs tests/js/preview.test.mjs
 
 # The package's intake-form helper and Uppy plugin in Chromium, uploading to a local server.
 integrations-test: pkg corpus pyenv chromium

@@ -15,6 +15,8 @@ export {
   generateSigningKey,
   wasmMemoryBytes,
   leafDigest,
+  renderFrame,
+  describeImage,
 } from "./dicom_sanitizer.js";
 
 /** True for errors thrown by this package (they carry a stable `code`). */

@@ -11,7 +11,7 @@ use common::{parse, pydicom, sanitize, settings, text_of};
 use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
-use dicom_sanitizer::{render_frame, Picture, Preview};
+use dicom_sanitizer::{describe, render_frame, Picture, Preview};
 use fixtures::burned::{run, CASES};
 use fixtures::{text, Sample};
 
@@ -334,6 +334,17 @@ fn labels_are_the_sanitized_files_pseudonyms() {
         text_of(&obj, tags::SERIES_DESCRIPTION).filter(|s| !s.is_empty())
     );
     assert_eq!(p.frames, 1);
+    // The header alone says as much, without the pixels.
+    let d = describe(&out[..common::find_pixel_value(&out).start]).unwrap();
+    assert_eq!(
+        (d.frames, d.rows, d.columns, &d.labels),
+        (1, p.rows, p.columns, &p.labels)
+    );
+    let none = describe(&Sample::minimal("1.2.3.4").to_bytes()).unwrap();
+    assert_eq!(
+        (none.frames, none.labels.sop_class_uid.as_deref()),
+        (0, Some(fixtures::CT_IMAGE_STORAGE))
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ use super::render::{self, Look, Palette, Photometric, VoiFunction, Window};
 use super::samples::{CodecError, Image};
 use super::{j2k, jpegls, lossless, number, rle, text, Compression};
 use crate::error::{Error, Result};
-use crate::integrity::structure::{encoding, scan_header, transfer_syntax};
+use crate::integrity::structure::{encoding, scan_header, transfer_syntax, PixelElement};
 use crate::limits::Limits;
 
 /// The largest frame rendered, in pixels (8192×8192): its RGBA alone is 256 MiB.
@@ -69,37 +69,98 @@ fn unsupported(message: String) -> Error {
     super::unsupported(message)
 }
 
+/// What a file holds to preview, without decoding anything: for grouping files before their
+/// thumbnails are rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    /// Number of Frames (1 when absent); 0 when the file has no image (no Pixel Data, Rows or
+    /// Columns), which `render_frame` refuses with `preview.no_image`.
+    pub frames: u32,
+    pub rows: u32,
+    pub columns: u32,
+    pub labels: Labels,
+}
+
+/// Reads the header of a Part 10 file (everything before Pixel Data, which is not read): its
+/// image size, frames and labels. Errors are the header's read errors.
+pub fn describe(file: &[u8]) -> Result<Described> {
+    Ok(Header::read(file)?.described)
+}
+
+/// A file's header as the renderer needs it.
+struct Header {
+    described: Described,
+    obj: InMemDicomObject,
+    pixel: Option<PixelElement>,
+    transfer_syntax: String,
+    little: bool,
+}
+
+impl Header {
+    fn read(file: &[u8]) -> Result<Header> {
+        let scanned = scan_header(file, &Limits::STRUCTURE_ONLY, false)?;
+        let layout = &scanned.layout;
+        if layout.deflated {
+            return Err(unsupported(
+                "Deflated files are previewed once sanitized (which inflates them)".into(),
+            ));
+        }
+        let ts = transfer_syntax(&layout.transfer_syntax)?;
+        let (_, little) = encoding(&layout.transfer_syntax)?;
+        let header_end = scanned.pixel.map_or(file.len(), |p| p.at);
+        let obj = InMemDicomObject::read_dataset_with_ts(&file[layout.dataset_at..header_end], ts)
+            .map_err(|e| Error::Read {
+                code: "read.invalid",
+                offset: None,
+                message: e.to_string(),
+            })?;
+        let rows = number(&obj, tags::ROWS).unwrap_or(0);
+        let columns = number(&obj, tags::COLUMNS).unwrap_or(0);
+        let image = scanned.pixel.is_some() && rows > 0 && columns > 0;
+        let frames = match image {
+            true => number(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1),
+            false => 0,
+        };
+        Ok(Header {
+            described: Described {
+                frames,
+                rows,
+                columns,
+                labels: labels(&obj),
+            },
+            transfer_syntax: layout.transfer_syntax.clone(),
+            pixel: scanned.pixel,
+            little,
+            obj,
+        })
+    }
+}
+
 /// Renders frame `frame` (from 0) of a Part 10 file, downscaled by area average to fit `max`
 /// pixels on its long side when given. Errors: `preview.no_image` (no Pixel Data or image
 /// attributes), `preview.frame_out_of_range`, `preview.too_large`, `pixel.unsupported` (a layout
 /// this build does not render), `read.*` (broken data, in the codec's code), and the header's
 /// own read errors. Never panics.
 pub fn render_frame(file: &[u8], frame: u32, max: Option<u32>) -> Result<Preview> {
-    let scanned = scan_header(file, &Limits::STRUCTURE_ONLY, false)?;
-    let layout = &scanned.layout;
-    if layout.deflated {
-        return Err(unsupported(
-            "Deflated files are previewed once sanitized (which inflates them)".into(),
+    let Header {
+        described:
+            Described {
+                frames,
+                rows,
+                columns,
+                labels,
+            },
+        obj,
+        pixel,
+        transfer_syntax: ts_uid,
+        little,
+    } = Header::read(file)?;
+    let (Some(pixel), true) = (pixel, frames > 0) else {
+        return Err(preview_error(
+            "preview.no_image",
+            "the file has no image (Pixel Data, Rows and Columns)".into(),
         ));
-    }
-    let ts = transfer_syntax(&layout.transfer_syntax)?;
-    let (_, little) = encoding(&layout.transfer_syntax)?;
-    let header_end = scanned.pixel.map_or(file.len(), |p| p.at);
-    let obj = InMemDicomObject::read_dataset_with_ts(&file[layout.dataset_at..header_end], ts)
-        .map_err(|e| Error::Read {
-            code: "read.invalid",
-            offset: None,
-            message: e.to_string(),
-        })?;
-    let labels = labels(&obj);
-    let no_image = |what: &str| preview_error("preview.no_image", format!("the file has {what}"));
-    let pixel = scanned.pixel.ok_or_else(|| no_image("no Pixel Data"))?;
-    let rows = number(&obj, tags::ROWS).ok_or_else(|| no_image("no Rows"))?;
-    let columns = number(&obj, tags::COLUMNS).ok_or_else(|| no_image("no Columns"))?;
-    let frames = number(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1);
-    if rows == 0 || columns == 0 {
-        return Err(no_image("an empty image (Rows or Columns 0)"));
-    }
+    };
     if frame >= frames {
         return Err(preview_error(
             "preview.frame_out_of_range",
@@ -121,10 +182,9 @@ pub fn render_frame(file: &[u8], frame: u32, max: Option<u32>) -> Result<Preview
             attrs.native_frame(&value[..len], frame, little, ow)?
         }
         None => {
-            let compression = Compression::of(&layout.transfer_syntax).ok_or_else(|| {
+            let compression = Compression::of(&ts_uid).ok_or_else(|| {
                 unsupported(format!(
-                    "frames in transfer syntax {} are not rendered here",
-                    layout.transfer_syntax
+                    "frames in transfer syntax {ts_uid} are not rendered here"
                 ))
             })?;
             let coded = frame_bytes(value, frame, frames, compression)?;
