@@ -309,33 +309,36 @@ impl Attributes {
             true => pixels * 2,
             false => pixels * self.spp as usize,
         };
-        let (start, len) = match self.bits {
+        // In u64: on wasm32 a late frame of a large image would wrap a usize product.
+        let (count64, f) = (count as u64, u64::from(frame));
+        let (start, end) = match self.bits {
             // 1-bit frames are packed bit after bit, and a frame can start inside a byte.
-            1 => (
-                count * frame as usize / 8,
-                (count * (frame as usize + 1)).div_ceil(8) - count * frame as usize / 8,
-            ),
-            b => (
-                count * (b as usize / 8) * frame as usize,
-                count * (b as usize / 8),
-            ),
+            1 => (count64 * f / 8, (count64 * (f + 1)).div_ceil(8)),
+            b => {
+                let len = count64 * u64::from(b / 8);
+                (len * f, len * (f + 1))
+            }
         };
-        let bytes = value.get(start..start + len).ok_or_else(|| Error::Read {
-            code: "read.truncated",
-            offset: None,
-            message: format!(
-                "Pixel Data holds {} bytes; frame {frame} of {} ends at byte {}",
-                value.len(),
-                self.frames,
-                start + len
-            ),
-        })?;
+        if end > value.len() as u64 {
+            return Err(Error::Read {
+                code: "read.truncated",
+                offset: None,
+                message: format!(
+                    "Pixel Data holds {} bytes; frame {frame} of {} ends at byte {end}",
+                    value.len(),
+                    self.frames
+                ),
+            });
+        }
+        let (start, end) = (start as usize, end as usize);
+        let bytes = &value[start..end];
         let shift = self.high + 1 - self.stored;
         let stored: Vec<u16> = match self.bits {
             1 => {
-                let first = count * frame as usize;
+                // Bit i of the frame is bit (first + i) of the value.
+                let first = (count64 * f % 8) as usize;
                 (first..first + count)
-                    .map(|i| u16::from(bytes[i / 8 - start] >> (i % 8) & 1))
+                    .map(|i| u16::from(bytes[i / 8] >> (i % 8) & 1))
                     .collect()
             }
             8 => (0..count)
@@ -549,7 +552,8 @@ fn frame_bytes(
         let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
         match (group, element) {
             (0xFFFE, 0xE0DD) => break,
-            (0xFFFE, 0xE000) if at + 8 + len <= value.len() => {
+            // In u64: on wasm32 a hostile length would wrap a usize sum.
+            (0xFFFE, 0xE000) if (at + 8) as u64 + len as u64 <= value.len() as u64 => {
                 items.push((at, at + 8..at + 8 + len));
                 at += 8 + len;
             }
