@@ -391,3 +391,31 @@ fn errors_are_coded_and_nothing_panics() {
         }
     }
 }
+
+#[test]
+fn the_fuzz_corpus_previews_with_listed_codes_and_no_panic() {
+    // Every input the sanitizer's fuzzer kept (hostile headers, lengths, fragments), and its
+    // sanitized output where it has one: describe and render give a value or a listed code.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/sanitize");
+    let mut allow = settings();
+    allow.burned_in = dicom_sanitizer::BurnedIn::Allow;
+    let sanitizer = dicom_sanitizer::Sanitizer::new(allow).unwrap();
+    let mut rendered = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        let out = sanitizer.sanitize(&data).map(|s| s.bytes).ok();
+        for file in std::iter::once(&data).chain(out.as_ref()) {
+            let listed = |e: dicom_sanitizer::Error| {
+                assert!(dicom_sanitizer::ERROR_CODES.contains(&e.code()), "{e}");
+            };
+            let _ = describe(file).map_err(listed);
+            for frame in [0, 1] {
+                match render_frame(file, frame, Some(32)) {
+                    Ok(_) => rendered += 1,
+                    Err(e) => listed(e),
+                }
+            }
+        }
+    }
+    assert!(rendered > 0, "some corpus images render");
+}
