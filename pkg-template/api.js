@@ -16,6 +16,8 @@ export {
   wasmMemoryBytes,
   leafDigest,
   identifyingValues,
+  renderFrame,
+  describeImage,
 } from "./dicom_sanitizer.js";
 
 /** True for errors thrown by this package (they carry a stable `code`). */

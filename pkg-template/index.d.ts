@@ -279,7 +279,10 @@ export type ErrorCode =
   | "stream.leaf_invalid"
   | "stream.leaf_missing"
   | "write.failed"
-  | "random.unavailable";
+  | "random.unavailable"
+  | "preview.no_image"
+  | "preview.frame_out_of_range"
+  | "preview.too_large";
 
 /** Thrown by the constructor and by `sanitize`; no output exists when one is thrown. */
 export interface DicomSanitizerError extends Error {
@@ -437,6 +440,55 @@ export function wasmMemoryBytes(): number;
 export function init(
   source?: string | URL | Request | Response | BufferSource | WebAssembly.Module,
 ): Promise<void>;
+
+/** What a page groups and labels a preview by, as the (sanitized) file holds them. */
+export interface PreviewLabels {
+  modality: string | null;
+  /** Pseudonymised (`2.25.…`) in a sanitized file unless Retain UIDs was chosen. */
+  studyInstanceUid: string | null;
+  seriesInstanceUid: string | null;
+  seriesNumber: number | null;
+  seriesDescription: string | null;
+  sopClassUid: string | null;
+}
+
+export interface PreviewCommon {
+  /** Number of Frames (1 when absent). */
+  frames: number;
+  rows: number;
+  columns: number;
+  labels: PreviewLabels;
+}
+
+/** A frame rendered in wasm: RGBA, `width × height`, ready for `new ImageData(rgba, width, height)`. */
+export interface RenderedFrame extends PreviewCommon {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+  jpeg?: undefined;
+}
+
+/** A JPEG Baseline or Extended frame, coded: decode it with `createImageBitmap(new Blob([jpeg], { type: "image/jpeg" }))`. */
+export interface JpegFrame extends PreviewCommon {
+  jpeg: Uint8Array;
+  rgba?: undefined;
+}
+
+/**
+ * What a Part 10 file holds to preview, from its header alone (Pixel Data is not read, so the
+ * file's first bytes up to Pixel Data suffice): `frames` is 0 when it has no image. Throws the
+ * header's `read.*` errors.
+ */
+export function describeImage(file: Uint8Array): PreviewCommon;
+
+/**
+ * Renders frame `frame` (from 0) of a Part 10 file (Rescale, the first window or the frame's
+ * range, MONOCHROME1, RGB, YBR, palette colour; RLE, JPEG Lossless, JPEG-LS and JPEG 2000
+ * decoded here), area-averaged to fit `maxSize` pixels on its long side when given. Throws a
+ * `DicomSanitizerError`: `preview.no_image`, `preview.frame_out_of_range`, `preview.too_large`,
+ * `pixel.unsupported`, `read.*`.
+ */
+export function renderFrame(file: Uint8Array, frame: number, maxSize?: number): RenderedFrame | JpegFrame;
 
 /** Whether `file` still matches its signed receipt, for the signer's public key (hex or bytes). */
 export function verify(file: Uint8Array, receipt: Receipt, publicKey: string | Uint8Array): Verification;

@@ -45,6 +45,9 @@ pub const ERROR_CODES: &[&str] = &[
     "stream.leaf_missing",
     "write.failed",
     "random.unavailable",
+    "preview.no_image",
+    "preview.frame_out_of_range",
+    "preview.too_large",
 ];
 
 /// Why sanitising did not produce output.
@@ -78,6 +81,8 @@ pub enum Error {
     Write { message: String },
     /// The platform's random source failed while making a key.
     Random { message: String },
+    /// A frame could not be previewed (`preview.*`); broken pixel data is a `Read` error.
+    Preview { code: &'static str, message: String },
 }
 
 impl Error {
@@ -87,7 +92,8 @@ impl Error {
             Error::Settings { code, .. }
             | Error::Read { code, .. }
             | Error::Limit { code, .. }
-            | Error::Deidentify { code, .. } => code,
+            | Error::Deidentify { code, .. }
+            | Error::Preview { code, .. } => code,
             Error::TransferSyntax { .. } => "transfer_syntax.unsupported",
             Error::Write { .. } => "write.failed",
             Error::Random { .. } => "random.unavailable",
@@ -159,6 +165,7 @@ impl fmt::Display for Error {
             } => write!(f, "{code}: cannot de-identify {path}: {message}"),
             Error::Write { message } => write!(f, "write.failed: {message}"),
             Error::Random { message } => write!(f, "random.unavailable: {message}"),
+            Error::Preview { code, message } => write!(f, "{code}: cannot preview: {message}"),
         }
     }
 }

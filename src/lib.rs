@@ -83,6 +83,9 @@ pub use error::{Error, Result, ERROR_CODES};
 pub use identifying::{identifying_values, IdentifyingKind, IdentifyingValue};
 pub use leaves::{leaf_digest, Delegation, LEAF_LEN};
 pub use limits::Limits;
+pub use pixels::preview::{
+    describe, render_frame, Described, Labels, Picture, Preview, MAX_PREVIEW_PIXELS,
+};
 pub use pixels::{BurnedIn, Region, RegionRule};
 pub use profile::ProfileOption;
 pub use pseudonym::MIN_KEY_BYTES;

@@ -17,6 +17,7 @@ const PREFIXES: &[&str] = &[
     "stream",
     "write",
     "random",
+    "preview",
     "preamble",
     "meta",
     "private",

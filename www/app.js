@@ -3,6 +3,7 @@
 // download. Nothing is sent anywhere: the worker runs the wasm in this tab.
 
 import { droppedFiles } from "./pkg/intake.js";
+import { createPreviews } from "./preview.js";
 
 const OPTIONS = [
   ["retainSafePrivate", "Retain Safe Private (113111)"],
@@ -39,6 +40,8 @@ function call(type, payload = {}, transfer = []) {
   });
 }
 
+const previews = createPreviews(call, $("previews"), $("large"));
+
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
@@ -73,6 +76,7 @@ function readSettings() {
     patientId: $("patient-id").value,
     rules: parseRules($("rules").value),
     acceptRaw: $("accept-raw").checked,
+    burnedIn: $("burned-in").checked ? "allow" : "reject",
   };
   if ($("key").value) settings.key = $("key").value;
   return settings;
@@ -130,6 +134,7 @@ async function run(files) {
     count[result.status]++;
     results.push(result);
     addRow(result);
+    if (result.blob) previews.add(result);
     progress.value = i + 1;
   }
   status.textContent = `Done: ${count.sanitized} sanitized, ${count.skipped} skipped (not DICOM), ${count.refused} refused.`;
@@ -270,6 +275,7 @@ $("download").onclick = () => download().catch((e) => ($("status").textContent =
 $("clear").onclick = () => {
   results = [];
   $("results").tBodies[0].replaceChildren();
+  previews.clear();
   $("progress").value = 0;
   $("status").textContent = "Ready.";
   $("status").dataset.state = "";

@@ -453,7 +453,7 @@ impl Frames {
 
 /// Whether coded bytes end with an end-of-image (end-of-codestream) marker, FFD9, before at
 /// most one padding byte.
-fn ends_with_eoi(frame: &[u8]) -> bool {
+pub(super) fn ends_with_eoi(frame: &[u8]) -> bool {
     let end = match frame.last() {
         Some(0) => &frame[..frame.len() - 1],
         _ => frame,

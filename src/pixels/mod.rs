@@ -18,6 +18,8 @@ pub(crate) mod jpeg;
 pub(crate) mod jpegls;
 pub(crate) mod lossless;
 mod native;
+pub(crate) mod preview;
+mod render;
 mod rle;
 pub(crate) mod samples;
 mod segments;

@@ -2,6 +2,7 @@
 //! planes, the regions zeroed (or set to black chroma) in every plane, and every segment
 //! encoded again with PackBits. The frames stream through `super::frames`.
 
+use super::samples::Image;
 use super::{unsupported, Clip, Geometry};
 use crate::error::Result;
 
@@ -90,22 +91,7 @@ impl Blanker {
             ));
         }
         let plane = self.plane();
-        planes.clear();
-        for s in 0..n {
-            let start = word(1 + s) as usize;
-            let end = match s + 1 < n {
-                true => word(2 + s) as usize,
-                false => fragment.len(),
-            };
-            if start < HEADER || start > end || end > fragment.len() {
-                return Err(format!(
-                    "segment {s} runs from {start} to {end} in a fragment of {}",
-                    fragment.len()
-                ));
-            }
-            decode(&fragment[start..end], plane, planes)
-                .map_err(|why| format!("segment {s} {why}"))?;
-        }
+        decode_planes(fragment, n, plane, planes)?;
         for (s, &fill) in self.fills.iter().enumerate() {
             let p = &mut planes[s * plane..(s + 1) * plane];
             for r in regions {
@@ -131,6 +117,80 @@ impl Blanker {
         }
         Ok(())
     }
+}
+
+/// Decodes the `n` segments of a frame's fragment (whose header has been checked to hold `n`)
+/// into byte planes of `plane` bytes each, one after the other, onto the emptied `planes`.
+fn decode_planes(
+    fragment: &[u8],
+    n: usize,
+    plane: usize,
+    planes: &mut Vec<u8>,
+) -> std::result::Result<(), String> {
+    let word = |i: usize| u32::from_le_bytes(fragment[4 * i..4 * i + 4].try_into().unwrap());
+    planes.clear();
+    for s in 0..n {
+        let start = word(1 + s) as usize;
+        let end = match s + 1 < n {
+            true => word(2 + s) as usize,
+            false => fragment.len(),
+        };
+        if start < HEADER || start > end || end > fragment.len() {
+            return Err(format!(
+                "segment {s} runs from {start} to {end} in a fragment of {}",
+                fragment.len()
+            ));
+        }
+        decode(&fragment[start..end], plane, planes).map_err(|why| format!("segment {s} {why}"))?;
+    }
+    Ok(())
+}
+
+/// Decodes one frame's fragment to samples, pixel-interleaved (for previews): segment
+/// `c × bytes + k` holds byte `k` (most significant first) of sample `c` of every pixel.
+pub(super) fn decode_frame(
+    fragment: &[u8],
+    rows: u32,
+    cols: u32,
+    spp: u32,
+    bits: u32,
+) -> std::result::Result<Image, String> {
+    if !matches!(bits, 8 | 16) {
+        return Err(format!(
+            "RLE frames of {bits} bits allocated are not rendered"
+        ));
+    }
+    let header = fragment
+        .get(..HEADER)
+        .ok_or_else(|| format!("{} bytes, shorter than the RLE header", fragment.len()))?;
+    let bytes = (bits / 8) as usize;
+    let n = u32::from_le_bytes(header[..4].try_into().unwrap()) as usize;
+    if n != spp as usize * bytes {
+        return Err(format!(
+            "{n} segments; the image attributes need {}",
+            spp as usize * bytes
+        ));
+    }
+    let plane = rows as usize * cols as usize;
+    let mut planes = Vec::with_capacity(plane * n);
+    decode_planes(fragment, n, plane, &mut planes)?;
+    let mut samples = Vec::with_capacity(plane * spp as usize);
+    for p in 0..plane {
+        for c in 0..spp as usize {
+            let byte = |k: usize| u16::from(planes[(c * bytes + k) * plane + p]);
+            samples.push(match bytes {
+                1 => byte(0),
+                _ => byte(0) << 8 | byte(1),
+            });
+        }
+    }
+    Ok(Image {
+        width: cols,
+        height: rows,
+        components: spp as u8,
+        precision: bits as u8,
+        samples,
+    })
 }
 
 /// PackBits-decodes `segment`, which must give exactly `want` bytes, onto `out`. A lone header

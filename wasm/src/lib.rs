@@ -379,6 +379,49 @@ pub fn identifying_values(bytes: &[u8], accept_raw: Option<bool>) -> Result<JsVa
     to_js(&values)
 }
 
+/// What a Part 10 file holds to preview, from its header only: `{ frames, rows, columns,
+/// labels }` (`frames` 0 when it has no image), for grouping before rendering.
+#[wasm_bindgen(js_name = describeImage)]
+pub fn describe_image(file: &[u8]) -> Result<JsValue, JsValue> {
+    let d = core::describe(file).map_err(|e| js_error(&e))?;
+    let out = Object::new();
+    set(&out, "frames", &d.frames.into());
+    set(&out, "rows", &d.rows.into());
+    set(&out, "columns", &d.columns.into());
+    set(&out, "labels", &to_js(&d.labels)?);
+    Ok(out.into())
+}
+
+/// One frame (from 0) of a Part 10 file for review: `{ frames, rows, columns, labels, width,
+/// height, rgba: Uint8ClampedArray }` (fitted to `maxSize` pixels on the long side when given),
+/// or, for JPEG Baseline and Extended, `{ frames, rows, columns, labels, jpeg: Uint8Array }`
+/// for the platform's decoder. Throws a `DicomSanitizerError` (`preview.*`, `read.*`,
+/// `pixel.unsupported`).
+#[wasm_bindgen(js_name = renderFrame)]
+pub fn render_frame(file: &[u8], frame: u32, max_size: Option<u32>) -> Result<JsValue, JsValue> {
+    let p = core::render_frame(file, frame, max_size).map_err(|e| js_error(&e))?;
+    let out = Object::new();
+    set(&out, "frames", &p.frames.into());
+    set(&out, "rows", &p.rows.into());
+    set(&out, "columns", &p.columns.into());
+    set(&out, "labels", &to_js(&p.labels)?);
+    match &p.picture {
+        core::Picture::Rgba {
+            width,
+            height,
+            pixels,
+        } => {
+            set(&out, "width", &(*width).into());
+            set(&out, "height", &(*height).into());
+            let rgba = js_sys::Uint8ClampedArray::new_with_length(pixels.len() as u32);
+            rgba.copy_from(pixels);
+            set(&out, "rgba", &rgba.into());
+        }
+        core::Picture::Jpeg(bytes) => set(&out, "jpeg", &Uint8Array::from(bytes.as_slice()).into()),
+    }
+    Ok(out.into())
+}
+
 /// Every error code a `DicomSanitizerError` can carry.
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> Array {
