@@ -250,6 +250,11 @@ function summarize() {
     text += ` Not OCR-checked: ${unchecked.length} image${unchecked.length > 1 ? "s" : ""} whose header shows no burned-in risk (${list}).`;
   }
   $("review-status").textContent = text;
+  // Progress of the images under review (OCR'd, or waiting for it).
+  const reviewed = results.filter((r) => r.atRisk);
+  $("review-progress").hidden = !reviewed.length;
+  $("review-progress").max = Math.max(1, reviewed.length);
+  $("review-progress").value = reviewed.filter((r) => r.status !== "checking").length;
   $("review-status").dataset.state = busy || by("checking").length ? "running" : "done";
   setButtons();
 }
@@ -367,6 +372,8 @@ $("clear").onclick = () => {
   previews.clear();
   $("review-status").textContent = "";
   $("review-status").dataset.state = "";
+  $("review-progress").hidden = true;
+  if ($("large").open) $("large").close();
   $("progress").value = 0;
   $("status").textContent = "Ready.";
   $("status").dataset.state = "";

@@ -74,6 +74,7 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
       return;
     }
     const gen = generation;
+    r.atRisk = true;
     set(r, "checking", "reading its header…");
     try {
       await inspect(r);
@@ -116,7 +117,7 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
     const list = [...new Set(found)].join(", ");
     if (r.blob) {
       if (!found.length) return set(r, "ok", `OCR of the output (${frames.length} frame${frames.length > 1 ? "s" : ""}): no identifying text`, { ocr });
-      if (r.blanked) return set(r, "failed", `pixel check failed: ${list} still readable after blanking`, { ocr });
+      if (r.blanked) return set(r, "failed", `${list} still readable after blanking`, { ocr });
       return set(r, "review", `identifying text in the output, not yet covered: ${list}`, { ocr });
     }
     if (found.length) return set(r, "review", `identifying text found: ${list}; blank the proposed regions, or draw your own`, { ocr });
@@ -126,6 +127,7 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
   /** Sanitizes a file again with its own regions, the rules, and whether a person passed it. */
   async function resanitize(r) {
     const gen = generation;
+    r.atRisk = true; // its output is OCR-checked from now on
     set(r, "checking", "sanitizing again…");
     const settings = { regionRules: rules };
     if (r.blankRegions?.length) settings.blankRegions = r.blankRegions;

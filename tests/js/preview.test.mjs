@@ -198,4 +198,12 @@ test("thumbnails render lazily: a long series draws only what scrolls into view"
   assert.ok(early < 120, `only the visible thumbnails are drawn at first (${early})`);
   await page.locator("figure.thumb >> nth=119").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll("figure.thumb")[119].dataset.state === "rendered");
+  // The result table is paged: the first hundred rows, then the rest.
+  const rows = () => page.$$eval("#results tbody tr", (trs) => trs.map((tr) => Number(tr.dataset.n)));
+  assert.deepEqual(await rows(), Array.from({ length: 100 }, (_, i) => i + 1));
+  assert.equal(await page.textContent("#page-info"), "Files 1–100 of 120");
+  await page.click("#page-next");
+  assert.deepEqual(await rows(), Array.from({ length: 20 }, (_, i) => i + 101));
+  assert.equal(await page.textContent("#page-info"), "Files 101–120 of 120");
+  assert.equal(await page.$eval("#page-next", (b) => b.disabled), true);
 });

@@ -115,6 +115,17 @@ async function ocrOf({ gray, rows, columns }) {
   }, { gray: gray.toString("base64"), rows, columns });
 }
 
+/** Drags rectangle r (image pixels) on the large view's overlay. */
+async function drag(r) {
+  const o = await page.locator("#large canvas.overlay").boundingBox();
+  const at = (x, y) => [o.x + (x / planted.columns) * o.width, o.y + (y / planted.rows) * o.height];
+  await page.mouse.move(...at(r.x, r.y));
+  await page.mouse.down();
+  await page.mouse.move(...at(r.x + r.width / 2, r.y + r.height / 2), { steps: 4 });
+  await page.mouse.move(...at(r.x + r.width, r.y + r.height), { steps: 4 });
+  await page.mouse.up();
+}
+
 async function downloadZip() {
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
   return unzipSync(new Uint8Array(readFileSync(await download.path())));
@@ -173,12 +184,31 @@ test("burned-in images wait for review: thumbnails of the originals, OCR marks t
     }
     assert.ok(!proposed.some((r) => r.y + r.height > boxOf(file, "General")[1]), "the exam line is not proposed");
     if (file === "us-native.dcm") await page.locator("#large").screenshot({ path: join(SHOTS, "review-ocr.png") });
+    accepted[file] = proposed;
+
+    if (file === "us-jpeg.dcm") {
+      // A rectangle drawn over the name only, blanked on this image: the date is still readable
+      // in the output, so the pixel check fails and the file is not offered for download.
+      const [x0, y0, x1, y1] = boxOf(file, "DOE^JANE");
+      const nameOnly = { x: x0 - 4, y: y0 - 4, width: x1 - x0 + 8, height: y1 - y0 + 8 };
+      await drag(nameOnly);
+      await page.click("#large .review button.blank-here");
+      assert.equal(await settled(n), "failed");
+      assert.match(await page.textContent(`#results tr[data-n="${n}"] td:nth-child(3)`), /pixel check failed\s*12\/04\/1965 still readable after blanking/);
+      assert.equal(await page.textContent("#download"), "Download 1 passed file");
+      await page.waitForFunction(() => document.querySelectorAll("#large ul.words li").length > 0 && document.querySelector("#large .review").dataset.status === "failed");
+      await page.locator("#large").screenshot({ path: join(SHOTS, "review-failed.png") });
+      // What is left is proposed again, from the output's OCR: the date only.
+      const again = JSON.parse(await page.$eval("#large .review", (p) => p.dataset.proposed));
+      assert.equal(again.length, 1, JSON.stringify(again));
+      assert.ok(covers(again[0], boxOf(file, "12/04/1965")), JSON.stringify(again));
+      accepted[file] = [nameOnly, ...again];
+    }
 
     // Accept: sanitized again with the regions; the output is OCR-checked and passes.
     await page.click("#large .review button.accept");
     assert.equal(await settled(n), "ok", await page.textContent(`#results tr[data-n="${n}"]`));
     assert.match(await page.textContent(`#results tr[data-n="${n}"] td:nth-child(3)`), /sanitized.*OCR of the output \(1 frame\): no identifying text/);
-    accepted[file] = proposed;
     await page.waitForFunction((n) => document.querySelector(`figure.thumb[data-n="${n}"]`).dataset.source === "output", n);
     if (file === "us-native.dcm") {
       await page.waitForFunction(() => document.querySelector("#large canvas.image").dataset.frame === "0");
@@ -219,13 +249,7 @@ test("a rectangle drawn on the large view and saved as a region rule blanks anot
   // The band of the first two lines of the OTHER patient's image, from where Pillow drew them.
   const boxes = planted.files["us-second.dcm"].text.filter((w) => w.box[1] < 70).map((w) => w.box);
   const want = { x: 8, y: 8, width: Math.max(...boxes.map((b) => b[2])) + 8 - 8, height: Math.max(...boxes.map((b) => b[3])) + 6 - 8 };
-  const o = await page.locator("#large canvas.overlay").boundingBox();
-  const at = (x, y) => [o.x + (x / planted.columns) * o.width, o.y + (y / planted.rows) * o.height];
-  await page.mouse.move(...at(want.x, want.y));
-  await page.mouse.down();
-  await page.mouse.move(...at(want.x + want.width / 2, want.y + want.height / 2), { steps: 4 });
-  await page.mouse.move(...at(want.x + want.width, want.y + want.height), { steps: 4 });
-  await page.mouse.up();
+  await drag(want);
   await page.click("#large .review button.blank-rule");
   await page.click("#large button.close");
   await page.waitForFunction((n) => document.querySelector(`figure.thumb[data-n="${n}"]`)?.dataset.source === "output", n, { timeout: 30_000 });
