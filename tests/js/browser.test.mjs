@@ -146,6 +146,24 @@ test("dropped files: refused ones show their code, the one good file downloads a
   const bytes = new Uint8Array(readFileSync(await download.path()));
   checkOutputs([{ name: "single.dcm", bytes, report: { inputHeader: { hex: new Sanitizer(SETTINGS).sanitize(good("ct-2.dcm")).report.inputHeader.hex } } }]);
   await page.screenshot({ path: join(SHOTS, "dropped-files.png"), fullPage: true });
+
+  // The ultrasound image refused for burned-in text: OCR of its original read nothing
+  // identifying; a person looks and passes it as shown; its output is OCR-checked and downloads.
+  const us = await page.$eval("#results tbody tr[data-state=review]", (tr) => tr.dataset.n);
+  assert.match(await page.textContent(`#results tr[data-n="${us}"]`), /OCR found no identifying text; look at it, then pass it as shown/);
+  await page.click(`figure.thumb[data-n="${us}"]`);
+  await page.waitForFunction(() => !document.querySelector("#large .review button.pass").disabled);
+  await page.click("#large .review button.pass");
+  await page.click("#large button.close");
+  await page.waitForFunction((n) => document.querySelector(`#results tr[data-n="${n}"]`)?.dataset.state === "ok", us, { timeout: 30_000 });
+  assert.match(await page.textContent(`#results tr[data-n="${us}"]`), /pixel\.burned_in_unknown_allowed/);
+  const [both] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const zip = unzipSync(new Uint8Array(readFileSync(await both.path())));
+  assert.equal(Object.keys(zip).filter((k) => k.startsWith("sanitized/")).length, 2);
+  const passed = Object.entries(zip).filter(([k]) => k.startsWith("sanitized/")).map(([, b]) => b);
+  for (const b of passed) assert.deepEqual(phiIn(b), []);
+  const expected = new Sanitizer({ ...SETTINGS, burnedIn: "allow" }).sanitize(bad("ultrasound-unknown-burned-in.dcm")).bytes;
+  assert.ok(passed.some((b) => Buffer.from(b).equals(Buffer.from(expected))), "the passed image is the package's output with burnedIn allow");
 });
 
 test("a patient CD picked in the page comes out as a media set in the zip, its DICOMDIR naming exactly the files sanitized", async () => {

@@ -151,6 +151,11 @@ test("thumbnails of the sanitized files, grouped by pseudonymised study and seri
   const shown = await page.$$eval(".series", (ss) => ss.map((s) => `${s.closest(".study").dataset.study} ${s.dataset.series}`));
   assert.deepEqual(new Set(shown), groups);
   assert.equal(shown.length, groups.size);
+  // The burned-in images, let through by the box, were OCR-checked (nothing identifying in the
+  // generated strokes); the CT slices were not, and the page says so.
+  await page.waitForFunction(() => document.getElementById("review-status").dataset.state === "done", null, { timeout: 60_000 });
+  const review = await page.textContent("#review-status");
+  assert.match(review, /^Review: 6 passed\. Not OCR-checked: 2 images whose header shows no burned-in risk \(#\d+, #\d+\)\.$/, review);
   mkdirSync(SHOTS, { recursive: true });
   await page.locator("#previews").screenshot({ path: join(SHOTS, "preview-grid.png") });
 
