@@ -243,12 +243,13 @@ function summarize() {
   for (const [s, words] of [["checking", "being checked"], ["review", "need review"], ["failed", "failed the pixel check"]]) {
     if (by(s).length) parts.push(`${by(s).length} ${words}`);
   }
-  const unchecked = results.filter((r) => r.blob && r.ocr && !r.ocr.checked);
+  const list = (rs) => rs.slice(0, 20).map((r) => `#${r.n}`).join(", ") + (rs.length > 20 ? ", …" : "");
+  const plural = (n) => `${n} image${n > 1 ? "s" : ""}`;
   let text = `Review: ${parts.join(", ")}.`;
-  if (unchecked.length) {
-    const list = unchecked.slice(0, 20).map((r) => `#${r.n}`).join(", ") + (unchecked.length > 20 ? ", …" : "");
-    text += ` Not OCR-checked: ${unchecked.length} image${unchecked.length > 1 ? "s" : ""} whose header shows no burned-in risk (${list}).`;
-  }
+  const unchecked = results.filter((r) => r.blob && r.ocr && !r.ocr.checked && !r.atRisk);
+  if (unchecked.length) text += ` Not OCR-checked: ${plural(unchecked.length)} whose header shows no burned-in risk (${list(unchecked)}).`;
+  const unread = results.filter((r) => r.atRisk && r.ocr && !r.ocr.checked && r.status !== "checking");
+  if (unread.length) text += ` Could not be OCR-checked, so not passed: ${plural(unread.length)} (${list(unread)}).`;
   $("review-status").textContent = text;
   // Progress of the images under review (OCR'd, or waiting for it).
   const reviewed = results.filter((r) => r.atRisk);
@@ -264,6 +265,8 @@ function setButtons() {
   $("download").disabled = busy || !passed;
   $("download").textContent = passed ? `Download ${passed} passed file${passed > 1 ? "s" : ""}` : "Download";
   $("clear").disabled = busy || !results.length;
+  // Rules change between runs, not during one (files already sanitized would miss them).
+  $("import-rules").disabled = busy;
 }
 
 // ---- downloads: one file as is, several as a zip with a report per file ----
