@@ -144,7 +144,7 @@ worker-test: pkg corpus pyenv
 # The page, its previews (thumbnails of the corpus and of the burned-in images), its OCR of
 # burned-in text (an image Pillow draws text on) and the review step of an upload (OCR, regions
 # proposed and drawn, region rules, the pixel check).
-browser-test: pkg corpus burned pyenv pillow chromium site
+browser-test: pkg corpus burned cli pyenv pillow chromium site
 	$(JS_ENV) node --test tests/js/browser.test.mjs tests/js/preview.test.mjs tests/js/ocr.test.mjs \
 		tests/js/review.test.mjs
 

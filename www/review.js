@@ -41,15 +41,21 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
   const waiting = [];
 
   async function slot(fn) {
-    if (running >= AT_ONCE) await new Promise((go) => waiting.push(go));
-    running++;
+    // A slot ends by handing itself to the next in line, so none is taken twice.
+    if (running < AT_ONCE) running++;
+    else await new Promise((go) => waiting.push(go));
     try {
       return await fn();
     } finally {
-      running--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     }
   }
+
+  /** Whether work begun at `gen` on version `version` of a file is still wanted: not cleared
+   * away, and the file not sanitized again since (the later run's result wins). */
+  const current = (r, gen, version) => gen === generation && (r.version ?? 0) === version;
 
   const set = (r, status, note, extra = {}) => {
     Object.assign(r, { status, note }, extra);
@@ -88,13 +94,14 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
   /** OCR of what would be sent (the output) or, while refused, of the original. */
   async function check(r) {
     const gen = generation;
+    const version = r.version ?? 0;
     const source = r.blob ?? r.file;
     set(r, "checking", `OCR of the ${r.blob ? "sanitized output" : "original"}…`);
     const frames = [];
     try {
       await slot(async () => {
         for (const frame of sampleFrames(r.info.frames || 1)) {
-          if (gen !== generation) return;
+          if (!current(r, gen, version)) return;
           const { bitmap, columns, rows } = await call("preview", { blob: source, frame, maxSize: OCR_MAX });
           const s = columns / bitmap.width;
           const words = (await recognize(bitmap)).map((w) => ({
@@ -107,10 +114,10 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
         }
       });
     } catch (e) {
-      if (gen !== generation) return;
+      if (!current(r, gen, version)) return;
       return set(r, "review", `could not be OCR-checked (${e.code ?? e.message}): look at it before passing it`, { ocr: { checked: false, why: e.code ?? "ocr.failed" } });
     }
-    if (gen !== generation) return;
+    if (!current(r, gen, version)) return;
     const found = frames.flatMap((f) => f.words.filter((_, i) => f.identifying[i]).map((w) => w.text));
     const proposed = merge(frames.flatMap((f) => f.proposed));
     const ocr = { checked: true, of: r.blob ? "output" : "original", frames, found, proposed };
@@ -127,6 +134,7 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
   /** Sanitizes a file again with its own regions, the rules, and whether a person passed it. */
   async function resanitize(r) {
     const gen = generation;
+    const version = (r.version = (r.version ?? 0) + 1);
     r.atRisk = true; // its output is OCR-checked from now on
     set(r, "checking", "sanitizing again…");
     const settings = { regionRules: rules };
@@ -135,12 +143,12 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
     try {
       await inspect(r);
       const { blob, report } = await call("resanitize", { file: r.file, settings });
-      if (gen !== generation) return;
+      if (!current(r, gen, version)) return;
       const blanked = report.findings.some((f) => f.code === "pixel.regions_blanked");
       Object.assign(r, { blob, report, error: undefined, blanked });
       onUpdate(r, { output: true });
     } catch (e) {
-      if (gen !== generation) return;
+      if (!current(r, gen, version)) return;
       const error = { code: e.code ?? "page.read_failed", message: e.message };
       Object.assign(r, { blob: undefined, report: undefined, error, blanked: false });
       onUpdate(r, { output: true });

@@ -7,8 +7,8 @@
 // the page's own OCR pixel check. A rectangle drawn on the large view and saved as a region rule
 // blanks the third image. The downloads are decoded independently (pydicom, Pillow for JPEG):
 // no text in the regions, and OCR of those pixels reads no planted token; the exported rule is
-// the JSON the package (and the CLI, the edge worker) take: Node's sanitizer given it writes the
-// same bytes. No request leaves 127.0.0.1. Screenshots go to target/screenshots/review-*.png.
+// the JSON the package, the CLI and the edge worker take: Node's sanitizer and the CLI given it
+// write the same bytes. No request leaves 127.0.0.1. Screenshots go to target/screenshots/review-*.png.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,6 +25,7 @@ import { serve } from "./serve.mjs";
 const SHOTS = join(ROOT, "target/screenshots");
 const KEY = "review-test-key-0123456789abcdef";
 const PY = process.env.DICOM_SANITIZER_PYTHON;
+const CLI = process.env.DICOM_SANITIZE_BIN ?? join(ROOT, "target/debug/dicom-sanitize");
 
 let site;
 let context;
@@ -75,7 +76,13 @@ async function numberOf(file) {
 
 /** Waits until the thumbnail of file `n` shows a settled review status, and returns it. */
 async function settled(n, timeout = 60_000) {
-  await page.waitForFunction((n) => ["ok", "review", "failed", "refused"].includes(document.querySelector(`figure.thumb[data-n="${n}"]`)?.dataset.review), n, { timeout });
+  try {
+    await page.waitForFunction((n) => ["ok", "review", "failed", "refused"].includes(document.querySelector(`figure.thumb[data-n="${n}"]`)?.dataset.review), n, { timeout });
+  } catch (e) {
+    const rows = await page.$$eval("#results tbody tr", (trs) => trs.map((tr) => tr.textContent).join("\n"));
+    const figures = await page.$$eval("figure.thumb", (fs) => fs.map((f) => `${f.dataset.n} ${f.dataset.review} ${f.dataset.source}`).join("\n"));
+    throw new Error(`file ${n} did not settle:\n${rows}\n${figures}\n${await page.textContent("#review-status")}`, { cause: e });
+  }
   return page.$eval(`figure.thumb[data-n="${n}"]`, (f) => f.dataset.review);
 }
 
@@ -276,6 +283,10 @@ test("a rectangle drawn on the large view and saved as a region rule blanks anot
   const original = new Uint8Array(readFileSync(join(planted.folder, "us-second.dcm")));
   const node = new Sanitizer({ key: KEY, regionRules: rules }).sanitize(original).bytes;
   assert.ok(Buffer.from(node).equals(Buffer.from(page2)), "the page's output is the package's under the exported rules");
+  // And the command line's, given the exported file as --region-rules.
+  const cliOut = mkdtempSync(join(tmpdir(), "review-cli-"));
+  execFileSync(CLI, ["sanitize", join(planted.folder, "us-second.dcm"), "--out", cliOut, "--region-rules", await download.path()], { env: { ...process.env, DICOM_SANITIZER_KEY: KEY }, stdio: ["ignore", "ignore", "inherit"] });
+  assert.ok(readFileSync(join(cliOut, "us-second.dcm")).equals(Buffer.from(page2)), "the CLI writes the page's bytes under the exported rules");
   // Decoded by pydicom: the drawn rectangle is blank, the planted name and date are gone.
   const out = decode(page2);
   assert.equal(maxIn(out, drawn), 0);
@@ -292,6 +303,8 @@ test("a rectangle drawn on the large view and saved as a region rule blanks anot
   await page.waitForFunction(() => document.getElementById("status").dataset.state === "done", null, { timeout: 30_000 });
   assert.equal(await page.textContent("#status"), "Done: 3 sanitized, 0 skipped (not DICOM), 0 refused.");
   for (const file of Object.keys(planted.files)) assert.equal(await settled(await numberOf(file)), "ok", file);
+  assert.match(await page.textContent("#review-status"), /^Review: 3 passed\.$/);
+  await page.screenshot({ path: join(SHOTS, "review-done.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });
 
