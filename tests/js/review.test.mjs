@@ -304,6 +304,8 @@ test("a rectangle drawn on the large view and saved as a region rule blanks anot
   assert.equal(await page.textContent("#status"), "Done: 3 sanitized, 0 skipped (not DICOM), 0 refused.");
   for (const file of Object.keys(planted.files)) assert.equal(await settled(await numberOf(file)), "ok", file);
   assert.match(await page.textContent("#review-status"), /^Review: 3 passed\.$/);
+  await page.locator("figure.thumb >> nth=2").scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => [...document.querySelectorAll("figure.thumb")].every((f) => f.dataset.state === "rendered"));
   await page.screenshot({ path: join(SHOTS, "review-done.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });
