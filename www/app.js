@@ -200,8 +200,7 @@ function row({ n, path, name, report, error, blob, status, note, ocr }) {
   else if (error && !blob) result.append(`${word}: `, el("code", { textContent: error.code }), el("div", { textContent: error.message }));
   else result.append(word);
   // Why, for the review's states; and whether the pixels were read at all.
-  if (note && status !== "refused") result.append(el("div", { className: "note", textContent: note }));
-  else if (status === "refused" && note && note !== error?.message) result.append(el("div", { className: "note", textContent: note }));
+  if (note && note !== error?.message) result.append(el("div", { className: "note", textContent: note }));
   if (blob && ocr && !ocr.checked) result.append(el("div", { className: "note", textContent: `not OCR-checked: ${ocr.why}` }));
   const tr = el(
     "tr",

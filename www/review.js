@@ -20,6 +20,17 @@ const AT_RISK = new Set(["pixel.burned_in_allowed", "pixel.burned_in_unknown_all
 const OCR_MAX = 2048;
 /** Files checked at once: each holds up to three frames' bitmaps; the OCR pool has two workers. */
 const AT_ONCE = 2;
+/** A frame OCR has not read by then counts as unread (a worker that died never answers): the
+ * file is left unpassed rather than "checking" for ever. */
+const OCR_TIMEOUT_MS = 120_000;
+
+function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} took over ${ms / 1000} s`), { code: "ocr.timeout" })), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 /** Frames OCR reads: the first, middle and last. */
 export function sampleFrames(frames) {
@@ -104,7 +115,7 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
           if (!current(r, gen, version)) return;
           const { bitmap, columns, rows } = await call("preview", { blob: source, frame, maxSize: OCR_MAX });
           const s = columns / bitmap.width;
-          const words = (await recognize(bitmap)).map((w) => ({
+          const words = (await within(recognize(bitmap), OCR_TIMEOUT_MS, `OCR of frame ${frame + 1}`)).map((w) => ({
             ...w,
             bbox: { x0: w.bbox.x0 * s, y0: w.bbox.y0 * s, x1: w.bbox.x1 * s, y1: w.bbox.y1 * s },
           }));
