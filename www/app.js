@@ -316,6 +316,13 @@ function save(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+const LEFT_OUT = {
+  checking: "its pixels were still being checked",
+  review: "its pixels may carry identifying text that no one has reviewed or covered",
+  failed: "pixel check failed: identifying text was still readable after blanking",
+  refused: "refused by the sanitizer",
+};
+
 async function download() {
   // Only files that passed: sanitized, and OCR-checked where their pixels were at risk.
   const done = results.filter((r) => r.status === "ok");
@@ -330,9 +337,10 @@ async function download() {
     files.push({ name: `sanitized/${name}`, blob: r.blob });
     files.push({ name: `reports/${name.replace(/\.dcm$/i, "")}.json`, blob: json(r.report) });
   }
+  // The files left out, and why, in words free of what OCR read (the notes on screen name it).
   const refused = results
     .filter((r) => r.status !== "ok" && r.status !== "skipped")
-    .map((r) => ({ n: r.n, status: r.status, error: r.error, note: r.note }));
+    .map((r) => ({ n: r.n, status: r.status, error: r.error, reason: LEFT_OUT[r.status] }));
   files.push({ name: "refused.json", blob: json(refused) });
   $("status").textContent = "Building the zip…";
   const { bytes } = await call("zip", { files });
