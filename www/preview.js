@@ -160,6 +160,8 @@ export function createPreviews(call, root, dialog, { onDrawn = () => {}, onOpen 
   /** Puts `figure` in the group of what it shows (the output's study, or the originals). */
   async function place(figure, r) {
     const { frames, rows, columns, labels } = await call("describe", { blob: source(r) });
+    // Cleared meanwhile: a late answer must not bring the figure back.
+    if (files.get(figure) !== r) return false;
     if (!frames) return false; // no image: nothing to preview (SR, DICOMDIR, …)
     Object.assign(r, { frames, rows, columns });
     figure.dataset.frames = String(frames);
@@ -167,11 +169,17 @@ export function createPreviews(call, root, dialog, { onDrawn = () => {}, onOpen 
     figure.querySelector(".meta").textContent = `${columns}×${rows}${frames > 1 ? ` · ${frames} frames` : ""}`;
     const grid = group(labels, !r.blob);
     if (figure.parentElement !== grid) grid.append(figure);
-    for (const study of studies.values()) {
-      // Drop groups emptied by a move.
-      for (const [key, g] of study.series) if (!g.children.length && g !== grid) (g.parentElement.remove(), study.series.delete(key));
+    // Drop the series and studies a move emptied.
+    for (const [studyKey, study] of studies) {
+      for (const [seriesKey, g] of study.series) {
+        if (g.children.length) continue;
+        g.parentElement.remove();
+        study.series.delete(seriesKey);
+      }
+      if (study.series.size) continue;
+      study.element.remove();
+      studies.delete(studyKey);
     }
-    for (const [key, study] of studies) if (!study.series.size) (study.element.remove(), studies.delete(key));
     return true;
   }
 
@@ -200,8 +208,8 @@ export function createPreviews(call, root, dialog, { onDrawn = () => {}, onOpen 
     /** The file was sanitized again: its new output (or none) is drawn. */
     async update(r) {
       const figure = figures.get(r.n);
-      if (!figure) return;
-      await place(figure, r).catch(() => {});
+      if (!figure || files.get(figure) !== r) return;
+      if (!(await place(figure, r).catch(() => false))) return;
       delete figure.dataset.state;
       observer.unobserve(figure);
       observer.observe(figure);
@@ -213,7 +221,7 @@ export function createPreviews(call, root, dialog, { onDrawn = () => {}, onOpen 
     /** Shows the file's review status on its thumbnail. */
     status(r) {
       const figure = figures.get(r.n);
-      if (!figure) return;
+      if (!figure || files.get(figure) !== r) return;
       figure.dataset.review = r.status;
       figure.querySelector(".status").textContent = STATUS[r.status] ?? r.status;
       if (shown === r) onOpen(r);

@@ -307,6 +307,8 @@ test("a rectangle drawn on the large view and saved as a region rule blanks anot
   assert.equal(await page.textContent("#status"), "Done: 3 sanitized, 0 skipped (not DICOM), 0 refused.");
   for (const file of Object.keys(planted.files)) assert.equal(await settled(await numberOf(file)), "ok", file);
   assert.match(await page.textContent("#review-status"), /^Review: 3 passed\.$/);
+  // One thumbnail per file: none of the cleared run's came back with a late answer.
+  assert.equal(await page.$$eval("figure.thumb", (fs) => fs.length), 3);
   await page.locator("figure.thumb >> nth=2").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => [...document.querySelectorAll("figure.thumb")].every((f) => f.dataset.state === "rendered"));
   await page.screenshot({ path: join(SHOTS, "review-done.png"), fullPage: true });
