@@ -25,7 +25,7 @@ help:
 	@echo "make pkg    - build the npm package into pkg/ (wasm-bindgen --target web, wasm-opt)"
 	@echo "make serve  - serve the demo page (www/) on http://127.0.0.1:8000"
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
-	@echo "               (browser-test: the page, its previews and its OCR of burned-in text)"
+	@echo "               (browser-test: the page, its previews, its OCR and its review step)"
 	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
@@ -135,15 +135,18 @@ cli:
 	cargo build -q -p dicom-sanitizer-cli
 
 node-test: pkg corpus burned cli pyenv large-header
-	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs tests/js/phi-tokens.test.mjs
+	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs tests/js/phi-tokens.test.mjs \
+		tests/js/regions.test.mjs
 
 worker-test: pkg corpus pyenv
 	$(JS_ENV) node --test tests/js/worker.test.mjs
 
-# The page, its previews (thumbnails of the corpus and of the burned-in images) and its OCR of
-# burned-in text (an image Pillow draws text on).
-browser-test: pkg corpus burned pyenv pillow chromium site
-	$(JS_ENV) node --test tests/js/browser.test.mjs tests/js/preview.test.mjs tests/js/ocr.test.mjs
+# The page, its previews (thumbnails of the corpus and of the burned-in images), its OCR of
+# burned-in text (an image Pillow draws text on) and the review step of an upload (OCR, regions
+# proposed and drawn, region rules, the pixel check).
+browser-test: pkg corpus burned cli pyenv pillow chromium site
+	$(JS_ENV) node --test tests/js/browser.test.mjs tests/js/preview.test.mjs tests/js/ocr.test.mjs \
+		tests/js/review.test.mjs
 
 # Pillow draws the burned-in text the OCR test reads back.
 PILLOW_STAMP := target/pyenv/.pillow-$(PILLOW_VERSION)

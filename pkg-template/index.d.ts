@@ -450,6 +450,12 @@ export interface PreviewLabels {
   seriesNumber: number | null;
   seriesDescription: string | null;
   sopClassUid: string | null;
+  /** Manufacturer and Manufacturer's Model Name (what a `RegionRule` selects by), Photometric
+   * Interpretation and Burned In Annotation, as the file holds them. */
+  manufacturer: string | null;
+  model: string | null;
+  photometric: string | null;
+  burnedInAnnotation: string | null;
 }
 
 export interface PreviewCommon {

@@ -1,9 +1,21 @@
 """An ultrasound-like image with a patient's name and birth date burned into its first rows, for
-the OCR test (tests/js/ocr.test.mjs): writes OUT/us.dcm (pydicom; PatientName DOE^JANE,
+the OCR tests.
+
+`ocr_image.py OUT` (tests/js/ocr.test.mjs): writes OUT/us.dcm (pydicom; PatientName DOE^JANE,
 PatientBirthDate 19650412, 8-bit MONOCHROME2, native) and OUT/us.gray (the same pixels, raw),
 and prints {rows, columns, text: [{text, box: [x0, y0, x1, y1]}]} with where Pillow drew each
-word."""
+word.
 
+`ocr_image.py --review OUT` (tests/js/review.test.mjs): a folder OUT/study/ of three such images
+of one device and size: us-native.dcm, us-jpeg.dcm (the same pixels as JPEG Baseline, Pillow's
+encoder, encapsulated by pydicom) and us-second.dcm (another patient's, native); prints the same
+JSON with `files: {name: {name, birthDate, text}}`.
+
+`ocr_image.py --decode FILE OUT.gray`: pydicom's (and, for JPEG, Pillow's) decoding of FILE's
+first frame to raw 8-bit samples, for checking what the page wrote; prints {rows, columns,
+transferSyntax}."""
+
+import io
 import json
 import os
 import sys
@@ -11,7 +23,8 @@ import sys
 from PIL import Image, ImageDraw, ImageFont
 import pydicom
 from pydicom.dataset import FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.encaps import encapsulate
+from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
 
 ROWS, COLUMNS = 480, 640
 US_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.6.1"
@@ -19,7 +32,8 @@ US_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.6.1"
 LINES = [(16, ["DOE^JANE", "45Y", "F"]), (48, ["DOB", "12/04/1965"]), (80, ["Abd", "General"])]
 
 
-def main(out):
+def draw_image(lines=LINES):
+    """The image and where each word was drawn."""
     img = Image.new("L", (COLUMNS, ROWS), 0)
     draw = ImageDraw.Draw(img)
     # A fan of speckle, as an ultrasound sector looks; deterministic.
@@ -31,31 +45,33 @@ def main(out):
             draw.point((x, y), fill=40 + (state >> 16) % 60)
     font = ImageFont.load_default(size=22)
     words = []
-    for y, line in LINES:
+    for y, line in lines:
         x = 16
         for w in line:
             draw.text((x, y), w, fill=255, font=font)
             box = draw.textbbox((x, y), w, font=font)
             words.append({"text": w, "box": list(box)})
             x = box[2] + 14
-    pixels = img.tobytes()
-    with open(os.path.join(out, "us.gray"), "wb") as f:
-        f.write(pixels)
+    return img, words
 
+
+def write_dicom(path, img, name="DOE^JANE", birth="19650412", jpeg=False, study=None):
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = US_IMAGE_STORAGE
     meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.TransferSyntaxUID = JPEGBaseline8Bit if jpeg else ExplicitVRLittleEndian
     ds = pydicom.Dataset()
     ds.file_meta = meta
     ds.SOPClassUID = US_IMAGE_STORAGE
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = generate_uid()
+    ds.StudyInstanceUID = study or generate_uid()
     ds.SeriesInstanceUID = generate_uid()
     ds.Modality = "US"
-    ds.PatientName = "DOE^JANE"
+    ds.Manufacturer = "ACME Medical"
+    ds.ManufacturerModelName = "Sono 5"
+    ds.PatientName = name
     ds.PatientID = "MRN0012345"
-    ds.PatientBirthDate = "19650412"
+    ds.PatientBirthDate = birth
     ds.StudyDate = "20240305"
     ds.BurnedInAnnotation = "YES"
     ds.SamplesPerPixel = 1
@@ -64,10 +80,57 @@ def main(out):
     ds.BitsAllocated = ds.BitsStored = 8
     ds.HighBit = 7
     ds.PixelRepresentation = 0
-    ds.PixelData = pixels
-    ds.save_as(os.path.join(out, "us.dcm"), enforce_file_format=True)
+    if jpeg:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=95)  # baseline, one component
+        ds.PixelData = encapsulate([buf.getvalue()])
+        ds["PixelData"].VR = "OB"
+        ds.LossyImageCompression = "01"
+    else:
+        ds.PixelData = img.tobytes()
+    ds.save_as(path, enforce_file_format=True)
+
+
+def main(out):
+    img, words = draw_image()
+    with open(os.path.join(out, "us.gray"), "wb") as f:
+        f.write(img.tobytes())
+    write_dicom(os.path.join(out, "us.dcm"), img)
     print(json.dumps({"rows": ROWS, "columns": COLUMNS, "text": words}))
 
 
+def review(out):
+    folder = os.path.join(out, "study")
+    os.makedirs(folder, exist_ok=True)
+    study = generate_uid()
+    img, words = draw_image()
+    write_dicom(os.path.join(folder, "us-native.dcm"), img, study=study)
+    write_dicom(os.path.join(folder, "us-jpeg.dcm"), img, jpeg=True, study=study)
+    second = [(16, ["ROE^RICHARD", "52Y", "M"]), (48, ["DOB", "03/07/1972"]), (80, ["Abd", "General"])]
+    img2, words2 = draw_image(second)
+    write_dicom(os.path.join(folder, "us-second.dcm"), img2, name="ROE^RICHARD", birth="19720307", study=study)
+    files = {
+        "us-native.dcm": {"name": "DOE^JANE", "birthDate": "12/04/1965", "text": words},
+        "us-jpeg.dcm": {"name": "DOE^JANE", "birthDate": "12/04/1965", "text": words},
+        "us-second.dcm": {"name": "ROE^RICHARD", "birthDate": "03/07/1972", "text": words2},
+    }
+    print(json.dumps({"rows": ROWS, "columns": COLUMNS, "folder": folder, "files": files}))
+
+
+def decode(path, out):
+    ds = pydicom.dcmread(path)
+    arr = ds.pixel_array
+    if arr.ndim == 3:
+        arr = arr[0]
+    with open(out, "wb") as f:
+        f.write(arr.astype("uint8").tobytes())
+    print(json.dumps({"rows": int(ds.Rows), "columns": int(ds.Columns), "transferSyntax": str(ds.file_meta.TransferSyntaxUID)}))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--review":
+        review(sys.argv[2])
+    elif sys.argv[1] == "--decode":
+        decode(sys.argv[2], sys.argv[3])
+    else:
+        main(sys.argv[1])

@@ -334,6 +334,19 @@ fn labels_are_the_sanitized_files_pseudonyms() {
         text_of(&obj, tags::SERIES_DESCRIPTION).filter(|s| !s.is_empty())
     );
     assert_eq!(p.frames, 1);
+    // What region rules select by, as the file holds it (the original's, for a page's review).
+    let original = describe(&input).unwrap().labels;
+    let input_obj = parse(&input);
+    for (got, tag) in [
+        (&original.manufacturer, tags::MANUFACTURER),
+        (&original.model, tags::MANUFACTURER_MODEL_NAME),
+        (&original.photometric, tags::PHOTOMETRIC_INTERPRETATION),
+        (&original.burned_in_annotation, tags::BURNED_IN_ANNOTATION),
+    ] {
+        let want = text_of(&input_obj, tag).filter(|s| !s.trim().is_empty());
+        assert_eq!(got.as_deref(), want.as_deref().map(str::trim), "{tag}");
+    }
+    assert_eq!(original.photometric.as_deref(), Some("MONOCHROME2"));
     // The header alone says as much, without the pixels.
     let d = describe(&out[..common::find_pixel_value(&out).start]).unwrap();
     assert_eq!(

@@ -1,9 +1,14 @@
 // The demo page: collects files (drop or pickers, folders included), sends them one at a time to
-// the sanitizing Web Worker, shows progress and a per-file report, and offers the results for
+// the sanitizing Web Worker, shows progress and a per-file report, reviews the images that may
+// carry burned-in text (review.js, OCR on this computer), and offers the files that passed for
 // download. Nothing is sent anywhere: the worker runs the wasm in this tab.
 
 import { droppedFiles } from "./pkg/intake.js";
+import { recognize } from "./ocr.js";
 import { createPreviews } from "./preview.js";
+import { describeRule, exportRules, parseRules as parseRegionRules } from "./regions.js";
+import { atRisk, createReview } from "./review.js";
+import { createReviewPanel } from "./review-panel.js";
 
 const OPTIONS = [
   ["retainSafePrivate", "Retain Safe Private (113111)"],
@@ -40,7 +45,22 @@ function call(type, payload = {}, transfer = []) {
   });
 }
 
-const previews = createPreviews(call, $("previews"), $("large"));
+const review = createReview({
+  call,
+  recognize,
+  acceptRaw: () => $("accept-raw").checked,
+  onUpdate(r, { output } = {}) {
+    if (output) previews.update(r);
+    previews.status(r);
+    updateRow(r);
+    summarize();
+  },
+});
+const panel = createReviewPanel($("large"), { review, results: () => results, onRules: showRules });
+const previews = createPreviews(call, $("previews"), $("large"), {
+  onOpen: (r) => panel.show(r),
+  onDrawn: (r, frame) => panel.drawn(r, frame),
+});
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -77,6 +97,7 @@ function readSettings() {
     rules: parseRules($("rules").value),
     acceptRaw: $("accept-raw").checked,
     burnedIn: $("burned-in").checked ? "allow" : "reject",
+    regionRules: review.rules,
   };
   if ($("key").value) settings.key = $("key").value;
   return settings;
@@ -114,11 +135,11 @@ async function run(files) {
   const progress = $("progress");
   progress.max = files.length;
   progress.value = 0;
-  const count = { sanitized: 0, skipped: 0, refused: 0 };
+  const count = { sanitized: 0, review: 0, skipped: 0, refused: 0 };
   for (const [i, { file, path }] of files.entries()) {
     status.textContent = `Sanitizing ${i + 1} of ${files.length}…`;
     const n = results.length + 1;
-    const result = { n, path };
+    const result = { n, path, file };
     const set = sets.of(path);
     try {
       const written = set && sets.directories.has(path) ? sets.written[set.index] : null;
@@ -131,19 +152,41 @@ async function run(files) {
       result.error = { code: e.code ?? "page.read_failed", message: e.message };
       result.status = e.code === "read.not_dicom" ? "skipped" : "refused";
     }
-    count[result.status]++;
+    const risky = atRisk(result);
+    count[risky && !result.blob ? "review" : result.status]++;
+    // A file refused for burned-in text gets its name now, for the review that may pass it
+    // (outside a media set: its DICOMDIR names only the files written before it).
+    if (risky && !result.name) result.name = outputName(path, null, sets);
     results.push(result);
-    addRow(result);
-    if (result.blob) previews.add(result);
+    if (result.blob || risky) previews.add(result);
+    review.intake(result);
     progress.value = i + 1;
   }
-  status.textContent = `Done: ${count.sanitized} sanitized, ${count.skipped} skipped (not DICOM), ${count.refused} refused.`;
+  renderTable();
+  const toReview = count.review ? `${count.review} to review, ` : "";
+  status.textContent = `Done: ${count.sanitized} sanitized, ${toReview}${count.skipped} skipped (not DICOM), ${count.refused} refused.`;
   status.dataset.state = "done";
   busy = false;
-  setButtons();
+  summarize();
 }
 
-function addRow({ n, path, report, error, blob, status }) {
+// ---- the result table: paged, so a study of hundreds of files stays quick to redraw ----
+
+const PAGE = 100;
+let page = 0;
+
+/** The words for a status, and the cell's class. */
+const STATE = {
+  sanitized: ["sanitized", "ok"],
+  ok: ["sanitized", "ok"],
+  checking: ["checking…", "checking"],
+  review: ["needs review", "review"],
+  failed: ["pixel check failed", "failed"],
+  refused: ["refused", "refused"],
+  skipped: ["skipped: not DICOM", "skipped"],
+};
+
+function row({ n, path, name, report, error, blob, status, note, ocr }) {
   const actions = report
     ? Object.entries(report.actions).map(([k, v]) => `${k} ${v}`).join(", ")
     : "";
@@ -151,13 +194,15 @@ function addRow({ n, path, report, error, blob, status }) {
   for (const f of report?.findings ?? []) {
     findings.append(el("li", {}, el("code", { textContent: f.code }), f.path ? ` ${f.path}` : ""));
   }
-  const result =
-    status === "refused"
-      ? el("td", { className: "refused" }, "refused: ", el("code", { textContent: error.code }), el("div", { textContent: error.message }))
-      : status === "skipped"
-        ? el("td", { className: "skipped" }, "skipped: not DICOM")
-        : el("td", { className: "ok", textContent: "sanitized" });
-  const row = el(
+  const [word, cls] = STATE[status];
+  const result = el("td", { className: cls });
+  if (status === "skipped") result.append(word);
+  else if (error && !blob) result.append(`${word}: `, el("code", { textContent: error.code }), el("div", { textContent: error.message }));
+  else result.append(word);
+  // Why, for the review's states; and whether the pixels were read at all.
+  if (note && note !== error?.message) result.append(el("div", { className: "note", textContent: note }));
+  if (blob && ocr && !ocr.checked) result.append(el("div", { className: "note", textContent: `not OCR-checked: ${ocr.why}` }));
+  const tr = el(
     "tr",
     {},
     el("td", { textContent: n }),
@@ -167,13 +212,60 @@ function addRow({ n, path, report, error, blob, status }) {
     el("td", {}, findings),
     el("td", { textContent: blob ? `${blob.size.toLocaleString()} B` : "" }),
   );
-  row.dataset.state = status === "sanitized" ? "ok" : status;
-  $("results").tBodies[0].append(row);
+  tr.dataset.state = cls;
+  tr.dataset.n = String(n);
+  if (name) tr.dataset.name = name;
+  return tr;
+}
+
+function renderTable() {
+  const pages = Math.max(1, Math.ceil(results.length / PAGE));
+  page = Math.min(page, pages - 1);
+  $("results").tBodies[0].replaceChildren(...results.slice(page * PAGE, (page + 1) * PAGE).map(row));
+  document.querySelector(".pager").hidden = pages < 2;
+  $("page-info").textContent = `Files ${page * PAGE + 1}–${Math.min(results.length, (page + 1) * PAGE)} of ${results.length}`;
+  $("page-prev").disabled = page === 0;
+  $("page-next").disabled = page >= pages - 1;
+}
+
+function updateRow(r) {
+  const old = $("results").tBodies[0].querySelector(`tr[data-n="${r.n}"]`);
+  if (old) old.replaceWith(row(r));
+  else if (r.n > page * PAGE && r.n <= (page + 1) * PAGE) renderTable();
+}
+
+/** Which files may be sent, which wait, and which images OCR did not read. */
+function summarize() {
+  const by = (s) => results.filter((r) => r.status === s);
+  const passed = by("ok").length;
+  const parts = [`${passed} passed`];
+  for (const [s, words] of [["checking", "being checked"], ["review", "need review"], ["failed", "failed the pixel check"]]) {
+    if (by(s).length) parts.push(`${by(s).length} ${words}`);
+  }
+  const list = (rs) => rs.slice(0, 20).map((r) => `#${r.n}`).join(", ") + (rs.length > 20 ? ", …" : "");
+  const plural = (n) => `${n} image${n > 1 ? "s" : ""}`;
+  let text = `Review: ${parts.join(", ")}.`;
+  const unchecked = results.filter((r) => r.blob && r.ocr && !r.ocr.checked && !r.atRisk);
+  if (unchecked.length) text += ` Not OCR-checked: ${plural(unchecked.length)} whose header shows no burned-in risk (${list(unchecked)}).`;
+  const unread = results.filter((r) => r.atRisk && r.ocr && !r.ocr.checked && r.status !== "checking");
+  if (unread.length) text += ` Could not be OCR-checked, so not passed: ${plural(unread.length)} (${list(unread)}).`;
+  $("review-status").textContent = text;
+  // Progress of the images under review (OCR'd, or waiting for it).
+  const reviewed = results.filter((r) => r.atRisk);
+  $("review-progress").hidden = !reviewed.length;
+  $("review-progress").max = Math.max(1, reviewed.length);
+  $("review-progress").value = reviewed.filter((r) => r.status !== "checking").length;
+  $("review-status").dataset.state = busy || by("checking").length ? "running" : "done";
+  setButtons();
 }
 
 function setButtons() {
-  $("download").disabled = busy || !results.some((r) => r.blob);
+  const passed = results.filter((r) => r.status === "ok").length;
+  $("download").disabled = busy || !passed;
+  $("download").textContent = passed ? `Download ${passed} passed file${passed > 1 ? "s" : ""}` : "Download";
   $("clear").disabled = busy || !results.length;
+  // Rules change between runs, not during one (files already sanitized would miss them).
+  $("import-rules").disabled = busy;
 }
 
 // ---- downloads: one file as is, several as a zip with a report per file ----
@@ -224,8 +316,16 @@ function save(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+const LEFT_OUT = {
+  checking: "its pixels were still being checked",
+  review: "its pixels may carry identifying text that no one has reviewed or covered",
+  failed: "pixel check failed: identifying text was still readable after blanking",
+  refused: "refused by the sanitizer",
+};
+
 async function download() {
-  const done = results.filter((r) => r.blob);
+  // Only files that passed: sanitized, and OCR-checked where their pixels were at risk.
+  const done = results.filter((r) => r.status === "ok");
   if (done.length === 1) {
     save(new Blob([done[0].blob], { type: "application/dicom" }), done[0].name.split("/").pop());
     return;
@@ -237,7 +337,10 @@ async function download() {
     files.push({ name: `sanitized/${name}`, blob: r.blob });
     files.push({ name: `reports/${name.replace(/\.dcm$/i, "")}.json`, blob: json(r.report) });
   }
-  const refused = results.filter((r) => r.status === "refused").map((r) => ({ n: r.n, error: r.error }));
+  // The files left out, and why, in words free of what OCR read (the notes on screen name it).
+  const refused = results
+    .filter((r) => r.status !== "ok" && r.status !== "skipped")
+    .map((r) => ({ n: r.n, status: r.status, error: r.error, reason: LEFT_OUT[r.status] }));
   files.push({ name: "refused.json", blob: json(refused) });
   $("status").textContent = "Building the zip…";
   const { bytes } = await call("zip", { files });
@@ -274,11 +377,55 @@ drop.ondrop = async (e) => {
 $("download").onclick = () => download().catch((e) => ($("status").textContent = `Download failed: ${e.message}`));
 $("clear").onclick = () => {
   results = [];
-  $("results").tBodies[0].replaceChildren();
+  review.clear();
+  renderTable();
   previews.clear();
+  $("review-status").textContent = "";
+  $("review-status").dataset.state = "";
+  $("review-progress").hidden = true;
+  if ($("large").open) $("large").close();
   $("progress").value = 0;
   $("status").textContent = "Ready.";
   $("status").dataset.state = "";
   setButtons();
 };
+$("page-prev").onclick = () => (page--, renderTable());
+$("page-next").onclick = () => (page++, renderTable());
+
+// ---- region rules: defaults shipped in the page, import and export as the CLI's JSON ----
+
+function showRules(rules) {
+  $("rules-list").replaceChildren(...rules.map((rule, i) => {
+    const remove = el("button", { type: "button", textContent: "Remove" });
+    remove.onclick = () => {
+      const next = review.rules.filter((_, j) => j !== i);
+      showRules(next);
+      review.setRules(next, results);
+    };
+    return el("li", {}, describeRule(rule), " ", remove);
+  }));
+  $("export-rules").disabled = !rules.length;
+}
+
+try {
+  const defaults = parseRegionRules($("default-region-rules").textContent);
+  review.initRules(defaults);
+  showRules(defaults);
+} catch (e) {
+  $("rules-status").textContent = `The page's default rules do not read: ${e.message}`;
+}
+$("export-rules").onclick = () => save(new Blob([exportRules(review.rules)], { type: "application/json" }), "region-rules.json");
+$("import-rules").onchange = async (e) => {
+  const [file] = e.target.files;
+  e.target.value = "";
+  try {
+    const rules = [...review.rules, ...parseRegionRules(await file.text())];
+    showRules(rules);
+    $("rules-status").textContent = `${rules.length} rule${rules.length === 1 ? "" : "s"}.`;
+    await review.setRules(rules, results);
+  } catch (err) {
+    $("rules-status").textContent = `${file.name}: ${err.message}`;
+  }
+};
+
 document.body.dataset.ready = "true";

@@ -1,8 +1,9 @@
 // The page's Web Worker: the package's own worker module (sanitize, directory, progress), shared
-// with the package's form and Uppy integrations, plus the download zip and the previews built
+// with the package's form and Uppy integrations, plus the download zip, the previews, the review
+// step's reading of an original's header and sanitizing a file again with its own regions, built
 // here too (the page only draws what these post).
 import { handlers } from "./pkg/sanitize-worker.js";
-import { describeImage, renderFrame } from "./pkg/index.js";
+import { Sanitizer, describeImage, identifyingValues, renderFrame } from "./pkg/index.js";
 import { zipSync } from "./vendor/fflate.js";
 
 handlers.zip = async ({ files }) => {
@@ -39,4 +40,46 @@ handlers.preview = async ({ blob, frame, maxSize }) => {
   }
   const reply = { bitmap, frames: r.frames, rows: r.rows, columns: r.columns, coded: r.jpeg ? "jpeg" : "wasm" };
   return { reply, transfer: [bitmap] };
+};
+
+// The run's settings, with the key fixed for the session when none was given: a file sanitized
+// again (with its regions, or new rules) must get the same pseudonyms as the rest of its study.
+let base;
+const configure = handlers.configure;
+handlers.configure = async ({ options }) => {
+  const key = options.key ?? Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+  base = { ...options, key };
+  return configure({ options: base });
+};
+
+/** One file again, with `settings` over the run's (regions, rules, a person's pass). */
+handlers.resanitize = async ({ file, settings }) => {
+  const sanitizer = new Sanitizer({ ...base, ...settings });
+  try {
+    const t = sanitizer.transform();
+    const [blob, outcome] = await Promise.allSettled([new Response(file.stream().pipeThrough(t)).blob(), t.result]);
+    if (outcome.status === "rejected") throw outcome.reason;
+    if (blob.status === "rejected") throw blob.reason;
+    return { blob: blob.value, report: outcome.value.report };
+  } finally {
+    sanitizer.free();
+  }
+};
+
+/** What the review needs of an ORIGINAL's header (read here, never posted whole): its
+ * identifying values, to find in OCR's words, and what region rules select images by. */
+handlers.inspect = async ({ file, acceptRaw }) => {
+  const bytes = async (b) => new Uint8Array(await b.arrayBuffer());
+  let head = await bytes(file.slice(0, HEADER_GUESS));
+  let values;
+  try {
+    values = identifyingValues(head, acceptRaw);
+  } catch (e) {
+    if (e.code !== "read.truncated" || file.size <= HEADER_GUESS) throw e;
+    head = await bytes(file);
+    values = identifyingValues(head, acceptRaw);
+  }
+  let d = describeImage(head);
+  if (d.frames === 0 && file.size > head.length) d = describeImage(await bytes(file));
+  return { values, frames: d.frames, rows: d.rows, columns: d.columns, labels: d.labels };
 };

@@ -28,5 +28,7 @@ const sanitizerWorker :Workerd.Worker = (
     # A test key; in production this is a secret binding.
     (name = "SANITIZER_KEY", text = "edge-worker-example-key-0123456789"),
     (name = "MAX_UPLOAD_BYTES", text = "4294967296"),
+    # Region rules (RegionRule[]), as the demo page exports them: where each device writes.
+    (name = "REGION_RULES", json = embed "region-rules.json"),
   ],
 );

@@ -11,7 +11,8 @@
 //
 // Bindings: BUCKET (a service accepting PUT and DELETE: an R2 bucket's HTTP front, or workerd's
 // writable disk service in tests), SANITIZER_KEY (the pseudonym key; a secret in production),
-// MAX_UPLOAD_BYTES (optional, default 4 GiB).
+// MAX_UPLOAD_BYTES (optional, default 4 GiB), REGION_RULES (optional JSON: the region rules the
+// demo page exports, `RegionRule[]`, the CLI's --region-rules file).
 import { Sanitizer, isDicomSanitizerError, wasmMemoryBytes } from "./pkg/worker.js";
 
 let sanitizer; // compiled once per isolate; the rule set and key do not change between requests
@@ -21,6 +22,7 @@ function getSanitizer(env) {
   sanitizer ??= new Sanitizer({
     key: env.SANITIZER_KEY,
     options: ["retainLongitudinalModifiedDates"],
+    regionRules: env.REGION_RULES ?? [],
   });
   return sanitizer;
 }

@@ -34,6 +34,12 @@ pub struct Labels {
     pub series_number: Option<i64>,
     pub series_description: Option<String>,
     pub sop_class_uid: Option<String>,
+    /// What a region rule selects images by (with modality, rows and columns), and whether the
+    /// pixels say they carry text: for a page that reviews the original before sanitizing it.
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub photometric: Option<String>,
+    pub burned_in_annotation: Option<String>,
 }
 
 /// A rendered frame.
@@ -228,6 +234,10 @@ fn labels(obj: &InMemDicomObject) -> Labels {
         series_number: t(tags::SERIES_NUMBER).and_then(|s| s.parse().ok()),
         series_description: t(tags::SERIES_DESCRIPTION),
         sop_class_uid: t(tags::SOP_CLASS_UID),
+        manufacturer: t(tags::MANUFACTURER),
+        model: t(tags::MANUFACTURER_MODEL_NAME),
+        photometric: t(tags::PHOTOMETRIC_INTERPRETATION),
+        burned_in_annotation: t(tags::BURNED_IN_ANNOTATION),
     }
 }
 

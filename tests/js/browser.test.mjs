@@ -124,22 +124,46 @@ test("dropped files: refused ones show their code, the one good file downloads a
   }, files);
   await settle();
   const skipped = manifest.bad.filter(({ code }) => code === "read.not_dicom");
+  // Refused for burned-in text: waits for a person's review (OCR of the original) instead.
+  const review = manifest.bad.filter(({ code }) => code.startsWith("pixel.burned_in"));
   assert.equal(
     await page.textContent("#status"),
-    `Done: 1 sanitized, ${skipped.length} skipped (not DICOM), ${manifest.bad.length - skipped.length} refused.`,
+    `Done: 1 sanitized, ${review.length} to review, ${skipped.length} skipped (not DICOM), ${manifest.bad.length - skipped.length - review.length} refused.`,
   );
+  await page.waitForFunction(() => document.getElementById("review-status").dataset.state === "done", null, { timeout: 30_000 });
   const rows = await page.$$eval("#results tbody tr", (trs) => Object.fromEntries(trs.map((tr) => [tr.cells[1].textContent, [tr.dataset.state, tr.cells[2].querySelector("code")?.textContent ?? tr.cells[2].textContent]])));
   for (const { file, code } of manifest.bad) {
-    const want = code === "read.not_dicom" ? ["skipped", "skipped: not DICOM"] : ["refused", code];
-    assert.deepEqual(rows[file], want, file);
+    const want = code === "read.not_dicom" ? ["skipped", "skipped: not DICOM"] : review.some((r) => r.file === file) ? ["review", code] : ["refused", code];
+    assert.deepEqual(rows[file], want, `${file}: ${JSON.stringify(rows)}`);
   }
-  assert.deepEqual(rows["ct-2.dcm"], ["ok", "sanitized"]);
+  // Sanitized, and said not to be OCR-checked (a CT slice: no burned-in risk in its header).
+  assert.equal(rows["ct-2.dcm"][0], "ok");
+  assert.match(rows["ct-2.dcm"][1], /^sanitized\s*not OCR-checked: no burned-in risk in its header$/);
+  assert.match(await page.textContent("#review-status"), /^Review: 1 passed, 1 need review\. Not OCR-checked: 1 image whose header shows no burned-in risk \(#\d+\)\.$/);
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
   assert.match(download.suggestedFilename(), /^\d{4}\.dcm$/);
   const bytes = new Uint8Array(readFileSync(await download.path()));
   checkOutputs([{ name: "single.dcm", bytes, report: { inputHeader: { hex: new Sanitizer(SETTINGS).sanitize(good("ct-2.dcm")).report.inputHeader.hex } } }]);
   await page.screenshot({ path: join(SHOTS, "dropped-files.png"), fullPage: true });
+
+  // The ultrasound image refused for burned-in text: OCR of its original read nothing
+  // identifying; a person looks and passes it as shown; its output is OCR-checked and downloads.
+  const us = await page.$eval("#results tbody tr[data-state=review]", (tr) => tr.dataset.n);
+  assert.match(await page.textContent(`#results tr[data-n="${us}"]`), /OCR found no identifying text; look at it, then pass it as shown/);
+  await page.click(`figure.thumb[data-n="${us}"]`);
+  await page.waitForFunction(() => !document.querySelector("#large .review button.pass").disabled);
+  await page.click("#large .review button.pass");
+  await page.click("#large button.close");
+  await page.waitForFunction((n) => document.querySelector(`#results tr[data-n="${n}"]`)?.dataset.state === "ok", us, { timeout: 30_000 });
+  assert.match(await page.textContent(`#results tr[data-n="${us}"]`), /pixel\.burned_in_unknown_allowed/);
+  const [both] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const zip = unzipSync(new Uint8Array(readFileSync(await both.path())));
+  assert.equal(Object.keys(zip).filter((k) => k.startsWith("sanitized/")).length, 2);
+  const passed = Object.entries(zip).filter(([k]) => k.startsWith("sanitized/")).map(([, b]) => b);
+  for (const b of passed) assert.deepEqual(phiIn(b), []);
+  const expected = new Sanitizer({ ...SETTINGS, burnedIn: "allow" }).sanitize(bad("ultrasound-unknown-burned-in.dcm")).bytes;
+  assert.ok(passed.some((b) => Buffer.from(b).equals(Buffer.from(expected))), "the passed image is the package's output with burnedIn allow");
 });
 
 test("a patient CD picked in the page comes out as a media set in the zip, its DICOMDIR naming exactly the files sanitized", async () => {

@@ -151,6 +151,11 @@ test("thumbnails of the sanitized files, grouped by pseudonymised study and seri
   const shown = await page.$$eval(".series", (ss) => ss.map((s) => `${s.closest(".study").dataset.study} ${s.dataset.series}`));
   assert.deepEqual(new Set(shown), groups);
   assert.equal(shown.length, groups.size);
+  // The burned-in images, let through by the box, were OCR-checked (nothing identifying in the
+  // generated strokes); the CT slices were not, and the page says so.
+  await page.waitForFunction(() => document.getElementById("review-status").dataset.state === "done", null, { timeout: 60_000 });
+  const review = await page.textContent("#review-status");
+  assert.match(review, /^Review: 6 passed\. Not OCR-checked: 2 images whose header shows no burned-in risk \(#\d+, #\d+\)\.$/, review);
   mkdirSync(SHOTS, { recursive: true });
   await page.locator("#previews").screenshot({ path: join(SHOTS, "preview-grid.png") });
 
@@ -198,4 +203,12 @@ test("thumbnails render lazily: a long series draws only what scrolls into view"
   assert.ok(early < 120, `only the visible thumbnails are drawn at first (${early})`);
   await page.locator("figure.thumb >> nth=119").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll("figure.thumb")[119].dataset.state === "rendered");
+  // The result table is paged: the first hundred rows, then the rest.
+  const rows = () => page.$$eval("#results tbody tr", (trs) => trs.map((tr) => Number(tr.dataset.n)));
+  assert.deepEqual(await rows(), Array.from({ length: 100 }, (_, i) => i + 1));
+  assert.equal(await page.textContent("#page-info"), "Files 1–100 of 120");
+  await page.click("#page-next");
+  assert.deepEqual(await rows(), Array.from({ length: 20 }, (_, i) => i + 101));
+  assert.equal(await page.textContent("#page-info"), "Files 101–120 of 120");
+  assert.equal(await page.$eval("#page-next", (b) => b.disabled), true);
 });

@@ -72,6 +72,58 @@ test("POST /sanitize returns the de-identified bytes with the report in a header
   assert.equal(reparse([join(dir, "out.dcm")])[0].patientIdentityRemoved, "YES");
 });
 
+test("the worker's region rules (REGION_RULES, as the page exports them) blank the device's band, and only that device's", async () => {
+  // An ultrasound image of the rules' device and size, Burned In Annotation YES (pydicom), and
+  // the same from another model: refused as burned-in.
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-rules-"));
+  const make = (model) => {
+    const path = join(dir, `${model}.dcm`);
+    execFileSync(process.env.DICOM_SANITIZER_PYTHON, ["-c", `
+import sys
+import pydicom
+from pydicom.dataset import FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+meta = FileMetaDataset()
+meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.6.1"
+meta.MediaStorageSOPInstanceUID = generate_uid()
+meta.TransferSyntaxUID = ExplicitVRLittleEndian
+ds = pydicom.Dataset()
+ds.file_meta = meta
+ds.SOPClassUID = meta.MediaStorageSOPClassUID
+ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+ds.Modality = "US"
+ds.Manufacturer = "ACME Medical"
+ds.ManufacturerModelName = sys.argv[2]
+ds.PatientName = "DOE^JANE"
+ds.BurnedInAnnotation = "YES"
+ds.SamplesPerPixel = 1
+ds.PhotometricInterpretation = "MONOCHROME2"
+ds.Rows, ds.Columns = 480, 640
+ds.BitsAllocated = ds.BitsStored = 8
+ds.HighBit = 7
+ds.PixelRepresentation = 0
+ds.PixelData = bytes([200]) * (480 * 640)
+ds.save_as(sys.argv[1], enforce_file_format=True)
+`, path, model]);
+    return new Uint8Array(readFileSync(path));
+  };
+  const rules = JSON.parse(readFileSync(join(ROOT, "examples/edge-worker/region-rules.json"), "utf8"));
+  const input = make("Sono 5");
+  const res = await post("/sanitize", input);
+  assert.equal(res.status, 200);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const report = JSON.parse(res.headers.get("x-dicom-sanitizer-report"));
+  assert.ok(report.findings.some((f) => f.code === "pixel.regions_blanked"), JSON.stringify(report.findings));
+  // The band the rule names is zero, the rest as it was.
+  const pixels = bytes.subarray(bytes.length - 480 * 640);
+  const band = rules[0].regions[0];
+  assert.ok(pixels.subarray(0, band.height * 640).every((v) => v === 0));
+  assert.ok(pixels.subarray(band.height * 640).every((v) => v === 200));
+  const other = await post("/sanitize", make("Sono 6"));
+  assert.equal(other.status, 422);
+  assert.equal((await other.json()).error.code, "pixel.burned_in");
+});
+
 test("malformed uploads get a coded 4xx JSON error and nothing is stored", async () => {
   const before = stored();
   for (const { file, code } of manifest.bad) {
