@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { unzipSync } from "fflate";
-import { chromium } from "playwright-core";
 
 import { Sanitizer } from "../../pkg/node.js";
 import { CORPUS, ROOT, bad, good, manifest, phiIn, reparse, walk } from "./helpers.mjs";
+import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const SHOTS = join(ROOT, "target/browser");
@@ -26,21 +26,8 @@ const requests = [];
 
 before(async () => {
   site = await serve(join(ROOT, "target/site"));
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
   // Every request any page or worker of this browser makes, as the browser sees it.
-  context.on("request", (r) => requests.push(r.url()));
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("request", (r) => requests.push(r.url()));
-  page.on("worker", (w) => requests.push(w.url()));
+  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), acceptDownloads: true }));
   page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
   await page.goto(site.url);
   await page.waitForSelector("body[data-ready=true]");

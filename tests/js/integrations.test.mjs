@@ -9,10 +9,10 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
 
 import { Sanitizer, errorCodes } from "../../pkg/node.js";
 import { CORPUS, PKG, ROOT, phiIn, reparse } from "./helpers.mjs";
+import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const SETTINGS = { key: "intake-test-key-0123456789abcdef", options: ["retainLongitudinalModifiedDates", "cleanDescriptors"] };
@@ -73,19 +73,10 @@ before(async () => {
   names.push("DOE_JANE_US.dcm");
   copyFileSync(join(CORPUS, "bad", REFUSED.file), join(study, names.at(-1)));
 
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-  context.on("request", (r) => {
-    if (!r.url().startsWith(site.url) && !/^(blob|data):/.test(r.url())) outside.push(r.url());
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  const record = (url) => {
+    if (!url.startsWith(site.url) && !/^(blob|data):/.test(url)) outside.push(url);
+  };
+  ({ context, page } = await launchChromium({ record }));
   page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
 });
 

@@ -11,10 +11,10 @@ import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
 
 import { Sanitizer } from "../../pkg/node.js";
 import { ROOT } from "./helpers.mjs";
+import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const SHOTS = join(ROOT, "target/screenshots");
@@ -32,19 +32,7 @@ before(async () => {
   if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
   planted = JSON.parse(execFileSync(python, [join(ROOT, "tests/ocr_image.py"), dir], { encoding: "utf8" }));
   site = await serve(join(ROOT, "target/site"));
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1000, height: 800 },
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-  context.on("request", (r) => requests.push(r.url()));
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("request", (r) => requests.push(r.url()));
-  page.on("worker", (w) => requests.push(w.url()));
+  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), viewport: { width: 1000, height: 800 } }));
   page.on("pageerror", (e) => errors.push(e.message));
   // The browser's own favicon.ico request (the page has none) is not the page's error.
   page.on("console", (m) => m.type() === "error" && !m.location().url.endsWith("/favicon.ico") && errors.push(`${m.text()} ${m.location().url}`));

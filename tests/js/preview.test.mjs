@@ -10,10 +10,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
 
 import { Sanitizer, describeImage, renderFrame } from "../../pkg/node.js";
 import { CORPUS, ROOT } from "./helpers.mjs";
+import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const SHOTS = join(ROOT, "target/screenshots");
@@ -43,19 +43,7 @@ before(async () => {
   }
 
   site = await serve(join(ROOT, "target/site"));
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-  context.on("request", (r) => requests.push(r.url()));
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("request", (r) => requests.push(r.url()));
-  page.on("worker", (w) => requests.push(w.url()));
+  ({ context, page } = await launchChromium({ record: (url) => requests.push(url) }));
   page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
   await page.goto(site.url);
   await page.waitForSelector("body[data-ready=true]");

@@ -16,10 +16,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { unzipSync } from "fflate";
-import { chromium } from "playwright-core";
 
 import { Sanitizer } from "../../pkg/node.js";
 import { ROOT } from "./helpers.mjs";
+import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const SHOTS = join(ROOT, "target/screenshots");
@@ -40,20 +40,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "review-"));
   planted = JSON.parse(execFileSync(PY, [join(ROOT, "tests/ocr_image.py"), "--review", dir], { encoding: "utf8" }));
   site = await serve(join(ROOT, "target/site"));
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 1000 },
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-  context.on("request", (r) => requests.push(r.url()));
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("request", (r) => requests.push(r.url()));
-  page.on("worker", (w) => requests.push(w.url()));
+  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), viewport: { width: 1280, height: 1000 }, acceptDownloads: true }));
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && !m.location().url.endsWith("/favicon.ico") && errors.push(`${m.text()} ${m.location().url}`));
   await page.goto(site.url);

@@ -1,0 +1,26 @@
+// Debian's Chromium for the page tests (playwright-core): headless on a fresh profile, with the
+// flags that keep the browser itself off the network (it would otherwise reach for Google's
+// hosts at start), and every request the browser, its pages and their workers make handed to
+// `record`, so a test can assert that nothing left 127.0.0.1.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+export async function launchChromium({ record, viewport = { width: 1280, height: 900 }, acceptDownloads = false }) {
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    acceptDownloads,
+    viewport,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  context.on("request", (r) => record(r.url()));
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("request", (r) => record(r.url()));
+  page.on("worker", (w) => record(w.url()));
+  return { context, page };
+}
