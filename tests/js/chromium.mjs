@@ -1,13 +1,15 @@
 // Debian's Chromium for the page tests (playwright-core): headless on a fresh profile, with the
 // flags that keep the browser itself off the network (it would otherwise reach for Google's
 // hosts at start), and every request the browser, its pages and their workers make handed to
-// `record`, so a test can assert that nothing left 127.0.0.1.
+// `record`, so a test can assert that nothing left 127.0.0.1. With `errors`, the page's uncaught
+// errors and console errors are gathered there (not the browser's own favicon.ico request: the
+// page has none).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-export async function launchChromium({ record, viewport = { width: 1280, height: 900 }, acceptDownloads = false }) {
+export async function launchChromium({ record, errors, viewport = { width: 1280, height: 900 }, acceptDownloads = false }) {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
@@ -22,5 +24,11 @@ export async function launchChromium({ record, viewport = { width: 1280, height:
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("request", (r) => record(r.url()));
   page.on("worker", (w) => record(w.url()));
+  if (errors) {
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) errors.push(`${m.text()} ${m.location().url}`);
+    });
+  }
   return { context, page };
 }

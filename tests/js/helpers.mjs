@@ -82,3 +82,6 @@ export function outsidePixels(bytes) {
   const end = start + b.readUInt32LE(at + 8);
   return Buffer.concat([b.subarray(0, start), b.subarray(end)]);
 }
+
+/** Whether rectangle `r` ({x, y, width, height}) covers box [x0, y0, x1, y1] (x1, y1 exclusive). */
+export const covers = (r, [x0, y0, x1, y1]) => r.x <= x0 && r.y <= y0 && r.x + r.width >= x1 && r.y + r.height >= y1;

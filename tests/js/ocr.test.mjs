@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { Sanitizer } from "../../pkg/node.js";
-import { ROOT } from "./helpers.mjs";
+import { ROOT, covers } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -32,10 +32,7 @@ before(async () => {
   if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
   planted = JSON.parse(execFileSync(python, [join(ROOT, "tests/ocr_image.py"), dir], { encoding: "utf8" }));
   site = await serve(join(ROOT, "target/site"));
-  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), viewport: { width: 1000, height: 800 } }));
-  page.on("pageerror", (e) => errors.push(e.message));
-  // The browser's own favicon.ico request (the page has none) is not the page's error.
-  page.on("console", (m) => m.type() === "error" && !m.location().url.endsWith("/favicon.ico") && errors.push(`${m.text()} ${m.location().url}`));
+  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), errors, viewport: { width: 1000, height: 800 } }));
   await page.goto(site.url);
   await page.waitForSelector("body[data-ready=true]");
 });
@@ -45,8 +42,6 @@ after(async () => {
   site?.server.close();
 });
 
-/** Whether rectangle `r` ({x, y, width, height}) covers box [x0, y0, x1, y1] (x1, y1 exclusive). */
-const covers = (r, [x0, y0, x1, y1]) => r.x <= x0 && r.y <= y0 && r.x + r.width >= x1 && r.y + r.height >= y1;
 
 test("OCR in the page finds the planted name and date, marks them identifying, and proposes regions covering them", { timeout: 60_000 }, async () => {
   const dcm = readFileSync(join(dir, "us.dcm"));

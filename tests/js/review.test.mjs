@@ -18,7 +18,7 @@ import { after, before, test } from "node:test";
 import { unzipSync } from "fflate";
 
 import { Sanitizer } from "../../pkg/node.js";
-import { ROOT } from "./helpers.mjs";
+import { ROOT, covers } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -40,9 +40,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "review-"));
   planted = JSON.parse(execFileSync(PY, [join(ROOT, "tests/ocr_image.py"), "--review", dir], { encoding: "utf8" }));
   site = await serve(join(ROOT, "target/site"));
-  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), viewport: { width: 1280, height: 1000 }, acceptDownloads: true }));
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && !m.location().url.endsWith("/favicon.ico") && errors.push(`${m.text()} ${m.location().url}`));
+  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), errors, viewport: { width: 1280, height: 1000 }, acceptDownloads: true }));
   await page.goto(site.url);
   await page.waitForSelector("body[data-ready=true]");
 });
@@ -52,8 +50,6 @@ after(async () => {
   site?.server.close();
 });
 
-/** Whether rectangle `r` ({x, y, width, height}) covers box [x0, y0, x1, y1] (x1, y1 exclusive). */
-const covers = (r, [x0, y0, x1, y1]) => r.x <= x0 && r.y <= y0 && r.x + r.width >= x1 && r.y + r.height >= y1;
 const boxOf = (file, text) => planted.files[file].text.find((w) => w.text === text).box;
 
 /** The table's row number of a file, by its input name. */
