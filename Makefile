@@ -6,6 +6,7 @@ PY := target/pyenv/bin/python
 PYDICOM_VERSION := 3.0.1
 DICOMWEB_CLIENT_VERSION := 0.61.2
 PILLOW_VERSION := 12.3.0
+NUMPY_VERSION := 2.4.6
 DEMO_KEY := demo-key-not-a-secret-0123456789
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly; the crate pin is the one source.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' wasm/Cargo.toml)
@@ -17,7 +18,7 @@ JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
 	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench \
-	orthanc dicomweb-client dicomweb-proxy dicomweb-test pillow
+	orthanc dicomweb-client dicomweb-proxy dicomweb-test
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -41,11 +42,19 @@ wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 # pydicom is the independent parser the tests re-read every output with.
+# The oracles' venv: pydicom, numpy for its pixel functions (the preview tests render with
+# them), Pillow to draw and decode the burned-in text of the OCR tests. Reinstalled when a pin
+# changes.
+PY_STAMP := target/pyenv/.pins-$(PYDICOM_VERSION)-$(NUMPY_VERSION)-$(PILLOW_VERSION)
 $(PY):
 	python3 -m venv target/pyenv
-	$(PY) -m pip install -q --disable-pip-version-check pydicom==$(PYDICOM_VERSION)
 
-pyenv: $(PY)
+$(PY_STAMP): $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check pydicom==$(PYDICOM_VERSION) \
+		numpy==$(NUMPY_VERSION) pillow==$(PILLOW_VERSION)
+	touch $@
+
+pyenv: $(PY_STAMP)
 
 build:
 	cargo build --workspace
@@ -144,17 +153,10 @@ worker-test: pkg corpus pyenv
 # The page, its previews (thumbnails of the corpus and of the burned-in images), its OCR of
 # burned-in text (an image Pillow draws text on) and the review step of an upload (OCR, regions
 # proposed and drawn, region rules, the pixel check).
-browser-test: pkg corpus burned cli pyenv pillow chromium site
+browser-test: pkg corpus burned cli pyenv chromium site
 	$(JS_ENV) node --test tests/js/browser.test.mjs tests/js/preview.test.mjs tests/js/ocr.test.mjs \
 		tests/js/review.test.mjs
 
-# Pillow draws the burned-in text the OCR test reads back.
-PILLOW_STAMP := target/pyenv/.pillow-$(PILLOW_VERSION)
-$(PILLOW_STAMP): $(PY)
-	$(PY) -m pip install -q --disable-pip-version-check pillow==$(PILLOW_VERSION)
-	touch $@
-
-pillow: $(PILLOW_STAMP)
 
 # The package's intake-form helper and Uppy plugin in Chromium, uploading to a local server.
 integrations-test: pkg corpus pyenv chromium
