@@ -522,7 +522,6 @@ fn finding(code: &str, path: Option<&str>, message: &str) -> Finding {
     }
 }
 
-/// A UID of the data set that the output's file meta group needs, if present: of valid syntax.
 /// Parses a data set the pre-scan has walked (UN values resolved first), with what resolving
 /// them found.
 pub(crate) fn read_dataset(
@@ -540,6 +539,7 @@ pub(crate) fn read_dataset(
     Ok((obj, un))
 }
 
+/// A UID of the data set that the output's file meta group needs, if present: of valid syntax.
 fn dataset_uid(obj: &InMemDicomObject, tag: Tag) -> Result<Option<String>> {
     let Some(uid) = obj
         .get(tag)

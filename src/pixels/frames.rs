@@ -40,16 +40,6 @@ pub(crate) enum Codec {
 }
 
 impl Codec {
-    /// The error code for frames that are not what their transfer syntax says.
-    fn bad(&self) -> &'static str {
-        match self {
-            Codec::Rle(_) => "read.bad_rle",
-            Codec::Jpeg | Codec::JpegLossless => "read.bad_jpeg",
-            Codec::JpegLs => "read.bad_jpegls",
-            Codec::J2k => "read.bad_j2k",
-        }
-    }
-
     /// How it blanks, for the report.
     pub(super) fn how(&self) -> &'static str {
         match self {
@@ -81,6 +71,8 @@ impl Codec {
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     pub(super) codec: Codec,
+    /// The error code for frames that are not what their transfer syntax says.
+    pub(super) bad: &'static str,
     pub(super) rows: u64,
     pub(super) cols: u64,
     /// Samples per pixel.
@@ -155,7 +147,7 @@ impl Plan {
     fn codec_error(&self, e: CodecError, index: u64, at: u64) -> Error {
         match e {
             CodecError::Malformed(why) => Error::Read {
-                code: self.codec.bad(),
+                code: self.bad,
                 offset: None,
                 message: format!("frame {index} (byte {at} of Pixel Data): {why}"),
             },
@@ -444,7 +436,7 @@ impl Frames {
 
     fn bad(&self, why: String) -> Error {
         Error::Read {
-            code: self.plan.codec.bad(),
+            code: self.plan.bad,
             offset: None,
             message: format!("at byte {} of Pixel Data: {why}", self.heads.at),
         }

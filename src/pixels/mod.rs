@@ -67,6 +67,16 @@ impl Compression {
         }
     }
 
+    /// The error code for frames that are not what their transfer syntax says.
+    pub(crate) fn bad_code(self) -> &'static str {
+        match self {
+            Compression::Rle => "read.bad_rle",
+            Compression::Jpeg | Compression::JpegLossless => "read.bad_jpeg",
+            Compression::JpegLs { .. } => "read.bad_jpegls",
+            Compression::J2k => "read.bad_j2k",
+        }
+    }
+
     pub(crate) fn of(transfer_syntax: &str) -> Option<Compression> {
         match transfer_syntax {
             rle::RLE_LOSSLESS => Some(Compression::Rle),
@@ -547,6 +557,7 @@ fn frames_plan(
     };
     let plan = Plan {
         codec,
+        bad: compression.bad_code(),
         rows: g.rows,
         cols: g.cols,
         spp: g.spp,

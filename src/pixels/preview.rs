@@ -17,8 +17,9 @@ use super::render::{self, Look, Palette, Photometric, VoiFunction, Window};
 use super::samples::{CodecError, Image};
 use super::{j2k, jpegls, lossless, number, rle, text, Compression};
 use crate::error::{Error, Result};
-use crate::integrity::structure::{encoding, scan_header, transfer_syntax, PixelElement};
+use crate::integrity::structure::{encoding, scan_header, PixelElement};
 use crate::limits::Limits;
+use crate::sanitizer::read_dataset;
 
 /// The largest frame rendered, in pixels (8192×8192): its RGBA alone is 256 MiB.
 pub const MAX_PREVIEW_PIXELS: u64 = 1 << 26;
@@ -111,15 +112,13 @@ impl Header {
                 "Deflated files are previewed once sanitized (which inflates them)".into(),
             ));
         }
-        let ts = transfer_syntax(&layout.transfer_syntax)?;
         let (_, little) = encoding(&layout.transfer_syntax)?;
         let header_end = scanned.pixel.map_or(file.len(), |p| p.at);
-        let obj = InMemDicomObject::read_dataset_with_ts(&file[layout.dataset_at..header_end], ts)
-            .map_err(|e| Error::Read {
-                code: "read.invalid",
-                offset: None,
-                message: e.to_string(),
-            })?;
+        // As the sanitizer reads it: UN values resolved first.
+        let (obj, _) = read_dataset(
+            &file[layout.dataset_at..header_end],
+            &layout.transfer_syntax,
+        )?;
         let rows = number(&obj, tags::ROWS).unwrap_or(0);
         let columns = number(&obj, tags::COLUMNS).unwrap_or(0);
         let image = scanned.pixel.is_some() && rows > 0 && columns > 0;
@@ -391,7 +390,7 @@ impl Attributes {
     fn decode(&self, compression: Compression, coded: &[u8], frame: u32) -> Result<Option<Image>> {
         let max = self.pixels() as u64 * u64::from(self.spp);
         let bad = |why: String| Error::Read {
-            code: bad_code(compression),
+            code: compression.bad_code(),
             offset: None,
             message: format!("frame {frame}: {why}"),
         };
@@ -459,16 +458,6 @@ impl Attributes {
                 .unwrap_or(0.0),
             window,
         })
-    }
-}
-
-/// The error code of broken frames in a compression.
-fn bad_code(compression: Compression) -> &'static str {
-    match compression {
-        Compression::Rle => "read.bad_rle",
-        Compression::Jpeg | Compression::JpegLossless => "read.bad_jpeg",
-        Compression::JpegLs { .. } => "read.bad_jpegls",
-        Compression::J2k => "read.bad_j2k",
     }
 }
 
@@ -544,7 +533,7 @@ fn frame_bytes(
     compression: Compression,
 ) -> Result<Cow<'_, [u8]>> {
     let bad = |why: String| Error::Read {
-        code: bad_code(compression),
+        code: compression.bad_code(),
         offset: None,
         message: format!("encapsulated Pixel Data: {why}"),
     };
