@@ -31,6 +31,8 @@ pub enum IdentifyingKind {
     Date,
     /// Other identifying text: institution, addresses, telephone numbers.
     Text,
+    /// An original Study, Series or SOP Instance UID (only where names are checked).
+    Uid,
 }
 
 /// One identifying value of a file, as the header holds it (trimmed of padding).
@@ -70,6 +72,15 @@ const BIRTH_DATE: Tag = Tag(0x0010, 0x0030);
 /// long as they reach the top-level Pixel Data (`read.truncated` otherwise: give more). Each
 /// distinct (kind, value) once, in the order found. `accept_raw` as in the settings.
 pub fn identifying_values(input: &[u8], accept_raw: bool) -> Result<Vec<IdentifyingValue>> {
+    header_values(input, accept_raw, &[])
+}
+
+/// As [`identifying_values`], and the values of the top-level `uids` as [`IdentifyingKind::Uid`].
+pub(crate) fn header_values(
+    input: &[u8],
+    accept_raw: bool,
+    uids: &[Tag],
+) -> Result<Vec<IdentifyingValue>> {
     let obj = read_header(input, accept_raw)?;
     let mut out: Vec<IdentifyingValue> = Vec::new();
     let mut push = |kind, tag: Tag, value: &str| {
@@ -103,6 +114,11 @@ pub fn identifying_values(input: &[u8], accept_raw: bool) -> Result<Vec<Identify
     for tag in VISIT_DATES {
         if let Some(Ok(v)) = obj.get(tag).map(|e| e.to_str()) {
             push(IdentifyingKind::Date, tag, &v);
+        }
+    }
+    for &tag in uids {
+        if let Some(Ok(v)) = obj.get(tag).map(|e| e.to_str()) {
+            push(IdentifyingKind::Uid, tag, &v);
         }
     }
     Ok(out)

@@ -47,6 +47,7 @@ mod inflate;
 pub mod integrity;
 mod leaves;
 mod limits;
+mod names;
 mod pixels;
 /// The frame codecs, reached by the tests and the fuzz targets. Not a stable API.
 #[doc(hidden)]
@@ -83,6 +84,7 @@ pub use error::{Error, Result, ERROR_CODES};
 pub use identifying::{identifying_values, IdentifyingKind, IdentifyingValue};
 pub use leaves::{leaf_digest, Delegation, LEAF_LEN};
 pub use limits::Limits;
+pub use names::Names;
 pub use pixels::preview::{
     describe, render_frame, Described, Labels, Picture, Preview, MAX_PREVIEW_PIXELS,
 };

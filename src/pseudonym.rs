@@ -39,7 +39,7 @@ impl Pseudonyms {
         Ok(Pseudonyms { key })
     }
 
-    fn mac(&self, domain: &str, value: &str) -> [u8; 32] {
+    pub(crate) fn mac(&self, domain: &str, value: &str) -> [u8; 32] {
         // A key of any length is valid for HMAC, so this cannot fail.
         let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
             .expect("HMAC takes any key length");

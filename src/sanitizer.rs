@@ -54,7 +54,7 @@ pub struct Sanitized {
 /// ([`sanitize`](Sanitizer::sanitize)) or streamed ([`stream`](Sanitizer::stream)). Cloning is
 /// cheap and shares the compiled settings.
 #[derive(Clone)]
-pub struct Sanitizer(Arc<Compiled>);
+pub struct Sanitizer(pub(crate) Arc<Compiled>);
 
 pub(crate) struct Compiled {
     pub rules: RuleSet,
@@ -201,7 +201,26 @@ impl Sanitizer {
                 message: "not a media set directory (no Directory Record Sequence)".into(),
             });
         }
-        let bytes = dicomdir::retarget(&first.bytes, rename)?;
+        // The gate for names: no new File ID may hold a value of the records (a Patient ID
+        // folder kept as it was); callers name files with `mirror_names` or numbers.
+        let mut names = crate::Names::new();
+        names.add(&self.naming_values(input)?);
+        let mut leak = false;
+        let mut checked = |id: &[String]| {
+            let new = rename(id)?;
+            leak |= new.iter().any(|c| names.names_value(c));
+            Some(new)
+        };
+        let bytes = dicomdir::retarget(&first.bytes, &mut checked)?;
+        if leak {
+            return Err(Error::Deidentify {
+                code: "phi.residual",
+                path: "(0004,1500)".into(),
+                message:
+                    "a new Referenced File ID holds an identifying value of the directory's records"
+                        .into(),
+            });
+        }
         report.output = crate::digest::Digest::of(self.0.digest, &bytes);
         let receipt = self.0.signing_key.as_ref().map(|key| {
             let header = crate::digest::Digest::of(self.0.digest, &bytes);

@@ -207,6 +207,41 @@ fn a_media_set_directory_follows_its_files_renamed_or_left_out() {
 }
 
 #[test]
+fn the_gate_searches_new_file_ids_for_the_records_values() {
+    let dir = temp("file-ids");
+    let input = std::fs::read(media_set(&dir)).unwrap();
+    let sanitizer = Sanitizer::new(settings()).unwrap();
+    // A Patient ID folder (the records' value), in any case, or a name part: refused.
+    for folder in [
+        phi::PATIENT_ID.to_string(),
+        phi::PATIENT_ID.to_lowercase(),
+        "DOE".into(),
+    ] {
+        let err = sanitizer
+            .sanitize_directory(&input, &mut |old: &[String]| {
+                Some([vec![folder.clone()], old[1..].to_vec()].concat())
+            })
+            .unwrap_err();
+        assert_eq!(err.code(), "phi.residual", "{folder}");
+        assert!(
+            !err.to_string().contains(&folder),
+            "the message names no value"
+        );
+    }
+    // Keyed pseudonyms of the same folder pass, and are the same for every record.
+    let p = sanitizer.name_pseudonym(phi::PATIENT_ID);
+    let mut seen = Vec::new();
+    sanitizer
+        .sanitize_directory(&input, &mut |old: &[String]| {
+            seen.push(p.clone());
+            Some([vec![p.clone()], old[1..].to_vec()].concat())
+        })
+        .unwrap();
+    assert_eq!(seen.len(), 3);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_worklist_item_is_de_identified_not_refused() {
     let input = Sample::worklist_item()
         .to_bytes_with_meta("1.2.840.10008.5.1.4.31", "1.2.826.0.1.3680043.8.498.31");

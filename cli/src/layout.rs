@@ -5,15 +5,18 @@
 //! to describe exactly the files written.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use dicom_dictionary_std::tags;
 use dicom_object::OpenFileOptions;
+use dicom_sanitizer::{IdentifyingValue, Limits, Names, Sanitizer};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Layout {
-    /// The input tree, names and all.
+    /// The input tree's shape, with every file or folder name that holds an identifying value
+    /// of an input (or a date or a UID) replaced by its keyed pseudonym.
     Mirror,
     /// `000001.dcm`, … in input order; media sets as `SET001/DICOMDIR` and `SET001/DICOM/IM000001`.
     Numbered,
@@ -36,25 +39,31 @@ pub(crate) enum Role {
 /// The outputs' names for one run.
 pub(crate) struct Plan {
     layout: Layout,
+    /// Under `mirror`: each job's output path, its identifying names pseudonymised.
+    mirrored: Vec<PathBuf>,
     pub roles: Vec<Role>,
-    /// Each media set's folder, relative to its input root (mirror keeps it).
+    /// Each media set's folder, relative to its input root, and under `mirror` its output folder.
     sets: Vec<PathBuf>,
+    mirrored_sets: Vec<PathBuf>,
     /// Outputs numbered so far: alone, and per media set.
     alone: usize,
     members: Vec<usize>,
 }
 
 impl Plan {
-    /// `jobs` are (input path, path relative to its input root), sorted.
-    pub fn new(jobs: &[(PathBuf, PathBuf)], layout: Layout) -> Plan {
+    /// `jobs` are (input path, path relative to its input root), sorted; `mirrored` their
+    /// output paths under `mirror` (else empty).
+    pub fn new(jobs: &[(PathBuf, PathBuf)], layout: Layout, mirrored: Vec<PathBuf>) -> Plan {
         let is_dir = |rel: &Path| {
             rel.file_name()
                 .is_some_and(|n| n.eq_ignore_ascii_case("DICOMDIR"))
         };
-        let sets: Vec<PathBuf> = jobs
-            .iter()
-            .filter(|(_, rel)| is_dir(rel))
-            .map(|(_, rel)| rel.parent().unwrap_or(Path::new("")).to_path_buf())
+        let parent = |p: &Path| p.parent().unwrap_or(Path::new("")).to_path_buf();
+        let directories = (0..jobs.len()).filter(|&i| is_dir(&jobs[i].1));
+        let sets: Vec<PathBuf> = directories.clone().map(|i| parent(&jobs[i].1)).collect();
+        let mirrored_sets = directories
+            .filter_map(|i| mirrored.get(i))
+            .map(|p| parent(p))
             .collect();
         let roles = jobs
             .iter()
@@ -73,8 +82,10 @@ impl Plan {
         let members = vec![0; sets.len()];
         Plan {
             layout,
+            mirrored,
             roles,
             sets,
+            mirrored_sets,
             alone: 0,
             members,
         }
@@ -83,17 +94,17 @@ impl Plan {
     /// The output path (relative to `--out`) of job `i` where it is known before the file is
     /// sanitized: numbers are given as outputs are written, so that they have no gaps, and
     /// UIDs are read from the sanitized file ([`Plan::name`]).
-    pub fn destination(&self, i: usize, rel: &Path) -> Option<PathBuf> {
+    pub fn destination(&self, i: usize) -> Option<PathBuf> {
         match (self.layout, self.roles[i]) {
-            (Layout::Mirror, _) => Some(rel.to_path_buf()),
+            (Layout::Mirror, _) => Some(self.mirrored[i].clone()),
             (_, Role::Directory(s)) => Some(self.set_root(s).join("DICOMDIR")),
             _ => None,
         }
     }
 
     /// The output path of job `i`, sanitized into `tmp`; called in input order.
-    pub fn name(&mut self, i: usize, rel: &Path, tmp: &Path) -> Result<PathBuf, String> {
-        if let Some(known) = self.destination(i, rel) {
+    pub fn name(&mut self, i: usize, tmp: &Path) -> Result<PathBuf, String> {
+        if let Some(known) = self.destination(i) {
             return Ok(known);
         }
         Ok(match self.roles[i] {
@@ -115,7 +126,7 @@ impl Plan {
     /// relative to it.
     pub fn set_root(&self, s: usize) -> PathBuf {
         match self.layout {
-            Layout::Mirror => self.sets[s].clone(),
+            Layout::Mirror => self.mirrored_sets[s].clone(),
             _ => PathBuf::from(format!("SET{:03}", s + 1)),
         }
     }
@@ -124,6 +135,53 @@ impl Plan {
     pub fn set_input(&self, s: usize) -> &Path {
         &self.sets[s]
     }
+}
+
+/// The mirrored output paths of `jobs` (as [`Plan::new`] takes them): the identifying values
+/// of every input are read first (headers only, on `threads` threads), so that a folder is
+/// renamed for what any file of the run holds, the same in the tree and in its DICOMDIR.
+pub(crate) fn mirror(s: &Sanitizer, jobs: &[(PathBuf, PathBuf)], threads: usize) -> Vec<PathBuf> {
+    let mut names = Names::new();
+    crate::in_order(
+        jobs,
+        threads,
+        |(input, _), _| naming_values(s, input),
+        |_, values| names.add(&values),
+    );
+    let paths: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|(_, rel)| {
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
+        .collect();
+    s.mirror_names(&names, &paths)
+        .into_iter()
+        .map(|components| components.iter().collect())
+        .collect()
+}
+
+/// The values a file's name must not hold, from its first MiB (or as much of the header as the
+/// default limits let a header be); none for what is not DICOM or cannot be read (its name still loses dates and
+/// UIDs).
+fn naming_values(s: &Sanitizer, input: &Path) -> Vec<IdentifyingValue> {
+    let mut head = Vec::new();
+    for cap in [1 << 20, Limits::default().max_input_bytes as usize + 1] {
+        let Ok(file) = std::fs::File::open(input) else {
+            return Vec::new();
+        };
+        head.clear();
+        if file.take(cap as u64).read_to_end(&mut head).is_err() {
+            return Vec::new();
+        }
+        match s.naming_values(&head) {
+            Ok(v) => return v,
+            Err(e) if e.code() == "read.truncated" && head.len() == cap => continue,
+            Err(_) => return Vec::new(),
+        }
+    }
+    Vec::new()
 }
 
 /// `STUDY/SERIES/INSTANCE.dcm` from a sanitized file's header (pseudonymised UIDs, or the

@@ -382,9 +382,6 @@ fn run(args: SanitizeArgs) -> u8 {
             return exit::IO;
         }
     };
-    let mut plan = Plan::new(&jobs, args.layout);
-    let bar = progress(jobs.len(), args.quiet);
-    let mut tally = Tally::default();
     let threads = args
         .jobs
         .map_or_else(
@@ -393,9 +390,16 @@ fn run(args: SanitizeArgs) -> u8 {
         )
         .min(jobs.len())
         .max(1);
+    let mirrored = match args.layout {
+        Layout::Mirror => layout::mirror(&sanitizer, &jobs, threads),
+        _ => Vec::new(),
+    };
+    let mut plan = Plan::new(&jobs, args.layout, mirrored);
+    let bar = progress(jobs.len(), args.quiet);
+    let mut tally = Tally::default();
     // Output folders up front, once each, rather than once per file.
     let dirs: std::collections::BTreeSet<PathBuf> = (0..jobs.len())
-        .filter_map(|i| plan.destination(i, &jobs[i].1))
+        .filter_map(|i| plan.destination(i))
         .filter_map(|rel| args.out.join(rel).parent().map(Path::to_path_buf))
         .chain([args.out.clone()])
         .collect();
@@ -421,7 +425,7 @@ fn run(args: SanitizeArgs) -> u8 {
         let (input, rel) = &jobs[i];
         bar.set_message(rel.display().to_string());
         let result = result.and_then(|(done, tmp)| {
-            let named = plan.name(i, rel, &tmp).map_err(Failure::Io);
+            let named = plan.name(i, &tmp).map_err(Failure::Io);
             let out_rel = named.and_then(|out_rel| place(&tmp, &args.out, out_rel));
             if out_rel.is_err() {
                 let _ = std::fs::remove_file(&tmp);
@@ -434,7 +438,7 @@ fn run(args: SanitizeArgs) -> u8 {
             }
             Ok((done, out_rel))
         });
-        tally.line(&args, &bar, input, rel, result, &mut mapping);
+        tally.line(&args, &bar, (i, input, rel), result, &mut mapping);
         bar.inc(1);
     });
     for i in (0..jobs.len()).filter(|&i| matches!(plan.roles[i], Role::Directory(_))) {
@@ -442,16 +446,28 @@ fn run(args: SanitizeArgs) -> u8 {
         let Role::Directory(set) = plan.roles[i] else {
             continue;
         };
-        let out_rel = plan.destination(i, rel).unwrap_or_else(|| rel.clone());
+        let Some(out_rel) = plan.destination(i) else {
+            continue;
+        };
         let result = std::fs::read(input)
             .map_err(|e| Failure::Io(format!("{}: {e}", input.display())))
             .and_then(|bytes| {
-                // Mirrored files keep their names: the record keeps its own ID (upper case on
-                // media, whatever case a copy of the CD has on disk).
+                // Mirrored names that were not pseudonymised stay as the record spells them
+                // (upper case on media, whatever case a copy of the CD has on disk).
                 let mirror = args.layout == Layout::Mirror;
                 let mut rename = |id: &[String]| {
                     let new = written[set].rename(id)?;
-                    Some(if mirror { id.to_vec() } else { new })
+                    Some(match mirror {
+                        true => id
+                            .iter()
+                            .zip(new)
+                            .map(|(old, new)| match new.eq_ignore_ascii_case(old) {
+                                true => old.clone(),
+                                false => new,
+                            })
+                            .collect(),
+                        false => new,
+                    })
                 };
                 sanitizer
                     .sanitize_directory(&bytes, &mut rename)
@@ -469,7 +485,7 @@ fn run(args: SanitizeArgs) -> u8 {
                     out_rel,
                 ))
             });
-        tally.line(&args, &bar, input, rel, result, &mut mapping);
+        tally.line(&args, &bar, (i, input, rel), result, &mut mapping);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -525,23 +541,21 @@ impl Tally {
         &mut self,
         args: &SanitizeArgs,
         bar: &ProgressBar,
-        input: &Path,
-        rel: &Path,
+        (i, input, rel): (usize, &Path, &Path),
         result: Result<(Finished, PathBuf), Failure>,
         mapping: &mut Vec<serde_json::Value>,
     ) {
+        // Lines and reports never name their inputs, whose names may carry PHI: `n` (the
+        // input's place in the sorted run) is what the `--mapping` file, which does, joins on.
+        let n = i + 1;
         let line = match result {
             Ok((done, out_rel)) => {
                 let output = args.out.join(&out_rel);
-                // Renamed outputs do not name their inputs, whose names may carry PHI, unless
-                // a mapping is asked for (then it goes to its own file).
-                let mut line = json!({"output": output, "ok": true, "status": "sanitized",
-                    "report": done.report});
-                if args.layout == Layout::Mirror {
-                    line["input"] = json!(input);
-                }
+                let mut line = json!({"n": n, "output": output, "ok": true,
+                    "status": "sanitized", "report": done.report});
                 if args.mapping.is_some() {
-                    mapping.push(json!({"input": input, "output": output}));
+                    mapping.push(json!({"n": n, "input": input, "output": output,
+                        "status": "sanitized"}));
                 }
                 if let Some(r) = done.receipt {
                     line["receipt"] = json!(r);
@@ -566,15 +580,21 @@ impl Tally {
                     self.refused.push((rel.to_path_buf(), e.code()));
                     "refused"
                 };
-                json!({"input": input, "ok": false, "status": status,
+                json!({"n": n, "ok": false, "status": status,
                     "error": {"code": e.code(), "message": e.to_string()}})
             }
             Err(Failure::Io(e)) => {
                 self.io_failures += 1;
-                json!({"input": input, "ok": false, "status": "failed",
-                    "error": {"code": "io", "message": e}})
+                // Its message names the path it failed on: on the console only.
+                bar.suspend(|| eprintln!("dicom-sanitize: {e}"));
+                json!({"n": n, "ok": false, "status": "failed", "error": {"code": "io",
+                    "message": "a file could not be read or written (the console says which)"}})
             }
         };
+        if args.mapping.is_some() && line["status"] != "sanitized" {
+            mapping.push(json!({"n": n, "input": input, "status": line["status"],
+                "error": line["error"]["code"]}));
+        }
         if args.report_dir.is_none() {
             let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
@@ -612,7 +632,7 @@ const PIPELINE_FROM: u64 = 8 << 20;
 
 /// Runs `work` on every item with `threads` threads (each with its own read buffer) and hands
 /// the results to `each` on this thread in the items' order, whatever order they finish in.
-fn in_order<T: Sync, R: Send>(
+pub(crate) fn in_order<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     work: impl Fn(&T, &mut Vec<u8>) -> R + Sync,

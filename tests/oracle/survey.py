@@ -58,13 +58,17 @@ def main():
     env = dict(os.environ, DICOM_SANITIZER_KEY="survey-key-not-a-secret-0123456789")
     lines = []
     for root in a.roots:
+        # The lines name no input (names can carry PHI); the mapping does, by `n`.
+        mapping = os.path.join(a.work, os.path.basename(root) + ".mapping")
         run = subprocess.run([a.cli, "sanitize", root, "--out", os.path.join(out, os.path.basename(root)),
-                              "-q", *a.arg], capture_output=True, text=True, env=env)
+                              "--mapping", mapping, "-q", *a.arg], capture_output=True, text=True, env=env)
         if run.returncode not in (0, 1):
             print(f"FAIL cli exit {run.returncode}: {run.stderr.strip()}")
             sys.exit(1)
+        inputs = {m["n"]: m["input"] for m in map(json.loads, open(mapping).read().splitlines())}
         for line in run.stdout.splitlines():
             r = json.loads(line)
+            r["input"] = inputs[r["n"]]
             r["rel"] = os.path.join(os.path.basename(root), os.path.relpath(r["input"], root))
             lines.append(r)
 
