@@ -5,7 +5,7 @@
 //! which are findings, or errors under the `strict` setting.
 
 use dicom_core::header::Header;
-use dicom_core::value::Value;
+use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{Tag, VR};
 use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
@@ -220,6 +220,48 @@ impl Gate {
         }
         if tag == Tag(0x0010, 0x0030) {
             date_spellings(value).iter().for_each(|f| push(f));
+        }
+    }
+
+    /// Echoes: a value the profile keeps that is, whole, an identifying value of the input
+    /// (Manufacturer `SPRINGFIELD GENERAL` where that is also the Institution Name: an
+    /// institution that wrote its own software) is treated like the value it echoes, which the
+    /// profile removes: it is emptied, with a finding (`phi.echo_emptied`), so that the file
+    /// comes out instead of being stopped by [`check`](Gate::check). A value that only holds a
+    /// token among other words is no echo, and still stops the file.
+    pub fn empty_echoes(
+        &self,
+        obj: &mut InMemDicomObject,
+        rules: &RuleSet,
+        prefix: &str,
+        findings: &mut Vec<Finding>,
+    ) {
+        let tags: Vec<Tag> = obj.iter().map(|e| e.tag()).collect();
+        for tag in tags {
+            let path = format!("{prefix}{}", show(tag));
+            let Some(elem) = obj.get(tag) else { continue };
+            if let Value::Sequence(_) = elem.value() {
+                obj.update_value(tag, |v| {
+                    for item in v.items_mut().into_iter().flatten() {
+                        self.empty_echoes(item, rules, &format!("{path}/"), findings);
+                    }
+                });
+                continue;
+            }
+            let kind = value_kind(tag, elem.vr());
+            let echo = kind != ValueKind::Code
+                && !WRITTEN_BY_SANITIZER.contains(&(tag.group(), tag.element()))
+                && searchable(elem, rules)
+                    .and_then(|text| self.find(&text, ValueKind::Device, is_name(elem)))
+                    .is_some();
+            if echo {
+                obj.update_value(tag, |v| *v = Value::Primitive(PrimitiveValue::Empty));
+                findings.push(Finding {
+                    code: "phi.echo_emptied".into(),
+                    path: Some(path),
+                    message: "a kept value was, whole, an identifying value of the input; emptied like it".into(),
+                });
+            }
         }
     }
 

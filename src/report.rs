@@ -37,6 +37,7 @@ pub const FINDING_CODES: &[&str] = &[
     "phi.date_like",
     "phi.phone_like",
     "phi.id_like",
+    "phi.echo_emptied",
     "pixel.regions_blanked",
     "pixel.region_outside",
     "pixel.regions_not_applicable",

@@ -379,6 +379,7 @@ impl Compiled {
         findings.append(&mut deid.findings);
         let counts = std::mem::take(&mut deid.counts);
         self.mark(&mut out, blanker.is_some());
+        gate.empty_echoes(&mut out, &self.rules, "", &mut findings);
         gate.check(&out, &self.rules, self.strict, &mut findings)?;
 
         let new_instance = match (dataset_uid(&out, tags::SOP_INSTANCE_UID)?, meta_instance) {

@@ -358,8 +358,9 @@ fn coincidences_in_codes_and_device_values_do_not_stop_the_file() {
 }
 
 #[test]
-fn a_device_value_that_is_an_identifying_value_stops_the_file() {
-    for (elem, path) in [
+fn a_kept_value_that_echoes_an_identifying_value_is_emptied_not_refused() {
+    // An institution that wrote its own software: Manufacturer's Model Name is its name.
+    let cases = [
         (text(tags::MANUFACTURER, VR::LO, "doe"), "(0008,0070)"),
         (
             deep(text(
@@ -373,14 +374,36 @@ fn a_device_value_that_is_an_identifying_value_stops_the_file() {
             text(tags::MANUFACTURER_MODEL_NAME, VR::LO, phi::INSTITUTION),
             "(0008,1090)",
         ),
-    ] {
+        // Short tokens too, as whole values.
+        (
+            deep(text(tags::CODE_MEANING, VR::LO, phi::PATIENT_ID)),
+            "(0018,9346)/(0018,9346)/(0018,9346)/(0008,0104)",
+        ),
+    ];
+    for (elem, path) in cases {
+        let tag = elem.header().tag;
         let input = Sample::ct().put(elem).to_bytes();
-        assert_eq!(residual_path(settings(), &input), path);
+        let out = sanitize(settings(), &input);
+        let echoes: Vec<_> = out.report.findings_with("phi.echo_emptied").collect();
+        assert_eq!(echoes.len(), 1, "{path}: {echoes:?}");
+        assert_eq!(echoes[0].path.as_deref(), Some(path));
+        let text: String = out.bytes.iter().map(|&b| b as char).collect();
+        for token in ["DOE", phi::PATIENT_ID, phi::INSTITUTION] {
+            assert!(
+                !text.to_uppercase().contains(&token.to_uppercase()),
+                "{path}: {token}"
+            );
+        }
+        // The attribute is still there (Type 2 attributes stay valid), empty.
+        if !path.contains('/') {
+            let o = parse(&out.bytes);
+            assert_eq!(o.get(tag).map(|e| e.header().len.0), Some(0), "{path}");
+        }
     }
-    // Short tokens are still found as whole values of free text.
+    // A token among other words of kept text is no echo: it still stops the file.
     let input = Sample::ct()
-        .put(text(tags::PATIENT_ID, VR::LO, "4711"))
-        .put(deep(text(tags::CODE_MEANING, VR::LO, "4711")))
+        .put(text(tags::SERIES_DESCRIPTION, VR::LO, "for doe, CT"))
         .to_bytes();
-    residual_path(settings(), &input);
+    let keep = settings().rule(UserRule::new("SeriesDescription", RuleAction::Keep));
+    assert_eq!(residual_path(keep, &input), "(0008,103E)");
 }
