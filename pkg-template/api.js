@@ -5,6 +5,7 @@ import { Sanitizer } from "./dicom_sanitizer.js";
 export {
   Sanitizer,
   SanitizeStream,
+  NamePlan,
   errorCodes,
   findingCodes,
   version,

@@ -314,9 +314,13 @@ export class Sanitizer {
    * left with nothing below them. PS3.10 File IDs have at most 8 components of at most 8
    * characters `A-Z 0-9 _`. The record offsets are rewritten; the report and receipt describe
    * the bytes returned.
-   * @throws {DicomSanitizerError} `read.not_directory` for a file that is no DICOMDIR.
+   * @throws {DicomSanitizerError} `read.not_directory` for a file that is no DICOMDIR;
+   * `phi.residual` when a new File ID holds an identifying value of the records (a Patient ID
+   * folder kept as it was): name the files with `namePlan()` or numbers.
    */
   sanitizeDirectory(input: Uint8Array, rename: (fileId: string[]) => string[] | null): Sanitized;
+  /** A plan for output names that keep the input tree's shape (see `NamePlan`). */
+  namePlan(): NamePlan;
   /**
    * The Study Instance UID the output gets for an input one, without a file: the keyed `2.25.`
    * pseudonym (the same one `sanitize` writes), the input itself under `retainUids` or a keep
@@ -528,6 +532,26 @@ export interface IdentifyingValue {
  * `DicomSanitizerError` for anything that does not read, as `sanitize` would.
  */
 export function identifyingValues(bytes: Uint8Array, acceptRaw?: boolean): IdentifyingValue[];
+
+/**
+ * The output names of a tree that keeps its input names (`Sanitizer.namePlan()`), as the CLI's
+ * `--layout mirror` makes them: every file or folder name holding an identifying value of any
+ * input (or with the shape of a date or a UID) becomes a keyed pseudonym of itself (8 letters,
+ * `.dcm` kept), the same wherever it occurs. Use them for files, zip entries, report names and a
+ * media set's File IDs.
+ */
+export class NamePlan {
+  /**
+   * Adds an input by its `/`-separated path below the tree's root and its first bytes
+   * (`whole`: the whole file). Returns `false` (nothing added) when the bytes stop before the
+   * header ends and are not the whole file: call again with more (the first MiB is usually
+   * enough).
+   */
+  add(path: string, head: Uint8Array, whole: boolean): boolean;
+  /** The output path of every input added, in order. */
+  names(): string[];
+  free(): void;
+}
 
 export function isDicomSanitizerError(e: unknown): e is DicomSanitizerError;
 export function errorCodes(): ErrorCode[];

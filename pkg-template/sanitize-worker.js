@@ -32,6 +32,23 @@ export const handlers = {
     if (blob.status === "rejected") throw blob.reason;
     return { blob: blob.value, report: outcome.value.report };
   },
+  async names({ entries }) {
+    // Names that keep the tree (the page's "keep names"): read each file's header, then name
+    // every path as the CLI's mirror layout would.
+    const plan = sanitizer.namePlan();
+    try {
+      for (const { file, path } of entries) {
+        const first = Math.min(file.size, 1 << 20);
+        const head = async (n) => new Uint8Array(await file.slice(0, n).arrayBuffer());
+        if (!plan.add(path, await head(first), first === file.size)) {
+          plan.add(path, await head(Math.min(file.size, 33 << 20)), true);
+        }
+      }
+      return { names: plan.names() };
+    } finally {
+      plan.free();
+    }
+  },
   async directory({ file, written }) {
     // A media set's DICOMDIR, last: its records follow the files as they were written.
     const bytes = new Uint8Array(await file.arrayBuffer());

@@ -132,6 +132,12 @@ async function run(files) {
   const sets = mediaSets(files);
   const last = (f) => (sets.directories.has(f.path) ? 1 : 0);
   files.sort((a, b) => last(a) - last(b));
+  if (!sets.renamed) {
+    // Keeping names: every name that holds an identifying value is pseudonymised first.
+    status.textContent = "Reading the headers for the output names…";
+    const { names } = await call("names", { entries: files.map(({ file, path }) => ({ file, path })) });
+    files.forEach(({ path }, i) => sets.mirror.set(path, names[i]));
+  }
   const progress = $("progress");
   progress.max = files.length;
   progress.value = 0;
@@ -273,13 +279,16 @@ function setButtons() {
 /** The media sets among `files`: folders holding a DICOMDIR. */
 function mediaSets(files) {
   const directories = new Set(files.map((f) => f.path).filter((p) => p.split("/").pop().toUpperCase() === "DICOMDIR"));
-  const roots = [...directories].map((p) => p.slice(0, p.length - "DICOMDIR".length));
+  const dirs = [...directories];
+  const roots = dirs.map((p) => p.slice(0, p.length - "DICOMDIR".length));
   return {
     directories,
     written: roots.map(() => ({})),
     counters: { alone: 0, members: roots.map(() => 0) },
     renamed: $("rename").checked,
-    /** The innermost set holding `path`, if any. */
+    /** Input path → output path when names are kept (pseudonymised where they identify). */
+    mirror: new Map(),
+    /** The innermost set holding `path`, if any; `outRoot` is its folder in the output. */
     of(path) {
       let best = null;
       roots.forEach((root, index) => {
@@ -287,15 +296,16 @@ function mediaSets(files) {
           best = { index, root, within: (p) => p.slice(root.length) };
         }
       });
+      if (best && !this.renamed) best.outRoot = this.mirror.get(dirs[best.index]).slice(0, -"DICOMDIR".length);
       return best;
     },
   };
 }
 
-/** Output names: the input's, or (by default, since names can carry PHI) numbers as outputs
- * are written; a media set keeps together under PS3.10 names (SET001/DICOM/IM000001). */
+/** Output names: the input's with every name that identifies pseudonymised (the CLI's mirror
+ * layout), or (by default, since names can carry PHI) numbers as outputs are written; a media set keeps together under PS3.10 names (SET001/DICOM/IM000001). */
 function outputName(path, set, sets) {
-  if (!sets.renamed) return path;
+  if (!sets.renamed) return sets.mirror.get(path);
   if (!set) return `${String(++sets.counters.alone).padStart(4, "0")}.dcm`;
   const root = `SET${String(set.index + 1).padStart(3, "0")}`;
   if (sets.directories.has(path)) return `${root}/DICOMDIR`;
@@ -304,7 +314,7 @@ function outputName(path, set, sets) {
 
 /** A written file's Referenced File ID: its output path within its set, by components. */
 function fileId(name, set, sets) {
-  return sets.renamed ? name.split("/").slice(1) : set.within(name).split("/");
+  return sets.renamed ? name.split("/").slice(1) : name.slice(set.outRoot.length).split("/");
 }
 
 function save(blob, name) {

@@ -185,6 +185,49 @@ test("a patient CD picked in the page comes out as a media set in the zip, its D
   await page.screenshot({ path: join(SHOTS, "patient-cd.png"), fullPage: true });
 });
 
+test("keeping names: every name that identifies is pseudonymised, as the CLI names it, in the files, the reports and the DICOMDIR", async () => {
+  await page.click("#clear");
+  await page.uncheck("#rename");
+  // An export folder named after the patient and her birth date, holding a CD whose patient
+  // folder is her name, and a file named after its accession number.
+  const dir = mkdtempSync(join(tmpdir(), "named-"));
+  const root = join(dir, "DOE_JANE_19610312");
+  const cd = join(root, "CD");
+  fileset("make", cd, ...["1.dcm", "2.dcm"].map((f) => join(CORPUS, "cd-staging", f)));
+  fileset("rename", cd, "PT000000", "DOE_JANE");
+  writeFileSync(join(root, "ACC778899.dcm"), good("ct-1.dcm"));
+  await page.setInputFiles("#pick-folder", root);
+  await settle();
+  assert.equal(await page.textContent("#status"), "Done: 4 sanitized, 0 skipped (not DICOM), 0 refused.");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
+  const out = mkdtempSync(join(tmpdir(), "named-out-"));
+  for (const [name, bytes] of Object.entries(zip)) {
+    assert.doesNotMatch(name, /DOE|JANE|19610312|ACC778899/i, `${name}: names carry no PHI`);
+    assert.deepEqual(phiIn(bytes), [], `${name} holds planted PHI`);
+    mkdirSync(dirname(join(out, name)), { recursive: true });
+    writeFileSync(join(out, name), bytes);
+  }
+  // The tree's shape stays; the names are the CLI's mirror names for the same tree and key.
+  const sanitized = Object.keys(zip).filter((n) => n.startsWith("sanitized/")).map((n) => n.slice("sanitized/".length)).sort();
+  const cliOut = join(dir, "cli-out");
+  execFileSync(process.env.DICOM_SANITIZE_BIN, ["sanitize", dir, "--out", cliOut, "-q", "--option", "retain-longitudinal-modified-dates", "--option", "clean-descriptors", "--rule", "StationName=keep"], { env: { ...process.env, DICOM_SANITIZER_KEY: KEY } });
+  assert.deepEqual(sanitized, walk(cliOut).sort());
+  assert.equal(sanitized.length, 4);
+  assert.ok(sanitized.every((n) => n.split("/").length === (n.includes("DICOMDIR") ? 3 : n.includes("ST0") ? 6 : 2)), sanitized.join(" "));
+  for (const name of sanitized) assert.ok(Buffer.from(zip[`sanitized/${name}`]).equals(readFileSync(join(cliOut, name))), `${name}: the CLI's bytes`);
+  assert.ok(Object.keys(zip).some((n) => n.startsWith("reports/") && !n.includes("DOE")));
+  // The DICOMDIR's records point at the files as named: pydicom's FileSet loads them all.
+  const dicomdir = sanitized.find((n) => n.endsWith("DICOMDIR"));
+  const records = JSON.parse(fileset("tree", join(out, "sanitized", dicomdir)));
+  assert.equal(records.length, 2);
+  for (const [file] of records) {
+    assert.doesNotMatch(file, /DOE|JANE/i);
+    assert.ok(statSync(join(out, "sanitized", dirname(dicomdir), file)).isFile(), file);
+  }
+  await page.check("#rename");
+});
+
 /** pydicom's FileSet (tests/oracle/fileset.py): makes a media set, or prints a DICOMDIR's tree. */
 function fileset(...args) {
   return execFileSync(process.env.DICOM_SANITIZER_PYTHON, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });

@@ -240,6 +240,51 @@ test("sanitizeDirectory follows a patient CD's files as renamed or left out, che
   assert.equal(thrown(() => sanitizer.sanitizeDirectory(good("ct-1.dcm"), () => null)).code, "read.not_directory");
 });
 
+test("names: a NamePlan names a tree as the CLI's mirror layout does; sanitizeDirectory refuses File IDs that hold the records' values", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-names-"));
+  const root = join(dir, "in");
+  const put = (rel, bytes) => {
+    mkdirSync(join(root, rel, ".."), { recursive: true });
+    writeFileSync(join(root, rel), bytes);
+  };
+  put("DOE_JANE_19610312/ACC778899.dcm", good("ct-1.dcm"));
+  put("DOE_JANE_19610312/series/IM0001.dcm", good("ct-2.dcm"));
+  put("2024-03-05 CT/1.2.826.0.1.3680043.8.498.1000.1.dcm", good("ct-1.dcm"));
+  put("MRN0012345/notes.txt", "not DICOM");
+  const sanitizer = new Sanitizer(OPTIONS);
+  const plan = sanitizer.namePlan();
+  const inputs = walk(root);
+  for (const rel of inputs) {
+    const bytes = readFileSync(join(root, rel));
+    // Only the header is read; too few bytes ask for more.
+    const head = bytes.subarray(0, 300);
+    if (!plan.add(rel, head, head.length === bytes.length)) assert.equal(plan.add(rel, bytes, true), true, rel);
+    else assert.ok(rel.endsWith(".txt"), `${rel}: 300 bytes are not its header`);
+  }
+  const names = plan.names();
+  plan.free();
+  assert.equal(names.length, inputs.length);
+  for (const name of names) assert.doesNotMatch(name, /DOE|JANE|19610312|ACC778899|MRN0012345|2024|1\.2\.826/i, name);
+  assert.ok(names.some((n) => n.endsWith("/series/IM0001.dcm")), names.join(" "));
+  writeFileSync(join(dir, "key"), KEY + "\n");
+  execFileSync(process.env.DICOM_SANITIZE_BIN, ["sanitize", root, "--out", join(dir, "out"), "--key-file", join(dir, "key"), "-q", ...CLI_ARGS]);
+  assert.deepEqual(walk(join(dir, "out")), names.filter((_, i) => !inputs[i].endsWith(".txt")).sort());
+  // The gate for names: a Patient ID folder kept as it was is refused, its pseudonym is not.
+  fileset(dir, "make", join(dir, "cd"), ...["1.dcm", "2.dcm"].map((f) => join(CORPUS, "cd-staging", f)));
+  const dicomdir = readFileSync(join(dir, "cd", "DICOMDIR"));
+  const e = thrown(() => sanitizer.sanitizeDirectory(dicomdir, (id) => ["DOE_JANE", ...id.slice(1)]));
+  assert.equal(e.code, "phi.residual");
+  const plan2 = sanitizer.namePlan();
+  plan2.add("DOE_JANE/IM1", good("ct-1.dcm"), true);
+  const [pseudonym] = plan2.names()[0].split("/");
+  assert.match(pseudonym, /^[A-Z]{8}$/);
+  assert.equal(sanitizer.sanitizeDirectory(dicomdir, (id) => [pseudonym, ...id.slice(1)]).status, "sanitized");
+});
+
+function fileset(_dir, ...args) {
+  return execFileSync(process.env.DICOM_SANITIZER_PYTHON, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });
+}
+
 test("bad options throw settings codes, including misspelt fields", () => {
   const cases = [
     [{ key: "short" }, "settings.key_too_short"],

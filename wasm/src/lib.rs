@@ -41,6 +41,18 @@ impl Sanitizer {
         sanitized(&done)
     }
 
+    /// A plan for the output names of a tree that keeps its input names: `add` each input,
+    /// then `names()`. Names that hold an identifying value of any input (or a date or UID)
+    /// become keyed pseudonyms, exactly as the CLI's `--layout mirror` names them.
+    #[wasm_bindgen(js_name = namePlan)]
+    pub fn name_plan(&self) -> NamePlan {
+        NamePlan {
+            sanitizer: self.inner.clone(),
+            names: core::Names::new(),
+            paths: Vec::new(),
+        }
+    }
+
     /// The Study Instance UID the output gets for an input one (`null` where the settings remove
     /// it). Throws `read.invalid_uid` for a malformed UID.
     #[wasm_bindgen(js_name = pseudonymizeStudyUid)]
@@ -77,6 +89,40 @@ impl Sanitizer {
             return Err(e);
         }
         sanitized(&done.map_err(|e| js_error(&e))?)
+    }
+}
+
+/// The output names of one tree of inputs (from `Sanitizer.namePlan()`).
+#[wasm_bindgen]
+pub struct NamePlan {
+    sanitizer: core::Sanitizer,
+    names: core::Names,
+    paths: Vec<Vec<String>>,
+}
+
+#[wasm_bindgen]
+impl NamePlan {
+    /// Adds an input: its `/`-separated path relative to the tree's root, and its first bytes
+    /// (`whole`: all of them). Returns `false`, adding nothing, when `head` stops before the
+    /// header ends and is not `whole`: call again with more. What is not DICOM adds its path only.
+    pub fn add(&mut self, path: &str, head: &[u8], whole: bool) -> bool {
+        match self.sanitizer.naming_values(head) {
+            Ok(values) => self.names.add(&values),
+            Err(e) if e.code() == "read.truncated" && !whole => return false,
+            Err(_) => {}
+        }
+        self.paths
+            .push(path.split('/').map(str::to_string).collect());
+        true
+    }
+
+    /// The output path of every input added, in order, `/`-separated.
+    pub fn names(&self) -> Vec<String> {
+        self.sanitizer
+            .mirror_names(&self.names, &self.paths)
+            .into_iter()
+            .map(|c| c.join("/"))
+            .collect()
     }
 }
 
