@@ -151,6 +151,7 @@ export type FindingCode =
   | "phi.date_like"
   | "phi.phone_like"
   | "phi.id_like"
+  | "phi.echo_emptied"
   | "pixel.regions_blanked"
   | "pixel.region_outside"
   | "pixel.regions_not_applicable"
@@ -432,6 +433,20 @@ export type BatchResult = BatchJob &
 export function sanitizeFiles(
   options: SanitizerOptions,
   jobs: BatchJob[],
+  settings?: { threads?: number; onResult?: (result: BatchResult, index: number) => void },
+): Promise<BatchResult[]>;
+/**
+ * Node entry only: sanitizes every file below `inputRoot` into `outputRoot`, keeping the tree's
+ * shape but no identifying name: each file or folder name that holds an identifying value of any
+ * input (or the shape of a date or UID) becomes its keyed pseudonym, as the CLI's default
+ * `--layout mirror` names it (see `NamePlan`). Media sets (folders with a DICOMDIR) are written
+ * whole, their DICOMDIR last, naming exactly the files written. Files go through
+ * `sanitizeFiles`; resolves to one result per input file, in sorted order.
+ */
+export function sanitizeTree(
+  options: SanitizerOptions,
+  inputRoot: string,
+  outputRoot: string,
   settings?: { threads?: number; onResult?: (result: BatchResult, index: number) => void },
 ): Promise<BatchResult[]>;
 /** Bytes of the module's linear memory now (it only grows). */

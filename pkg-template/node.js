@@ -1,8 +1,9 @@
 // Node: the module is compiled from the .wasm beside this file at import time; `init()` exists so
-// code written for browsers runs unchanged. `sanitizeFile` and `sanitizeFiles` are the Node-only
-// file helpers.
+// code written for browsers runs unchanged. `sanitizeFile`, `sanitizeFiles` and `sanitizeTree` are
+// the Node-only file helpers.
 import { readFileSync } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { initSync, Sanitizer } from "./dicom_sanitizer.js";
@@ -295,4 +296,87 @@ export async function sanitizeFiles(options, jobs, { threads = availableParallel
     here.room.free();
   }
   return results;
+}
+
+/** Every file below `root`, as `/`-separated paths relative to it, sorted as the CLI sorts them. */
+async function listTree(root) {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath ?? e.path, e.name)).split(sep).join("/"))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The first bytes of a file, enough for its header (1 MiB, else up to 33 MiB). */
+async function addHead(plan, path, rel) {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    for (const n of [Math.min(size, 1 << 20), Math.min(size, 33 << 20)]) {
+      const head = new Uint8Array(n);
+      await handle.read(head, 0, n, 0);
+      if (plan.add(rel, head, n === size || n === 33 << 20)) return;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Sanitizes every file below `inputRoot` into `outputRoot`, keeping the tree's shape but not its
+ * identifying names: each file or folder name that holds an identifying value of any input (or
+ * a date or UID) becomes its keyed pseudonym, as the CLI's default `--layout mirror` names it
+ * (`Sanitizer.namePlan()`). A folder holding a DICOMDIR is a media set: its files are written
+ * first, then its DICOMDIR, whose Referenced File IDs follow them (records of files not written
+ * go). Files go through `sanitizeFiles` (same threads and `onResult`). Resolves to one result per
+ * input, in sorted order, as `sanitizeFiles` gives them, with `input` (its path) and `output`.
+ */
+export async function sanitizeTree(options, inputRoot, outputRoot, { threads, onResult } = {}) {
+  const rels = await listTree(inputRoot);
+  const sanitizer = new Sanitizer(options);
+  let names;
+  try {
+    const plan = sanitizer.namePlan();
+    try {
+      for (const rel of rels) await addHead(plan, join(inputRoot, rel), rel);
+      names = plan.names();
+    } finally {
+      plan.free();
+    }
+    const isDirectory = (rel) => rel.split("/").pop().toUpperCase() === "DICOMDIR";
+    const jobs = rels.map((rel, i) => ({ input: join(inputRoot, rel), output: join(outputRoot, names[i]) }));
+    const files = rels.map((_, i) => i).filter((i) => !isDirectory(rels[i]));
+    await Promise.all([...new Set(files.map((i) => dirname(jobs[i].output)))].map((d) => mkdir(d, { recursive: true })));
+    const results = new Array(rels.length);
+    const done = await sanitizeFiles(options, files.map((i) => jobs[i]), {
+      threads,
+      onResult: (result, k) => onResult?.(result, files[k]),
+    });
+    done.forEach((result, k) => (results[files[k]] = result));
+    for (const d of rels.map((_, i) => i).filter((i) => isDirectory(rels[i]))) {
+      // Referenced File IDs are relative to the set's folder, compared in upper case.
+      const setIn = rels[d].slice(0, -"DICOMDIR".length);
+      const setOut = names[d].slice(0, -"DICOMDIR".length);
+      const written = {};
+      for (const i of files) {
+        if (rels[i].startsWith(setIn) && results[i].status === "sanitized") {
+          written[rels[i].slice(setIn.length).toUpperCase()] = names[i].slice(setOut.length).split("/");
+        }
+      }
+      try {
+        const out = sanitizer.sanitizeDirectory(await readFile(jobs[d].input), (id) => written[id.join("/").toUpperCase()] ?? null);
+        await mkdir(dirname(jobs[d].output), { recursive: true });
+        await writeFile(`${jobs[d].output}.partial`, out.bytes);
+        await rename(`${jobs[d].output}.partial`, jobs[d].output);
+        results[d] = { ...jobs[d], status: "sanitized", report: out.report, ...(out.receipt && { receipt: out.receipt }) };
+      } catch (e) {
+        await rm(`${jobs[d].output}.partial`, { force: true });
+        results[d] = { ...jobs[d], ...failure(e) };
+      }
+      onResult?.(results[d], d);
+    }
+    return results;
+  } finally {
+    sanitizer.free();
+  }
 }

@@ -240,7 +240,7 @@ test("sanitizeDirectory follows a patient CD's files as renamed or left out, che
   assert.equal(thrown(() => sanitizer.sanitizeDirectory(good("ct-1.dcm"), () => null)).code, "read.not_directory");
 });
 
-test("names: a NamePlan names a tree as the CLI's mirror layout does; sanitizeDirectory refuses File IDs that hold the records' values", () => {
+test("names: NamePlan and sanitizeTree name a tree (and a CD's File IDs) as the CLI's mirror layout does; sanitizeDirectory refuses File IDs that hold the records' values", async () => {
   const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-names-"));
   const root = join(dir, "in");
   const put = (rel, bytes) => {
@@ -251,6 +251,9 @@ test("names: a NamePlan names a tree as the CLI's mirror layout does; sanitizeDi
   put("DOE_JANE_19610312/series/IM0001.dcm", good("ct-2.dcm"));
   put("2024-03-05 CT/1.2.826.0.1.3680043.8.498.1000.1.dcm", good("ct-1.dcm"));
   put("MRN0012345/notes.txt", "not DICOM");
+  // A patient CD filing its images under the patient's name.
+  fileset(dir, "make", join(root, "CD"), ...["1.dcm", "2.dcm"].map((f) => join(CORPUS, "cd-staging", f)));
+  fileset(dir, "rename", join(root, "CD"), "PT000000", "DOE_JANE");
   const sanitizer = new Sanitizer(OPTIONS);
   const plan = sanitizer.namePlan();
   const inputs = walk(root);
@@ -269,16 +272,27 @@ test("names: a NamePlan names a tree as the CLI's mirror layout does; sanitizeDi
   writeFileSync(join(dir, "key"), KEY + "\n");
   execFileSync(process.env.DICOM_SANITIZE_BIN, ["sanitize", root, "--out", join(dir, "out"), "--key-file", join(dir, "key"), "-q", ...CLI_ARGS]);
   assert.deepEqual(walk(join(dir, "out")), names.filter((_, i) => !inputs[i].endsWith(".txt")).sort());
+  // sanitizeTree: the CLI's tree, byte for byte, and a DICOMDIR whose records FileSet finds.
+  const results = await pkg.sanitizeTree(OPTIONS, root, join(dir, "tree"), { threads: 2 });
+  assert.deepEqual(results.map((r) => r.status), inputs.map((rel) => (rel.endsWith(".txt") ? "skipped" : "sanitized")));
+  assert.deepEqual(walk(join(dir, "tree")), walk(join(dir, "out")));
+  for (const name of walk(join(dir, "tree"))) {
+    assert.ok(readFileSync(join(dir, "tree", name)).equals(readFileSync(join(dir, "out", name))), `${name}: the CLI's bytes`);
+  }
+  const dicomdir = results.find((r) => r.input.endsWith("DICOMDIR")).output;
+  const records = JSON.parse(fileset(dir, "tree", dicomdir));
+  assert.equal(records.length, 2);
+  for (const [file] of records) {
+    assert.doesNotMatch(file, /DOE|JANE/i);
+    assert.ok(existsSync(join(dicomdir, "..", file)), file);
+  }
   // The gate for names: a Patient ID folder kept as it was is refused, its pseudonym is not.
-  fileset(dir, "make", join(dir, "cd"), ...["1.dcm", "2.dcm"].map((f) => join(CORPUS, "cd-staging", f)));
-  const dicomdir = readFileSync(join(dir, "cd", "DICOMDIR"));
-  const e = thrown(() => sanitizer.sanitizeDirectory(dicomdir, (id) => ["DOE_JANE", ...id.slice(1)]));
+  const input = readFileSync(join(root, "CD", "DICOMDIR"));
+  const e = thrown(() => sanitizer.sanitizeDirectory(input, (id) => id));
   assert.equal(e.code, "phi.residual");
-  const plan2 = sanitizer.namePlan();
-  plan2.add("DOE_JANE/IM1", good("ct-1.dcm"), true);
-  const [pseudonym] = plan2.names()[0].split("/");
+  const pseudonym = records[0][0].split("/")[0];
   assert.match(pseudonym, /^[A-Z]{8}$/);
-  assert.equal(sanitizer.sanitizeDirectory(dicomdir, (id) => [pseudonym, ...id.slice(1)]).status, "sanitized");
+  assert.equal(sanitizer.sanitizeDirectory(input, (id) => [pseudonym, ...id.slice(1)]).status, "sanitized");
 });
 
 function fileset(_dir, ...args) {
