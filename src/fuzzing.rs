@@ -42,6 +42,7 @@ pub fn check(data: &[u8]) {
         }];
     }
     let sanitizer = Sanitizer::new(settings).expect("fixed settings compile");
+    check_names(&sanitizer, data);
     let first = match sanitizer.sanitize(data) {
         Ok(s) => s,
         Err(e) => {
@@ -112,6 +113,48 @@ pub fn check(data: &[u8]) {
                     "a word of the patient's name survived in {path}"
                 );
             }
+        }
+    }
+}
+
+/// Names: every identifying value of the input, as a file or folder name alone or among other
+/// words, is renamed by `mirror_names`, to a pseudonym in which the gate's word test finds no
+/// value; a name that is kept needed no renaming; any text (the input's first bytes) is a name
+/// that is decided without a panic.
+fn check_names(sanitizer: &Sanitizer, data: &[u8]) {
+    let values = sanitizer.naming_values(data).unwrap_or_default();
+    let mut names = crate::Names::new();
+    names.add(&values);
+    let mut paths: Vec<Vec<String>> = values
+        .iter()
+        .map(|v| vec![v.value.clone(), format!("x_{}.dcm", v.value)])
+        .collect();
+    paths.push(vec![
+        String::from_utf8_lossy(&data[..data.len().min(64)]).into_owned()
+    ]);
+    let named = sanitizer.mirror_names(&names, &paths);
+    for (path, named) in paths.iter().zip(&named) {
+        for (c, n) in path.iter().zip(named) {
+            if c == n {
+                assert!(!names.must_rename(c), "{c:?} kept");
+            } else {
+                assert!(!names.names_value(n), "the pseudonym {n:?} holds a value");
+            }
+        }
+    }
+    for (v, named) in values.iter().zip(&named) {
+        // Short values are found as a whole name or a whole word of one (as the gate finds them).
+        let letters = v.value.chars().filter(|c| c.is_alphanumeric()).count();
+        let word = v.value.chars().all(char::is_alphanumeric);
+        if letters >= 2 {
+            assert_ne!(named[0], v.value, "an identifying value kept as a name");
+        }
+        if letters >= 4 || letters >= 2 && word {
+            assert_ne!(
+                named[1],
+                format!("x_{}.dcm", v.value),
+                "a value kept in a name"
+            );
         }
     }
 }

@@ -90,7 +90,9 @@ impl Names {
                     .contains(&folded[i..j].iter().collect::<String>())
             })
         });
-        inside || words(name).any(|w| self.words.contains(&w))
+        inside
+            || self.words.contains(&folded.iter().collect::<String>())
+            || words(name).any(|w| self.words.contains(&w))
     }
 
     /// The gate's test, for names someone else chose (a media set's File IDs): the whole name,
@@ -116,12 +118,12 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-/// The words of a name, upper case: split at anything not a letter or digit and where letters
-/// meet digits (`IMG0012` is `IMG` and `0012`).
+/// The words of a name, upper case: split at anything not a letter or digit, and each of those
+/// again where letters meet digits (`IMG0012` is `IMG0012`, `IMG` and `0012`).
 fn words(name: &str) -> impl Iterator<Item = String> + '_ {
     name.split(|c: char| !c.is_alphanumeric())
         .flat_map(|w| {
-            let mut parts = Vec::new();
+            let mut parts = vec![w];
             let mut start = 0;
             let chars: Vec<(usize, char)> = w.char_indices().collect();
             for k in 1..chars.len() {
@@ -130,7 +132,9 @@ fn words(name: &str) -> impl Iterator<Item = String> + '_ {
                     start = chars[k].0;
                 }
             }
-            parts.push(&w[start..]);
+            if start > 0 {
+                parts.push(&w[start..]);
+            }
             parts
         })
         .filter(|w| !w.is_empty())
@@ -280,6 +284,7 @@ mod tests {
             value(IdentifyingKind::Id, "7"),
             value(IdentifyingKind::Date, "19610301"),
             value(IdentifyingKind::Id, "ACC123456"),
+            value(IdentifyingKind::Id, "A1"),
         ]);
         n
     }
@@ -302,10 +307,21 @@ mod tests {
             "ACC123456.dcm",
             "x_ACC123456",
             "DOE2",
+            "a1",
+            "x-A1.dcm",
         ] {
             assert!(n.holds(hit), "{hit}");
         }
-        for miss in ["IM000001", "DICOM", "SERIES_001", "CT_HEAD", "LIVER", "77"] {
+        for miss in [
+            "IM000001",
+            "DICOM",
+            "SERIES_001",
+            "CT_HEAD",
+            "LIVER",
+            "77",
+            "A12",
+            "1A1",
+        ] {
             assert!(!n.holds(miss), "{miss}");
         }
     }
