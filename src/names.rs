@@ -6,8 +6,8 @@
 //! date or a UID, becomes a keyed pseudonym of itself, the same wherever it occurs (in the tree
 //! and in the DICOMDIR) and in every run with the same key; other components stay as they are.
 //!
-//! The same test is the gate's for names ([`Names::holds`]): a media set's new File IDs are
-//! searched with it before its DICOMDIR is written.
+//! The gate looks at names too ([`Names::names_value`], word by word as it reads text): a media
+//! set's new File IDs are searched before its DICOMDIR is written (`sanitize_directory`).
 
 use std::collections::HashSet;
 
