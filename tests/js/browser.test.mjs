@@ -167,15 +167,7 @@ test("a patient CD picked in the page comes out as a media set in the zip, its D
   await page.setInputFiles("#pick-folder", cd);
   await settle();
   assert.equal(await page.textContent("#status"), "Done: 3 sanitized, 2 skipped (not DICOM), 1 refused.");
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
-  const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
-  const out = mkdtempSync(join(tmpdir(), "patient-cd-out-"));
-  for (const [name, bytes] of Object.entries(zip)) {
-    assert.deepEqual(phiIn(bytes), [], `${name} holds planted PHI`);
-    assert.doesNotMatch(name, /DOE|JANE/i, "names carry no PHI");
-    mkdirSync(dirname(join(out, name)), { recursive: true });
-    writeFileSync(join(out, name), bytes);
-  }
+  const { zip, out } = await downloadZip(/DOE|JANE/i);
   const records = JSON.parse(fileset("tree", join(out, "sanitized/SET001/DICOMDIR")));
   assert.deepEqual(records.map(([file]) => file), ["DICOM/IM000001", "DICOM/IM000002"]);
   for (const [file, chain] of records) {
@@ -199,15 +191,7 @@ test("keeping names: every name that identifies is pseudonymised, as the CLI nam
   await page.setInputFiles("#pick-folder", root);
   await settle();
   assert.equal(await page.textContent("#status"), "Done: 4 sanitized, 0 skipped (not DICOM), 0 refused.");
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
-  const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
-  const out = mkdtempSync(join(tmpdir(), "named-out-"));
-  for (const [name, bytes] of Object.entries(zip)) {
-    assert.doesNotMatch(name, /DOE|JANE|19610312|ACC778899/i, `${name}: names carry no PHI`);
-    assert.deepEqual(phiIn(bytes), [], `${name} holds planted PHI`);
-    mkdirSync(dirname(join(out, name)), { recursive: true });
-    writeFileSync(join(out, name), bytes);
-  }
+  const { zip, out } = await downloadZip(/DOE|JANE|19610312|ACC778899/i);
   // The tree's shape stays; the names are the CLI's mirror names for the same tree and key.
   const sanitized = Object.keys(zip).filter((n) => n.startsWith("sanitized/")).map((n) => n.slice("sanitized/".length)).sort();
   const cliOut = join(dir, "cli-out");
@@ -227,6 +211,21 @@ test("keeping names: every name that identifies is pseudonymised, as the CLI nam
   }
   await page.check("#rename");
 });
+
+/** Downloads the zip and writes it out, checking that no entry's name matches `identifying` and
+ * no entry holds planted PHI. */
+async function downloadZip(identifying) {
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
+  const out = mkdtempSync(join(tmpdir(), "zip-out-"));
+  for (const [name, bytes] of Object.entries(zip)) {
+    assert.doesNotMatch(name, identifying, `${name}: names carry no PHI`);
+    assert.deepEqual(phiIn(bytes), [], `${name} holds planted PHI`);
+    mkdirSync(dirname(join(out, name)), { recursive: true });
+    writeFileSync(join(out, name), bytes);
+  }
+  return { zip, out };
+}
 
 /** pydicom's FileSet (tests/oracle/fileset.py): makes a media set, or prints a DICOMDIR's tree. */
 function fileset(...args) {
