@@ -179,6 +179,14 @@ export function matchWords(ocrWords, values, { shapes = true } = {}) {
   return { identifying, matches };
 }
 
+/** Why each word is identifying, for people: "PatientName" (echoes that header value), "date",
+ * "digits", "time", "label", "name" (its shape), joined by ", "; "" for the others. */
+export function reasons(ocrWords, matches) {
+  const why = ocrWords.map(() => new Set());
+  for (const m of matches) for (const i of m.words) why[i].add(m.by === "echo" ? m.keyword || m.kind : m.kind);
+  return why.map((s) => [...s].join(", "));
+}
+
 /**
  * The regions to blank, as `{ x, y, width, height }` (the sanitizer's `blankRegions`): per run of
  * words (an OCR line up to a wide gap, `runs`) holding an identifying word, the union of the

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { clockTime, digitRun, label, namedDate, nameWord, numericDate, runs, shapeWords, technical } from "../../www/phi-shapes.js";
-import { matchWords, proposeRegions } from "../../www/phi-tokens.js";
+import { matchWords, proposeRegions, reasons } from "../../www/phi-tokens.js";
 
 /** OCR-like words: each line a string; a word is 10 px wide per character, 14 px high; each space
  * is a 10 px gap (so "A    B" has a 40 px gap, a column break: wider than 2 × 14 px). */
@@ -147,6 +147,7 @@ test("shape and echo together: an identifier the header does not carry is flagge
   assert.deepEqual(words.filter((_, i) => identifying[i]).map((w) => w.text), ["SMITH^JOHN", "00482913", "ANON", "05/03/2024", "14:32"]);
   assert.deepEqual([...new Set(matches.filter((m) => m.by === "shape").map((m) => m.kind))].sort(), ["date", "digits", "label", "name", "time"]);
   assert.deepEqual(matches.filter((m) => m.by === "echo").map((m) => [m.keyword, words[m.words[0]].text]), [["PatientName", "ANON"]]);
+  assert.deepEqual(reasons(words, matches), ["name", "", "label, digits", "PatientName", "date", "time", "", "", ""]);
   const echo = matchWords(words, values, { shapes: false }).identifying;
   assert.deepEqual(words.filter((_, i) => echo[i]).map((w) => w.text), ["ANON"]);
 });
