@@ -205,8 +205,10 @@ export function shapeWords(ocrWords) {
     const t = text(i);
     if (!t) continue;
     if (digitRun(t)) flag("digits", i);
-    if (numericDate(t) || namedDate(t)) flag("date", i);
-    if (clockTime(t)) {
+    // O for 0 and I or l for 1 are forgiven in a date or time with enough real digits to be one.
+    const real = t.replace(/\D/g, "").length;
+    if (numericDate(t) || namedDate(t) || (real >= 4 && numericDate(digitish(t)))) flag("date", i);
+    if (clockTime(t) || (real >= 3 && clockTime(digitish(t)))) {
       const pm = next(1);
       flag("time", i, ...(pm !== undefined && /^[ap]\.?m\.?$/i.test(text(pm)) ? [pm] : []));
     }

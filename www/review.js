@@ -6,7 +6,8 @@
 // Statuses: "ok" (sanitized; and, if its pixels were at risk, OCR found no identifying text in
 // the output), "checking" (OCR under way), "review" (needs review: text found and not covered,
 // or refused for burned-in text until a person blanks regions or passes it), "failed" (pixel
-// check failed: regions were blanked and an identifying value is still readable), "refused",
+// check failed: regions were blanked and identifying text, by header echo or by shape, is still
+// readable), "refused",
 // "skipped". Only "ok" downloads.
 
 import { matchWords, proposeRegions, reasons } from "./phi-tokens.js";

@@ -80,6 +80,8 @@ test("dates in any common spelling, in one word or across words of a line", () =
   assert.deepEqual(shaped("Exam Mar 5"), ["Mar", "5"]);
   assert.deepEqual(shaped("2024-03-05"), ["2024-03-05"]);
   assert.deepEqual(shaped("20240305"), ["20240305"], "eight digits in a row: a digit run");
+  assert.deepEqual(shaped("O5/O3/2024 l2.04.1965 1O:32"), ["O5/O3/2024", "l2.04.1965", "1O:32"], "O read for 0, l for 1");
+  assert.deepEqual(shaped("IO/IO/IO 1O:3Z"), [], "not with too few real digits, nor another slip");
   assert.deepEqual(shaped("Mar", "5 2024"), [], "not across lines");
   assert.deepEqual(shaped("May    5"), [], "not across a column gap");
 });
