@@ -255,17 +255,18 @@ export function shapeWords(ocrWords) {
     if (l) {
       if (l.value && !withUnit(l.value)) flag("label", i);
       const value = [];
-      for (let d = 1; value.length < LABEL_VALUE_WORDS; d++) {
+      const joined = l.value ? 1 : 0; // "ID:4471" holds the first word of its value
+      for (let d = 1; joined + value.length < LABEL_VALUE_WORDS; d++) {
         const v = next(d);
         if (v === undefined) break;
         const w = text(v);
         if (label(w) || CONNECTORS.has(plain(v).toLowerCase()) || /^[:#.]+$/.test(w)) {
-          if (value.length) break; // the next field's label
+          if (joined + value.length) break; // the next field's label
           continue; // "Patient ID:", "Acc No.", "Date of Birth"
         }
         // The first word is the value whatever it is ("Name: LONG"); later ones stop at a reading
         // or a word of the vocabulary, the device's own text after the value.
-        if (withUnit(plain(v)) || (value.length && technical(w))) break;
+        if (withUnit(plain(v)) || (joined + value.length && technical(w))) break;
         value.push(v);
       }
       if (value.length) flag("label", ...value);

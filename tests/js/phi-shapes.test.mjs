@@ -108,6 +108,8 @@ test("the words after a label are its value, up to the next label or the device'
   assert.deepEqual(shaped("D.O.B. 3/7/72"), ["3/7/72"]);
   assert.deepEqual(shaped("Pt: LONG J 45Y"), ["LONG", "J", "45Y"], "the first word whatever it is");
   assert.deepEqual(shaped("ID:4471"), ["ID:4471"]);
+  assert.deepEqual(shaped("ID:4471 C5-1 Abd"), ["ID:4471"], "a value joined to its label is its first word");
+  assert.deepEqual(shaped("Name:SMITH JOHN C5-1"), ["Name:SMITH", "JOHN"]);
   assert.deepEqual(shaped("MRN00423"), ["MRN00423"]);
   assert.deepEqual(shaped("Name: DOE ID: 4471"), ["DOE", "4471"]);
   assert.deepEqual(shaped("ID 4471 C5-1 Abd"), ["4471"], "stops at the probe");
