@@ -17,7 +17,7 @@ CLI := target/debug/dicom-sanitize
 JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(abspath $(CLI)) DICOM_SANITIZER_PYTHON=$(abspath $(PY))
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
-	wasm-bindgen-cli npm-deps chromium oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench \
+	wasm-bindgen-cli npm-deps chromium tesseract oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench \
 	orthanc dicomweb-client dicomweb-proxy dicomweb-test
 
 help:
@@ -99,6 +99,12 @@ npm-deps: node_modules/.package-lock.json
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# Debian's native Tesseract (its own build and English model): the review tests' second reader
+# of the downloads, independent of the page's tesseract.js.
+tesseract:
+	@command -v tesseract >/dev/null && test -n "$$(tesseract --list-langs 2>/dev/null | grep -x eng)" \
+		|| (apt-get update && apt-get install -y tesseract-ocr tesseract-ocr-eng)
+
 # Independent DICOM tools from Debian: DCMTK (dcmdump) and dicom3tools (dciodvfy).
 oracles:
 	@command -v dcmdump >/dev/null && command -v dciodvfy >/dev/null && command -v gdcmconv >/dev/null \
@@ -144,7 +150,7 @@ cli:
 	cargo build -q -p dicom-sanitizer-cli
 
 node-test: pkg corpus burned cli pyenv large-header
-	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs tests/js/phi-tokens.test.mjs \
+	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs tests/js/phi-tokens.test.mjs tests/js/phi-shapes.test.mjs \
 		tests/js/regions.test.mjs
 
 worker-test: pkg corpus pyenv
@@ -152,10 +158,11 @@ worker-test: pkg corpus pyenv
 
 # The page, its previews (thumbnails of the corpus and of the burned-in images), its OCR of
 # burned-in text (an image Pillow draws text on) and the review step of an upload (OCR, regions
-# proposed and drawn, region rules, the pixel check).
-browser-test: pkg corpus burned cli pyenv chromium site
+# proposed and drawn, region rules, the pixel check), also of identifiers the header does not
+# carry (flagged by shape; the downloads read by native Tesseract).
+browser-test: pkg corpus burned cli pyenv chromium tesseract site
 	$(JS_ENV) node --test tests/js/browser.test.mjs tests/js/preview.test.mjs tests/js/ocr.test.mjs \
-		tests/js/review.test.mjs
+		tests/js/review.test.mjs tests/js/review-shapes.test.mjs
 
 
 # The package's intake-form helper and Uppy plugin in Chromium, uploading to a local server.

@@ -1,9 +1,12 @@
-// Which words OCR read off an image are a file's identifying values, and the regions to blank
-// around them. Pure (no DOM, no wasm): the page and Node's tests import the same module.
+// Which words OCR read off an image are identifying, and the regions to blank around them: the
+// words that echo the file's header (here) and the words identifying by their shape whatever the
+// header says (phi-shapes.js). Pure (no DOM, no wasm): the page and Node's tests import it.
 //
 // The values are `identifyingValues(header)` of the package: `{ kind, keyword, value }` with kind
 // name | id | date | text. Each value gives phrases (sequences of words, as a person or a device
 // would write it); a phrase matches consecutive words of one OCR line.
+
+import { runs, shapeWords } from "./phi-shapes.js";
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const MONTHS_LONG = [
@@ -129,13 +132,15 @@ export function namePatterns(values) {
 }
 
 /**
- * Marks the OCR words (`{ text, bbox, line }`, in reading order) that are identifying.
- * Returns `{ identifying: boolean[] (one per word), matches: [{ words: number[], kind, keyword }] }`.
+ * Marks the OCR words (`{ text, bbox, line }`, in reading order) that are identifying: by echo
+ * of the header's `values` and, unless `shapes` is false, by shape (`shapeWords`).
+ * Returns `{ identifying: boolean[] (one per word), matches: [{ words: number[], kind, keyword,
+ * by }] }`: by "echo" with the value's kind and keyword, or by "shape" with kind the rule.
  * A one-word phrase also matches a part of a word between punctuation ("ID:MRN0012345",
  * "DOE^JANE"); longer phrases match consecutive words of one line; a whole name matches as
  * `namePatterns` says ("DOEAJANE").
  */
-export function matchWords(ocrWords, values) {
+export function matchWords(ocrWords, values, { shapes = true } = {}) {
   const phrases = phrasesOf(values);
   const norm = ocrWords.map((w) => normalize(w.text));
   const parts = norm.map((w) => w.split(/[^\p{L}\p{N}]+/u).filter(Boolean));
@@ -147,7 +152,7 @@ export function matchWords(ocrWords, values) {
     for (const { pattern, kind, keyword } of joined) {
       if (pattern.test(norm[i])) {
         identifying[i] = true;
-        matches.push({ words: [i], kind, keyword });
+        matches.push({ words: [i], kind, keyword, by: "echo" });
       }
     }
     for (const { phrase, kind, keyword } of phrases) {
@@ -162,28 +167,47 @@ export function matchWords(ocrWords, values) {
       if (hit) {
         const idx = Array.from({ length: n }, (_, k) => i + k);
         idx.forEach((j) => (identifying[j] = true));
-        matches.push({ words: idx, kind, keyword });
+        matches.push({ words: idx, kind, keyword, by: "echo" });
       }
     }
+  }
+  if (shapes) {
+    const shaped = shapeWords(ocrWords);
+    shaped.identifying.forEach((yes, i) => yes && (identifying[i] = true));
+    for (const m of shaped.matches) matches.push({ words: m.words, kind: m.rule, keyword: "", by: "shape" });
   }
   return { identifying, matches };
 }
 
+/** Why each word is identifying, for people: "PatientName" (echoes that header value), "date",
+ * "digits", "time", "label", "name" (its shape), joined by ", "; "" for the others. */
+export function reasons(ocrWords, matches) {
+  const why = ocrWords.map(() => new Set());
+  for (const m of matches) for (const i of m.words) why[i].add(m.by === "echo" ? m.keyword || m.kind : m.kind);
+  return why.map((s) => [...s].join(", "));
+}
+
 /**
- * The regions to blank: per line, the union of its identifying words' boxes, padded by `pad`
- * pixels and clamped to the `width` × `height` image, as `{ x, y, width, height }` (the
- * sanitizer's `blankRegions`). Box corners are `x0,y0` inclusive, `x1,y1` exclusive.
+ * The regions to blank, as `{ x, y, width, height }` (the sanitizer's `blankRegions`): per run of
+ * words (an OCR line up to a wide gap, `runs`) holding an identifying word, the union of the
+ * run's words when `wholeLine` (the default: OCR may have read a neighbour of an identifier
+ * wrong, or split it, and a device's line of patient details is blanked whole while its
+ * technical readout in another column stays), else of its identifying words only; padded by
+ * `pad` pixels and clamped to the `width` × `height` image. Box corners are `x0,y0` inclusive,
+ * `x1,y1` exclusive.
  */
-export function proposeRegions(ocrWords, identifying, { width, height, pad = 4 }) {
-  const lines = new Map();
+export function proposeRegions(ocrWords, identifying, { width, height, pad = 4, wholeLine = true }) {
+  const run = runs(ocrWords);
+  const hit = new Set(run.filter((_, i) => identifying[i]));
+  const boxes = new Map();
   ocrWords.forEach((w, i) => {
-    if (!identifying[i]) return;
-    const b = lines.get(w.line);
+    if (!(wholeLine ? hit.has(run[i]) : identifying[i])) return;
+    const b = boxes.get(run[i]);
     const { x0, y0, x1, y1 } = w.bbox;
-    lines.set(w.line, b ? { x0: Math.min(b.x0, x0), y0: Math.min(b.y0, y0), x1: Math.max(b.x1, x1), y1: Math.max(b.y1, y1) } : { x0, y0, x1, y1 });
+    boxes.set(run[i], b ? { x0: Math.min(b.x0, x0), y0: Math.min(b.y0, y0), x1: Math.max(b.x1, x1), y1: Math.max(b.y1, y1) } : { x0, y0, x1, y1 });
   });
   const out = [];
-  for (const b of lines.values()) {
+  for (const b of boxes.values()) {
     const x = Math.max(0, Math.floor(b.x0 - pad));
     const y = Math.max(0, Math.floor(b.y0 - pad));
     const x1 = Math.min(width, Math.ceil(b.x1 + pad));

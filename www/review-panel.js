@@ -52,6 +52,8 @@ export function createReviewPanel(dialog, { review, results, onRules }) {
       const li = document.createElement("li");
       li.textContent = w.text;
       li.className = f.identifying[i] ? "identifying" : "";
+      // Why it is identifying: the header value it echoes, or its shape (date, digits, …).
+      if (f.why?.[i]) li.title = li.dataset.why = f.why[i];
       li.dataset.box = [w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1].map(Math.round).join(",");
       return li;
     }));

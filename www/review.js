@@ -6,10 +6,11 @@
 // Statuses: "ok" (sanitized; and, if its pixels were at risk, OCR found no identifying text in
 // the output), "checking" (OCR under way), "review" (needs review: text found and not covered,
 // or refused for burned-in text until a person blanks regions or passes it), "failed" (pixel
-// check failed: regions were blanked and an identifying value is still readable), "refused",
+// check failed: regions were blanked and identifying text, by header echo or by shape, is still
+// readable), "refused",
 // "skipped". Only "ok" downloads.
 
-import { matchWords, proposeRegions } from "./phi-tokens.js";
+import { matchWords, proposeRegions, reasons } from "./phi-tokens.js";
 import { ruleMatches } from "./regions.js";
 
 /** Refusals a person can resolve by looking: the pixels may carry text. */
@@ -120,8 +121,10 @@ export function createReview({ call, recognize, onUpdate, acceptRaw = () => fals
             bbox: { x0: w.bbox.x0 * s, y0: w.bbox.y0 * s, x1: w.bbox.x1 * s, y1: w.bbox.y1 * s },
           }));
           bitmap.close?.();
-          const { identifying } = matchWords(words, r.values);
-          frames.push({ frame, words, identifying, proposed: proposeRegions(words, identifying, { width: columns, height: rows }) });
+          // By echo of the header and by shape: the pixel check of an output uses the same.
+          const { identifying, matches } = matchWords(words, r.values);
+          const why = reasons(words, matches);
+          frames.push({ frame, words, identifying, why, proposed: proposeRegions(words, identifying, { width: columns, height: rows }) });
         }
       });
     } catch (e) {

@@ -120,7 +120,9 @@ test("OCR in the page finds the planted name and date, marks them identifying, a
   // Name and birth date are identifying; the age, sex, labels and exam type are not.
   const identified = found.filter(({ i }) => identifying[i]).map(({ text }) => text);
   assert.deepEqual(identified, ["DOE^JANE", "12/04/1965"], summary);
-  assert.deepEqual([...new Set(result.matches.map((m) => m.keyword))].sort(), ["PatientBirthDate", "PatientName"]);
+  // By echo of the header's name and birth date; the date also by its shape, and as DOB's value.
+  assert.deepEqual([...new Set(result.matches.filter((m) => m.by === "echo").map((m) => m.keyword))].sort(), ["PatientBirthDate", "PatientName"]);
+  assert.deepEqual(result.matches.filter((m) => m.by === "shape").map((m) => [m.kind, m.words.map((i) => texts[i]).join(" ")]).sort(), [["date", "12/04/1965"], ["label", "12/04/1965"]]);
   // One region per line holding them, covering the OCR boxes and Pillow's drawn text.
   assert.equal(regions.length, 2, summary);
   for (const { text, i, box } of found.filter(({ i }) => identifying[i])) {

@@ -27,8 +27,9 @@ function ocr(...lines) {
   return out;
 }
 
+/** The words marked by echo of the header alone (the shapes are tested below). */
 const marked = (words, values = VALUES) => {
-  const { identifying } = matchWords(words, values);
+  const { identifying } = matchWords(words, values, { shapes: false });
   return words.filter((_, i) => identifying[i]).map((w) => w.text);
 };
 
@@ -100,19 +101,24 @@ test("short numeric IDs and initials are not looked for", () => {
 
 test("regions: per line the union of its identifying words, padded and clamped to the image", () => {
   const words = ocr("DOE JANE 45Y", "DOB 12 Apr 1965", "Depth 12cm");
-  const { identifying, matches } = matchWords(words, VALUES);
+  const { identifying, matches } = matchWords(words, VALUES, { shapes: false });
   assert.deepEqual(matches.map((m) => [m.keyword, m.words.map((i) => words[i].text).join(" ")]).sort(), [
     ["PatientBirthDate", "12 Apr 1965"],
     ["PatientName", "DOE"],
     ["PatientName", "JANE"],
   ]);
   // Line 0: DOE (x 5..35) JANE (45..85); line 1: DOB (5..35) 12 (45..65) Apr (75..105) 1965 (115..155).
-  assert.deepEqual(proposeRegions(words, identifying, { width: 160, height: 200, pad: 4 }), [
+  assert.deepEqual(proposeRegions(words, identifying, { width: 160, height: 200, pad: 4, wholeLine: false }), [
     { x: 1, y: 6, width: 88, height: 22 },
     { x: 41, y: 26, width: 118, height: 22 },
   ]);
+  // By default the whole line: 45Y (95..125) and the label DOB too; the third line has nothing.
+  assert.deepEqual(proposeRegions(words, identifying, { width: 160, height: 200, pad: 4 }), [
+    { x: 1, y: 6, width: 128, height: 22 },
+    { x: 1, y: 26, width: 158, height: 22 },
+  ]);
   // Clamped at the image's edges.
-  assert.deepEqual(proposeRegions(words, identifying, { width: 80, height: 30, pad: 10 }), [
+  assert.deepEqual(proposeRegions(words, identifying, { width: 80, height: 30, pad: 10, wholeLine: false }), [
     { x: 0, y: 0, width: 80, height: 30 },
     { x: 35, y: 20, width: 45, height: 10 },
   ]);
