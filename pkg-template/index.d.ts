@@ -160,6 +160,7 @@ export type FindingCode =
   | "pixel.blanked_to_average"
   | "pixel.segments_removed"
   | "pixel.segments_emptied"
+  | "pixel.after_eoi_removed"
   | "pixel.burned_in_allowed"
   | "pixel.burned_in_unknown_allowed";
 

@@ -119,6 +119,9 @@ impl Fragments {
                 Some(Item::Fragment(len)) => {
                     self.left = u64::from(len);
                     self.items += 1;
+                    if let Some(s) = self.scrub.as_mut() {
+                        s.fragment_start();
+                    }
                 }
             }
         }
@@ -126,7 +129,10 @@ impl Fragments {
     }
 
     /// What the scrubber did, if anything.
-    pub fn finding(&self) -> Option<Finding> {
-        self.scrub.as_ref().and_then(Segments::finding)
+    pub fn findings(&self) -> Vec<Finding> {
+        self.scrub
+            .as_ref()
+            .map(Segments::findings)
+            .unwrap_or_default()
     }
 }

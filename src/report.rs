@@ -46,6 +46,7 @@ pub const FINDING_CODES: &[&str] = &[
     "pixel.blanked_to_average",
     "pixel.segments_removed",
     "pixel.segments_emptied",
+    "pixel.after_eoi_removed",
     "pixel.burned_in_allowed",
     "pixel.burned_in_unknown_allowed",
 ];

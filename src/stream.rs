@@ -364,7 +364,7 @@ impl SanitizeStream {
                     let mut zero = std::mem::take(&mut self.zero);
                     zero.clear();
                     let (used, done) = f.take(chunk, &mut zero)?;
-                    let finding = f.finding().filter(|_| done);
+                    let finding = if done { f.findings() } else { Vec::new() };
                     let (now, later) = chunk.split_at(used);
                     if let Some(h) = &mut self.input_pixels {
                         h.update(now);

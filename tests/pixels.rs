@@ -602,7 +602,7 @@ fn regions_for_an_object_without_a_native_image_are_a_finding_and_the_policy_app
     let sr = Sample::minimal("1.2.826.0.1.3680043.8.498.79")
         .put(text(tags::MODALITY, VR::CS, "SR"))
         .to_bytes();
-    assert_eq!(not_applicable(rule, &sr).0, "(7FE0,0010)");
+    assert_eq!(not_applicable(rule.clone(), &sr).0, "(7FE0,0010)");
 
     // Float Pixel Data is never blanked; the burned-in policy still applies to it.
     let float = Sample::minimal("1.2.826.0.1.3680043.8.498.80")
@@ -628,6 +628,26 @@ fn regions_for_an_object_without_a_native_image_are_a_finding_and_the_policy_app
         out.report.findings_with("pixel.burned_in_allowed").count(),
         1
     );
+
+    // A 2-byte placeholder Pixel Data with no Rows, Columns or Bits Allocated is no image:
+    // regions (given, or by a rule) are not applicable, never a refusal; the value passes.
+    let pixel = || DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::from(vec![0u8, 0]));
+    let native = Sample::minimal("1.2.826.0.1.3680043.8.498.81")
+        .put(text(tags::MODALITY, VR::CS, "SR"))
+        .put(pixel())
+        .to_bytes();
+    for settings in [s.clone(), rule.clone()] {
+        let (path, out) = not_applicable(settings, &native);
+        assert_eq!(path, "(7FE0,0010)");
+        let o = parse(&out.bytes);
+        assert_eq!(o.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().len(), 2);
+    }
+    // Rows 0 and no Columns: no image either.
+    let zero_rows = Sample::minimal("1.2.826.0.1.3680043.8.498.82")
+        .put(DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(0u16)))
+        .put(pixel())
+        .to_bytes();
+    assert_eq!(not_applicable(s.clone(), &zero_rows).0, "(7FE0,0010)");
 
     // Bits Allocated 12 is not a native layout: the pixels pass untouched.
     let twelve = Image::mono16(4, 4, 1).sample().put(DataElement::new(

@@ -174,6 +174,8 @@ struct Tally {
     flat_at_average: u64,
     /// APPn and COM segments dropped.
     segments_dropped: u64,
+    /// Frames that had bytes other than padding after their end-of-image marker, dropped.
+    after_eoi: u64,
 }
 
 /// Encapsulated frames being blanked as they stream.
@@ -379,6 +381,7 @@ impl Frames {
                     .map_err(|e| p.codec_error(e, index, at))?;
                 self.tally.flat_at_average += done.flat_at_average;
                 self.tally.segments_dropped += u64::from(done.segments_dropped);
+                self.tally.after_eoi += u64::from(done.after_eoi > 0);
             }
             codec => {
                 let (decode, encode) = codec.decoder().expect("every other codec decodes");
@@ -431,6 +434,9 @@ impl Frames {
                 message: format!("{} APPn or COM segments, which can hold text or thumbnails, were removed from the JPEG frames", t.segments_dropped),
             });
         }
+        if t.after_eoi > 0 {
+            out.push(after_eoi_finding(t.after_eoi, "dropped"));
+        }
         out
     }
 
@@ -440,6 +446,15 @@ impl Frames {
             offset: None,
             message: format!("at byte {} of Pixel Data: {why}", self.heads.at),
         }
+    }
+}
+
+/// `pixel.after_eoi_removed`: `frames` frames had bytes after their end of image, `done` to them.
+pub(super) fn after_eoi_finding(frames: u64, done: &str) -> Finding {
+    Finding {
+        code: "pixel.after_eoi_removed".into(),
+        path: Some(PIXEL_PATH.into()),
+        message: format!("{frames} compressed frame(s) had bytes after their end-of-image marker (EOI), which decoders ignore and which can hold text; they were {done}"),
     }
 }
 

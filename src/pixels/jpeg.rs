@@ -1,5 +1,5 @@
-//! Block-selective redaction of JPEG Baseline (process 1) and Extended 8-bit (process 2) frames in
-//! the coded domain, after Clunie & Gebow 2015 (PixelMed, RSNA CTP): the Huffman symbols of every
+//! Block-selective redaction of JPEG Baseline (process 1) and Extended (processes 2 and 4: 8- and
+//! 12-bit samples) frames in the coded domain, after Clunie & Gebow 2015 (PixelMed, RSNA CTP): the Huffman symbols of every
 //! 8×8 block are decoded (no IDCT) and written again. A block whose footprint touches a region
 //! loses its AC coefficients and gets the DC of its component's fill, so it decodes flat; every
 //! other block keeps its coefficients, so it decodes exactly as before and nothing outside the
@@ -25,6 +25,9 @@ pub struct Outcome {
     pub segments_dropped: u32,
     /// Blocks whose AC coefficients were dropped (every block that touches a region).
     pub blocks_blanked: u64,
+    /// Bytes after the end-of-image marker other than zero padding (junk, a second image),
+    /// which decoders ignore: dropped, never copied.
+    pub after_eoi: u64,
 }
 
 type Res<T> = Result<T, CodecError>;
@@ -378,6 +381,8 @@ struct Parser<'a> {
     comps: Vec<Component>,
     hmax: u32,
     vmax: u32,
+    /// Sample precision from the SOF: 8 or 12.
+    precision: u8,
     /// Quantiser of the DC coefficient of each table id, once defined.
     q_dc: [Option<u16>; 4],
     tables: Vec<Huffman>,
@@ -418,6 +423,7 @@ impl<'a> Parser<'a> {
             comps: Vec::new(),
             hmax: 1,
             vmax: 1,
+            precision: 8,
             q_dc: [None; 4],
             tables: Vec::new(),
             current: [[None; 4]; 2],
@@ -482,11 +488,13 @@ impl<'a> Parser<'a> {
                 0xD9 => {
                     self.complete("EOI")?;
                     self.items.push(Item::Bytes(vec![0xFF, 0xD9]));
-                    // DICOM pads odd fragments with 0x00; anything else would be a second image.
-                    return match f[i..].iter().all(|&b| b == 0) {
-                        true => Ok(()),
-                        false => Err(bad("data after EOI")),
-                    };
+                    // Decoders (libjpeg in DCMTK, GDCM) stop at EOI; what follows (DICOM's pad
+                    // byte, some modalities' padding or junk) is dropped, and with it any text.
+                    let rest = f.get(i..).unwrap_or_default();
+                    if rest.iter().any(|&b| b != 0) {
+                        self.outcome.after_eoi = rest.len() as u64;
+                    }
+                    return Ok(());
                 }
                 0xD8 => return Err(bad(format!("byte {at}: a second SOI"))),
                 0xD0..=0xD7 => return Err(bad(format!("byte {at}: RST outside a scan"))),
@@ -607,12 +615,12 @@ impl<'a> Parser<'a> {
             return Err(bad("a second SOF"));
         }
         let precision = *b.first().ok_or_else(|| bad("short SOF"))?;
-        if precision != 8 {
-            return Err(match (m, precision) {
-                (0xC1, 12) => unsupported("12-bit JPEG (extended process 4)"),
-                _ => bad(format!("SOF{} with {precision}-bit samples", m & 15)),
-            });
+        // 12-bit samples (process 4) are walked alike: only the DC's level shift and range
+        // differ. T.81 allows them in SOF1; libjpeg (DCMTK) and GDCM decode them in SOF0 too.
+        if precision != 8 && precision != 12 {
+            return Err(bad(format!("SOF{} with {precision}-bit samples", m & 15)));
         }
+        self.precision = precision;
         let y = u64::from(u16_at(b, 1).ok_or_else(|| bad("short SOF"))?);
         let x = u64::from(u16_at(b, 3).ok_or_else(|| bad("short SOF"))?);
         let n = usize::from(*b.get(5).ok_or_else(|| bad("short SOF"))?);
@@ -697,7 +705,7 @@ impl<'a> Parser<'a> {
                 c,
                 dc,
                 ac,
-                fill_dc: fill_dc(self.fills.get(c).copied().unwrap_or(0), q),
+                fill_dc: fill_dc(self.fills.get(c).copied().unwrap_or(0), q, self.precision),
             });
         }
         if b[1 + 2 * n..] != [0, 63, 0] {
@@ -1019,15 +1027,16 @@ fn extend(bits: u32, s: u32) -> i32 {
     }
 }
 
-/// The quantised DC that decodes to `fill` (8-bit) with quantiser `q`: the level shift and the
-/// DCT's factor 8. At the ends of the range rounded outwards, so the decoder's clamp gives the
-/// fill exactly whatever `q`.
-fn fill_dc(fill: u16, q: u16) -> i32 {
-    let v = i32::from(fill.min(255));
-    let (t, q) = ((v - 128) * 8, i32::from(q));
+/// The quantised DC that decodes to `fill` (`precision` bits, 8 or 12) with quantiser `q`: the
+/// level shift and the DCT's factor 8. At the ends of the range rounded outwards, so the
+/// decoder's clamp gives the fill exactly whatever `q`.
+fn fill_dc(fill: u16, q: u16, precision: u8) -> i32 {
+    let max = (1i32 << precision) - 1;
+    let v = i32::from(fill).min(max);
+    let (t, q) = ((v - (max + 1) / 2) * 8, i32::from(q));
     match v {
         0 => t.div_euclid(q),
-        255 => -((-t).div_euclid(q)),
+        _ if v == max => -((-t).div_euclid(q)),
         _ if t >= 0 => (2 * t + q) / (2 * q),
         _ => -((q - 2 * t) / (2 * q)),
     }
@@ -1068,19 +1077,25 @@ mod tests {
 
     #[test]
     fn fill_dc_decodes_to_the_fill() {
-        for q in 1..=255u16 {
-            for fill in [0u16, 1, 100, 128, 200, 254, 255] {
-                let dc = fill_dc(fill, q);
-                let px = (f64::from(dc * i32::from(q)) / 8.0 + 128.0)
-                    .round()
-                    .clamp(0.0, 255.0);
-                let tol = f64::from(q) / 16.0 + 0.5;
-                assert!(
-                    (px - f64::from(fill)).abs() <= tol,
-                    "fill {fill} q {q}: {px}"
-                );
-                if fill == 0 || fill == 255 {
-                    assert_eq!(px, f64::from(fill), "q {q}");
+        for (p, fills) in [
+            (8u8, [0u16, 1, 100, 128, 200, 254, 255]),
+            (12, [0, 1, 1000, 2048, 3000, 4094, 4095]),
+        ] {
+            let max = f64::from((1u16 << p) - 1);
+            for q in (1..=255u16).chain([1000, 4095, 65535]) {
+                for fill in fills {
+                    let dc = fill_dc(fill, q, p);
+                    let px = (f64::from(dc) * f64::from(q) / 8.0 + (max + 1.0) / 2.0)
+                        .round()
+                        .clamp(0.0, max);
+                    let tol = f64::from(q) / 16.0 + 0.5;
+                    assert!(
+                        (px - f64::from(fill)).abs() <= tol,
+                        "{p}-bit fill {fill} q {q}: {px}"
+                    );
+                    if fill == 0 || f64::from(fill) == max {
+                        assert_eq!(px, f64::from(fill), "{p}-bit q {q}");
+                    }
                 }
             }
         }

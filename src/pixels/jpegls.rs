@@ -658,7 +658,7 @@ struct Frame {
     ids: Vec<u8>,
 }
 
-/// Decodes one frame (a whole JPEG-LS stream, SOI..EOI; one pad byte after EOI is allowed).
+/// Decodes one frame (a whole JPEG-LS stream, SOI..EOI; whatever follows EOI is ignored).
 /// `max_samples` bounds width × height × components: more is `Unsupported`, before any
 /// allocation.
 pub fn decode(frame: &[u8], max_samples: u64) -> Result<Image, CodecError> {
@@ -711,11 +711,9 @@ pub fn decode(frame: &[u8], max_samples: u64) -> Result<Image, CodecError> {
                 if decoded.iter().take(f.ids.len()).any(|d| !d) {
                     return Err(malformed("EOI before every component was decoded"));
                 }
-                // One pad byte makes a fragment even; DCMTK 3.6.7 (near-lossless) pads with a
-                // byte that is not always 0.
-                if frame.len() > pos + 1 {
-                    return Err(malformed("data after EOI"));
-                }
+                // What follows EOI (the pad byte, which DCMTK 3.6.7 does not always make 0;
+                // padding or junk) is ignored, as DCMTK and GDCM ignore it: the frame is encoded
+                // again from its samples, so none of it reaches the output.
                 return Ok(Image {
                     width: f.width as u32,
                     height: f.height as u32,

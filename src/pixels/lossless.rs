@@ -217,7 +217,7 @@ fn segment(data: &[u8], at: usize) -> Result<&[u8], CodecError> {
         .ok_or_else(|| malformed("marker segment runs past the end"))
 }
 
-/// Decodes one frame (SOI..EOI, a trailing 0x00 pad allowed). `max_samples` bounds
+/// Decodes one frame (SOI..EOI; whatever follows EOI is ignored). `max_samples` bounds
 /// width×height×components.
 pub fn decode(frame: &[u8], max_samples: u64) -> Result<Image, CodecError> {
     if frame.get(..2) != Some(&[0xFF, SOI]) {
@@ -296,12 +296,8 @@ pub fn decode(frame: &[u8], max_samples: u64) -> Result<Image, CodecError> {
             m => return Err(malformed(format!("unexpected marker FF{m:02X}"))),
         }
     }
-    if frame
-        .get(at..)
-        .is_some_and(|rest| rest.iter().any(|&b| b != 0))
-    {
-        return Err(malformed("data after the EOI marker"));
-    }
+    // What follows EOI (padding, junk) is ignored, as DCMTK and GDCM ignore it: the frame is
+    // encoded again from its samples, so none of it reaches the output.
     let (Some(h), Some(img)) = (header, image) else {
         return Err(malformed("no SOF3 frame"));
     };
@@ -889,8 +885,10 @@ mod tests {
             decode(&sof0, 100),
             Err(CodecError::Unsupported(_))
         ));
-        // A pad byte after EOI is accepted.
+        // A pad byte after EOI is accepted, and so is junk (ignored, as DCMTK and GDCM do).
         out.push(0);
+        assert_eq!(decode(&out, 100), Ok(image.clone()));
+        out.extend_from_slice(b"DOE^JANE\xFF\xD8");
         assert_eq!(decode(&out, 100), Ok(image));
     }
 }

@@ -392,6 +392,15 @@ fn blanking(
             false => not_applicable(PIXEL_PATH, "the object has no Pixel Data".into()),
         };
     };
+    // Pixel Data without Rows or Columns (a placeholder some objects carry, e.g. 2 bytes) is
+    // no image: nothing to blank, which is no reason to refuse the object.
+    let size = |tag| number(obj, tag).filter(|&n| n > 0);
+    if size(tags::ROWS).is_none() || size(tags::COLUMNS).is_none() {
+        return not_applicable(
+            PIXEL_PATH,
+            "the object has no image (Pixel Data without Rows and Columns)".into(),
+        );
+    }
     let compression = match (pixel.encapsulated, pixel.compression) {
         (true, None) => return Err(Error::Deidentify {
             code: "pixel.compressed_regions",

@@ -5,11 +5,18 @@
 //! fragment length and the Basic Offset Table. Decoders skip the segments they do not know,
 //! and a zeroed one is one of those.
 //!
-//! Three are kept because decoders read them: JFIF's 14 defined bytes (its thumbnail is zeroed),
-//! Adobe's 12 (its transform flag says whether three components are RGB or YCbCr) and, in
-//! JPEG-LS, the 5 of HP's colour transform. Their
-//! identifiers are matched byte by byte as they pass, so a segment that turns out to be
-//! something else has passed only a prefix of a fixed name before it is zeroed.
+//! Some are kept because decoders read them: JFIF's 14 defined bytes (its thumbnail is zeroed),
+//! Adobe's 12 (its transform flag says whether three components are RGB or YCbCr), in JPEG-LS
+//! the 5 of HP's colour transform, and a SPIFF header (T.84 F.2; JPEG-LS encoders write one):
+//! its 30 bytes of numbers and, of the directory after it, the entries that hold numbers only
+//! (transfer characteristics, component registration, orientation, protection indicator, tile
+//! and scan indexes) and the end-of-directory entry; the entries that can hold text, a date or
+//! a thumbnail keep their tag and have their data zeroed. Identifiers are matched byte by byte
+//! as they pass, so a segment that turns out to be something else has passed only a prefix of a
+//! fixed name (or a directory entry's 4-byte tag) before it is zeroed.
+//!
+//! Decoders stop at the end-of-image marker, so whatever follows it in the frame's fragment
+//! (padding, junk, text) is zeroed too; zero padding stays as it was.
 //!
 //! The walk is at the marker level (T.81 B.1.1, T.87 C.1): marker segments are skipped by their
 //! length, entropy-coded data scanned for the next marker; nothing is decoded.
@@ -38,6 +45,8 @@ enum State {
     Length { marker: u8, high: Option<u8> },
     /// In a segment's payload: bytes left, and what becomes of them.
     Payload { left: u32, keep: Keep },
+    /// After EOI, to the end of the fragment: every byte zeroed.
+    AfterEoi,
 }
 
 /// What passes of a payload.
@@ -45,14 +54,25 @@ enum State {
 enum Keep {
     /// Every byte (tables, frame and scan headers).
     All,
-    /// The first bytes while they match `name`, then up to `defined` bytes; the rest zeroed.
+    /// The first bytes while they match one of `names`, then up to that name's defined
+    /// length; the rest zeroed. `matched`: a bit per name still matching.
     Named {
-        name: &'static [u8],
-        defined: u32,
+        names: &'static [(&'static [u8], u32)],
         at: u32,
-        matched: bool,
+        matched: u8,
     },
+    /// A SPIFF directory entry: its 4-byte tag, then all of it if the tag holds numbers only.
+    Entry { at: u32, tag: u32 },
 }
+
+/// SPIFF header: "SPIFF\0", version, profile, components, height, width, colour space, bits,
+/// compression, resolution units and resolutions (T.84 F.2.1), numbers only.
+const SPIFF: (&[u8], u32) = (b"SPIFF\0", 30);
+/// SPIFF directory entries that hold numbers only (T.84 Table F.5): end of directory (with the
+/// SOI it wraps), transfer characteristics, component registration, image orientation,
+/// protection indicator, tile index, scan index.
+const SPIFF_NUMBERS: [u32; 7] = [1, 2, 3, 4, 11, 14, 15];
+const SPIFF_EOD: u32 = 1;
 
 /// The scrubber of one Pixel Data value's codestream bytes.
 #[derive(Debug, Clone)]
@@ -63,6 +83,11 @@ pub(crate) struct Segments {
     emptied: u64,
     /// Whether the current payload has had a byte zeroed.
     zeroing: bool,
+    /// Between a SPIFF header and its end-of-directory entry: APP8 segments are entries.
+    spiff_directory: bool,
+    /// Frames with bytes other than zero after EOI, zeroed; and whether the current one counts.
+    after_eoi: u64,
+    after_eoi_counted: bool,
 }
 
 impl Segments {
@@ -72,6 +97,16 @@ impl Segments {
             state: State::Data,
             emptied: 0,
             zeroing: false,
+            spiff_directory: false,
+            after_eoi: 0,
+            after_eoi_counted: false,
+        }
+    }
+
+    /// A new fragment begins: a frame ended by EOI is followed by the next frame's SOI.
+    pub fn fragment_start(&mut self) {
+        if matches!(self.state, State::AfterEoi) {
+            self.state = State::Data;
         }
     }
 
@@ -103,7 +138,7 @@ impl Segments {
                         Some(h) => match u16::from_be_bytes([h, b]).checked_sub(2) {
                             Some(left) if left > 0 => State::Payload {
                                 left: u32::from(left),
-                                keep: keep(self.syntax, marker),
+                                keep: self.keep(marker),
                             },
                             _ => State::Data,
                         },
@@ -123,27 +158,79 @@ impl Segments {
                     i += n;
                     let left = left - n as u32;
                     self.state = match left {
-                        0 => State::Data,
+                        0 => {
+                            self.segment_end(keep);
+                            State::Data
+                        }
                         _ => State::Payload { left, keep },
                     };
+                }
+                State::AfterEoi => {
+                    let rest = &bytes[i..];
+                    if !self.after_eoi_counted && rest.iter().any(|&b| b != 0) {
+                        self.after_eoi_counted = true;
+                        self.after_eoi += 1;
+                    }
+                    push(zero, i..bytes.len());
+                    i = bytes.len();
                 }
             }
         }
     }
 
-    /// `pixel.segments_emptied`, when any segment was.
-    pub fn finding(&self) -> Option<Finding> {
-        (self.emptied > 0).then(|| Finding {
-            code: "pixel.segments_emptied".into(),
-            path: Some(PIXEL_PATH.into()),
-            message: format!(
-                "{} APPn or COM segment(s) of the compressed frames (Exif, XMP, comments: text beside the pixels) had their contents zeroed; their lengths, the fragments and the offset table are unchanged",
-                self.emptied
-            ),
-        })
+    /// A segment's payload has passed: a SPIFF header opens its directory, the
+    /// end-of-directory entry closes it.
+    fn segment_end(&mut self, keep: Keep) {
+        match keep {
+            Keep::Named { names, at, matched } => {
+                let spiff = names
+                    .iter()
+                    .enumerate()
+                    .any(|(k, n)| *n == SPIFF && matched & 1 << k != 0);
+                if spiff && at as usize >= SPIFF.0.len() {
+                    self.spiff_directory = true;
+                }
+            }
+            Keep::Entry { tag, .. } if tag == SPIFF_EOD => self.spiff_directory = false,
+            _ => {}
+        }
     }
 
-    fn after_ff(&self, b: u8) -> State {
+    /// What passes of the payload of a segment of `marker`.
+    fn keep(&mut self, marker: u8) -> Keep {
+        if self.spiff_directory {
+            if marker == 0xE8 {
+                return Keep::Entry { at: 0, tag: 0 };
+            }
+            self.spiff_directory = false; // a directory left open: no longer one
+        }
+        keep(self.syntax, marker)
+    }
+
+    /// `pixel.segments_emptied`, when any segment was; `pixel.after_eoi_removed`, when bytes
+    /// after an EOI were zeroed.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        if self.emptied > 0 {
+            out.push(Finding {
+                code: "pixel.segments_emptied".into(),
+                path: Some(PIXEL_PATH.into()),
+                message: format!(
+                    "{} APPn or COM segment(s) of the compressed frames (Exif, XMP, comments, SPIFF directory entries: text beside the pixels) had their contents zeroed; their lengths, the fragments and the offset table are unchanged",
+                    self.emptied
+                ),
+            });
+        }
+        if self.after_eoi > 0 {
+            out.push(super::frames::after_eoi_finding(
+                self.after_eoi,
+                "zeroed (the fragments keep their lengths)",
+            ));
+        }
+        out
+    }
+
+    fn after_ff(&mut self, b: u8) -> State {
         let data = match self.syntax {
             Syntax::T81 => b == 0x00,
             Syntax::T87 => b < 0x80,
@@ -151,8 +238,13 @@ impl Segments {
         match b {
             0xFF => State::Ff, // fill bytes before a marker
             _ if data => State::Data,
-            // Markers without a segment: TEM, RSTn, SOI, EOI.
-            0x01 | 0xD0..=0xD9 => State::Data,
+            0xD9 => {
+                self.after_eoi_counted = false;
+                self.spiff_directory = false;
+                State::AfterEoi
+            }
+            // Markers without a segment: TEM, RSTn, SOI.
+            0x01 | 0xD0..=0xD8 => State::Data,
             _ => State::Length {
                 marker: b,
                 high: None,
@@ -162,18 +254,18 @@ impl Segments {
 }
 
 fn keep(syntax: Syntax, marker: u8) -> Keep {
-    let named = |name, defined| Keep::Named {
-        name,
-        defined,
+    let named = |names| Keep::Named {
+        names,
         at: 0,
-        matched: true,
+        matched: u8::MAX,
     };
     match marker {
-        0xE0 => named(b"JFIF\0", 14),
-        0xEE => named(b"Adobe", 12),
+        0xE0 => named(&[(b"JFIF\0", 14)]),
+        0xEE => named(&[(b"Adobe", 12)]),
         // JPEG-LS's colour transform (HP's, as CharLS writes it): the name and its one byte.
-        0xE8 if syntax == Syntax::T87 => named(b"mrfx", 5),
-        0xE1..=0xEF | 0xFE => named(b"", 0),
+        0xE8 if syntax == Syntax::T87 => named(&[(b"mrfx", 5), SPIFF]),
+        0xE8 => named(&[SPIFF]),
+        0xE1..=0xEF | 0xFE => named(&[]),
         _ => Keep::All,
     }
 }
@@ -181,35 +273,47 @@ fn keep(syntax: Syntax, marker: u8) -> Keep {
 impl Keep {
     /// Passes the next payload bytes: the state after them, and where in them zeroing starts.
     fn pass(self, bytes: &[u8]) -> (Keep, Option<usize>) {
-        let Keep::Named {
-            name,
-            defined,
-            mut at,
-            mut matched,
-        } = self
-        else {
-            return (self, None);
-        };
-        let mut zero_from = None;
-        for (i, &b) in bytes.iter().enumerate() {
-            let p = at as usize;
-            if p < name.len() {
-                matched &= b == name[p];
+        match self {
+            Keep::All => (self, None),
+            Keep::Named {
+                names,
+                mut at,
+                mut matched,
+            } => {
+                let mut zero_from = None;
+                for (i, &b) in bytes.iter().enumerate() {
+                    let p = at as usize;
+                    let mut passes = false;
+                    for (k, &(name, defined)) in names.iter().enumerate() {
+                        if name.get(p).is_some_and(|&c| c != b) {
+                            matched &= !(1 << k);
+                        }
+                        passes |= matched & 1 << k != 0 && at < defined;
+                    }
+                    if !passes {
+                        zero_from = Some(i);
+                        at += (bytes.len() - i) as u32;
+                        break;
+                    }
+                    at += 1;
+                }
+                (Keep::Named { names, at, matched }, zero_from)
             }
-            if !(matched && at < defined) {
-                zero_from = Some(i);
-                at += (bytes.len() - i) as u32;
-                break;
+            Keep::Entry { mut at, mut tag } => {
+                let mut zero_from = None;
+                for (i, &b) in bytes.iter().enumerate() {
+                    if at < 4 {
+                        tag = tag << 8 | u32::from(b);
+                    } else if !SPIFF_NUMBERS.contains(&tag) {
+                        zero_from = Some(i);
+                        at += (bytes.len() - i) as u32;
+                        break;
+                    }
+                    at += 1;
+                }
+                (Keep::Entry { at, tag }, zero_from)
             }
-            at += 1;
         }
-        let keep = Keep::Named {
-            name,
-            defined,
-            at,
-            matched,
-        };
-        (keep, zero_from)
     }
 }
 
@@ -338,5 +442,120 @@ mod tests {
         let at = input.len() - 4;
         assert_eq!(zero, vec![at..at + 4]);
         assert_eq!(s.emptied, 1);
+    }
+
+    fn walk_all(syntax: Syntax, fragments: &[Vec<u8>], step: usize) -> (Vec<Vec<u8>>, Segments) {
+        let mut s = Segments::new(syntax);
+        let out = fragments
+            .iter()
+            .map(|f| {
+                s.fragment_start();
+                let mut out = Vec::new();
+                for chunk in f.chunks(step) {
+                    let mut zero = Vec::new();
+                    s.walk(chunk, &mut zero);
+                    let mut c = chunk.to_vec();
+                    zero.into_iter().for_each(|r| c[r].fill(0));
+                    out.extend(c);
+                }
+                out
+            })
+            .collect();
+        (out, s)
+    }
+
+    /// SOI, a SPIFF header (T.84 F.2.1) and directory entries, the end-of-directory entry with
+    /// the SOI it wraps, as CharLS writes them; then a frame header.
+    fn spiff(entries: &[(u32, &[u8])]) -> Vec<u8> {
+        let mut header = b"SPIFF\0\x02\x00\x00\x01".to_vec();
+        header.extend_from_slice(&[0, 0, 0, 20, 0, 0, 0, 30, 8, 16, 6, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+        let mut f = vec![0xFF, 0xD8];
+        f.extend(segment(0xE8, &header));
+        for (tag, data) in entries {
+            f.extend(segment(0xE8, &[&tag.to_be_bytes()[..], data].concat()));
+        }
+        f.extend(segment(0xE8, &[0, 0, 0, 1, 0xFF, 0xD8]));
+        f.extend(segment(0xF7, &[16, 0, 20, 0, 30, 1, 1, 0x11, 0]));
+        f
+    }
+
+    #[test]
+    fn a_spiff_header_and_its_numeric_entries_pass_and_text_entries_are_emptied() {
+        for syntax in [Syntax::T87, Syntax::T81] {
+            // Nothing to remove: byte for byte.
+            let plain = spiff(&[(2, &[1]), (4, &[0, 0, 0, 0])]);
+            for step in [1, 3, plain.len()] {
+                let (out, s) = walk_all(syntax, &[plain.clone()], step);
+                assert_eq!(out[0], plain, "{syntax:?} chunks of {step}");
+                assert!(s.findings().is_empty());
+            }
+            // A title naming the patient, a creator, a time stamp, a thumbnail, an unknown tag:
+            // their data zeroed, their tags kept, the entries around them untouched.
+            let texts: [(u32, &[u8]); 6] = [
+                (6, b"DOE^JANE"),
+                (2, &[1]),
+                (10, b"St Elsewhere"),
+                (8, &[7, 0xE8, 1, 2, 3, 4, 5]),
+                (5, &[1, 2, 3]),
+                (0x1000_0001, b"vendor"),
+            ];
+            let input = spiff(&texts);
+            let mut want = input.clone();
+            let mut at = 2 + 34; // SOI, the header
+            for (tag, data) in texts {
+                let from = at + 8;
+                if tag != 2 {
+                    want[from..from + data.len()].fill(0);
+                }
+                at = from + data.len();
+            }
+            for step in [1, 5, input.len()] {
+                let (out, s) = walk_all(syntax, &[input.clone()], step);
+                assert_eq!(out[0], want, "{syntax:?} chunks of {step}");
+                assert_eq!(s.emptied, 5);
+            }
+        }
+        // An APP8 that is not a SPIFF header is emptied; the APP8 after it is no entry.
+        let mut fake = vec![0xFF, 0xD8];
+        fake.extend(segment(0xE8, b"SPIFX\0 name"));
+        fake.extend(segment(0xE8, &[0, 0, 0, 2, 9]));
+        let (out, s) = walk_all(Syntax::T87, &[fake.clone()], 4);
+        assert_eq!(out[0][6..17], [b'S', b'P', b'I', b'F', 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(out[0][out[0].len() - 5..], [0; 5]);
+        assert_eq!(s.emptied, 2);
+    }
+
+    #[test]
+    fn bytes_after_eoi_are_zeroed_to_the_end_of_the_fragment() {
+        let frame = |tail: &[u8]| {
+            let mut f = vec![0xFF, 0xD8];
+            f.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+            f.extend([0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9]);
+            f.extend_from_slice(tail);
+            f
+        };
+        // Zero padding: unchanged, no finding.
+        let padded = vec![frame(&[0]), frame(&[0; 5])];
+        let (out, s) = walk_all(Syntax::T81, &padded, 3);
+        assert_eq!(out, padded);
+        assert!(s.findings().is_empty());
+        // Junk or text after EOI: zeroed in that fragment; the next frame starts clean.
+        for syntax in [Syntax::T81, Syntax::T87] {
+            for step in [1, 2, 7, 100] {
+                let input = vec![
+                    frame(b"DOE^JANE\xFF\xFE\x00\x04ab"),
+                    frame(&[]),
+                    frame(&[0, 0, 9]),
+                ];
+                let (out, s) = walk_all(syntax, &input, step);
+                assert_eq!(out[0], frame(&[0; 14]), "{syntax:?} {step}");
+                assert_eq!(out[1], input[1]);
+                assert_eq!(out[2], frame(&[0; 3]));
+                let f = s.findings();
+                assert_eq!(f.len(), 1);
+                assert_eq!(f[0].code, "pixel.after_eoi_removed");
+                assert!(f[0].message.starts_with("2 "), "{}", f[0].message);
+            }
+        }
     }
 }
