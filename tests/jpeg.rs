@@ -6,6 +6,7 @@ mod common;
 
 use common::jpeg::*;
 use common::native::Native;
+use common::rle::dcmtk;
 use dicom_core::value::{PixelFragmentSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
@@ -688,10 +689,19 @@ fn malformed_frames_are_refused_and_other_processes_are_unsupported() {
     let mut padded = good.clone();
     padded.push(0);
     let blanked = run(&good, 16, 24).unwrap();
-    assert_eq!(run(&padded, 16, 24).unwrap(), blanked, "a padding byte after EOI");
+    assert_eq!(
+        run(&padded, 16, 24).unwrap(),
+        blanked,
+        "a padding byte after EOI"
+    );
     // Anything after EOI (padding, junk, text, a second image) is ignored by DCMTK and GDCM,
     // and dropped: the output ends at EOI.
-    for tail in [&[0u8; 9][..], b"JUNK", b"DOE^JANE", &[0xFF, 0xD8, 0xFF, 0xD9]] {
+    for tail in [
+        &[0u8; 9][..],
+        b"JUNK",
+        b"DOE^JANE",
+        &[0xFF, 0xD8, 0xFF, 0xD9],
+    ] {
         let mut out = Vec::new();
         let jpeg = [&good[..], tail].concat();
         let o = blank(&jpeg, 16, 24, &[clip(0, 0, 9, 9)], &[0], &mut out).unwrap();
@@ -889,5 +899,161 @@ fn a_missing_end_of_block_is_added_or_the_frame_is_unsupported() {
             &regions,
             &[0],
         );
+    }
+}
+
+/// A DICOM file around hand-made 12-bit JPEG Extended frames (16 bits allocated, 12 stored).
+fn wrap12(frames: Vec<Vec<u8>>, width: u16, height: u16) -> Vec<u8> {
+    let mut n = Native::new("MONOCHROME2", 16, height, width, frames.len() as u16);
+    n.stored = Some(12);
+    n.sample()
+        .with_transfer_syntax(EXTENDED)
+        .put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            Value::PixelSequence(PixelFragmentSequence::new(vec![0u32; 0], frames)),
+        ))
+        .to_bytes()
+}
+
+/// 16-bit samples of a decoded file, little endian.
+fn words(file: &[u8]) -> Vec<u16> {
+    common::pixel_bytes(file)
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect()
+}
+
+/// A 12-bit grey frame blanked and decoded by DCMTK and GDCM: every pixel of a block touching a
+/// region is 0, every other pixel as the input decodes to. (pixels blanked, pixels kept)
+fn check12(name: &str, jpeg: &[u8], w: u16, h: u16, regions: &[Clip]) -> (usize, usize) {
+    let mut out = Vec::new();
+    let o = blank(jpeg, h.into(), w.into(), regions, &[0], &mut out)
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    assert!(
+        o.blocks_blanked > 0 && o.flat_at_average == 0,
+        "{name}: {o:?}"
+    );
+    let (input, output) = (wrap12(vec![jpeg.to_vec()], w, h), wrap12(vec![out], w, h));
+    let before = words(&dcmtk("dcmdjpeg", &[], &input));
+    let after = words(&dcmtk("dcmdjpeg", &[], &output));
+    let gdcm = words(&dcmtk("gdcmconv", &["--raw"], &output));
+    assert_eq!(
+        gdcm, after,
+        "{name}: GDCM and DCMTK decode the output alike"
+    );
+    assert_eq!(
+        words(&dcmtk("gdcmconv", &["--raw"], &input)),
+        before,
+        "{name}"
+    );
+    let (w, h) = (w as usize, h as usize);
+    assert!(before.iter().any(|&v| v > 255), "{name}: 12-bit samples");
+    let (mut inside, mut outside) = (0, 0);
+    for y in 0..h {
+        for x in 0..w {
+            let (bx, by) = ((x / 8 * 8) as u64, (y / 8 * 8) as u64);
+            let touched = regions
+                .iter()
+                .any(|r| bx < r.x1 && r.x0 < bx + 8 && by < r.y1 && r.y0 < by + 8);
+            let (a, b) = (before[y * w + x], after[y * w + x]);
+            match touched {
+                true => {
+                    assert_eq!(b, 0, "{name}: ({x}, {y}) blanked");
+                    inside += 1;
+                }
+                false => {
+                    assert_eq!(b, a, "{name}: ({x}, {y}) outside");
+                    outside += 1;
+                }
+            }
+        }
+    }
+    (inside, outside)
+}
+
+#[test]
+fn twelve_bit_extended_frames_are_blanked_block_by_block() {
+    // DCMTK: 12-bit input to `dcmcjpeg +ee` gives process 4 (SOF1, 12-bit precision).
+    let (w, h) = (100u16, 61u16);
+    let mut n = Native::new("MONOCHROME2", 16, h, w, 2);
+    n.stored = Some(12);
+    let band = clip(13, 10, 83, 21);
+    let mut px = Vec::new();
+    for f in 0..2usize {
+        for y in 0..h as usize {
+            for x in 0..w as usize {
+                let (xb, yb) = (x as u64, y as u64);
+                let in_band = (band.x0..band.x1).contains(&xb) && (band.y0..band.y1).contains(&yb);
+                let text = in_band && (x / 2 + y / 3 + f) % 3 == 0;
+                px.extend(
+                    match text {
+                        true => 4095u16,
+                        false => (300 + x * 31 + y * 17 + f * 50) as u16 % 3800 + 100,
+                    }
+                    .to_le_bytes(),
+                );
+            }
+        }
+    }
+    let native = n
+        .sample()
+        .put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OW,
+            PrimitiveValue::from(px),
+        ))
+        .to_bytes();
+    let jpeg = dcmcjpeg(&native, &["+ee"]);
+    let o = common::parse(&jpeg);
+    assert_eq!(o.meta().transfer_syntax().trim_end_matches('\0'), EXTENDED);
+    let frames = frames(&jpeg);
+    assert_eq!(frames.len(), 2);
+    for (i, frame) in frames.iter().enumerate() {
+        let sof = frame.windows(2).position(|w| w == [0xFF, 0xC1]).unwrap();
+        assert_eq!(frame[sof + 4], 12, "DCMTK's precision");
+        let (inside, outside) = check12(&format!("DCMTK frame {i}"), frame, w, h, &[band]);
+        assert!(inside > 1000 && outside > 3000, "{inside} {outside}");
+    }
+
+    // By hand: DC differences of every category up to 15 (12-bit DCs), a table coding them
+    // all, quantiser 1 (the fill's DC, -16384, is far from the blocks'), restarts; and in SOF0,
+    // which T.81 keeps for 8 bits but libjpeg and GDCM decode at 12 as well.
+    let dc = Table {
+        counts: [0, 1, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0],
+        symbols: (0..16).collect(),
+    };
+    let big = |c: usize, bx: usize, by: usize| {
+        let mut k = busy(c, bx, by);
+        k[0] = ((bx * 7919 + by * 104_729) % 30_001) as i32 - 15_000;
+        k
+    };
+    for (sof, restart) in [(0xC1u8, 3u16), (0xC0, 0)] {
+        let (w, h) = (45u16, 29u16);
+        let m = Handmade {
+            width: w,
+            height: h,
+            comps: vec![Comp {
+                h: 1,
+                v: 1,
+                q: 1,
+                dc: dc.clone(),
+                ac: Table::ac(),
+            }],
+            restart,
+            separate_scans: false,
+            extra: vec![],
+        };
+        let mut jpeg = m.encode(big);
+        let at = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        jpeg[at + 1] = sof;
+        jpeg[at + 4] = 12;
+        let regions = [
+            clip(w as u64 - 5, 3, w as u64, h as u64),
+            clip(2, 9, 11, 14),
+        ];
+        let name = format!("hand-made SOF{}", sof & 15);
+        let (inside, outside) = check12(&name, &jpeg, w, h, &regions);
+        assert!(inside > 200 && outside > 500, "{name}: {inside} {outside}");
     }
 }

@@ -458,7 +458,13 @@ fn broken_streams_are_malformed() {
     // The DICOM pad byte after EOI is allowed, and so is anything else there: DCMTK and GDCM
     // ignore it (the blanker writes the frame again from its samples).
     let decoded = jpegls::decode(&good, NO_LIMIT).unwrap();
-    for tail in [&[0u8][..], &[0; 7], &[1, 2], b"DOE^JANE", &[0xFF, 0xD8, 0xFF]] {
+    for tail in [
+        &[0u8][..],
+        &[0; 7],
+        &[1, 2],
+        b"DOE^JANE",
+        &[0xFF, 0xD8, 0xFF],
+    ] {
         let r = jpegls::decode(&[&good[..], tail].concat(), NO_LIMIT);
         assert_eq!(r.as_ref().ok(), Some(&decoded), "{tail:?}");
     }

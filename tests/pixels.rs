@@ -640,11 +640,22 @@ fn regions_for_an_object_without_a_native_image_are_a_finding_and_the_policy_app
         let (path, out) = not_applicable(settings, &native);
         assert_eq!(path, "(7FE0,0010)");
         let o = parse(&out.bytes);
-        assert_eq!(o.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().len(), 2);
+        assert_eq!(
+            o.element(tags::PIXEL_DATA)
+                .unwrap()
+                .to_bytes()
+                .unwrap()
+                .len(),
+            2
+        );
     }
     // Rows 0 and no Columns: no image either.
     let zero_rows = Sample::minimal("1.2.826.0.1.3680043.8.498.82")
-        .put(DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(0u16)))
+        .put(DataElement::new(
+            tags::ROWS,
+            VR::US,
+            PrimitiveValue::from(0u16),
+        ))
         .put(pixel())
         .to_bytes();
     assert_eq!(not_applicable(s.clone(), &zero_rows).0, "(7FE0,0010)");

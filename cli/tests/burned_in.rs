@@ -551,3 +551,170 @@ fn decoded_frames_need_8_or_16_bits_allocated() {
         .unwrap_err();
     assert_eq!(e.code(), "pixel.unsupported", "{e}");
 }
+
+fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(&(body.len() as u16 + 2).to_be_bytes());
+    s.extend_from_slice(body);
+    s
+}
+
+fn codes(report: &dicom_sanitizer::Report) -> Vec<&str> {
+    report.findings.iter().map(|f| f.code.as_str()).collect()
+}
+
+#[test]
+fn bytes_after_eoi_are_dropped_when_blanked_and_zeroed_when_not() {
+    // Blanked: the fixtures with junk after EOI (checked band by band by the tests above) lose
+    // it; the block walker says so, the decoding codecs write frames anew from their samples.
+    for c in CASES.iter().filter(|c| c.name.contains("after-eoi")) {
+        let input = c.encoded();
+        assert!(input.windows(14).any(|w| w == &burned::TRAILER[4..18]));
+        let (output, report) = blank(c, &input);
+        assert!(!output.windows(4).any(|w| w == b"JUNK"), "{}", c.name);
+        let found = report["report"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "pixel.after_eoi_removed");
+        let walked = c.transfer_syntax == burned::JPEG_BASELINE;
+        assert_eq!(found, walked, "{}", c.name);
+    }
+    // Frames padded with zeros past the one byte DICOM needs, with no offset table: each frame
+    // still ends with its fragment.
+    let (header, frame) = burned::repeated(case("jpeg-baseline-gray"), 3);
+    let padded = [&frame[..], &[0; 6]].concat();
+    let input = encapsulated(&header, &[], &[&padded, &padded, &padded]);
+    let out = dicom_sanitizer::Sanitizer::new(settings())
+        .unwrap()
+        .sanitize(&input)
+        .unwrap();
+    assert_eq!(
+        decode_with(&["dcmdjpeg"], &out.bytes).samples.len(),
+        3 * 48 * 100
+    );
+    // Not blanked: zeroed in place to the end of the fragment, which keeps its length; the
+    // frame decodes as before. Zero padding alone is left as it is, with no finding.
+    let mut settings = dicom_sanitizer::Settings::new().key(KEY.as_bytes());
+    settings.burned_in = dicom_sanitizer::BurnedIn::Allow;
+    let sanitizer = dicom_sanitizer::Sanitizer::new(settings).unwrap();
+    let tools: [(&str, &[&str]); 3] = [
+        ("jpeg-baseline-gray", &["dcmdjpeg"]),
+        ("jpeg-lossless-sv1-gray16", &["dcmdjpeg"]),
+        ("jpegls-gray16", &["dcmdjpls"]),
+    ];
+    for (name, tool) in tools {
+        let (header, frame) = burned::repeated(case(name), 1);
+        let padded = [&frame[..], &[0; 6]].concat();
+        let input = encapsulated(&header, &[], &[&padded]);
+        let out = sanitizer.sanitize(&input).unwrap();
+        assert_eq!(
+            out.bytes[out.bytes.len() - (input.len() - header.len())..],
+            input[header.len()..]
+        );
+        assert!(
+            !codes(&out.report).contains(&"pixel.after_eoi_removed"),
+            "{name}"
+        );
+        let junk = [&frame[..], burned::TRAILER].concat();
+        let input = encapsulated(&header, &[], &[&junk]);
+        let out = sanitizer.sanitize(&input).unwrap();
+        assert!(!out.bytes.windows(4).any(|w| w == b"JUNK"), "{name}");
+        let zeroed = [&frame[..], &[0; 20]].concat();
+        let want = encapsulated(&[], &[], &[&zeroed]);
+        assert_eq!(
+            out.bytes[out.bytes.len() - want.len()..],
+            want[..],
+            "{name}"
+        );
+        assert!(
+            codes(&out.report).contains(&"pixel.after_eoi_removed"),
+            "{name}"
+        );
+        let original = decode_with(tool, &input).samples;
+        assert_eq!(decode_with(tool, &out.bytes).samples, original, "{name}");
+        let gdcm = decode_with(&["gdcmconv", "--raw"], &out.bytes).samples;
+        assert_eq!(gdcm, original, "{name}: GDCM");
+    }
+}
+
+/// A JPEG-LS frame wrapped in a SPIFF header (T.84 F.2) as CharLS writes it: header, directory
+/// `entries` (tag, data), the end-of-directory entry holding the SOI that follows it.
+fn spiff(frame: &[u8], rows: u16, cols: u16, entries: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut header = b"SPIFF\0\x02\x00\x00\x01".to_vec();
+    header.extend_from_slice(&u32::from(rows).to_be_bytes());
+    header.extend_from_slice(&u32::from(cols).to_be_bytes());
+    header.extend_from_slice(&[8, 16, 6, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    let mut out = frame[..2].to_vec();
+    out.extend(segment(0xE8, &header));
+    for (tag, data) in entries {
+        out.extend(segment(0xE8, &[&tag.to_be_bytes()[..], data].concat()));
+    }
+    out.extend(segment(0xE8, &[0, 0, 0, 1, 0xFF, 0xD8]));
+    out.extend_from_slice(&frame[2..]);
+    if out.len() % 2 == 1 {
+        out.push(0);
+    }
+    out
+}
+
+#[test]
+fn jpeg_ls_spiff_headers_pass_and_lose_only_their_text_entries() {
+    let mut allow = dicom_sanitizer::Settings::new().key(KEY.as_bytes());
+    allow.burned_in = dicom_sanitizer::BurnedIn::Allow;
+    let sanitizer = dicom_sanitizer::Sanitizer::new(allow).unwrap();
+    let c = case("jpegls-gray16");
+    let (header, frame) = burned::repeated(c, 1);
+    let original = decode_with(&["dcmdjpls"], &encapsulated(&header, &[], &[&frame])).samples;
+    // Numbers only (transfer characteristics, orientation): byte for byte, no finding.
+    let plain = spiff(&frame, c.rows, c.cols, &[(2, &[1]), (4, &[0; 4])]);
+    let input = encapsulated(&header, &[], &[&plain]);
+    let out = sanitizer.sanitize(&input).unwrap();
+    let tail = input.len() - header.len();
+    assert_eq!(out.bytes[out.bytes.len() - tail..], input[header.len()..]);
+    assert!(!codes(&out.report).contains(&"pixel.segments_emptied"));
+    // A title naming the patient and a creator: their data zeroed after their tags.
+    let entries: [(u32, &[u8]); 3] = [(6, b"DOE^JANE"), (2, &[1]), (10, b"St Elsewhere")];
+    let text = spiff(&frame, c.rows, c.cols, &entries);
+    let cleaned = spiff(
+        &frame,
+        c.rows,
+        c.cols,
+        &[(6, &[0; 8]), (2, &[1]), (10, &[0; 12])],
+    );
+    let input = encapsulated(&header, &[], &[&text]);
+    let out = sanitizer.sanitize(&input).unwrap();
+    assert!(!out.bytes.windows(8).any(|w| w == b"DOE^JANE"));
+    let want = encapsulated(&[], &[], &[&cleaned]);
+    assert_eq!(out.bytes[out.bytes.len() - want.len()..], want[..]);
+    let found = out
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == "pixel.segments_emptied");
+    assert!(found.unwrap().message.starts_with("2 APPn"), "{found:?}");
+    for tool in [&["dcmdjpls"][..], &["gdcmconv", "--raw"]] {
+        assert_eq!(
+            decode_with(tool, &input).samples,
+            original,
+            "{tool:?} input"
+        );
+        assert_eq!(decode_with(tool, &out.bytes).samples, original, "{tool:?}");
+    }
+    // Blanked, the frame is decoded (the SPIFF header read past) and written anew.
+    let out = dicom_sanitizer::Sanitizer::new(settings())
+        .unwrap()
+        .sanitize(&input)
+        .unwrap();
+    assert!(!out.bytes.windows(8).any(|w| w == b"DOE^JANE"));
+    let cols = c.cols as usize;
+    let decoded = decode_with(&["dcmdjpls"], &out.bytes).samples;
+    for (p, (&got, &was)) in decoded.iter().zip(&original).enumerate() {
+        let want = if Case::in_band(p % cols, p / cols) {
+            0
+        } else {
+            was
+        };
+        assert_eq!(got, want, "pixel {p}");
+    }
+}

@@ -7,7 +7,7 @@
 //! where each frame starts; without one, a single-frame image is every fragment, and in a
 //! multi-frame image a frame ends with the fragment that ends with its end-of-image marker
 //! (FFD9, which coded data cannot hold at a fragment's end; PS3.5 A.4 allows splitting only
-//! between frames or inside one).
+//! between frames or inside one), zero padding after it allowed.
 //!
 //! Frames change length, so the Basic Offset Table is written empty (always valid): its offsets
 //! are only known once every frame has passed, and rewriting it would mean holding the output.
@@ -194,6 +194,8 @@ pub(crate) struct Frames {
     position: u64,
     /// The current frame's coded bytes, and where its first fragment starts in the value.
     frame: Vec<u8>,
+    /// The length of the frame's last fragment.
+    fragment_len: usize,
     frame_at: u64,
     /// Frames emitted.
     done: u64,
@@ -212,6 +214,7 @@ impl Frames {
             starts: Vec::new(),
             position: 0,
             frame: Vec::new(),
+            fragment_len: 0,
             frame_at: 0,
             done: 0,
             scratch: Vec::new(),
@@ -297,7 +300,7 @@ impl Frames {
             Some(&next) if next == here && !self.frame.is_empty() => self.frame(out)?,
             Some(&next) if next < here => {
                 self.starts.clear();
-                if ends_with_eoi(&self.frame) {
+                if self.frame_ends() {
                     self.frame(out)?;
                 }
             }
@@ -312,6 +315,7 @@ impl Frames {
             }
             self.frame_at = self.heads.at - 8;
         }
+        self.fragment_len = len as usize;
         let size = self.frame.len() as u64 + u64::from(len);
         if size > self.plan.max_frame {
             return Err(self.bad(format!(
@@ -321,6 +325,13 @@ impl Frames {
         }
         self.frame.reserve(len as usize);
         Ok(())
+    }
+
+    /// Whether the frame's last fragment ends it (with the marker just before it: one byte): the
+    /// padding looked through is that fragment's, so each byte is looked at about once.
+    fn frame_ends(&self) -> bool {
+        let from = self.frame.len().saturating_sub(self.fragment_len + 1);
+        ends_with_eoi(&self.frame[from..])
     }
 
     /// An item's value is whole: the offset table is read, or a frame may be complete.
@@ -333,7 +344,7 @@ impl Frames {
         } else if !self.starts.is_empty() {
             false // the next fragment's position decides
         } else {
-            self.plan.frames > 1 && ends_with_eoi(&self.frame)
+            self.plan.frames > 1 && self.frame_ends()
         };
         if ends {
             self.frame(out)?;
@@ -458,12 +469,9 @@ pub(super) fn after_eoi_finding(frames: u64, done: &str) -> Finding {
     }
 }
 
-/// Whether coded bytes end with an end-of-image (end-of-codestream) marker, FFD9, before at
-/// most one padding byte.
+/// Whether coded bytes end with an end-of-image (end-of-codestream) marker, FFD9, before any
+/// zero padding (some modalities pad frames with more than the one byte DICOM needs).
 pub(super) fn ends_with_eoi(frame: &[u8]) -> bool {
-    let end = match frame.last() {
-        Some(0) => &frame[..frame.len() - 1],
-        _ => frame,
-    };
-    end.ends_with(&[0xFF, 0xD9])
+    let end = frame.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    frame[..end].ends_with(&[0xFF, 0xD9])
 }

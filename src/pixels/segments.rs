@@ -468,7 +468,9 @@ mod tests {
     /// the SOI it wraps, as CharLS writes them; then a frame header.
     fn spiff(entries: &[(u32, &[u8])]) -> Vec<u8> {
         let mut header = b"SPIFF\0\x02\x00\x00\x01".to_vec();
-        header.extend_from_slice(&[0, 0, 0, 20, 0, 0, 0, 30, 8, 16, 6, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+        header.extend_from_slice(&[
+            0, 0, 0, 20, 0, 0, 0, 30, 8, 16, 6, 0, 0, 0, 0, 1, 0, 0, 0, 1,
+        ]);
         let mut f = vec![0xFF, 0xD8];
         f.extend(segment(0xE8, &header));
         for (tag, data) in entries {
