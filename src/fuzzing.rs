@@ -286,7 +286,8 @@ fn all_text(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<(String, String)
 /// decodes to the same image (JPEG Lossless, JPEG-LS); what the JPEG blanker writes, it reads
 /// again, and it never writes much more than it read.
 pub fn codec(data: &[u8]) {
-    use crate::pixels::{j2k, jpeg, jpegls, lossless, Clip};
+    use crate::pixels::segments::Syntax;
+    use crate::pixels::{j2k, jpeg, jpegls, lossless, Clip, Segments};
     const MAX: u64 = 1 << 20;
     let Some((&pick, frame)) = data.split_first() else {
         return;
@@ -306,6 +307,27 @@ pub fn codec(data: &[u8]) {
             assert!(again == image, "the round trip changed the image");
         }
     };
+    // The marker walker of frames not blanked, in both syntaxes: any chunking zeroes the same
+    // bytes, and nothing else changes.
+    for syntax in [Syntax::T81, Syntax::T87] {
+        let zeroed = |cut: usize| {
+            let mut s = Segments::new(syntax);
+            let mut out = frame.to_vec();
+            let (a, b) = frame.split_at(cut);
+            for (at, chunk) in [(0, a), (cut, b)] {
+                let mut zero = Vec::new();
+                s.walk(chunk, &mut zero);
+                for r in zero {
+                    assert!(r.start < r.end && r.end <= chunk.len(), "{r:?}");
+                    out[at + r.start..at + r.end].fill(0);
+                }
+            }
+            out
+        };
+        let whole = zeroed(frame.len());
+        assert_eq!(zeroed(usize::from(pick) % (frame.len() + 1)), whole);
+        assert!(whole.iter().zip(frame).all(|(&o, &i)| o == i || o == 0));
+    }
     match pick % 4 {
         0 => round_trip(lossless::decode, lossless::encode),
         1 => round_trip(jpegls::decode, jpegls::encode),
@@ -333,6 +355,8 @@ pub fn codec(data: &[u8]) {
             };
             let mut out = Vec::new();
             if jpeg::blank(frame, rows, cols, &[region], &fills[..n], &mut out).is_ok() {
+                // Whatever followed EOI is not carried over.
+                assert!(out.ends_with(&[0xFF, 0xD9]), "the output ends at EOI");
                 assert!(
                     out.len() <= 32 * frame.len() + 4096,
                     "{} from {}",

@@ -22,7 +22,7 @@ pub(crate) mod preview;
 mod render;
 mod rle;
 pub(crate) mod samples;
-mod segments;
+pub(crate) mod segments;
 
 pub(crate) use frames::Frames;
 use frames::{Codec, Plan};
