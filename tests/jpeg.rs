@@ -1,6 +1,7 @@
-//! Blanking of JPEG Baseline and Extended (8-bit) frames in the coded domain
+//! Blanking of JPEG Baseline and Extended (8- and 12-bit) frames in the coded domain
 //! (`codecs::jpeg::blank`): frames encoded by DCMTK's `dcmcjpeg` and by hand, blanked, decoded
-//! by DCMTK's `dcmdjpeg` (libjpeg) and compared with the decoding of the original block by block.
+//! by DCMTK's `dcmdjpeg` (libjpeg; GDCM too for 12-bit) and compared with the decoding of the
+//! original block by block.
 
 mod common;
 
@@ -721,7 +722,7 @@ fn malformed_frames_are_refused_and_other_processes_are_unsupported() {
     assert!(malformed(run(&good[..good.len() - 12], 16, 24)));
     assert!(malformed(run(&good[..data + 3], 16, 24)));
     assert!(malformed(run(&good[..sof + 6], 16, 24)));
-    // A bit pattern that is no code (sixteen 1s), a marker inside the data, data after EOI.
+    // A bit pattern that is no code (sixteen 1s), a marker inside the data.
     assert!(malformed(run(
         &with(data, &[0xFF, 0x00, 0xFF, 0x00]),
         16,

@@ -635,6 +635,14 @@ fn bytes_after_eoi_are_dropped_when_blanked_and_zeroed_when_not() {
         assert_eq!(decode_with(tool, &out.bytes).samples, original, "{name}");
         let gdcm = decode_with(&["gdcmconv", "--raw"], &out.bytes).samples;
         assert_eq!(gdcm, original, "{name}: GDCM");
+        // Junk in a fragment of its own after the frame's: zeroed too (it starts no frame).
+        let input = encapsulated(&header, &[], &[&frame, &burned::TRAILER[4..]]);
+        let out = sanitizer.sanitize(&input).unwrap();
+        let want = encapsulated(&[], &[], &[&frame, &[0; 16]]);
+        assert_eq!(out.bytes[out.bytes.len() - want.len()..], want[..], "{name}");
+        assert!(codes(&out.report).contains(&"pixel.after_eoi_removed"), "{name}");
+        assert_eq!(decode_with(tool, &input).samples, original, "{name}");
+        assert_eq!(decode_with(tool, &out.bytes).samples, original, "{name}");
     }
 }
 

@@ -15,8 +15,9 @@
 //! as they pass, so a segment that turns out to be something else has passed only a prefix of a
 //! fixed name (or a directory entry's 4-byte tag) before it is zeroed.
 //!
-//! Decoders stop at the end-of-image marker, so whatever follows it in the frame's fragment
-//! (padding, junk, text) is zeroed too; zero padding stays as it was.
+//! Decoders stop at the end-of-image marker, so whatever follows it (padding, junk, text), in
+//! its fragment and in any fragment after it that does not start the next frame with SOI, is
+//! zeroed too; zero padding stays as it was.
 //!
 //! The walk is at the marker level (T.81 B.1.1, T.87 C.1): marker segments are skipped by their
 //! length, entropy-coded data scanned for the next marker; nothing is decoded.
@@ -45,8 +46,10 @@ enum State {
     Length { marker: u8, high: Option<u8> },
     /// In a segment's payload: bytes left, and what becomes of them.
     Payload { left: u32, keep: Keep },
-    /// After EOI, to the end of the fragment: every byte zeroed.
+    /// After EOI: every byte zeroed, up to a fragment that starts with the next frame's SOI.
     AfterEoi,
+    /// At the start of a fragment after EOI: whether its first byte was FF (of an SOI).
+    NextFrame { ff: bool },
 }
 
 /// What passes of a payload.
@@ -103,10 +106,11 @@ impl Segments {
         }
     }
 
-    /// A new fragment begins: a frame ended by EOI is followed by the next frame's SOI.
+    /// A new fragment begins: after EOI, it is the next frame's if it starts with SOI (a frame
+    /// starts a fragment, PS3.5 A.4); else it is more of what followed EOI.
     pub fn fragment_start(&mut self) {
-        if matches!(self.state, State::AfterEoi) {
-            self.state = State::Data;
+        if matches!(self.state, State::AfterEoi | State::NextFrame { .. }) {
+            self.state = State::NextFrame { ff: false };
         }
     }
 
@@ -164,6 +168,18 @@ impl Segments {
                         }
                         _ => State::Payload { left, keep },
                     };
+                }
+                State::NextFrame { ff } => {
+                    let b = bytes[i];
+                    self.state = match (ff, b) {
+                        (false, 0xFF) => State::NextFrame { ff: true },
+                        (true, 0xD8) => State::Data,
+                        _ => State::AfterEoi,
+                    };
+                    if matches!(self.state, State::AfterEoi) {
+                        continue; // this byte is zeroed as what followed EOI
+                    }
+                    i += 1;
                 }
                 State::AfterEoi => {
                     let rest = &bytes[i..];
@@ -548,11 +564,19 @@ mod tests {
                     frame(b"DOE^JANE\xFF\xFE\x00\x04ab"),
                     frame(&[]),
                     frame(&[0, 0, 9]),
+                    // Fragments after EOI that start no frame: all zeroed (an FF, no text, may
+                    // pass where it began one).
+                    b"DOE^JANE".to_vec(),
+                    b"\xFF\xFEDOE^JANE".to_vec(),
+                    frame(&[]),
                 ];
                 let (out, s) = walk_all(syntax, &input, step);
                 assert_eq!(out[0], frame(&[0; 14]), "{syntax:?} {step}");
                 assert_eq!(out[1], input[1]);
                 assert_eq!(out[2], frame(&[0; 3]));
+                assert_eq!(out[3], [0; 8]);
+                assert_eq!(out[4], b"\xFF\0\0\0\0\0\0\0\0\0");
+                assert_eq!(out[5], input[5]);
                 let f = s.findings();
                 assert_eq!(f.len(), 1);
                 assert_eq!(f[0].code, "pixel.after_eoi_removed");
