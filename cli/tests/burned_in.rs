@@ -639,8 +639,15 @@ fn bytes_after_eoi_are_dropped_when_blanked_and_zeroed_when_not() {
         let input = encapsulated(&header, &[], &[&frame, &burned::TRAILER[4..]]);
         let out = sanitizer.sanitize(&input).unwrap();
         let want = encapsulated(&[], &[], &[&frame, &[0; 16]]);
-        assert_eq!(out.bytes[out.bytes.len() - want.len()..], want[..], "{name}");
-        assert!(codes(&out.report).contains(&"pixel.after_eoi_removed"), "{name}");
+        assert_eq!(
+            out.bytes[out.bytes.len() - want.len()..],
+            want[..],
+            "{name}"
+        );
+        assert!(
+            codes(&out.report).contains(&"pixel.after_eoi_removed"),
+            "{name}"
+        );
         assert_eq!(decode_with(tool, &input).samples, original, "{name}");
         assert_eq!(decode_with(tool, &out.bytes).samples, original, "{name}");
     }

@@ -503,7 +503,7 @@ mod tests {
             // Nothing to remove: byte for byte.
             let plain = spiff(&[(2, &[1]), (4, &[0, 0, 0, 0])]);
             for step in [1, 3, plain.len()] {
-                let (out, s) = walk_all(syntax, &[plain.clone()], step);
+                let (out, s) = walk_all(syntax, std::slice::from_ref(&plain), step);
                 assert_eq!(out[0], plain, "{syntax:?} chunks of {step}");
                 assert!(s.findings().is_empty());
             }
@@ -528,7 +528,7 @@ mod tests {
                 at = from + data.len();
             }
             for step in [1, 5, input.len()] {
-                let (out, s) = walk_all(syntax, &[input.clone()], step);
+                let (out, s) = walk_all(syntax, std::slice::from_ref(&input), step);
                 assert_eq!(out[0], want, "{syntax:?} chunks of {step}");
                 assert_eq!(s.emptied, 5);
             }
