@@ -11,10 +11,11 @@ and the corpus's other syntaxes; every tenth study also holds a file the sanitiz
 `make large-header`, pixel bytes generated): client 0's first study 256 MiB, clients 0-1's
 second 72 MiB, clients 0-3's third 12 MiB.
 
---retry-for: a 502, 503 or 504, or a broken connection, is retried (after Retry-After, at most
-1 s, so the fault test stays short) until that many seconds have passed since the start.
+dicomweb-client retries a 503 by itself (exponential back-off, 5 attempts). --retry-for: after
+that, a 502, 503 or 504, or a broken connection, is retried again (after Retry-After, at most 1 s,
+so the fault test stays short) until that many seconds have passed since the start.
 
-Each line: {study, status, attempts: [status or "connection"], response, seconds, inputs: [{sop,
+Each line: {study, status, attempts: [every HTTP status, or "connection"], response, seconds, inputs: [{sop,
 study, bytes, expect}]}, where expect is "stored" or the refusal code the corpus manifest gives.
 """
 import argparse
@@ -116,6 +117,7 @@ def main():
         t0 = time.monotonic()
         while True:
             retry_after = None
+            seen = len(statuses)
             try:
                 response = client.store_instances(datasets=datasets)
                 body = response.to_json_dict() if response is not None else None
@@ -129,7 +131,9 @@ def main():
                 retry_after = e.response.headers.get("retry-after")
             except requests.ConnectionError:
                 status, body = "connection", None
-            attempts.append(status)
+            # dicomweb-client itself retries a 503 (and 408, 429, 504) up to 5 times: every
+            # answer it got is an attempt.
+            attempts += statuses[seen:] if statuses[seen:] else [status]
             retryable = status in (502, 503, 504, "connection")
             if not (retryable and a.retry_for and time.monotonic() - started < a.retry_for):
                 break
