@@ -66,17 +66,21 @@ test("Orthanc killed mid-run, then restarted: 503 + Retry-After, retries succeed
     await sleep(100);
   }
   await orthanc.stop("SIGKILL"); // a crash: requests in flight are cut
-  const down = await fetch(`${proxy.base}/dicomweb/studies`, {
-    method: "POST",
-    headers: { "content-type": 'multipart/related; type="application/dicom"; boundary=x' },
-    body: body("x", [["application/dicom", good("ct-1.dcm")]]),
-  });
+  let down;
+  try {
+    down = await fetch(`${proxy.base}/dicomweb/studies`, {
+      method: "POST",
+      headers: { "content-type": 'multipart/related; type="application/dicom"; boundary=x' },
+      body: body("x", [["application/dicom", good("ct-1.dcm")]]),
+    });
+    await sleep(2000);
+  } finally {
+    await orthanc.start(); // the same storage directory and port
+  }
+  const { requests } = await running;
   assert.equal(down.status, 503);
   assert.equal(down.headers.get("retry-after"), "1");
   assert.equal((await down.json()).error.code, "upstream.unavailable");
-  await sleep(2000);
-  await orthanc.start(); // the same storage directory and port
-  const { requests } = await running;
 
   const attempts = requests.flatMap((r) => r.attempts);
   assert.ok(attempts.includes(503), "some requests met the stopped Orthanc");
