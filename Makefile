@@ -30,7 +30,7 @@ help:
 	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
-	@echo "make dicomweb-test  - dicomweb-client through the proxy into a real Orthanc"
+	@echo "make dicomweb-test  - dicomweb-client through the proxy into a real Orthanc, under load and faults"
 	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize or codecs) for FUZZ_SECONDS (default 300); not part of test"
 	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
 	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
@@ -214,8 +214,10 @@ dicomweb-proxy: pkg orthanc
 	echo "STOW-RS: POST http://127.0.0.1:8787/dicomweb/studies -> Orthanc http://127.0.0.1:8042/dicom-web/"; \
 	wait -n
 
+# Then under load (8 clients at once, up to 256 MiB) and faults (Orthanc killed and restarted,
+# a client gone mid-upload, broken framing, a part not DICOM, a part over the size limit).
 dicomweb-test: pkg corpus orthanc dicomweb-client large-header
-	$(JS_ENV) node --test tests/js/dicomweb.test.mjs
+	$(JS_ENV) node --test tests/js/dicomweb.test.mjs tests/js/dicomweb-load.test.mjs tests/js/dicomweb-faults.test.mjs
 
 # The deployable demo: www/ with the package and the zip library beside it.
 site: pkg
@@ -251,7 +253,7 @@ fuzz:
 # Benchmarks, not part of `make test`: criterion on the core, then the comparison harness on a
 # generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
 BENCH_FILES ?= 500
-bench: pkg npm-deps pyenv
+bench: pkg npm-deps pyenv corpus orthanc dicomweb-client large-header
 	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13
 	cargo build --release -q -p dicom-sanitizer-cli
 	cargo bench --bench core
@@ -260,6 +262,8 @@ bench: pkg npm-deps pyenv
 	node bench/compare.mjs
 	$(MAKE) frames
 	node bench/blank.mjs
+	# The STOW-RS proxy beside Orthanc's own STOW-RS, the same 8 clients (bench/dicomweb.mjs).
+	$(JS_ENV) node bench/dicomweb.mjs
 
 demo:
 	rm -rf target/demo

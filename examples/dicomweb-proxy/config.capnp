@@ -27,5 +27,9 @@ const proxyWorker :Workerd.Worker = (
     (name = "UPSTREAM_STUDIES", text = "http://orthanc/dicom-web/studies"),
     # A test key; in production this is a secret binding.
     (name = "SANITIZER_KEY", text = "dicomweb-proxy-example-key-0123456789"),
+    # The largest part accepted (1 GiB): pixel data streams, so only this bounds a part's size.
+    (name = "MAX_PART_BYTES", text = "1073741824"),
+    # Seconds a client is told to wait (Retry-After) when the upstream is unavailable.
+    (name = "RETRY_AFTER", text = "5"),
   ],
 );

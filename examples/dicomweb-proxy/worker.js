@@ -7,7 +7,8 @@
 //   POST /dicomweb/studies/{study}  the same; {study} is pseudonymised with the key, as the
 //                                   instances' Study Instance UIDs are, so the upstream's own
 //                                   "belongs to this study" check still applies
-//   GET  /health, GET /stats        (the largest wasm memory this isolate has used, for the tests)
+//   GET  /health, GET /stats        (the largest wasm memory this isolate has used and the most
+//                                   requests it served at once, for the tests)
 //
 // The answer is a Store Instances Response (application/dicom+json): the upstream's, with the
 // parts refused here added to Failed SOP Sequence (0008,1198). A refused item carries Failure
@@ -15,6 +16,18 @@
 // of the C-STORE response that STOW-RS mirrors; its Referenced SOP Class/Instance UIDs are the
 // input's own (from its File Meta group), told back to the client that sent them, never upstream.
 // Status as PS3.18 §10.5.3: 200 all stored, 202 some failed, 409 none stored.
+//
+// Whole-request failures are JSON `{ error: { code, message } }`, and say what to retry:
+//   400 http.bad_multipart     the body is not valid multipart (no such boundary, text after a
+//                              delimiter, cut short): fix the body; nothing of it is kept
+//   413 limit.part_size        a part streamed past MAX_PART_BYTES: resend without that instance
+//   415 http.unsupported_media_type  not multipart/related; type="application/dicom"
+//   422 (the sanitizer's code) a part failed after its header went upstream (see below)
+//   503 upstream.unavailable   the upstream could not be reached, or the connection to it broke
+//                              before it answered (Retry-After): resend the whole request later
+//   502 upstream.failed        the upstream answered, but not with a Store Instances Response
+// A resend is safe: the pseudonyms are keyed, so an instance the upstream did store before the
+// failure arrives again under the same UIDs and is not duplicated.
 //
 // A part is refused before any of its bytes leave: the sanitizer emits nothing until the header
 // passed every check, and the part's boundary and headers go upstream only with its first
@@ -24,7 +37,9 @@
 // Parts the upstream stored before the abort stay stored: they were sanitized completely.
 //
 // Bindings: UPSTREAM (a service: the DICOMweb server), UPSTREAM_STUDIES (its STOW-RS URL, e.g.
-// http://orthanc/dicom-web/studies), SANITIZER_KEY (the pseudonym key; a secret in production).
+// http://orthanc/dicom-web/studies), SANITIZER_KEY (the pseudonym key; a secret in production),
+// MAX_PART_BYTES (optional: the largest part accepted, in bytes; the sanitizer's own limits bound
+// only the header, and pixel data streams) and RETRY_AFTER (optional: seconds, default 5).
 import { Sanitizer, isDicomSanitizerError, wasmMemoryBytes } from "./pkg/worker.js";
 
 const enc = new TextEncoder();
@@ -35,6 +50,8 @@ const KEEP_HEAD = 4096;
 
 let sanitizer; // compiled once per isolate
 let maxWasmBytes = 0;
+let inFlight = 0; // STOW-RS requests this isolate is serving now, and the most at once
+let maxInFlight = 0;
 
 function getSanitizer(env) {
   sanitizer ??= new Sanitizer({ key: env.SANITIZER_KEY, options: ["retainLongitudinalModifiedDates"] });
@@ -47,6 +64,14 @@ function json(status, body, type = "application/json") {
 
 function error(status, code, message) {
   return json(status, { error: { code, message } });
+}
+
+/** 503 with Retry-After (PS3.18 §10.5.3 "Busy"): nothing the client can fix, so resend later. */
+let retryAfter = 5;
+function unavailable(message) {
+  const res = error(503, "upstream.unavailable", message);
+  res.headers.set("retry-after", String(retryAfter));
+  return res;
 }
 
 function statusFor(code) {
@@ -80,6 +105,14 @@ class BadMultipart extends Error {
   code = "http.bad_multipart";
 }
 
+/** A part streamed past MAX_PART_BYTES. */
+class PartTooLarge extends Error {
+  code = "limit.part_size";
+}
+
+/** The request body failed while being read (the client went away). */
+class BodyFailed extends Error {}
+
 /**
  * Reads a multipart body part by part from a stream (RFC 2046 §5.1.1): `next()` gives a part's
  * headers, `body()` its bytes as they arrive, chunk views never copied but for a possible
@@ -96,7 +129,12 @@ class MultipartReader {
 
   async fill() {
     if (this.eof) return false;
-    const { value, done } = await this.reader.read();
+    let value, done;
+    try {
+      ({ value, done } = await this.reader.read());
+    } catch (e) {
+      throw new BodyFailed("the request body failed", { cause: e });
+    }
     if (done) {
       this.eof = true;
       return false;
@@ -166,6 +204,19 @@ class MultipartReader {
     }
   }
 
+  /** Reads and drops the rest of the body, so that an HTTP/1.1 client still sending it gets the
+   * answer (a client is not bound to read a response before it has sent its request). */
+  async drain() {
+    this.buf = new Uint8Array(0);
+    if (this.eof) return;
+    try {
+      while (!(await this.reader.read()).done);
+    } catch {
+      // The client went away: there is nobody to answer.
+    }
+    this.eof = true;
+  }
+
   /** The current part's bytes, up to the next delimiter (consumed). */
   async *body() {
     for (;;) {
@@ -223,6 +274,7 @@ async function stow(request, env, study) {
   }
   if (!request.body) return error(400, "http.bad_multipart", "the request has no body");
   const s = getSanitizer(env);
+  retryAfter = Number(env.RETRY_AFTER ?? 5);
   let target = env.UPSTREAM_STUDIES;
   if (study !== undefined) {
     let mapped;
@@ -235,6 +287,7 @@ async function stow(request, env, study) {
     if (mapped) target += `/${mapped}`;
   }
 
+  const maxPart = Number(env.MAX_PART_BYTES ?? Infinity);
   const parts = new MultipartReader(request.body, params.boundary);
   const outBoundary = `dicom-sanitizer-${crypto.randomUUID()}`;
   const pipe = new TransformStream();
@@ -242,9 +295,12 @@ async function stow(request, env, study) {
   let upstream; // started with the first part that passed, so an all-refused request stays here
   const failed = [];
   let sent = 0;
+  let upstreamError; // the upstream fetch failed: unreachable, or the connection broke
+  let aborting = false; // ... and not because this request aborted it
 
   const start = () => {
-    upstream ??= env.UPSTREAM.fetch(target, {
+    if (upstream) return;
+    upstream = env.UPSTREAM.fetch(target, {
       method: "POST",
       headers: {
         "content-type": `multipart/related; type="application/dicom"; boundary=${outBoundary}`,
@@ -252,13 +308,18 @@ async function stow(request, env, study) {
       },
       body: pipe.readable,
     });
-    upstream.catch(() => {}); // awaited below; an abort rejects it first
+    // Without this a write into the pipe would wait forever for an upstream that is gone.
+    upstream.catch((e) => {
+      if (!aborting) upstreamError ??= e;
+      out.abort(e).catch(() => {});
+    });
   };
 
   /** One part through the sanitizer: true when it went upstream whole, false when refused. */
   async function part(headers) {
     const head = new Uint8Array(KEEP_HEAD);
     let kept = 0;
+    let size = 0;
     const partType = mediaType(headers.get("content-type") ?? "application/dicom").type;
     if (partType !== "application/dicom") {
       for await (const chunk of parts.body()) void chunk; // skipped, never read
@@ -271,6 +332,8 @@ async function stow(request, env, study) {
       let broken = false;
       try {
         for await (const chunk of parts.body()) {
+          size += chunk.length;
+          if (size > maxPart) throw new PartTooLarge(`a part is larger than ${maxPart} bytes`);
           if (kept < KEEP_HEAD) {
             const n = Math.min(KEEP_HEAD - kept, chunk.length);
             head.set(chunk.subarray(0, n), kept);
@@ -307,7 +370,15 @@ async function stow(request, env, study) {
       }
     })();
     const [fed, read] = await Promise.allSettled([feeding, reading]);
-    if (fed.status === "rejected") throw fed.reason; // the multipart framing itself is broken
+    if (fed.status === "rejected") {
+      // Refused before anything of it left: the part is listed, the rest of the body is read on.
+      if (fed.reason instanceof PartTooLarge && !emitted) {
+        failed.push(failedItem(metaUids(head.subarray(0, kept)), fed.reason.code));
+        for await (const chunk of parts.body()) void chunk;
+        return false;
+      }
+      throw fed.reason; // the framing is broken, the body failed, or a part is too large
+    }
     if (read.status === "fulfilled") {
       sent++;
       return true;
@@ -322,29 +393,45 @@ async function stow(request, env, study) {
   try {
     for (let headers; (headers = await parts.next()); ) await part(headers);
   } catch (e) {
+    aborting = true;
     await out.abort(e).catch(() => {});
     await upstream?.catch(() => {});
+    await parts.drain();
     const cause = e instanceof Aborted ? e.cause : e;
+    if (upstreamError) return unavailable("the upstream DICOMweb service could not be reached or broke the connection");
     if (isDicomSanitizerError(cause)) {
       return error(statusFor(cause.code), cause.code, `a part failed after its sanitized header went upstream; the upstream request was aborted: ${cause.message}`);
     }
     if (cause instanceof BadMultipart) return error(400, cause.code, cause.message);
-    if (e instanceof Aborted) return error(502, "upstream.failed", "the upstream request failed while a part streamed");
+    if (cause instanceof PartTooLarge) {
+      return error(413, cause.code, `${cause.message}; the upstream request was aborted, resend the other instances`);
+    }
+    if (cause instanceof BodyFailed) return error(400, "http.body_failed", "the request body failed while being read");
+    if (e instanceof Aborted) return unavailable("the upstream request failed while a part streamed");
     throw cause;
   }
 
   let result = {};
   let status;
   if (upstream) {
-    await out.write(enc.encode(`\r\n--${outBoundary}--\r\n`));
-    await out.close();
     let res;
     try {
+      await out.write(enc.encode(`\r\n--${outBoundary}--\r\n`));
+      await out.close();
       res = await upstream;
     } catch {
-      return error(502, "upstream.failed", "the upstream DICOMweb service did not answer");
+      return unavailable("the upstream DICOMweb service did not answer");
     }
-    const text = await res.text();
+    let text;
+    try {
+      text = await res.text();
+    } catch {
+      return unavailable("the upstream DICOMweb service broke the connection while answering");
+    }
+    // An upstream failure with no Store Instances Response: retryable, as its own 5xx is.
+    if (res.status >= 500 && !text.includes("00081199") && !text.includes("00081198")) {
+      return unavailable(`the upstream answered ${res.status}`);
+    }
     try {
       result = text ? JSON.parse(text) : {};
     } catch {
@@ -368,7 +455,7 @@ async function stow(request, env, study) {
 async function handle(request, env) {
   const { pathname } = new URL(request.url);
   if (request.method === "GET" && pathname === "/health") return json(200, { ok: true });
-  if (request.method === "GET" && pathname === "/stats") return json(200, { maxWasmBytes });
+  if (request.method === "GET" && pathname === "/stats") return json(200, { maxWasmBytes, maxInFlight });
   const m = /^\/dicomweb\/studies(?:\/([^/]+))?\/?$/.exec(pathname);
   if (!m) return error(404, "http.not_found", "not found");
   if (request.method !== "POST") {
@@ -377,7 +464,12 @@ async function handle(request, env) {
       headers: { "content-type": "application/json", allow: "POST" },
     });
   }
-  return stow(request, env, m[1]);
+  maxInFlight = Math.max(maxInFlight, ++inFlight);
+  try {
+    return await stow(request, env, m[1]);
+  } finally {
+    inFlight--;
+  }
 }
 
 export default {

@@ -2,77 +2,38 @@
 // with its DICOMweb plugin, both on 127.0.0.1 with fresh storage and free ports. dicomweb-client
 // (PyPI) is the client; Orthanc's own REST API is the oracle for what was stored.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 
 import { Sanitizer } from "../../pkg/node.js";
+import { PROXY_KEY, multipart, post as postTo, seq, startOrthanc, startProxy, store as storeTo } from "./dicomweb-env.mjs";
 import { CORPUS, ROOT, manifest, phiIn, reparse } from "./helpers.mjs";
 
-const PROXY_KEY = "dicomweb-proxy-example-key-0123456789"; // the example config's test key
 const LIMIT = 64 * 1024 * 1024;
 const reference = new Sanitizer({ key: PROXY_KEY, options: ["retainLongitudinalModifiedDates"] });
-const storage = mkdtempSync(join(tmpdir(), "dicomweb-proxy-orthanc-"));
-let orthanc, workerd, orthancBase, proxyBase;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+let orthanc, proxy, orthancBase, proxyBase;
 
 before(async () => {
-  const port = await freePort();
-  const config = JSON.parse(readFileSync(join(ROOT, "examples/dicomweb-proxy/orthanc.json"), "utf8"));
-  writeFileSync(join(storage, "orthanc.json"), JSON.stringify({ ...config, HttpPort: port }));
-  orthanc = spawn("Orthanc", [join(storage, "orthanc.json")], {
-    env: { ...process.env, ORTHANC_STORAGE: join(storage, "db") },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  orthancBase = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const up = await fetch(`${orthancBase}/system`).then((r) => r.ok, () => false);
-    if (up) break;
-    if (i > 100 || orthanc.exitCode !== null) throw new Error("Orthanc did not start");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  workerd = spawn(
-    join(ROOT, "node_modules/.bin/workerd"),
-    ["serve", join(ROOT, "examples/dicomweb-proxy/config.capnp"), "-s", "http=127.0.0.1:0", "-e", `orthanc=127.0.0.1:${port}`, "--control-fd", "3"],
-    { stdio: ["ignore", "inherit", "inherit", "pipe"] },
-  );
-  const proxyPort = await new Promise((resolve, reject) => {
-    workerd.once("exit", (code) => reject(new Error(`workerd exited with ${code}`)));
-    createInterface({ input: workerd.stdio[3] }).on("line", (line) => {
-      const msg = JSON.parse(line);
-      if (msg.event === "listen" && msg.socket === "http") resolve(msg.port);
-    });
-  });
-  proxyBase = `http://127.0.0.1:${proxyPort}`;
+  orthanc = await startOrthanc();
+  orthancBase = orthanc.base;
+  proxy = await startProxy({ orthancPort: orthanc.port });
+  proxyBase = proxy.base;
 });
 
-after(() => {
-  workerd?.kill();
-  orthanc?.kill();
-  orthanc?.once("exit", () => rmSync(storage, { recursive: true, force: true }));
+after(async () => {
+  await proxy?.close();
+  await orthanc?.close();
 });
 
 /** dicomweb-client's store_instances through the proxy (tests/dicomweb_client_store.py). */
-function store(files, study) {
-  const args = [join(ROOT, "tests/dicomweb_client_store.py"), `${proxyBase}/dicomweb`, ...(study ? ["--study", study] : []), ...files];
-  return JSON.parse(execFileSync(process.env.DICOM_SANITIZER_PYTHON, args, { encoding: "utf8" }));
-}
+const store = (files, study) => storeTo(`${proxyBase}/dicomweb`, files, study);
+const post = (body, boundary) => postTo(proxyBase, body, boundary);
 
 const rest = (path) => fetch(orthancBase + path).then((r) => r.json());
 const instances = () => rest("/instances");
 const tags = (id) => rest(`/instances/${id}/simplified-tags`);
-const seq = (response, tag) => response?.[tag]?.Value ?? [];
 
 // A file the proxy must refuse at its header: it parses (pydicom and dicomweb-client send it) but
 // fails a de-identification check.
@@ -149,33 +110,6 @@ test("a request whose parts are all refused never reaches Orthanc: 409", async (
   assert.equal(seq(res.response, "00081198").length, 1);
   assert.equal((await instances()).length, before);
 });
-
-/** A multipart/related body of one part: HEADER, then `length` pixel bytes, in 1 MiB chunks. */
-function multipart(boundary, header, length) {
-  const enc = new TextEncoder();
-  const chunks = [enc.encode(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), header.slice()];
-  let sent = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (chunks.length) return controller.enqueue(chunks.shift());
-      if (sent >= length) {
-        controller.enqueue(enc.encode(`\r\n--${boundary}--\r\n`));
-        return controller.close();
-      }
-      const n = Math.min(1 << 20, length - sent);
-      controller.enqueue(new Uint8Array(n).fill((sent >> 20) & 0xff));
-      sent += n;
-    },
-  });
-}
-
-const post = (body, boundary) =>
-  fetch(`${proxyBase}/dicomweb/studies`, {
-    method: "POST",
-    headers: { "content-type": `multipart/related; type="application/dicom"; boundary=${boundary}` },
-    body,
-    duplex: "half",
-  });
 
 test("a part that fails after its header went upstream aborts the request; Orthanc keeps nothing of it", async () => {
   const header = new Uint8Array(readFileSync(join(ROOT, "target/large/header-12m.bin")));
