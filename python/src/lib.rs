@@ -510,7 +510,7 @@ fn os_error(e: std::io::Error, path: &Path) -> PyErr {
                 .strip_suffix(&format!(" (os error {errno})"))
                 .unwrap_or(&text)
                 .to_string();
-            PyOSError::new_err((errno, text, path.to_path_buf()))
+            PyOSError::new_err((errno, text, path.as_os_str().to_os_string()))
         }
         None => PyErr::from(e),
     }

@@ -1,0 +1,107 @@
+"""A gibibyte through sanitize_file under a memory bound, and the GIL released while the core
+works. The file is generated on the fly through named pipes (never stored), as the JavaScript
+large-file tests do: the test feeds the input pipe and hashes what comes out of the output pipe,
+which sanitize_file opens as `dst + ".partial"`; a child process does the sanitizing and reports
+its own peak resident memory (VmHWM)."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from conftest import KEY, LARGE
+
+CHUNK = 1 << 20
+# The bound asserted on the child's peak resident set, interpreter and module included: a
+# sixteenth of the file.
+LIMIT = 64 << 20
+
+CHILD = """
+import json, sys, time
+import dicom_sanitizer as ds
+
+def peak():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) * 1024
+
+s = ds.Sanitizer(key=sys.argv[3], options=["retain_longitudinal_modified_dates"], digest="sha256")
+before = peak()
+t = time.perf_counter()
+out = s.sanitize_file(sys.argv[1], sys.argv[2])
+print(json.dumps({"report": out.report, "before": before, "peak": peak(), "seconds": time.perf_counter() - t}))
+"""
+
+
+def feed(path, header: bytes, length: int):
+    with open(path, "wb") as f:
+        f.write(header)
+        for sent in range(0, length, CHUNK):
+            f.write(bytes([(sent // CHUNK) & 0xFF]) * min(CHUNK, length - sent))
+
+
+def test_a_gibibyte_streams_through_sanitize_file_under_a_memory_bound(tmp_path):
+    header = (LARGE / "header.bin").read_bytes()
+    length = int((LARGE / "length").read_text())
+    assert length >= 1 << 30
+    src, dst = tmp_path / "in.dcm", tmp_path / "out.dcm"
+    partial = tmp_path / "out.dcm.partial"
+    os.mkfifo(src)
+    os.mkfifo(partial)
+    digest, size = hashlib.sha256(), [0]
+
+    def drain():
+        with open(partial, "rb") as f:
+            while block := f.read(CHUNK):
+                digest.update(block)
+                size[0] += len(block)
+
+    threads = [threading.Thread(target=feed, args=(src, header, length), daemon=True),
+               threading.Thread(target=drain, daemon=True)]
+    for t in threads:
+        t.start()
+    child = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), KEY],
+                           capture_output=True, text=True, timeout=900)
+    assert child.returncode == 0, child.stderr
+    for t in threads:
+        t.join(60)
+    result = json.loads(child.stdout)
+    report = result["report"]
+    assert report["output"] == {"algorithm": "sha256", "hex": digest.hexdigest(), "bytes": size[0]}
+    assert size[0] > length
+    # The header ends with the Pixel Data element header: the input outside its pixel value.
+    assert report["inputHeader"]["hex"] == hashlib.sha256(header).hexdigest()
+    assert dst.exists() and not partial.exists()
+    peak = result["peak"]
+    print(f"\n1 GiB through sanitize_file: peak RSS {peak / 2**20:.1f} MiB "
+          f"({result['before'] / 2**20:.1f} MiB before), {length / result['seconds'] / 2**20:.0f} MiB/s")
+    assert peak < LIMIT, f"peak resident memory {peak} bytes"
+
+
+def test_the_gil_is_released_while_the_core_works(tmp_path):
+    """sanitize_file in one thread reads a pipe that only this (Python) thread writes: it can
+    finish only if Python runs while the core works. In a child, so a regression hangs there
+    rather than here."""
+    script = """
+import os, sys, threading
+import dicom_sanitizer as ds
+src, dst, key = sys.argv[1:4]
+header = open(os.path.join(sys.argv[4], "header-12m.bin"), "rb").read()
+length = int(open(os.path.join(sys.argv[4], "length-12m")).read())
+os.mkfifo(src)
+results = []
+worker = threading.Thread(target=lambda: results.append(ds.Sanitizer(key=key).sanitize_file(src, dst)))
+worker.start()
+with open(src, "wb") as f:
+    f.write(header)
+    for sent in range(0, length, 1 << 20):
+        f.write(bytes(min(1 << 20, length - sent)))
+worker.join()
+print(results[0].report["output"]["bytes"])
+"""
+    child = subprocess.run([sys.executable, "-c", script, str(tmp_path / "in.dcm"), str(tmp_path / "out.dcm"), KEY, str(LARGE)],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert int(child.stdout) == (tmp_path / "out.dcm").stat().st_size > 12 << 20
