@@ -268,11 +268,12 @@ fuzz:
 		-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512 -max_len=65536 \
 		-print_final_stats=1
 
-# Benchmarks, not part of `make test`: criterion on the core, then the comparison harness on a
-# generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
+# Benchmarks, not part of `make test`: criterion on the core, then the comparison harness (the
+# Python package's wheel installed into the pyenv for it) on a generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
 BENCH_FILES ?= 500
-bench: pkg npm-deps pyenv
+bench: pkg npm-deps pyenv wheel
 	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13
+	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/dicom_sanitizer-*.whl
 	cargo build --release -q -p dicom-sanitizer-cli
 	cargo bench --bench core
 	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \

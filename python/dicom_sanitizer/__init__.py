@@ -18,10 +18,10 @@ The core runs with the GIL released: threads sanitize in parallel.
 
 from __future__ import annotations
 
+import builtins
 import io
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, Unpack
 
 from . import _native
@@ -192,29 +192,66 @@ Report = dict[str, Any]
 ``findings``, ``inputHeader``, ``output``, ... It never holds an original value."""
 
 
-@dataclass(frozen=True, slots=True)
 class Sanitized:
     """A de-identified file: ``data, report = sanitizer.sanitize(raw)`` unpacks it."""
 
-    bytes: bytes
+    __slots__ = ("bytes", "report", "receipt")
+    bytes: builtins.bytes
     report: Report
-    receipt: dict[str, Any] | None = None
+    receipt: dict[str, Any] | None
     """The signed receipt, when the settings hold a ``signing_key``."""
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __init__(self, bytes: builtins.bytes, report: Report, receipt: dict[str, Any] | None = None) -> None:
+        self.bytes, self.report, self.receipt = bytes, report, receipt
+
+    def __iter__(self) -> Iterator[Any]:
         return iter((self.bytes, self.report))
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sanitized) and (self.bytes, self.report, self.receipt) == (
+            other.bytes,
+            other.report,
+            other.receipt,
+        )
 
-@dataclass(frozen=True, slots=True)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Sanitized, (self.bytes, self.report, self.receipt))
+
+    def __repr__(self) -> str:
+        signed = ", signed" if self.receipt is not None else ""
+        return f"<Sanitized {len(self.bytes)} bytes{signed}>"
+
+
 class SanitizedFile:
     """What :meth:`Sanitizer.sanitize_file` wrote: ``path, report = ...`` unpacks it."""
 
+    __slots__ = ("path", "report", "receipt")
     path: str
     report: Report
-    receipt: dict[str, Any] | None = None
+    receipt: dict[str, Any] | None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __init__(self, path: str, report: Report, receipt: dict[str, Any] | None = None) -> None:
+        self.path, self.report, self.receipt = path, report, receipt
+
+    def __iter__(self) -> Iterator[Any]:
         return iter((self.path, self.report))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SanitizedFile) and (self.path, self.report, self.receipt) == (
+            other.path,
+            other.report,
+            other.receipt,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SanitizedFile, (self.path, self.report, self.receipt))
+
+    def __repr__(self) -> str:
+        return f"<SanitizedFile {self.path!r}>"
 
 
 class Sanitizer:

@@ -55,6 +55,9 @@ class DicomSanitizerError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, code={self.code!r})"
+
 
 class SettingsError(DicomSanitizerError, ValueError):
     """``settings.*``: an option, rule, key, limit or name the core does not accept."""

@@ -454,17 +454,36 @@ fn stream_file(s: &core::Sanitizer, src: &Path, tmp: &Path) -> Result<core::Fini
     // Unbuffered: the output comes in a few large pieces (header, pixel chunks).
     let mut out = File::create(tmp).map_err(|e| Failure::Io(e, tmp.to_path_buf()))?;
     let written = |e| Failure::Io(e, tmp.to_path_buf());
-    let mut buf = vec![0u8; CHUNK];
+    // One read buffer per thread, kept between files as the CLI keeps its own: a fresh 1 MiB
+    // per file would cost more than reading a CT slice.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut buf = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    buf.resize(CHUNK, 0);
+    let result = stream_chunks(s, &mut input, &mut out, &mut buf, src, &written);
+    BUFFER.with(|b| *b.borrow_mut() = buf);
+    result
+}
+
+fn stream_chunks(
+    s: &core::Sanitizer,
+    input: &mut File,
+    out: &mut File,
+    buf: &mut [u8],
+    src: &Path,
+    written: &dyn Fn(std::io::Error) -> Failure,
+) -> Result<core::Finished, Failure> {
     let mut stream = s.stream();
     for chunks in 1.. {
-        let n = read_full(&mut input, &mut buf).map_err(|e| Failure::Io(e, src.to_path_buf()))?;
+        let n = read_full(input, buf).map_err(|e| Failure::Io(e, src.to_path_buf()))?;
         if n == 0 {
             break;
         }
         match stream.write_passing(&buf[..n]).map_err(Failure::Sanitize)? {
             core::Emitted::Nothing => {}
-            core::Emitted::Input(r) => write_pieces(&mut out, &buf[r]).map_err(written)?,
-            core::Emitted::Bytes(b) => write_pieces(&mut out, &b).map_err(written)?,
+            core::Emitted::Input(r) => write_pieces(out, &buf[r]).map_err(written)?,
+            core::Emitted::Bytes(b) => write_pieces(out, &b).map_err(written)?,
         }
         if chunks % SIGNAL_EVERY == 0 {
             Python::attach(|py| py.check_signals()).map_err(Failure::Python)?;
@@ -474,7 +493,7 @@ fn stream_file(s: &core::Sanitizer, src: &Path, tmp: &Path) -> Result<core::Fini
     let done = stream
         .end(&mut |b: &[u8]| rest.extend_from_slice(b))
         .map_err(Failure::Sanitize)?;
-    write_pieces(&mut out, &rest).map_err(written)?;
+    write_pieces(out, &rest).map_err(written)?;
     Ok(done)
 }
 
