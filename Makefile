@@ -195,14 +195,16 @@ wheel: pyenv
 	$(PY) -m maturin build --release -q -m python/Cargo.toml --out target/wheels
 
 # The wheel installed into a fresh venv (with pytest and pydicom only), and its tests there:
-# the CLI's bytes, reports and receipts on the corpus, pydicom round trips, errors and codes,
+# the CLI's bytes, reports and receipts on the corpus and the burned-in images of every transfer
+# syntax, pydicom round trips, errors and codes,
 # threads, and 1 GiB through sanitize_file under 64 MiB of resident memory.
 PYTEST_ENV := target/python-test-venv
-python-test: wheel cli corpus large-header
+python-test: wheel cli corpus burned large-header
 	rm -rf $(PYTEST_ENV) && python3 -m venv $(PYTEST_ENV)
 	$(PYTEST_ENV)/bin/python -m pip install -q --disable-pip-version-check target/wheels/dicom_sanitizer-*.whl \
 		pytest==$(PYTEST_VERSION) pydicom==$(PYDICOM_VERSION)
 	cd python/tests && CORPUS=$(abspath $(CORPUS)) DICOM_SANITIZE_BIN=$(abspath $(CLI)) LARGE=$(abspath target/large) \
+		BURNED=$(abspath target/burned) \
 		$(abspath $(PYTEST_ENV))/bin/python -m pytest -q -s -p no:cacheprovider
 
 # For working on the package: an editable debug build in target/pyenv (`make python-develop`,

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("CORPUS", ROOT / "target/corpus"))
 CLI = Path(os.environ.get("DICOM_SANITIZE_BIN", ROOT / "target/debug/dicom-sanitize"))
 LARGE = Path(os.environ.get("LARGE", ROOT / "target/large"))
+BURNED = Path(os.environ.get("BURNED", ROOT / "target/burned"))
 
 KEY = "cross-runtime-test-key-0123456789"
 SIGNING_KEY = "11" * 32

@@ -4,7 +4,7 @@ receipt, one-shot, streamed in small chunks and through sanitize_file."""
 import json
 
 import dicom_sanitizer as ds
-from conftest import CORPUS, SETTINGS, SIGNING_KEY, cli, good, phi_in, walk
+from conftest import BURNED, CORPUS, KEY, SETTINGS, SIGNING_KEY, cli, good, phi_in, walk
 
 
 def test_outputs_reports_and_receipts_are_the_clis(cli_out, manifest, tmp_path):
@@ -39,3 +39,25 @@ def test_outputs_reports_and_receipts_are_the_clis(cli_out, manifest, tmp_path):
         assert json.loads(verified)["valid"] is True, name
         assert ds.verify(native, line["receipt"], ds.public_key(SIGNING_KEY))["valid"] is True
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
+
+
+def test_burned_in_bands_are_blanked_to_the_clis_bytes_in_every_transfer_syntax(tmp_path):
+    """The codecs too: images with text burned into a band, encoded by DCMTK and GDCM in every
+    transfer syntax (`make burned`), blanked one-shot and streamed to the CLI's bytes."""
+    band = json.loads((BURNED / "band.json").read_text())
+    (tmp_path / "key").write_text(KEY + "\n")
+    region = ",".join(str(band[k]) for k in ("x", "y", "width", "height"))
+    cli("sanitize", str(BURNED), "--out", str(tmp_path / "out"), "--key-file", str(tmp_path / "key"), "--quiet",
+        "--blank-region", region)
+    sanitizer = ds.Sanitizer(key=KEY, blank_regions=[band])
+    names = sorted(p.name for p in BURNED.glob("*.dcm"))
+    assert len(names) >= 15, names
+    for name in names:
+        raw = (BURNED / name).read_bytes()
+        native = (tmp_path / "out" / name).read_bytes()
+        out = sanitizer.sanitize(raw)
+        assert any(f["code"] == "pixel.regions_blanked" for f in out.report["findings"]), name
+        assert out.bytes == native, f"{name}: Python and CLI outputs differ"
+        stream = sanitizer.stream()
+        parts = [stream.write(raw[i : i + 777]) for i in range(0, len(raw), 777)]
+        assert b"".join(parts) + stream.end().bytes == native, f"{name}: streamed output differs"

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from conftest import KEY, LARGE
+from conftest import KEY, LARGE, cli
 
 CHUNK = 1 << 20
 # The bound asserted on the child's peak resident set, interpreter and module included: a
@@ -27,12 +27,20 @@ def peak():
     with open("/proc/self/status") as f:
         return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) * 1024
 
-s = ds.Sanitizer(key=sys.argv[3], options=["retain_longitudinal_modified_dates"], digest="sha256")
+s = ds.Sanitizer(key=sys.argv[3], options=["retain_longitudinal_modified_dates"], digest=sys.argv[4])
 before = peak()
 t = time.perf_counter()
 out = s.sanitize_file(sys.argv[1], sys.argv[2])
 print(json.dumps({"report": out.report, "before": before, "peak": peak(), "seconds": time.perf_counter() - t}))
 """
+
+
+def sanitize_in_child(src, dst, digest):
+    """sanitize_file in a child process: its report, and its peak resident memory."""
+    child = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), KEY, digest],
+                           capture_output=True, text=True, timeout=900)
+    assert child.returncode == 0, child.stderr
+    return json.loads(child.stdout)
 
 
 def feed(path, header: bytes, length: int):
@@ -62,12 +70,9 @@ def test_a_gibibyte_streams_through_sanitize_file_under_a_memory_bound(tmp_path)
                threading.Thread(target=drain, daemon=True)]
     for t in threads:
         t.start()
-    child = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), KEY],
-                           capture_output=True, text=True, timeout=900)
-    assert child.returncode == 0, child.stderr
+    result = sanitize_in_child(src, dst, "sha256")
     for t in threads:
         t.join(60)
-    result = json.loads(child.stdout)
     report = result["report"]
     assert report["output"] == {"algorithm": "sha256", "hex": digest.hexdigest(), "bytes": size[0]}
     assert size[0] > length
@@ -105,3 +110,38 @@ print(results[0].report["output"]["bytes"])
                            capture_output=True, text=True, timeout=120)
     assert child.returncode == 0, child.stderr
     assert int(child.stdout) == (tmp_path / "out.dcm").stat().st_size > 12 << 20
+
+
+def test_a_large_file_on_disk_passes_the_pipeline_to_the_clis_bytes(tmp_path):
+    """Files over 8 MiB on disk are read, sanitized and written on three threads, as the CLI
+    does: the same bytes as the CLI's, and nothing but the output left."""
+    header = (LARGE / "header-72m.bin").read_bytes()
+    length = int((LARGE / "length-72m").read_text())
+    (tmp_path / "in").mkdir()
+    src = tmp_path / "in" / "cine.dcm"
+    feed(src, header, length)
+    (tmp_path / "key").write_text(KEY + "\n")
+    cli("sanitize", str(src), "--out", str(tmp_path / "cli"), "--key-file", str(tmp_path / "key"), "--quiet",
+        "--option", "retain-longitudinal-modified-dates")
+    dst = tmp_path / "py" / "cine.dcm"
+    dst.parent.mkdir()
+    result = sanitize_in_child(src, dst, "blake3")
+    native = (tmp_path / "cli" / "cine.dcm").read_bytes()
+    assert dst.read_bytes() == native
+    assert result["report"]["output"]["bytes"] == len(native) > length
+    assert [p.name for p in dst.parent.iterdir()] == ["cine.dcm"]
+    print(f"\n72 MiB file through the pipeline: peak RSS {result['peak'] / 2**20:.1f} MiB")
+    assert result["peak"] < LIMIT
+    # Cut short, the same file is refused at its end, after 36 MiB passed the pipeline: nothing
+    # is left at either name.
+    import dicom_sanitizer as ds
+
+    feed(src, header, length // 2)
+    cut = tmp_path / "cut" / "cine.dcm"
+    cut.parent.mkdir()
+    try:
+        ds.Sanitizer(key=KEY).sanitize_file(src, cut)
+        raise AssertionError("a truncated file was sanitized")
+    except ds.ReadError as e:
+        assert e.code == "read.truncated", e
+    assert list(cut.parent.iterdir()) == []
