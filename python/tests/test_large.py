@@ -145,3 +145,31 @@ def test_a_large_file_on_disk_passes_the_pipeline_to_the_clis_bytes(tmp_path):
     except ds.ReadError as e:
         assert e.code == "read.truncated", e
     assert list(cut.parent.iterdir()) == []
+
+
+def test_ctrl_c_stops_sanitize_file_and_leaves_nothing(tmp_path):
+    """SIGINT while a long file streams (the GIL released) raises KeyboardInterrupt in the
+    caller within 64 MiB, and the partial output is removed."""
+    import signal
+
+    header = (LARGE / "header.bin").read_bytes()
+    src, dst = tmp_path / "in.dcm", tmp_path / "out.dcm"
+    os.mkfifo(src)
+    script = "import sys, dicom_sanitizer as ds; ds.Sanitizer(key=sys.argv[3]).sanitize_file(sys.argv[1], sys.argv[2])"
+    child = subprocess.Popen([sys.executable, "-c", script, str(src), str(dst), KEY], stderr=subprocess.PIPE, text=True)
+    sent = 0
+    try:
+        with open(src, "wb") as f:
+            f.write(header)
+            while True:
+                f.write(bytes(CHUNK))
+                sent += CHUNK
+                if sent == 256 * CHUNK:
+                    child.send_signal(signal.SIGINT)
+                assert sent < 1 << 30, "the child read on after SIGINT"
+    except BrokenPipeError:
+        pass  # the child stopped reading
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode != 0 and "KeyboardInterrupt" in stderr, stderr
+    assert sent < (256 + 64 + 8) * CHUNK
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.dcm"]
