@@ -7,6 +7,8 @@ PYDICOM_VERSION := 3.0.1
 DICOMWEB_CLIENT_VERSION := 0.61.2
 PILLOW_VERSION := 12.3.0
 NUMPY_VERSION := 2.4.6
+MATURIN_VERSION := 1.16.0
+PYTEST_VERSION := 9.2.0
 DEMO_KEY := demo-key-not-a-secret-0123456789
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly; the crate pin is the one source.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' wasm/Cargo.toml)
@@ -18,7 +20,7 @@ JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
 	wasm-bindgen-cli npm-deps chromium tesseract oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench \
-	orthanc dicomweb-client dicomweb-proxy dicomweb-test
+	orthanc dicomweb-client dicomweb-proxy dicomweb-test wheel python-develop python-test
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -31,6 +33,9 @@ help:
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
 	@echo "make dicomweb-test  - dicomweb-client through the proxy into a real Orthanc, under load and faults"
+	@echo "make wheel  - the Python package's abi3 wheel into target/wheels/ (maturin, release)"
+	@echo "make python-test    - that wheel in a fresh venv: pytest against the CLI, pydicom, 1 GiB"
+	@echo "make python-develop - the Python package into target/pyenv, editable (maturin develop)"
 	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize or codecs) for FUZZ_SECONDS (default 300); not part of test"
 	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
 	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
@@ -43,15 +48,16 @@ wasm-target:
 
 # pydicom is the independent parser the tests re-read every output with.
 # The oracles' venv: pydicom, numpy for its pixel functions (the preview tests render with
-# them), Pillow to draw and decode the burned-in text of the OCR tests. Reinstalled when a pin
-# changes.
-PY_STAMP := target/pyenv/.pins-$(PYDICOM_VERSION)-$(NUMPY_VERSION)-$(PILLOW_VERSION)
+# them), Pillow to draw and decode the burned-in text of the OCR tests; maturin, which builds
+# the Python package, and pytest, which tests it. Reinstalled when a pin changes.
+PY_STAMP := target/pyenv/.pins-$(PYDICOM_VERSION)-$(NUMPY_VERSION)-$(PILLOW_VERSION)-$(MATURIN_VERSION)-$(PYTEST_VERSION)
 $(PY):
 	python3 -m venv target/pyenv
 
 $(PY_STAMP): $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check pydicom==$(PYDICOM_VERSION) \
-		numpy==$(NUMPY_VERSION) pillow==$(PILLOW_VERSION)
+		numpy==$(NUMPY_VERSION) pillow==$(PILLOW_VERSION) maturin==$(MATURIN_VERSION) \
+		pytest==$(PYTEST_VERSION)
 	touch $@
 
 pyenv: $(PY_STAMP)
@@ -59,7 +65,7 @@ pyenv: $(PY_STAMP)
 build:
 	cargo build --workspace
 
-test: setup fmt-check clippy gen-check unit survey wasm-core js-test
+test: setup fmt-check clippy gen-check unit survey wasm-core python-test js-test
 
 unit: pyenv oracles
 	DICOM_SANITIZER_PYTHON=$(abspath $(PY)) cargo test --workspace
@@ -190,6 +196,29 @@ frames: oracles
 
 js-test: node-test worker-test browser-test integrations-test large-test dicomweb-test
 
+# The Python package (python/): PyO3 + maturin, one abi3 wheel for every CPython >= 3.11.
+wheel: pyenv
+	rm -f target/wheels/dicom_sanitizer-*.whl
+	$(PY) -m maturin build --release -q -m python/Cargo.toml --out target/wheels
+
+# The wheel installed into a fresh venv (with pytest and pydicom only), and its tests there:
+# the CLI's bytes, reports and receipts on the corpus and the burned-in images of every transfer
+# syntax, pydicom round trips, errors and codes,
+# threads, and 1 GiB through sanitize_file under 64 MiB of resident memory.
+PYTEST_ENV := target/python-test-venv
+python-test: wheel cli corpus burned large-header
+	rm -rf $(PYTEST_ENV) && python3 -m venv $(PYTEST_ENV)
+	$(PYTEST_ENV)/bin/python -m pip install -q --disable-pip-version-check target/wheels/dicom_sanitizer-*.whl \
+		pytest==$(PYTEST_VERSION) pydicom==$(PYDICOM_VERSION)
+	cd python/tests && CORPUS=$(abspath $(CORPUS)) DICOM_SANITIZE_BIN=$(abspath $(CLI)) LARGE=$(abspath target/large) \
+		BURNED=$(abspath target/burned) \
+		$(abspath $(PYTEST_ENV))/bin/python -m pytest -q -s -p no:cacheprovider
+
+# For working on the package: an editable debug build in target/pyenv (`make python-develop`,
+# then `cd python/tests && ../../target/pyenv/bin/python -m pytest`).
+python-develop: pyenv
+	VIRTUAL_ENV=$(abspath target/pyenv) $(PY) -m maturin develop -q -m python/Cargo.toml
+
 # Orthanc and its DICOMweb plugin from Debian; the system service is never used, each run starts
 # its own server with a fresh storage directory.
 orthanc:
@@ -250,11 +279,12 @@ fuzz:
 		-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512 -max_len=65536 \
 		-print_final_stats=1
 
-# Benchmarks, not part of `make test`: criterion on the core, then the comparison harness on a
-# generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
+# Benchmarks, not part of `make test`: criterion on the core, then the comparison harness (the
+# Python package's wheel installed into the pyenv for it) on a generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
 BENCH_FILES ?= 500
-bench: pkg npm-deps pyenv corpus orthanc dicomweb-client large-header
+bench: pkg npm-deps pyenv wheel corpus orthanc dicomweb-client large-header
 	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13
+	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/dicom_sanitizer-*.whl
 	cargo build --release -q -p dicom-sanitizer-cli
 	cargo bench --bench core
 	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \

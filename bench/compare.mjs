@@ -1,5 +1,5 @@
 // The comparison harness (`make bench`): the same generated corpus through this project's native
-// CLI, its wasm build in Node, dcmjs's anonymizer, pydicom/deid, and plain `cp` (the physical
+// CLI, its wasm build in Node, its Python package (sanitize_file on a thread pool), dcmjs's anonymizer, pydicom/deid, and plain `cp` (the physical
 // floor), each timed (wall clock) with its peak memory (max RSS) by GNU time, best (and median)
 // of BENCH_RUNS runs (default 3): on a virtual machine the kernel's page-cache and page-fault time
 // varies several-fold from run to run, and the best run is the one closest to the work itself.
@@ -20,6 +20,7 @@ const tools = {
   "dicom-sanitizer (native CLI)": (i, o) => [join(ROOT, "target/release/dicom-sanitize"), "sanitize", i, "--out", o, "--key-file", KEY, "-q"],
   "dicom-sanitizer (wasm, Node)": (i, o) => ["node", join(ROOT, "bench/wasm-node.mjs"), i, o],
   "dicom-sanitizer (wasm, Node, 1 thread)": (i, o) => ["node", join(ROOT, "bench/wasm-node.mjs"), i, o, "1"],
+  "dicom-sanitizer (Python, sanitize_file)": (i, o) => [PY, join(ROOT, "bench/python-files.py"), i, o],
   "dcmjs anonymizer (Node)": (i, o) => ["node", "--max-old-space-size=8192", join(ROOT, "bench/dcmjs.mjs"), i, o],
   "pydicom/deid (Python)": (i, o) => [PY, join(ROOT, "bench/deid_run.py"), i, o],
   "cp (floor)": (i, o) => ["cp", "-r", i, o],
@@ -116,6 +117,11 @@ if (wasm.s.ok && dcmjs.s.ok && native.s.ok) {
     `(a) wasm in Node: ${times(dcmjs, "secs")}× dcmjs's files/s (best runs), ${times(dcmjs, "median")}× (medians); ` +
       `${times(native, "secs")}× the native CLI's (best), ${times(native, "median")}× (medians).`,
   );
+}
+const python = results["dicom-sanitizer (Python, sanitize_file)"];
+if (python.s.ok && native.s.ok) {
+  const times = (key) => f(native.s[key] / python.s[key], 2);
+  lines.push("", `(a) Python: ${times("secs")}× the native CLI's files/s (best runs), ${times("median")}× (medians).`);
 }
 if (wasm.l.ok && native.l.ok) {
   const times = (key) => f(wasm.l[key] / native.l[key], 2);
