@@ -44,7 +44,7 @@ impl Codec {
     pub(super) fn how(&self) -> &'static str {
         match self {
             Codec::Rle(_) => " (RLE: every frame decoded and encoded again; the Basic Offset Table is written empty)",
-            Codec::Jpeg => " (JPEG: the blocks touching a region lose their AC coefficients and take black's DC, in the coded domain; every other block is kept as it was coded; APPn and COM segments are dropped; the Basic Offset Table is written empty)",
+            Codec::Jpeg => " (JPEG: the blocks touching a region lose their AC coefficients and take black's DC, in the coded domain; every other block is kept as it was coded; APPn and COM segments and any bytes after the end-of-image marker are dropped; the Basic Offset Table is written empty)",
             Codec::JpegLossless => " (JPEG Lossless: every frame decoded and encoded again with first-order prediction; the Basic Offset Table is written empty)",
             Codec::JpegLs => " (JPEG-LS: every frame decoded and encoded again losslessly; the Basic Offset Table is written empty)",
             Codec::J2k => " (JPEG 2000: every frame decoded and written uncompressed)",

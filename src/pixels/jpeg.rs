@@ -1,9 +1,10 @@
 //! Block-selective redaction of JPEG Baseline (process 1) and Extended (processes 2 and 4: 8- and
-//! 12-bit samples) frames in the coded domain, after Clunie & Gebow 2015 (PixelMed, RSNA CTP): the Huffman symbols of every
-//! 8×8 block are decoded (no IDCT) and written again. A block whose footprint touches a region
-//! loses its AC coefficients and gets the DC of its component's fill, so it decodes flat; every
-//! other block keeps its coefficients, so it decodes exactly as before and nothing outside the
-//! regions suffers a second lossy generation. Only the DC differences around blanked blocks change.
+//! 12-bit samples) frames in the coded domain, after Clunie & Gebow 2015 (PixelMed, RSNA CTP):
+//! the Huffman symbols of every 8×8 block are decoded (no IDCT) and written again. A block whose
+//! footprint touches a region loses its AC coefficients and gets the DC of its component's fill,
+//! so it decodes flat; every other block keeps its coefficients, so it decodes exactly as before
+//! and nothing outside the regions suffers a second lossy generation. Only the DC differences
+//! around blanked blocks change. What follows the end-of-image marker is not copied.
 //!
 //! Two passes over each scan's entropy-coded data: the first decodes every block's DC (2 bytes a
 //! block, the only per-block state), then the new DC of each run of blanked blocks is chosen
