@@ -19,15 +19,20 @@
 //
 // Whole-request failures are JSON `{ error: { code, message } }`, and say what to retry:
 //   400 http.bad_multipart     the body is not valid multipart (no such boundary, text after a
-//                              delimiter, cut short): fix the body; nothing of it is kept
-//   413 limit.part_size        a part streamed past MAX_PART_BYTES: resend without that instance
+//                              delimiter, cut short): fix the body and resend it
+//   400 http.body_failed       the request body broke off (the client went away)
+//   413 limit.part_size        a part streamed past MAX_PART_BYTES after its header went upstream:
+//                              resend the others (refused before that, it is a Failed SOP item)
 //   415 http.unsupported_media_type  not multipart/related; type="application/dicom"
-//   422 (the sanitizer's code) a part failed after its header went upstream (see below)
-//   503 upstream.unavailable   the upstream could not be reached, or the connection to it broke
-//                              before it answered (Retry-After): resend the whole request later
+//   422 (the sanitizer's code; 413, 415 by statusFor) a part failed after its header went
+//                              upstream (see below): resend the others
+//   503 upstream.unavailable   the upstream could not be reached, broke the connection before it
+//                              answered, or answered 5xx without a Store Instances Response
+//                              (Retry-After): resend the whole request later
 //   502 upstream.failed        the upstream answered, but not with a Store Instances Response
-// A resend is safe: the pseudonyms are keyed, so an instance the upstream did store before the
-// failure arrives again under the same UIDs and is not duplicated.
+// Parts before the failing one may be stored upstream (Orthanc stores each part once the next one
+// starts), whole and sanitized. A resend is safe: the pseudonyms are keyed, so such an instance
+// arrives again under the same UIDs and the upstream keeps one copy.
 //
 // A part is refused before any of its bytes leave: the sanitizer emits nothing until the header
 // passed every check, and the part's boundary and headers go upstream only with its first
@@ -428,15 +433,15 @@ async function stow(request, env, study) {
     } catch {
       return unavailable("the upstream DICOMweb service broke the connection while answering");
     }
-    // An upstream failure with no Store Instances Response: retryable, as its own 5xx is.
-    if (res.status >= 500 && !text.includes("00081199") && !text.includes("00081198")) {
-      return unavailable(`the upstream answered ${res.status}`);
-    }
     try {
       result = text ? JSON.parse(text) : {};
     } catch {
-      return error(502, "upstream.failed", `the upstream answered ${res.status} without a JSON response`);
+      result = undefined;
     }
+    // An upstream failure with no Store Instances Response: retryable, as its own 5xx is.
+    const answered = result && typeof result === "object" && ("00081199" in result || "00081198" in result);
+    if (res.status >= 500 && !answered) return unavailable(`the upstream answered ${res.status}`);
+    if (!result) return error(502, "upstream.failed", `the upstream answered ${res.status} without a JSON response`);
     status = res.status;
   } else {
     await out.close();

@@ -102,6 +102,7 @@ export async function startProxy({ orthancPort, bindings = {} }) {
     base,
     stats: () => fetch(`${base}/stats`).then((r) => r.json()),
     close: async () => {
+      if (config.startsWith(join(ROOT, "target"))) rmSync(config, { force: true });
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((r) => proc.once("exit", r));
       proc.kill();
