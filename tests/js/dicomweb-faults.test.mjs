@@ -104,7 +104,7 @@ test("Orthanc killed mid-run, then restarted: 503 + Retry-After, retries succeed
 
 // Orthanc's DICOMweb plugin stores each part as soon as the next delimiter arrives, so a part
 // before the one that was cut can be stored: whole and sanitized, as it went upstream.
-test("a client that disconnects mid-upload: no partial instance in Orthanc, the proxy serves the next", async () => {
+test("a client that disconnects mid-upload or breaks its body off: no partial instance in Orthanc, the proxy serves the next", async () => {
   const before = await orthancInstances(orthanc);
   const header = readFileSync(join(ROOT, "target/large/header-12m.bin"));
   const { port } = new URL(proxy.base);
@@ -126,6 +126,24 @@ test("a client that disconnects mid-upload: no partial instance in Orthanc, the 
   const cut = await added(before);
   assert.ok(cut.length <= 1, "only the whole instance before the cut one");
   for (const i of cut) await assertWhole(i, good("ct-1.dcm"));
+  // A body that breaks off on a connection still open (a malformed chunk): told so, nothing stored.
+  const broken = connect(Number(port), "127.0.0.1");
+  await new Promise((r) => broken.once("connect", r));
+  let answer = "";
+  broken.on("data", (d) => (answer += d));
+  const ended = new Promise((r) => broken.once("close", r));
+  const part = body("b", [["application/dicom", good("ct-1.dcm")]], "");
+  broken.write(
+    `POST /dicomweb/studies HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n` +
+      `Content-Type: multipart/related; type="application/dicom"; boundary=b\r\n\r\n${part.length.toString(16)}\r\n`,
+  );
+  broken.write(part);
+  broken.write("\r\nzz\r\nnot a chunk\r\n");
+  await Promise.race([ended, sleep(10_000)]);
+  broken.destroy();
+  assert.match(answer, /^HTTP\/1\.1 400 /);
+  assert.match(answer, /"code":"http\.body_failed"/);
+  assert.equal((await added(before)).length, cut.length);
   const next = store(["ct-2.dcm"]);
   assert.equal(next.status, 200);
   assert.equal((await added(before)).length, cut.length + 1);
