@@ -63,7 +63,7 @@ async function assertSanitized() {
 
 test("Orthanc killed mid-run, then restarted: 503 + Retry-After, retries succeed, nothing answered stored is lost", async () => {
   // 4 clients that retry a 502/503/504 (after Retry-After) for up to 90 s.
-  const running = load(`${proxy.base}/dicomweb`, { clients: 4, studies: 60, prefix: "1.2.826.0.1.3680043.10.543.8", retryFor: 90, timeoutMs: 150_000 });
+  const running = load(`${proxy.base}/dicomweb`, { clients: 4, studies: 60, prefix: "1.2.826.0.1.3680043.8.498.7002", retryFor: 90, timeoutMs: 150_000 });
   for (let i = 0; (await count()) < 20; i++) {
     assert.ok(i < 300, "the clients did not store 20 instances in 30 s");
     await sleep(100);
