@@ -61,7 +61,7 @@ def main():
     p.add_argument("--studies", type=int, required=True)
     p.add_argument("--corpus", required=True)
     p.add_argument("--large", required=True)
-    p.add_argument("--prefix", default="1.2.826.0.1.3680043.10.543.7")
+    p.add_argument("--prefix", default="1.2.826.0.1.3680043.8.498.7001")
     p.add_argument("--large-set", default="none")
     p.add_argument("--retry-for", type=float, default=0)
     a = p.parse_args()

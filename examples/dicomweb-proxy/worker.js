@@ -19,15 +19,20 @@
 //
 // Whole-request failures are JSON `{ error: { code, message } }`, and say what to retry:
 //   400 http.bad_multipart     the body is not valid multipart (no such boundary, text after a
-//                              delimiter, cut short): fix the body; nothing of it is kept
-//   413 limit.part_size        a part streamed past MAX_PART_BYTES: resend without that instance
+//                              delimiter, cut short): fix the body and resend it
+//   400 http.body_failed       the request body broke off (the client went away)
+//   413 limit.part_size        a part streamed past MAX_PART_BYTES after its header went upstream:
+//                              resend the others (refused before that, it is a Failed SOP item)
 //   415 http.unsupported_media_type  not multipart/related; type="application/dicom"
-//   422 (the sanitizer's code) a part failed after its header went upstream (see below)
-//   503 upstream.unavailable   the upstream could not be reached, or the connection to it broke
-//                              before it answered (Retry-After): resend the whole request later
+//   422 (the sanitizer's code; 413, 415 by statusFor) a part failed after its header went
+//                              upstream (see below): resend the others
+//   503 upstream.unavailable   the upstream could not be reached, broke the connection before it
+//                              answered, or answered 5xx without a Store Instances Response
+//                              (Retry-After): resend the whole request later
 //   502 upstream.failed        the upstream answered, but not with a Store Instances Response
-// A resend is safe: the pseudonyms are keyed, so an instance the upstream did store before the
-// failure arrives again under the same UIDs and is not duplicated.
+// Parts before the failing one may be stored upstream (Orthanc stores each part once the next one
+// starts), whole and sanitized. A resend is safe: the pseudonyms are keyed, so such an instance
+// arrives again under the same UIDs and the upstream keeps one copy.
 //
 // A part is refused before any of its bytes leave: the sanitizer emits nothing until the header
 // passed every check, and the part's boundary and headers go upstream only with its first
@@ -204,19 +209,6 @@ class MultipartReader {
     }
   }
 
-  /** Reads and drops the rest of the body, so that an HTTP/1.1 client still sending it gets the
-   * answer (a client is not bound to read a response before it has sent its request). */
-  async drain() {
-    this.buf = new Uint8Array(0);
-    if (this.eof) return;
-    try {
-      while (!(await this.reader.read()).done);
-    } catch {
-      // The client went away: there is nobody to answer.
-    }
-    this.eof = true;
-  }
-
   /** The current part's bytes, up to the next delimiter (consumed). */
   async *body() {
     for (;;) {
@@ -308,10 +300,10 @@ async function stow(request, env, study) {
       },
       body: pipe.readable,
     });
-    // Without this a write into the pipe would wait forever for an upstream that is gone.
+    // Kept to tell an upstream that is gone (503) from this request aborting it. workerd cancels
+    // the body stream of a failed fetch, so a pending write into the pipe rejects by itself.
     upstream.catch((e) => {
       if (!aborting) upstreamError ??= e;
-      out.abort(e).catch(() => {});
     });
   };
 
@@ -396,7 +388,8 @@ async function stow(request, env, study) {
     aborting = true;
     await out.abort(e).catch(() => {});
     await upstream?.catch(() => {});
-    await parts.drain();
+    // The rest of the body is left unread: workerd discards it and the client still gets this
+    // answer (the 413 test answers with 56 MiB still to come).
     const cause = e instanceof Aborted ? e.cause : e;
     if (upstreamError) return unavailable("the upstream DICOMweb service could not be reached or broke the connection");
     if (isDicomSanitizerError(cause)) {
@@ -428,15 +421,15 @@ async function stow(request, env, study) {
     } catch {
       return unavailable("the upstream DICOMweb service broke the connection while answering");
     }
-    // An upstream failure with no Store Instances Response: retryable, as its own 5xx is.
-    if (res.status >= 500 && !text.includes("00081199") && !text.includes("00081198")) {
-      return unavailable(`the upstream answered ${res.status}`);
-    }
     try {
       result = text ? JSON.parse(text) : {};
     } catch {
-      return error(502, "upstream.failed", `the upstream answered ${res.status} without a JSON response`);
+      result = undefined;
     }
+    // An upstream failure with no Store Instances Response: retryable, as its own 5xx is.
+    const answered = result && typeof result === "object" && ("00081199" in result || "00081198" in result);
+    if (res.status >= 500 && !answered) return unavailable(`the upstream answered ${res.status}`);
+    if (!result) return error(502, "upstream.failed", `the upstream answered ${res.status} without a JSON response`);
     status = res.status;
   } else {
     await out.close();

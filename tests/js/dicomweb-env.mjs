@@ -5,12 +5,13 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 
-export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const EXAMPLE = join(ROOT, "examples/dicomweb-proxy");
-const CORPUS = join(ROOT, process.env.CORPUS ?? "target/corpus");
+const CORPUS = resolve(ROOT, process.env.CORPUS ?? "target/corpus");
 const PYTHON = process.env.DICOM_SANITIZER_PYTHON ?? join(ROOT, "target/pyenv/bin/python");
 /** The example config's test key. */
 export const PROXY_KEY = "dicomweb-proxy-example-key-0123456789";
@@ -71,6 +72,7 @@ export async function startOrthanc({ port, storage } = {}) {
 
 /** The proxy example in workerd, in front of Orthanc on `orthancPort`. `bindings` overrides the
  * example's text bindings (e.g. MAX_PART_BYTES): a copy of its config in target/ then says so. */
+let configs = 0;
 export async function startProxy({ orthancPort, bindings = {} }) {
   let config = join(EXAMPLE, "config.capnp");
   if (Object.keys(bindings).length) {
@@ -81,7 +83,7 @@ export async function startProxy({ orthancPort, bindings = {} }) {
       text = text.replace(re, `(name = "${name}", text = "${value}")`);
     }
     mkdirSync(join(ROOT, "target/dicomweb-proxy"), { recursive: true });
-    config = join(ROOT, "target/dicomweb-proxy", `config-${process.pid}.capnp`);
+    config = join(ROOT, "target/dicomweb-proxy", `config-${process.pid}-${++configs}.capnp`);
     writeFileSync(config, text);
   }
   const proc = spawn(
@@ -102,6 +104,7 @@ export async function startProxy({ orthancPort, bindings = {} }) {
     base,
     stats: () => fetch(`${base}/stats`).then((r) => r.json()),
     close: async () => {
+      if (config.startsWith(join(ROOT, "target"))) rmSync(config, { force: true });
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((r) => proc.once("exit", r));
       proc.kill();

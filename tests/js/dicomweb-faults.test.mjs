@@ -4,8 +4,11 @@
 // nothing partial or unsanitized reaches Orthanc, what was answered stored stays stored, and the
 // proxy keeps serving.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
@@ -60,7 +63,7 @@ async function assertSanitized() {
 
 test("Orthanc killed mid-run, then restarted: 503 + Retry-After, retries succeed, nothing answered stored is lost", async () => {
   // 4 clients that retry a 502/503/504 (after Retry-After) for up to 90 s.
-  const running = load(`${proxy.base}/dicomweb`, { clients: 4, studies: 60, prefix: "1.2.826.0.1.3680043.10.543.8", retryFor: 90, timeoutMs: 150_000 });
+  const running = load(`${proxy.base}/dicomweb`, { clients: 4, studies: 60, prefix: "1.2.826.0.1.3680043.8.498.7002", retryFor: 90, timeoutMs: 150_000 });
   for (let i = 0; (await count()) < 20; i++) {
     assert.ok(i < 300, "the clients did not store 20 instances in 30 s");
     await sleep(100);
@@ -101,7 +104,7 @@ test("Orthanc killed mid-run, then restarted: 503 + Retry-After, retries succeed
 
 // Orthanc's DICOMweb plugin stores each part as soon as the next delimiter arrives, so a part
 // before the one that was cut can be stored: whole and sanitized, as it went upstream.
-test("a client that disconnects mid-upload: no partial instance in Orthanc, the proxy serves the next", async () => {
+test("a client that disconnects mid-upload or breaks its body off: no partial instance in Orthanc, the proxy serves the next", async () => {
   const before = await orthancInstances(orthanc);
   const header = readFileSync(join(ROOT, "target/large/header-12m.bin"));
   const { port } = new URL(proxy.base);
@@ -123,13 +126,31 @@ test("a client that disconnects mid-upload: no partial instance in Orthanc, the 
   const cut = await added(before);
   assert.ok(cut.length <= 1, "only the whole instance before the cut one");
   for (const i of cut) await assertWhole(i, good("ct-1.dcm"));
+  // A body that breaks off on a connection still open (a malformed chunk): told so, nothing stored.
+  const broken = connect(Number(port), "127.0.0.1");
+  await new Promise((r) => broken.once("connect", r));
+  let answer = "";
+  broken.on("data", (d) => (answer += d));
+  const ended = new Promise((r) => broken.once("close", r));
+  const part = body("b", [["application/dicom", good("ct-1.dcm")]], "");
+  broken.write(
+    `POST /dicomweb/studies HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n` +
+      `Content-Type: multipart/related; type="application/dicom"; boundary=b\r\n\r\n${part.length.toString(16)}\r\n`,
+  );
+  broken.write(part);
+  broken.write("\r\nzz\r\nnot a chunk\r\n");
+  await Promise.race([ended, sleep(10_000)]);
+  broken.destroy();
+  assert.match(answer, /^HTTP\/1\.1 400 /);
+  assert.match(answer, /"code":"http\.body_failed"/);
+  assert.equal((await added(before)).length, cut.length);
   const next = store(["ct-2.dcm"]);
   assert.equal(next.status, 200);
   assert.equal((await added(before)).length, cut.length + 1);
   await assertSanitized();
 });
 
-test("broken multipart framing is a 400 and stores nothing, not even the parts before the break", async () => {
+test("broken multipart framing is a 400; a part whose closing delimiter is broken is not stored", async () => {
   const before = await count();
   const file = good("series/implicit-le.dcm");
   // The declared boundary never occurs in the body.
@@ -191,4 +212,56 @@ test("a part over MAX_PART_BYTES is a 413: the request is aborted, that part not
   assert.equal((await added(before)).length, kept.length + 1);
   const { maxWasmBytes } = await proxy.stats();
   assert.ok(maxWasmBytes < 64 * 2 ** 20);
+});
+
+test("a part whose header alone passes MAX_PART_BYTES is refused before anything of it leaves (Failed SOP Sequence, 202)", async () => {
+  // ct-2 with a 17 MiB private element before Pixel Data: the sanitizer has emitted nothing yet.
+  const dir = mkdtempSync(join(tmpdir(), "dicomweb-proxy-big-header-"));
+  const path = join(dir, "big-header.dcm");
+  execFileSync(process.env.DICOM_SANITIZER_PYTHON, ["-c", `
+import sys, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+ds.private_block(0x0009, "BIG HEADER TEST", create=True).add_new(0x10, "OB", bytes(17 << 20))
+ds.save_as(sys.argv[2], enforce_file_format=True)`, join(CORPUS, "good", "ct-2.dcm"), path]);
+  const big = readFileSync(path);
+  rmSync(dir, { recursive: true, force: true });
+  const before = await orthancInstances(orthanc);
+  const res = await post(body("bh", [["application/dicom", big], ["application/dicom", good("mz-preamble.dcm")]]), "bh");
+  assert.equal(res.status, 202);
+  const answer = await res.json();
+  const [item] = seq(answer, "00081198");
+  assert.equal(item["00000902"].Value[0], "limit.part_size");
+  assert.equal(item["00081197"].Value[0], 0xa700, "out of resources");
+  assert.equal(item["00081155"].Value[0], "1.2.826.0.1.3680043.8.498.1000.2", "the input's own SOP Instance UID");
+  assert.equal(seq(answer, "00081199").length, 1);
+  // mz-preamble is already there from an earlier test: Orthanc keeps its one copy.
+  assert.equal((await added(before)).length, 0);
+});
+
+test("an upstream that fails without a Store Instances Response: 503 + Retry-After; a non-JSON answer: 502", async () => {
+  // A stand-in for a failing upstream (Orthanc does not fail on cue): it reads each request whole,
+  // then answers as the test says.
+  let mode;
+  const upstream = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (mode === "500") res.writeHead(500, { "content-type": "text/plain" }).end("internal error");
+      else if (mode === "drop") res.socket.destroy();
+      else res.writeHead(200, { "content-type": "text/html" }).end("<html>a login page</html>");
+    });
+  });
+  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
+  const failing = await startProxy({ orthancPort: upstream.address().port, bindings: { RETRY_AFTER: "7" } });
+  try {
+    for (const [m, status, code] of [["500", 503, "upstream.unavailable"], ["drop", 503, "upstream.unavailable"], ["html", 502, "upstream.failed"]]) {
+      mode = m;
+      const res = await postTo(failing.base, body("u", [["application/dicom", good("ct-1.dcm")]]), "u");
+      assert.equal(res.status, status, m);
+      assert.equal((await res.json()).error.code, code, m);
+      assert.equal(res.headers.get("retry-after"), status === 503 ? "7" : null, m);
+    }
+  } finally {
+    await failing.close();
+    await new Promise((r) => upstream.close(r));
+  }
 });
