@@ -141,7 +141,10 @@ fn check_names(sanitizer: &Sanitizer, data: &[u8]) {
                 // The extension a pseudonym keeps (`.dcm`) is every file's, no one's value (fuzz:
                 // a patient named DCM^JANE).
                 let stem = n.split('.').next().unwrap_or(n);
-                assert!(!names.names_value(stem), "the pseudonym {n:?} holds a value");
+                assert!(
+                    !names.names_value(stem),
+                    "the pseudonym {n:?} holds a value"
+                );
             }
         }
     }
