@@ -1,13 +1,15 @@
 //! `dicom-sanitize`: files and folders in, a mirrored folder of de-identified files out, one JSON
 //! report per file. All de-identification is the core library's; this binary only does I/O.
 
+use std::convert::Infallible;
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-mod files;
 mod layout;
 
+use dicom_sanitizer_files::{self as files, CHUNK};
 use layout::{Layout, Plan, Role, Written};
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -625,11 +627,6 @@ pub(crate) enum Failure {
     Io(String),
 }
 
-/// Read size: a typical CT or MR slice is read, and passes, in one piece.
-pub(crate) const CHUNK: usize = 1 << 20;
-/// Files larger than this are read, sanitized and written on three threads at once.
-const PIPELINE_FROM: u64 = 8 << 20;
-
 /// Runs `work` on every item with `threads` threads (each with its own read buffer) and hands
 /// the results to `each` on this thread in the items' order, whatever order they finish in.
 pub(crate) fn in_order<T: Sync, R: Send>(
@@ -675,10 +672,10 @@ fn process(
     input: &Path,
     tmp: &Path,
     max: u64,
-    buffer: &mut [u8],
+    buffer: &mut Vec<u8>,
 ) -> Result<Finished, Failure> {
-    let io = |e: std::io::Error| Failure::Io(e.to_string());
-    let mut file = std::fs::File::open(input).map_err(io)?;
+    let io = |e: std::io::Error| Failure::Io(format!("{}: {e}", input.display()));
+    let file = File::open(input).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
     if size > max {
         // Refuse before reading a file the limit would refuse anyway.
@@ -688,15 +685,18 @@ fn process(
             message: format!("the input has {size} bytes; the limit is {max}"),
         }));
     }
-    let result = if size > PIPELINE_FROM {
-        files::pipelined(s, file, tmp)
-    } else {
-        files::serial(s, &mut file, tmp, buffer)
-    };
-    if result.is_err() {
+    let result = File::create(tmp)
+        .map_err(files::Failure::<Infallible>::Write)
+        .and_then(|out| files::stream(s, file, out, size, buffer, &mut |_| Ok(())));
+    result.map_err(|failure| {
         let _ = std::fs::remove_file(tmp);
-    }
-    result
+        match failure {
+            files::Failure::Sanitize(e) => Failure::Sanitize(e),
+            files::Failure::Read(e) => Failure::Io(format!("{}: {e}", input.display())),
+            files::Failure::Write(e) => Failure::Io(format!("{}: {e}", tmp.display())),
+            files::Failure::Stopped(never) => match never {},
+        }
+    })
 }
 
 /// Writes through a temporary file and a rename, so no partial output is ever visible.

@@ -11,10 +11,10 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use dicom_sanitizer as core;
+use dicom_sanitizer_files as files;
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyOSError, PyTypeError};
 use pyo3::prelude::*;
@@ -23,15 +23,8 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Read size of `sanitize_file`: a typical CT or MR slice is read, and passes, in one piece.
-const CHUNK: usize = 1 << 20;
 /// `sanitize_file` looks for Ctrl-C (and other signals) after this many chunks.
-const SIGNAL_EVERY: usize = 64;
-/// Files larger than this are read, sanitized and written on three threads at once, as the
-/// CLI does (cli/src/files.rs).
-const PIPELINE_FROM: u64 = 8 << 20;
-/// Read buffers in flight in the pipeline.
-const BUFFERS: usize = 4;
+const SIGNAL_EVERY: u64 = 64;
 
 /// Settings compiled once: `Sanitizer(settings: dict)`, the keyword arguments of the package's
 /// `Sanitizer` in snake_case.
@@ -453,175 +446,30 @@ enum Failure {
     Python(PyErr),
 }
 
-/// Streams `src` through the core into `tmp`, without the GIL.
+/// Streams `src` through the core into `tmp`, without the GIL, as the CLI does
+/// (`dicom-sanitizer-files`): one thread for small files, three from 8 MiB.
 fn stream_file(s: &core::Sanitizer, src: &Path, tmp: &Path) -> Result<core::Finished, Failure> {
-    let mut input = File::open(src).map_err(|e| Failure::Io(e, src.to_path_buf()))?;
-    // Unbuffered: the output comes in a few large pieces (header, pixel chunks).
-    let mut out = File::create(tmp).map_err(|e| Failure::Io(e, tmp.to_path_buf()))?;
-    let written = |e| Failure::Io(e, tmp.to_path_buf());
+    let input = File::open(src).map_err(|e| Failure::Io(e, src.to_path_buf()))?;
+    let out = File::create(tmp).map_err(|e| Failure::Io(e, tmp.to_path_buf()))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > PIPELINE_FROM {
-        return pipelined(s, input, out, src, &written);
-    }
     // One read buffer per thread, kept between files as the CLI keeps its own: a fresh 1 MiB
     // per file would cost more than reading a CT slice.
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let mut buf = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
-    buf.resize(CHUNK, 0);
-    let result = stream_chunks(s, &mut input, &mut out, &mut buf, src, &written);
+    let mut signals = |chunks: u64| match chunks % SIGNAL_EVERY {
+        0 => Python::attach(|py| py.check_signals()),
+        _ => Ok(()),
+    };
+    let result = files::stream(s, input, out, size, &mut buf, &mut signals);
     BUFFER.with(|b| *b.borrow_mut() = buf);
-    result
-}
-
-fn stream_chunks(
-    s: &core::Sanitizer,
-    input: &mut File,
-    out: &mut File,
-    buf: &mut [u8],
-    src: &Path,
-    written: &dyn Fn(std::io::Error) -> Failure,
-) -> Result<core::Finished, Failure> {
-    let mut stream = s.stream();
-    for chunks in 1.. {
-        let n = read_full(input, buf).map_err(|e| Failure::Io(e, src.to_path_buf()))?;
-        if n == 0 {
-            break;
-        }
-        match stream.write_passing(&buf[..n]).map_err(Failure::Sanitize)? {
-            core::Emitted::Nothing => {}
-            core::Emitted::Input(r) => write_pieces(out, &buf[r]).map_err(written)?,
-            core::Emitted::Bytes(b) => write_pieces(out, &b).map_err(written)?,
-        }
-        if chunks % SIGNAL_EVERY == 0 {
-            Python::attach(|py| py.check_signals()).map_err(Failure::Python)?;
-        }
-    }
-    let mut rest = Vec::new();
-    let done = stream
-        .end(&mut |b: &[u8]| rest.extend_from_slice(b))
-        .map_err(Failure::Sanitize)?;
-    write_pieces(out, &rest).map_err(written)?;
-    Ok(done)
-}
-
-/// What the sanitizing thread hands the writer: a read buffer whose range passes unchanged (the
-/// buffer then goes back to the reader), or bytes of its own.
-enum Piece {
-    Read(Vec<u8>, std::ops::Range<usize>),
-    Owned(Vec<u8>),
-}
-
-/// Three threads, as the CLI's `files::pipelined`: the reader fills buffers, this thread
-/// sanitizes (and hashes) them, the writer writes them and hands the buffers back, so hashing
-/// overlaps the kernel's copying. Any failure stops all three.
-fn pipelined(
-    s: &core::Sanitizer,
-    mut input: File,
-    mut out: File,
-    src: &Path,
-    written: &dyn Fn(std::io::Error) -> Failure,
-) -> Result<core::Finished, Failure> {
-    use std::sync::mpsc::sync_channel;
-    let (free_tx, free_rx) = sync_channel::<Vec<u8>>(BUFFERS);
-    for _ in 0..BUFFERS {
-        let _ = free_tx.send(vec![0; CHUNK]);
-    }
-    let (read_tx, read_rx) = sync_channel::<std::io::Result<(Vec<u8>, usize)>>(BUFFERS);
-    let (write_tx, write_rx) = sync_channel::<Piece>(BUFFERS);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            // Ends when the input does, or when nobody takes or returns buffers any more.
-            for mut buf in free_rx.iter() {
-                let read = read_full(&mut input, &mut buf).map(|n| (buf, n));
-                let end = matches!(read, Ok((_, 0)) | Err(_));
-                if read_tx.send(read).is_err() || end {
-                    break;
-                }
-            }
-        });
-        let give_back = free_tx.clone();
-        let writer = scope.spawn(move || -> std::io::Result<()> {
-            for piece in write_rx {
-                match piece {
-                    Piece::Read(buf, range) => {
-                        write_pieces(&mut out, &buf[range])?;
-                        let _ = give_back.send(buf);
-                    }
-                    Piece::Owned(bytes) => write_pieces(&mut out, &bytes)?,
-                }
-            }
-            Ok(())
-        });
-        let mut stream = s.stream();
-        // A send fails only when the writer stopped, on an error of its own (reported below).
-        let stopped = || {
-            Failure::Io(
-                std::io::Error::other("the writer stopped"),
-                src.to_path_buf(),
-            )
-        };
-        let sanitized = (|| {
-            for (chunks, read) in (1..).zip(read_rx) {
-                let (buf, n) = read.map_err(|e| Failure::Io(e, src.to_path_buf()))?;
-                if n == 0 {
-                    break;
-                }
-                let sent = match stream.write_passing(&buf[..n]).map_err(Failure::Sanitize)? {
-                    core::Emitted::Input(range) => write_tx.send(Piece::Read(buf, range)),
-                    other => {
-                        let _ = free_tx.send(buf);
-                        match other {
-                            core::Emitted::Bytes(bytes) => write_tx.send(Piece::Owned(bytes)),
-                            _ => Ok(()),
-                        }
-                    }
-                };
-                sent.map_err(|_| stopped())?;
-                if chunks % SIGNAL_EVERY == 0 {
-                    Python::attach(|py| py.check_signals()).map_err(Failure::Python)?;
-                }
-            }
-            let mut rest = Vec::new();
-            let done = stream
-                .end(&mut |b: &[u8]| rest.extend_from_slice(b))
-                .map_err(Failure::Sanitize)?;
-            write_tx.send(Piece::Owned(rest)).map_err(|_| stopped())?;
-            Ok(done)
-        })();
-        drop(write_tx);
-        drop(free_tx);
-        let wrote = writer
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the writer panicked")));
-        match (sanitized, wrote) {
-            (Err(Failure::Io(..)), Err(e)) | (Ok(_), Err(e)) => Err(written(e)),
-            (sanitized, _) => sanitized,
-        }
+    result.map_err(|failure| match failure {
+        files::Failure::Sanitize(e) => Failure::Sanitize(e),
+        files::Failure::Read(e) => Failure::Io(e, src.to_path_buf()),
+        files::Failure::Write(e) => Failure::Io(e, tmp.to_path_buf()),
+        files::Failure::Stopped(e) => Failure::Python(e),
     })
-}
-
-/// Writes `bytes` in pieces of at most 512 KiB, as the CLI does (large writes are slow on
-/// virtual machines whose host has taken page-cache memory back).
-fn write_pieces(out: &mut File, bytes: &[u8]) -> std::io::Result<()> {
-    bytes
-        .chunks(512 << 10)
-        .try_for_each(|piece| out.write_all(piece))
-}
-
-/// Fills `buf` unless the input ends first; the number of bytes read.
-fn read_full(input: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// The `OSError` subclass for `e` (`FileNotFoundError`, `PermissionError`, ...) naming `path`.

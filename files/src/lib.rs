@@ -1,60 +1,75 @@
-//! Streaming one file from disk into a temporary output file. Small files go through one
-//! thread; large ones through three (read, sanitize, write), so hashing overlaps the kernel's
-//! copying and a file passes at close to copy speed.
+//! One file from disk into another through the sanitizer, for the native front ends (the CLI
+//! and the Python package): the same reads, writes and threads, so both write the same bytes at
+//! the same speed. Small files go through one thread; large ones through three (read,
+//! sanitize, write), so hashing overlaps the kernel's copying and a file passes at close to copy
+//! speed. Memory is bounded by the header and a few read buffers, whatever the file's size.
 
 use std::fs::File;
 use std::io::{Read, Write};
 use std::ops::Range;
-use std::path::Path;
 use std::sync::mpsc::sync_channel;
 
-use dicom_sanitizer::{Emitted, Finished, Sanitizer};
+use dicom_sanitizer::{Emitted, Error, Finished, Sanitizer};
 
-use crate::{Failure, CHUNK};
-
+/// Read size: a typical CT or MR slice is read, and passes, in one piece.
+pub const CHUNK: usize = 1 << 20;
+/// Files larger than this are read, sanitized and written on three threads at once.
+pub const PIPELINE_FROM: u64 = 8 << 20;
 /// Read buffers in flight in the pipeline: enough for the reader and the writer to be busy
 /// while a chunk is hashed.
 const BUFFERS: usize = 4;
 
-fn written(tmp: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
-    move |e| Failure::Io(format!("{}: {e}", tmp.display()))
+/// Why a file did not pass.
+#[derive(Debug)]
+pub enum Failure<E> {
+    /// The sanitizer refused it.
+    Sanitize(Error),
+    /// The input could not be read.
+    Read(std::io::Error),
+    /// The output could not be written.
+    Write(std::io::Error),
+    /// The caller's check between chunks stopped it (Python's Ctrl-C).
+    Stopped(E),
 }
 
-fn read_failed(e: std::io::Error) -> Failure {
-    Failure::Io(e.to_string())
-}
-
-/// One thread: read a chunk, sanitize it, write what it gave.
-pub(crate) fn serial(
+/// Sanitizes `input` (of `size` bytes) into `output`, streaming. `buf` is the one-thread path's
+/// read buffer, kept by the caller between files (a fresh 1 MiB per file costs more than
+/// reading a CT slice). `between(chunks)` is called on this thread after every chunk read; an
+/// error from it stops the file. On any failure the output holds a part of the file: the caller
+/// writes to a temporary name and removes it.
+pub fn stream<E>(
     s: &Sanitizer,
-    input: &mut File,
-    tmp: &Path,
-    buf: &mut [u8],
-) -> Result<Finished, Failure> {
-    // Unbuffered: the output comes in a few large pieces (header, pixel chunks), and a buffer
-    // would only copy them once more.
-    let mut out = File::create(tmp).map_err(written(tmp))?;
-    let mut failed: Option<std::io::Error> = None;
-    let mut sink = |bytes: &[u8]| {
-        if failed.is_none() {
-            failed = write_pieces(&mut out, bytes).err();
-        }
-    };
+    mut input: File,
+    mut output: File,
+    size: u64,
+    buf: &mut Vec<u8>,
+    between: &mut dyn FnMut(u64) -> Result<(), E>,
+) -> Result<Finished, Failure<E>> {
+    if size > PIPELINE_FROM {
+        return pipelined(s, input, output, between);
+    }
+    buf.resize(CHUNK, 0);
     let mut stream = s.stream();
-    loop {
-        let n = input.read(buf).map_err(read_failed)?;
+    for chunks in 1.. {
+        let n = read_full(&mut input, buf).map_err(Failure::Read)?;
         if n == 0 {
             break;
         }
-        stream
-            .write(&buf[..n], &mut sink)
-            .map_err(Failure::Sanitize)?;
+        // Unbuffered: the output comes in a few large pieces (header, pixel chunks), and a
+        // buffer would only copy them once more.
+        match stream.write_passing(&buf[..n]).map_err(Failure::Sanitize)? {
+            Emitted::Nothing => {}
+            Emitted::Input(r) => write_pieces(&mut output, &buf[r]).map_err(Failure::Write)?,
+            Emitted::Bytes(b) => write_pieces(&mut output, &b).map_err(Failure::Write)?,
+        }
+        between(chunks).map_err(Failure::Stopped)?;
     }
-    let done = stream.end(&mut sink).map_err(Failure::Sanitize)?;
-    match failed {
-        Some(e) => Err(written(tmp)(e)),
-        None => Ok(done),
-    }
+    let mut rest = Vec::new();
+    let done = stream
+        .end(&mut |b: &[u8]| rest.extend_from_slice(b))
+        .map_err(Failure::Sanitize)?;
+    write_pieces(&mut output, &rest).map_err(Failure::Write)?;
+    Ok(done)
 }
 
 /// What the sanitizing thread hands the writer: a read buffer whose range passes unchanged
@@ -66,8 +81,12 @@ enum Piece {
 
 /// Three threads: the reader fills buffers, this thread sanitizes (and hashes) them, the writer
 /// writes them and hands the buffers back. Any failure stops all three.
-pub(crate) fn pipelined(s: &Sanitizer, mut input: File, tmp: &Path) -> Result<Finished, Failure> {
-    let mut out = File::create(tmp).map_err(written(tmp))?;
+fn pipelined<E>(
+    s: &Sanitizer,
+    mut input: File,
+    mut out: File,
+    between: &mut dyn FnMut(u64) -> Result<(), E>,
+) -> Result<Finished, Failure<E>> {
     let (free_tx, free_rx) = sync_channel::<Vec<u8>>(BUFFERS);
     for _ in 0..BUFFERS {
         free_tx
@@ -101,10 +120,11 @@ pub(crate) fn pipelined(s: &Sanitizer, mut input: File, tmp: &Path) -> Result<Fi
             Ok(())
         });
         let mut stream = s.stream();
+        // A send fails only when the writer stopped, on an error of its own (taken below).
+        let stopped = || Failure::Write(std::io::Error::other("the writer stopped"));
         let sanitized = (|| {
-            let stopped = || Failure::Io(format!("{}: the writer stopped", tmp.display()));
-            for read in read_rx {
-                let (buf, n) = read.map_err(read_failed)?;
+            for (chunks, read) in (1..).zip(read_rx) {
+                let (buf, n) = read.map_err(Failure::Read)?;
                 if n == 0 {
                     break;
                 }
@@ -119,6 +139,7 @@ pub(crate) fn pipelined(s: &Sanitizer, mut input: File, tmp: &Path) -> Result<Fi
                     }
                 };
                 sent.map_err(|_| stopped())?;
+                between(chunks).map_err(Failure::Stopped)?;
             }
             let mut rest = Vec::new();
             let done = stream
@@ -129,10 +150,13 @@ pub(crate) fn pipelined(s: &Sanitizer, mut input: File, tmp: &Path) -> Result<Fi
         })();
         drop(write_tx);
         drop(free_tx);
-        let wrote = writer.join().expect("the writer does not panic");
+        let wrote = writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the writer panicked")));
         match (sanitized, wrote) {
-            (Err(Failure::Sanitize(e)), _) => Err(Failure::Sanitize(e)),
-            (_, Err(e)) => Err(written(tmp)(e)), // the writer's own error, not "it stopped"
+            (Err(e @ (Failure::Sanitize(_) | Failure::Stopped(_))), _) => Err(e),
+            // The writer's own error, not "it stopped".
+            (_, Err(e)) => Err(Failure::Write(e)),
             (sanitized, Ok(())) => sanitized,
         }
     })
