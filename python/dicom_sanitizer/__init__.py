@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, Unpack
 
-from . import _native
+from . import _errors, _native
 from ._errors import (
     DicomSanitizerError,
     LimitError,
@@ -86,19 +86,8 @@ __all__ = [
     "finding_codes",
     "version",
     "edition",
-    "DicomSanitizerError",
-    "SettingsError",
-    "ReadError",
-    "NotDicomError",
-    "LimitError",
-    "TransferSyntaxError",
-    "PhiError",
-    "PixelError",
-    "StreamError",
-    "WriteError",
-    "RandomError",
-    "PreviewError",
 ]
+__all__ += _errors.__all__
 
 ProfileOption = Literal[
     "retain_safe_private",
