@@ -138,9 +138,10 @@ struct SanitizeArgs {
     /// Files sanitized at once (default: one per CPU). Reports still come in input order.
     #[arg(short, long)]
     jobs: Option<std::num::NonZeroUsize>,
-    /// Output names: `mirror` the input tree; `numbered` (000001.dcm, …); `uids`
-    /// (STUDY/SERIES/INSTANCE.dcm, pseudonymised). Names can carry PHI: with `numbered` and
-    /// `uids` no output or report names its input, unless `--mapping` asks for it. Media sets
+    /// Output names, which can carry PHI as values do: `mirror` the input tree, every name
+    /// that holds an identifying value of an input (or a date or UID) replaced by its keyed
+    /// pseudonym; `numbered` (000001.dcm, …); `uids` (STUDY/SERIES/INSTANCE.dcm,
+    /// pseudonymised). No output line or report names an input; `--mapping` does. Media sets
     /// (folders with a DICOMDIR) keep together, under PS3.10 names when renamed.
     #[arg(long, value_enum, default_value = "mirror")]
     layout: Layout,
