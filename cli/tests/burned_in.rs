@@ -593,6 +593,38 @@ fn bytes_after_eoi_are_dropped_when_blanked_and_zeroed_when_not() {
         decode_with(&["dcmdjpeg"], &out.bytes).samples.len(),
         3 * 48 * 100
     );
+    // Junk after each frame's EOI, no offset table: DCMTK and GDCM find the frames (by their
+    // fragments), and so does the blanker, at the start marker of the next one, also when a
+    // frame spans two fragments; the output is that of the same frames without the junk.
+    let blanker = dicom_sanitizer::Sanitizer::new(settings()).unwrap();
+    for (name, tool) in [
+        ("jpeg-baseline-gray", &["dcmdjpeg"][..]),
+        ("jpeg-lossless-sv1-gray16", &["dcmdjpeg"][..]),
+        ("jpegls-gray16", &["dcmdjpls"][..]),
+    ] {
+        let (header, frame) = burned::repeated(case(name), 3);
+        let junk = [&frame[..], burned::TRAILER].concat();
+        let (a, b) = junk.split_at(frame.len() / 2 & !1);
+        let clean = encapsulated(&header, &[], &[&frame, &frame, &frame]);
+        let want = blanker.sanitize(&clean).unwrap().bytes;
+        // GDCM needs one fragment per frame here; DCMTK also reads a frame in two.
+        let gdcm = &["gdcmconv", "--raw"][..];
+        for (fragments, readers) in [
+            (vec![&junk[..], &junk, &junk], vec![tool, gdcm]),
+            (vec![&junk, a, b, &junk], vec![tool]),
+        ] {
+            let input = encapsulated(&header, &[], &fragments);
+            for t in readers {
+                assert_eq!(
+                    decode_with(t, &input).samples,
+                    decode_with(t, &clean).samples,
+                    "{name}: {t:?} reads the frames"
+                );
+            }
+            let out = blanker.sanitize(&input).unwrap();
+            assert!(out.bytes == want, "{name}, {} fragments", fragments.len());
+        }
+    }
     // Not blanked: zeroed in place to the end of the fragment, which keeps its length; the
     // frame decodes as before. Zero padding alone is left as it is, with no finding.
     let mut settings = dicom_sanitizer::Settings::new().key(KEY.as_bytes());

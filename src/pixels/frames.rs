@@ -65,6 +65,14 @@ impl Codec {
     fn one_fragment_per_frame(&self) -> bool {
         matches!(self, Codec::Rle(_))
     }
+
+    /// The marker a codestream starts with: SOI for the JPEG family, SOC for JPEG 2000.
+    fn start_marker(&self) -> [u8; 2] {
+        match self {
+            Codec::J2k => [0xFF, 0x4F],
+            _ => [0xFF, 0xD8],
+        }
+    }
 }
 
 /// What to blank in the frames of an image, and how.
@@ -197,6 +205,12 @@ pub(crate) struct Frames {
     /// The length of the frame's last fragment.
     fragment_len: usize,
     frame_at: u64,
+    /// Where the current fragment's item header starts in the value.
+    fragment_at: u64,
+    /// With no offset table: the frame's length before the current fragment, when the frame
+    /// did not end with its end marker (bytes after EOI, which decoders ignore). The fragment's
+    /// first bytes decide: the start marker of a codestream begins the next frame.
+    open_end: Option<usize>,
     /// Frames emitted.
     done: u64,
     scratch: Vec<u8>,
@@ -216,6 +230,8 @@ impl Frames {
             frame: Vec::new(),
             fragment_len: 0,
             frame_at: 0,
+            fragment_at: 0,
+            open_end: None,
             done: 0,
             scratch: Vec::new(),
             tally: Tally::default(),
@@ -232,7 +248,10 @@ impl Frames {
                 let bytes = &chunk[used..used + n];
                 match self.items {
                     1 => self.table.extend_from_slice(bytes),
-                    _ => self.frame.extend_from_slice(bytes),
+                    _ => {
+                        self.frame.extend_from_slice(bytes);
+                        self.split_at_start(out)?;
+                    }
                 }
                 self.left -= n as u64;
                 self.heads.at += n as u64;
@@ -306,17 +325,16 @@ impl Frames {
             }
             _ => {}
         }
+        self.fragment_at = self.heads.at - 8;
         if self.frame.is_empty() {
-            if self.done >= self.plan.frames {
-                return Err(self.bad(format!(
-                    "more fragments than the {} frames hold",
-                    self.plan.frames
-                )));
-            }
-            self.frame_at = self.heads.at - 8;
+            self.begin()?;
         }
         self.fragment_len = len as usize;
-        let size = self.frame.len() as u64 + u64::from(len);
+        // A frame left open is sized once the fragment's first bytes have decided.
+        let size = match self.open_end {
+            Some(_) => u64::from(len),
+            None => self.frame.len() as u64 + u64::from(len),
+        };
         if size > self.plan.max_frame {
             return Err(self.bad(format!(
                 "frame {} takes more than {} bytes; no frame of this image needs that many",
@@ -325,6 +343,48 @@ impl Frames {
         }
         self.frame.reserve(len as usize);
         Ok(())
+    }
+
+    /// A frame begins with the current fragment.
+    fn begin(&mut self) -> Result<()> {
+        if self.done >= self.plan.frames {
+            return Err(self.bad(format!(
+                "more fragments than the {} frames hold",
+                self.plan.frames
+            )));
+        }
+        self.frame_at = self.fragment_at;
+        Ok(())
+    }
+
+    /// With a frame left open, once the current fragment's first two bytes are in: a
+    /// codestream's start marker there, after an end marker before it, ends the open frame
+    /// (its bytes after EOI go with it, for the codec to drop); anything else continues it.
+    /// Inside a codestream neither marker can occur, so fragments that split one are not cut.
+    fn split_at_start(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let Some(end) = self.open_end else {
+            return Ok(());
+        };
+        if self.frame.len() < end + 2 {
+            return Ok(());
+        }
+        self.open_end = None;
+        let starts = self.frame[end..end + 2] == self.plan.codec.start_marker();
+        if starts && self.frame[..end].windows(2).any(|w| w == [0xFF, 0xD9]) {
+            let next = self.frame.split_off(end);
+            self.frame(out)?;
+            self.frame = next;
+            self.begin()
+        } else {
+            let size = self.frame.len() as u64 + self.left;
+            match size > self.plan.max_frame {
+                true => Err(self.bad(format!(
+                    "frame {} takes more than {} bytes; no frame of this image needs that many",
+                    self.done, self.plan.max_frame
+                ))),
+                false => Ok(()),
+            }
+        }
     }
 
     /// Whether the frame's last fragment ends it (with the marker just before it: one byte): the
@@ -348,6 +408,8 @@ impl Frames {
         };
         if ends {
             self.frame(out)?;
+        } else if self.starts.is_empty() && self.plan.frames > 1 {
+            self.open_end = Some(self.frame.len());
         }
         Ok(())
     }
