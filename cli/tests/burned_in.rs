@@ -604,7 +604,7 @@ fn bytes_after_eoi_are_dropped_when_blanked_and_zeroed_when_not() {
     ] {
         let (header, frame) = burned::repeated(case(name), 3);
         let junk = [&frame[..], burned::TRAILER].concat();
-        let (a, b) = junk.split_at(frame.len() / 2 & !1);
+        let (a, b) = junk.split_at((frame.len() / 2) & !1);
         let clean = encapsulated(&header, &[], &[&frame, &frame, &frame]);
         let want = blanker.sanitize(&clean).unwrap().bytes;
         // GDCM needs one fragment per frame here; DCMTK also reads a frame in two.
