@@ -279,19 +279,7 @@ impl<'a> Deidentifier<'a> {
                 format!("attribute encoded as {vr:?}, which its action cannot read, removed"),
             ));
         }
-        if matches!(action, Action::Keep)
-            && matches!(
-                vr,
-                VR::UI | VR::DA | VR::DT | VR::TM | VR::CS | VR::AS | VR::DS | VR::IS | VR::AE
-            )
-            && elem.value().to_str().is_ok_and(|v| {
-                !v.is_ascii()
-                    || vr == VR::UI
-                        && !v
-                            .bytes()
-                            .all(|b| b.is_ascii_digit() || b".\\\0 ".contains(&b))
-            })
-        {
+        if matches!(action, Action::Keep) && kept_value_dropped(&elem) {
             // Found by fuzzing: these VRs are ASCII only (a UID digits and dots), and a kept
             // non-ASCII value made an output that a second pass could not encode, while a UID
             // holding letters carried a patient's name past the gate (which reads text VRs).
@@ -462,6 +450,25 @@ impl<'a> Deidentifier<'a> {
             }
         })
     }
+}
+
+/// Whether a value kept as it is has characters its VR does not allow (ASCII-only VRs; a UID
+/// digits and dots), so the output drops it (`value.invalid_removed`). Whatever reads the input
+/// to decide what the output holds (the pixel plan: Photometric Interpretation, and with it the
+/// fill of blanked chroma) takes such a value as absent, as a second pass will find it, so that
+/// sanitizing the output again changes nothing.
+pub(crate) fn kept_value_dropped(elem: &InMemElement) -> bool {
+    let vr = elem.vr();
+    matches!(
+        vr,
+        VR::UI | VR::DA | VR::DT | VR::TM | VR::CS | VR::AS | VR::DS | VR::IS | VR::AE
+    ) && elem.value().to_str().is_ok_and(|v| {
+        !v.is_ascii()
+            || vr == VR::UI
+                && !v
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b".\\\0 ".contains(&b))
+    })
 }
 
 fn strs(values: Vec<String>) -> PrimitiveValue {

@@ -290,7 +290,7 @@ fn all_text(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<(String, String)
 /// The properties of the frame codecs on any bytes (the first byte picks the codec): decoding
 /// never panics and never gives more samples than its bound; what decodes, encoded again,
 /// decodes to the same image (JPEG Lossless, JPEG-LS); what the JPEG blanker writes, it reads
-/// again, and it never writes much more than it read.
+/// again and blanks to the same bytes, and it never writes much more than it read.
 pub fn codec(data: &[u8]) {
     use crate::pixels::segments::Syntax;
     use crate::pixels::{j2k, jpeg, jpegls, lossless, Clip, Segments};
@@ -372,6 +372,9 @@ pub fn codec(data: &[u8]) {
                 let mut again = Vec::new();
                 jpeg::blank(&out, rows, cols, &[region], &fills[..n], &mut again)
                     .expect("what the blanker wrote, it reads");
+                // Idempotent: the codes a first pass added are found, and a run it left flat
+                // at its average is left so again (no more room than the first pass had).
+                assert!(again == out, "blanking a blanked frame again changed it");
             }
         }
     }

@@ -1058,3 +1058,189 @@ fn twelve_bit_extended_frames_are_blanked_block_by_block() {
         assert!(inside > 200 && outside > 500, "{name}: {inside} {outside}");
     }
 }
+
+/// Blanks `jpeg`, then blanks what that wrote with the same regions and fills: the same bytes,
+/// the same outcome. Returns the first pass's frame and outcome.
+fn blank_twice(
+    name: &str,
+    jpeg: &[u8],
+    rows: u64,
+    cols: u64,
+    regions: &[Clip],
+    fills: &[u16],
+) -> (Vec<u8>, Outcome) {
+    let mut once = Vec::new();
+    let first = blank(jpeg, rows, cols, regions, fills, &mut once)
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    let mut twice = Vec::new();
+    let second = blank(&once, rows, cols, regions, fills, &mut twice)
+        .unwrap_or_else(|e| panic!("{name}, second pass: {e:?}"));
+    assert!(twice == once, "{name}: a second pass changed the frame");
+    assert_eq!(
+        (second.blocks_blanked, second.flat_at_average),
+        (first.blocks_blanked, first.flat_at_average),
+        "{name}"
+    );
+    (once, first)
+}
+
+/// 100×48 4:2:0, like the frame fuzzing found (7×3 MCUs), restarting every MCU row. Chroma DCs
+/// climb 20 a block along each row, so its DC tables need only categories 0 and 5 (`dc`): a
+/// blanked run's differences into and out of the fill are categories the table lacks.
+fn climbing_chroma(dc: &Table) -> Vec<u8> {
+    let chroma = |q| Comp {
+        h: 1,
+        v: 1,
+        q,
+        dc: dc.clone(),
+        ac: Table::ac(),
+    };
+    Handmade {
+        width: 100,
+        height: 48,
+        comps: vec![comp(2, 2, 4), chroma(3), chroma(3)],
+        restart: 7,
+        separate_scans: false,
+        extra: vec![],
+    }
+    .encode(|c, bx, by| {
+        let mut k = [0i32; 64];
+        k[0] = match c {
+            0 => (bx % 4) as i32 * 8 - 12 + (by % 2) as i32,
+            _ => 20 * bx as i32,
+        };
+        k[1] = 2 + c as i32;
+        k[5] = -1;
+        k
+    })
+}
+
+#[test]
+fn blanking_a_blanked_frame_again_changes_no_byte() {
+    // Categories 0 and 5 in 2 bits: room for what the fills need.
+    let sparse = Table {
+        counts: [0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        symbols: vec![0, 5],
+    };
+    // Categories 0 and 5, then codes of 3 to 15 bits for symbols no DC difference uses
+    // (0x20 and up): room for one code only (16 bits; all ones is reserved).
+    let mut counts = [1u8; 16];
+    counts[15] = 0;
+    let tight = Table {
+        counts,
+        symbols: [0, 5].into_iter().chain(0x20..0x2D).collect(),
+    };
+    let (rows, cols) = (48u64, 100u64);
+    // The fuzzer's region (chroma block 0 of row 0, alone: 0 into YBR's 0, 20 out, categories
+    // the table has); chroma blocks 3..=4 of row 0 (after 40, before 100: categories 6 and 7
+    // into and out of YBR's 0); chroma blocks 0..=1 of row 1 (40 after them: category 6).
+    let regions = [clip(1, 1, 7, 6), clip(49, 2, 79, 14), clip(1, 17, 31, 30)];
+    let ybr = [0u16, 128, 128];
+    let zero = [0u16, 0, 0];
+    for (name, dc, fills, flat) in [
+        ("room, YBR fills", &sparse, &ybr, 0),
+        // Zero chroma is DC -341 at q 3: category 9 into and out of every run.
+        ("room, zero chroma", &sparse, &zero, 0),
+        // Row 0's run of two needs categories 6 and 7 and only one code fits: flat at its
+        // average (in both chroma components); row 1's run then takes the last code for 6. A
+        // second pass finds 6 there, and still no room for 7.
+        ("one code of room, YBR fills", &tight, &ybr, 4),
+        ("one code of room, zero chroma", &tight, &zero, 0),
+    ] {
+        let jpeg = climbing_chroma(dc);
+        let (once, o) = blank_twice(name, &jpeg, rows, cols, &regions, fills);
+        assert_eq!(o.flat_at_average, flat, "{name}: {o:?}");
+        let (old, new) = (dhts(&jpeg), dhts(&once));
+        for c in [1, 2] {
+            let (table, added) = (&new[2 * c].2, &new[2 * c].2[old[2 * c].2.len()..]);
+            assert_eq!(
+                table[..2],
+                [0, 5],
+                "{name}: existing symbols kept, in order"
+            );
+            assert!(!added.is_empty(), "{name}: a DC category added");
+        }
+        // The first pass decodes as its blanking says; the second one is the same bytes.
+        if flat == 0 {
+            let grids = [
+                Grid { sx: 1, sy: 1 },
+                Grid { sx: 2, sy: 2 },
+                Grid { sx: 2, sy: 2 },
+            ];
+            let wrap = |f: &[u8]| wrap(vec![f.to_vec()], cols as u16, rows as u16, 3);
+            let ((before, _), (after, _)) = (dcmdjpeg(&wrap(&jpeg)), dcmdjpeg(&wrap(&once)));
+            let fills8: Vec<u8> = fills.iter().map(|&f| f as u8).collect();
+            let px = (rows * cols * 3) as usize;
+            check(
+                name,
+                &before[..px],
+                &after[..px],
+                cols as usize,
+                rows as usize,
+                &grids,
+                &regions,
+                &fills8,
+            );
+        }
+    }
+}
+
+/// Found by fuzzing (`crash-543953b6…` in fuzz/regressions): a Photometric Interpretation
+/// `YBR_FUL\x9d` (a CS value with a byte its VR does not allow) made blanked chroma YBR's
+/// middle, then was removed from the output (`value.invalid_removed`), so a second pass took
+/// the image for one without a photometric interpretation and blanked the chroma to zero,
+/// adding DC category 9 to the table. The plan reads the value as the output will hold it.
+#[test]
+fn a_photometric_interpretation_the_output_drops_does_not_decide_the_fill() {
+    let sparse = Table {
+        counts: [0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        symbols: vec![0, 5],
+    };
+    let jpeg = climbing_chroma(&sparse);
+    let mut file = Native::new("YBR_FULL", 8, 48, 100, 1)
+        .sample()
+        .with_transfer_syntax(BASELINE)
+        .put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            Value::PixelSequence(PixelFragmentSequence::new(
+                vec![0u32; 0],
+                vec![jpeg.clone()],
+            )),
+        ))
+        .to_bytes();
+    let at = common::find(&file, b"CS\x08\x00YBR_FULL") + 4;
+    file[at..at + 8].copy_from_slice(b"YBR_FUL\x9d");
+    let settings = || common::blanking(1, 1, 6, 5);
+    let once = common::sanitize(settings(), &file);
+    assert!(
+        once.report
+            .findings
+            .iter()
+            .any(|f| f.code == "value.invalid_removed" && f.path.as_deref() == Some("(0028,0004)")),
+        "{:?}",
+        once.report.findings
+    );
+    assert!(common::parse(&once.bytes)
+        .element_opt(tags::PHOTOMETRIC_INTERPRETATION)
+        .unwrap()
+        .is_none());
+    let twice = common::sanitize(settings(), &once.bytes);
+    assert!(
+        frames(&twice.bytes) == frames(&once.bytes),
+        "a second pass changed the frame"
+    );
+    // Blanked as the output's attributes say: no photometric interpretation, zero fills.
+    let mut expected = Vec::new();
+    blank(
+        &jpeg,
+        48,
+        100,
+        &[clip(1, 1, 7, 6)],
+        &[0, 0, 0],
+        &mut expected,
+    )
+    .unwrap();
+    expected.resize(expected.len().next_multiple_of(2), 0);
+    assert!(frames(&once.bytes) == [expected]);
+}

@@ -150,8 +150,15 @@ const HIGH_RISK_SOP_CLASSES: [&str; 12] = [
 ];
 const HIGH_RISK_MODALITIES: [&str; 6] = ["US", "SC", "OT", "DOC", "XC", "ES"];
 
+/// An attribute's text, trimmed; `None` when absent, empty, or a value the output will not carry
+/// (characters its VR does not allow: `value.invalid_removed`). The plan is read from the input
+/// but must be what a second pass over the output reads too: found by fuzzing, a Photometric
+/// Interpretation `YBR_FUL\u{9d}` gave blanked JPEG chroma the middle (YBR) in the first pass,
+/// was removed, and the second pass blanked the same blocks to zero chroma.
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
-    let e = obj.get(tag)?;
+    let e = obj
+        .get(tag)
+        .filter(|e| !crate::deid::kept_value_dropped(e))?;
     let s = e.value().to_str().ok()?;
     let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
     (!s.is_empty()).then(|| s.to_string())
