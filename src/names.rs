@@ -226,7 +226,17 @@ impl Sanitizer {
     /// The keyed pseudonym of one name component: 8 letters `A-Z` (a valid File ID component), plus the extension when it is one of DICOM's (`.dcm`). Case does not matter
     /// (a CD's `DOE_JANE` and a copy's `doe_jane` are the same name).
     pub fn name_pseudonym(&self, component: &str) -> String {
-        let mac = self.0.pseudonyms.mac("name", &component.to_uppercase());
+        self.keyed_name(component, 0)
+    }
+
+    /// Round `round` of a component's pseudonym: the first that is no value of the run is the
+    /// one used (a value equal to a pseudonym is a coincidence, or made by one who has the key).
+    fn keyed_name(&self, component: &str, round: u32) -> String {
+        let mut value = component.to_uppercase();
+        if round > 0 {
+            value.push_str(&format!("\0{round}"));
+        }
+        let mac = self.0.pseudonyms.mac("name", &value);
         let mut n = u64::from_be_bytes(mac[..8].try_into().expect("8 bytes"));
         let mut out = String::with_capacity(12);
         for _ in 0..PSEUDONYM_LETTERS {
@@ -243,18 +253,19 @@ impl Sanitizer {
     }
 
     /// The names of a mirrored tree: each path (relative, by components) with every component
-    /// that [`Names::must_rename`] replaced by its [`name_pseudonym`](Sanitizer::name_pseudonym).
+    /// that [`Names::must_rename`] replaced by its [`name_pseudonym`](Sanitizer::name_pseudonym)
+    /// (or, should that be a value of the run, the next keyed round's).
     pub fn mirror_names(&self, names: &Names, paths: &[Vec<String>]) -> Vec<Vec<String>> {
         paths
             .iter()
             .map(|path| {
                 path.iter()
-                    .map(|c| {
-                        if names.must_rename(c) {
-                            self.name_pseudonym(c)
-                        } else {
-                            c.clone()
-                        }
+                    .map(|c| match names.must_rename(c) {
+                        true => (0..)
+                            .map(|round| self.keyed_name(c, round))
+                            .find(|p| !names.names_value(p.split('.').next().unwrap_or(p)))
+                            .expect("some round is no value"),
+                        false => c.clone(),
                     })
                     .collect()
             })
@@ -368,5 +379,13 @@ mod tests {
             format!("{}.dcm", &a.name_pseudonym("ACC123456.dcm")[..8])
         );
         assert_eq!(a.name_pseudonym("DOE.txt").len(), 8, "other extensions go");
+        // A value that is the pseudonym (made by one with the key) gets the next round's.
+        let mut n = names();
+        n.add(&[value(IdentifyingKind::Id, &p)]);
+        let named = a.mirror_names(&n, &[vec!["DOE_JANE".into()]]);
+        assert_ne!(named[0][0], p);
+        assert!(
+            named[0][0].bytes().all(|b| b.is_ascii_uppercase()) && !n.names_value(&named[0][0])
+        );
     }
 }
