@@ -28,7 +28,7 @@ const MIN_WORD: usize = 2;
 const KEPT_EXTENSIONS: [&str; 4] = ["dcm", "dicom", "dic", "ima"];
 
 /// The identifying values of the inputs of one run, spelt as they are looked for in names:
-/// upper case, letters and digits only (`1961-03-01`, `Smith, John` and `SMITH_JOHN` all match).
+/// lower case, letters and digits only (`1961-03-01`, `Smith, John` and `SMITH_JOHN` all match).
 #[derive(Debug, Default, Clone)]
 pub struct Names {
     /// Found anywhere inside a name.
@@ -110,15 +110,15 @@ impl Names {
     }
 }
 
-/// Upper case, letters and digits only.
+/// Lower case (the tables the gate already uses), letters and digits only.
 fn fold(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_uppercase)
+        .flat_map(char::to_lowercase)
         .collect()
 }
 
-/// The words of a name, upper case: split at anything not a letter or digit, and each of those
+/// The words of a name, lower case: split at anything not a letter or digit, and each of those
 /// again where letters meet digits (`IMG0012` is `IMG0012`, `IMG` and `0012`).
 fn words(name: &str) -> impl Iterator<Item = String> + '_ {
     name.split(|c: char| !c.is_alphanumeric())
@@ -232,7 +232,7 @@ impl Sanitizer {
     /// Round `round` of a component's pseudonym: the first that is no value of the run is the
     /// one used (a value equal to a pseudonym is a coincidence, or made by one who has the key).
     fn keyed_name(&self, component: &str, round: u32) -> String {
-        let mut value = component.to_uppercase();
+        let mut value = component.to_lowercase();
         if round > 0 {
             value.push_str(&format!("\0{round}"));
         }
