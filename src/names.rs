@@ -83,16 +83,17 @@ impl Names {
 
     /// Whether `name` (one component, or a whole path) holds an identifying value.
     pub fn holds(&self, name: &str) -> bool {
-        let folded: Vec<char> = fold(name).chars().collect();
-        let inside = (0..folded.len()).any(|i| {
-            (i + MIN_INSIDE..=folded.len()).any(|j| {
-                self.inside
-                    .contains(&folded[i..j].iter().collect::<String>())
-            })
+        let folded = fold(name);
+        // Every run of at least MIN_INSIDE characters, as slices of the folded name.
+        let at: Vec<usize> = folded
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([folded.len()])
+            .collect();
+        let inside = (0..at.len()).any(|i| {
+            (i + MIN_INSIDE..at.len()).any(|j| self.inside.contains(&folded[at[i]..at[j]]))
         });
-        inside
-            || self.words.contains(&folded.iter().collect::<String>())
-            || words(name).any(|w| self.words.contains(&w))
+        inside || self.words.contains(&folded) || words(name).any(|w| self.words.contains(&w))
     }
 
     /// The gate's test, for names someone else chose (a media set's File IDs): the whole name,
@@ -174,10 +175,11 @@ fn has_date(s: &str) -> bool {
         (1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
     };
     digit_runs(s).iter().any(|groups| {
-        groups.iter().any(|g| {
-            g.len() == 8 && (ymd(n(&g[..4]), n(&g[4..6]), n(&g[6..])))
-                || g.len() == 8 && ymd(n(&g[4..]), n(&g[2..4]), n(&g[..2]))
-                || g.len() == 8 && ymd(n(&g[4..]), n(&g[..2]), n(&g[2..4]))
+        // YYYYMMDD, DDMMYYYY, MMDDYYYY.
+        groups.iter().filter(|g| g.len() == 8).any(|g| {
+            ymd(n(&g[..4]), n(&g[4..6]), n(&g[6..]))
+                || ymd(n(&g[4..]), n(&g[2..4]), n(&g[..2]))
+                || ymd(n(&g[4..]), n(&g[..2]), n(&g[2..4]))
         }) || groups.windows(3).any(|w| match w {
             [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => ymd(n(y), n(m), n(d)),
             [a, b, y] if a.len() <= 2 && b.len() <= 2 && y.len() == 4 => {

@@ -331,16 +331,11 @@ impl Frames {
         }
         self.fragment_len = len as usize;
         // A frame left open is sized once the fragment's first bytes have decided.
-        let size = match self.open_end {
-            Some(_) => u64::from(len),
-            None => self.frame.len() as u64 + u64::from(len),
+        let before = match self.open_end {
+            Some(_) => 0,
+            None => self.frame.len() as u64,
         };
-        if size > self.plan.max_frame {
-            return Err(self.bad(format!(
-                "frame {} takes more than {} bytes; no frame of this image needs that many",
-                self.done, self.plan.max_frame
-            )));
-        }
+        self.fits(before + u64::from(len))?;
         self.frame.reserve(len as usize);
         Ok(())
     }
@@ -376,14 +371,18 @@ impl Frames {
             self.frame = next;
             self.begin()
         } else {
-            let size = self.frame.len() as u64 + self.left;
-            match size > self.plan.max_frame {
-                true => Err(self.bad(format!(
-                    "frame {} takes more than {} bytes; no frame of this image needs that many",
-                    self.done, self.plan.max_frame
-                ))),
-                false => Ok(()),
-            }
+            self.fits(self.frame.len() as u64 + self.left)
+        }
+    }
+
+    /// A frame of `size` coded bytes is one this image can hold.
+    fn fits(&self, size: u64) -> Result<()> {
+        match size > self.plan.max_frame {
+            true => Err(self.bad(format!(
+                "frame {} takes more than {} bytes; no frame of this image needs that many",
+                self.done, self.plan.max_frame
+            ))),
+            false => Ok(()),
         }
     }
 
