@@ -78,3 +78,13 @@ export function sanitizeTransform(sanitizer) {
 Sanitizer.prototype.transform = function transform() {
   return sanitizeTransform(this);
 };
+
+/**
+ * Adds one input of `size` bytes to a `NamePlan`: its first MiB, else as much of a header as the
+ * default limits allow (33 MiB). `head(n)` resolves to the file's first `n` bytes.
+ */
+export async function addToNamePlan(plan, path, size, head) {
+  for (const n of [Math.min(size, 1 << 20), Math.min(size, 33 << 20)]) {
+    if (plan.add(path, await head(n), n === size || n === 33 << 20)) return;
+  }
+}

@@ -568,6 +568,16 @@ export class NamePlan {
   names(): string[];
   free(): void;
 }
+/**
+ * Adds one input of `size` bytes to `plan`, reading as much of its start as its header needs
+ * (1 MiB, else up to 33 MiB): `head(n)` resolves to the file's first `n` bytes.
+ */
+export function addToNamePlan(
+  plan: NamePlan,
+  path: string,
+  size: number,
+  head: (n: number) => Promise<Uint8Array>,
+): Promise<void>;
 
 export function isDicomSanitizerError(e: unknown): e is DicomSanitizerError;
 export function errorCodes(): ErrorCode[];

@@ -7,6 +7,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { initSync, Sanitizer } from "./dicom_sanitizer.js";
+import { addToNamePlan } from "./api.js";
 import { batchThread, settleOne } from "./node-batch.js";
 
 export * from "./api.js";
@@ -307,16 +308,16 @@ async function listTree(root) {
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The first bytes of a file, enough for its header (1 MiB, else up to 33 MiB). */
+/** Adds a file on disk to a `NamePlan` (`addToNamePlan`). */
 async function addHead(plan, path, rel) {
   const handle = await open(path, "r");
   try {
     const { size } = await handle.stat();
-    for (const n of [Math.min(size, 1 << 20), Math.min(size, 33 << 20)]) {
+    await addToNamePlan(plan, rel, size, async (n) => {
       const head = new Uint8Array(n);
       await handle.read(head, 0, n, 0);
-      if (plan.add(rel, head, n === size || n === 33 << 20)) return;
-    }
+      return head;
+    });
   } finally {
     await handle.close();
   }

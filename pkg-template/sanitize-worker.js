@@ -5,7 +5,7 @@
 // imports this module in its own worker and adds to `handlers`.
 // Messages: {id, type, ...}; replies {id, ...result} or {id, error: {code, message}}; a sanitize
 // asked with `progress: true` also posts {id, progress: bytesRead} as the file is read.
-import { init, Sanitizer, edition, version } from "./index.js";
+import { addToNamePlan, init, Sanitizer, edition, version } from "./index.js";
 
 const ready = init();
 let sanitizer;
@@ -38,11 +38,7 @@ export const handlers = {
     const plan = sanitizer.namePlan();
     try {
       for (const { file, path } of entries) {
-        const first = Math.min(file.size, 1 << 20);
-        const head = async (n) => new Uint8Array(await file.slice(0, n).arrayBuffer());
-        if (!plan.add(path, await head(first), first === file.size)) {
-          plan.add(path, await head(Math.min(file.size, 33 << 20)), true);
-        }
+        await addToNamePlan(plan, path, file.size, async (n) => new Uint8Array(await file.slice(0, n).arrayBuffer()));
       }
       return { names: plan.names() };
     } finally {
