@@ -72,10 +72,9 @@ function error(status, code, message) {
 }
 
 /** 503 with Retry-After (PS3.18 §10.5.3 "Busy"): nothing the client can fix, so resend later. */
-let retryAfter = 5;
-function unavailable(message) {
+function unavailable(env, message) {
   const res = error(503, "upstream.unavailable", message);
-  res.headers.set("retry-after", String(retryAfter));
+  res.headers.set("retry-after", String(Number(env.RETRY_AFTER ?? 5)));
   return res;
 }
 
@@ -266,7 +265,6 @@ async function stow(request, env, study) {
   }
   if (!request.body) return error(400, "http.bad_multipart", "the request has no body");
   const s = getSanitizer(env);
-  retryAfter = Number(env.RETRY_AFTER ?? 5);
   let target = env.UPSTREAM_STUDIES;
   if (study !== undefined) {
     let mapped;
@@ -391,7 +389,7 @@ async function stow(request, env, study) {
     // The rest of the body is left unread: workerd discards it and the client still gets this
     // answer (the 413 test answers with 56 MiB still to come).
     const cause = e instanceof Aborted ? e.cause : e;
-    if (upstreamError) return unavailable("the upstream DICOMweb service could not be reached or broke the connection");
+    if (upstreamError) return unavailable(env, "the upstream DICOMweb service could not be reached or broke the connection");
     if (isDicomSanitizerError(cause)) {
       return error(statusFor(cause.code), cause.code, `a part failed after its sanitized header went upstream; the upstream request was aborted: ${cause.message}`);
     }
@@ -400,7 +398,7 @@ async function stow(request, env, study) {
       return error(413, cause.code, `${cause.message}; the upstream request was aborted, resend the other instances`);
     }
     if (cause instanceof BodyFailed) return error(400, "http.body_failed", "the request body failed while being read");
-    if (e instanceof Aborted) return unavailable("the upstream request failed while a part streamed");
+    if (e instanceof Aborted) return unavailable(env, "the upstream request failed while a part streamed");
     throw cause;
   }
 
@@ -413,13 +411,13 @@ async function stow(request, env, study) {
       await out.close();
       res = await upstream;
     } catch {
-      return unavailable("the upstream DICOMweb service did not answer");
+      return unavailable(env, "the upstream DICOMweb service did not answer");
     }
     let text;
     try {
       text = await res.text();
     } catch {
-      return unavailable("the upstream DICOMweb service broke the connection while answering");
+      return unavailable(env, "the upstream DICOMweb service broke the connection while answering");
     }
     try {
       result = text ? JSON.parse(text) : {};
@@ -428,7 +426,7 @@ async function stow(request, env, study) {
     }
     // An upstream failure with no Store Instances Response: retryable, as its own 5xx is.
     const answered = result && typeof result === "object" && ("00081199" in result || "00081198" in result);
-    if (res.status >= 500 && !answered) return unavailable(`the upstream answered ${res.status}`);
+    if (res.status >= 500 && !answered) return unavailable(env, `the upstream answered ${res.status}`);
     if (!result) return error(502, "upstream.failed", `the upstream answered ${res.status} without a JSON response`);
     status = res.status;
   } else {
