@@ -9,9 +9,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use dicom_dictionary_std::tags;
-use dicom_object::OpenFileOptions;
 use dicom_sanitizer::{IdentifyingValue, Limits, Names, Sanitizer};
+use dicom_sanitizer_files as files;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Layout {
@@ -108,7 +107,7 @@ impl Plan {
             return Ok(known);
         }
         Ok(match self.roles[i] {
-            Role::Alone if self.layout == Layout::Uids => uid_path(tmp)?,
+            Role::Alone if self.layout == Layout::Uids => files::uid_path(tmp)?,
             Role::Alone => {
                 self.alone += 1;
                 PathBuf::from(format!("{:06}.dcm", self.alone))
@@ -182,25 +181,6 @@ fn naming_values(s: &Sanitizer, input: &Path) -> Vec<IdentifyingValue> {
         }
     }
     Vec::new()
-}
-
-/// `STUDY/SERIES/INSTANCE.dcm` from a sanitized file's header (pseudonymised UIDs, or the
-/// input's under Retain UIDs; never other values).
-pub(crate) fn uid_path(file: &Path) -> Result<PathBuf, String> {
-    let obj = OpenFileOptions::new()
-        .read_until(tags::PIXEL_DATA)
-        .open_file(file)
-        .map_err(|e| format!("{}: cannot read the output back: {e}", file.display()))?;
-    let uid = |tag| {
-        obj.get(tag)
-            .and_then(|e| e.value().to_str().ok())
-            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
-            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-            .unwrap_or_else(|| "unknown".into())
-    };
-    Ok(PathBuf::from(uid(tags::STUDY_INSTANCE_UID))
-        .join(uid(tags::SERIES_INSTANCE_UID))
-        .join(format!("{}.dcm", uid(tags::SOP_INSTANCE_UID))))
 }
 
 /// A media set's written files, by their input path relative to the set's folder (upper case,

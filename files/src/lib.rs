@@ -7,7 +7,11 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
+
+use dicom_dictionary_std::tags;
+use dicom_object::OpenFileOptions;
 
 use dicom_sanitizer::{Emitted, Error, Finished, Sanitizer};
 
@@ -183,4 +187,24 @@ fn read_full(input: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// `STUDY/SERIES/INSTANCE.dcm` from a sanitized file's header (pseudonymised UIDs, or the
+/// input's under Retain UIDs; never other values): the name of an output under the `uids`
+/// layout, as a PACS export names its files.
+pub fn uid_path(file: &Path) -> Result<PathBuf, String> {
+    let obj = OpenFileOptions::new()
+        .read_until(tags::PIXEL_DATA)
+        .open_file(file)
+        .map_err(|e| format!("{}: cannot read the output back: {e}", file.display()))?;
+    let uid = |tag| {
+        obj.get(tag)
+            .and_then(|e| e.value().to_str().ok())
+            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+            .unwrap_or_else(|| "unknown".into())
+    };
+    Ok(PathBuf::from(uid(tags::STUDY_INSTANCE_UID))
+        .join(uid(tags::SERIES_INSTANCE_UID))
+        .join(format!("{}.dcm", uid(tags::SOP_INSTANCE_UID))))
 }

@@ -142,6 +142,11 @@ def identifying_values(data: Buffer, accept_raw: bool = False) -> list[Identifyi
     e.g. in text OCR reads off its pixels. ``data``: the file, or its first bytes as far as
     Pixel Data (``read.truncated`` when they stop short: pass more)."""
 
+def uid_path(file: _Path) -> str:
+    """``STUDY/SERIES/INSTANCE.dcm`` from a sanitized file's header: its name under the CLI's
+    ``--layout uids`` (pseudonymised UIDs, never other values). Raises ``OSError`` when the file
+    cannot be read back."""
+
 def describe_image(data: Buffer) -> ImageDescription:
     """What a Part 10 file holds to preview, from its header alone: ``frames`` is 0 when it has
     no image."""

@@ -356,6 +356,21 @@ fn render_frame<'py>(
 }
 
 /// Every error code an exception can carry.
+/// `STUDY/SERIES/INSTANCE.dcm` (`/`-separated) from a sanitized file's header: its name under
+/// the `uids` layout, as the CLI's `--layout uids` names it. Raises `OSError` when the file
+/// cannot be read back.
+#[pyfunction]
+fn uid_path(py: Python<'_>, file: PathBuf) -> PyResult<String> {
+    let path = py
+        .detach(|| files::uid_path(&file))
+        .map_err(PyOSError::new_err)?;
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Ok(parts.join("/"))
+}
+
 #[pyfunction]
 fn error_codes() -> Vec<&'static str> {
     core::ERROR_CODES.to_vec()
@@ -391,6 +406,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(identifying_values, m)?)?;
     m.add_function(wrap_pyfunction!(describe_image, m)?)?;
     m.add_function(wrap_pyfunction!(render_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(uid_path, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(finding_codes, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
