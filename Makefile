@@ -9,6 +9,7 @@ PILLOW_VERSION := 12.3.0
 NUMPY_VERSION := 2.4.6
 MATURIN_VERSION := 1.16.0
 PYTEST_VERSION := 9.2.0
+PYSPARK_VERSION := 4.3.0
 DEMO_KEY := demo-key-not-a-secret-0123456789
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly; the crate pin is the one source.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' wasm/Cargo.toml)
@@ -20,7 +21,7 @@ JS_ENV := CORPUS=$(CORPUS) BURNED=$(abspath target/burned) DICOM_SANITIZE_BIN=$(
 
 .PHONY: help setup wasm-target pyenv build test unit lint fmt-check clippy gen gen-check wasm-core demo ci \
 	wasm-bindgen-cli npm-deps chromium tesseract oracles survey pkg corpus burned frames cli node-test worker-test browser-test integrations-test js-test site serve fuzz large-header large-test bench \
-	orthanc dicomweb-client dicomweb-proxy dicomweb-test wheel python-develop python-test
+	orthanc dicomweb-client dicomweb-proxy dicomweb-test wheel python-develop python-test java archive
 
 help:
 	@echo "make demo   - sanitize a generated sample study and print its report"
@@ -201,17 +202,29 @@ wheel: pyenv
 	rm -f target/wheels/dicom_sanitizer-*.whl
 	$(PY) -m maturin build --release -q -m python/Cargo.toml --out target/wheels
 
-# The wheel installed into a fresh venv (with pytest and pydicom only), and its tests there:
-# the CLI's bytes, reports and receipts on the corpus and the burned-in images of every transfer
-# syntax, pydicom round trips, errors and codes,
-# threads, and 1 GiB through sanitize_file under 64 MiB of resident memory.
+# Spark's JVM: Debian's Java 17 runtime (pyspark 4 needs 17 or 21).
+java:
+	@command -v java >/dev/null || (apt-get update && apt-get install -y openjdk-17-jre-headless)
+
+# A PACS export for the Spark test: 5,000 small CT files in folders named after their patients,
+# with broken and non-DICOM files among them (tools/fixtures/src/bin/make-archive.rs).
+ARCHIVE_FILES ?= 5000
+archive:
+	@test -f target/archive/manifest.json || cargo run -q -p fixtures --bin make-archive -- \
+		target/archive $(ARCHIVE_FILES)
+
+# The wheel installed into a fresh venv (with pytest, pydicom and pyspark only), and its tests
+# there: the CLI's bytes, reports and receipts on the corpus and the burned-in images of every
+# transfer syntax, pydicom round trips, errors and codes, threads, 1 GiB through sanitize_file
+# under 64 MiB of resident memory, and the Spark job in local mode over the archive (killed
+# halfway and run again).
 PYTEST_ENV := target/python-test-venv
-python-test: wheel cli corpus burned large-header
+python-test: wheel cli corpus burned large-header java archive
 	rm -rf $(PYTEST_ENV) && python3 -m venv $(PYTEST_ENV)
 	$(PYTEST_ENV)/bin/python -m pip install -q --disable-pip-version-check target/wheels/dicom_sanitizer-*.whl \
-		pytest==$(PYTEST_VERSION) pydicom==$(PYDICOM_VERSION)
+		pytest==$(PYTEST_VERSION) pydicom==$(PYDICOM_VERSION) pyspark==$(PYSPARK_VERSION)
 	cd python/tests && CORPUS=$(abspath $(CORPUS)) DICOM_SANITIZE_BIN=$(abspath $(CLI)) LARGE=$(abspath target/large) \
-		BURNED=$(abspath target/burned) \
+		BURNED=$(abspath target/burned) ARCHIVE=$(abspath target/archive) \
 		$(abspath $(PYTEST_ENV))/bin/python -m pytest -q -s -p no:cacheprovider
 
 # For working on the package: an editable debug build in target/pyenv (`make python-develop`,

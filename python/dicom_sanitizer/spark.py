@@ -123,9 +123,9 @@ class _Value:
     __slots__ = ("_value",)
 
     def __init__(self, value: str | bytes):
-        self._value = value.encode() if isinstance(value, str) else bytes(value)
+        self._value = value if isinstance(value, str) else bytes(value)
 
-    def read(self) -> bytes:
+    def read(self) -> str | bytes:
         return self._value
 
     def __repr__(self) -> str:
@@ -145,7 +145,7 @@ def _source(value: Any, what: str) -> Secret | None:
     raise SettingsError(f"{what}: a str, bytes, FromEnv or FromFile", "settings.invalid_value")
 
 
-def _read(source: Secret, what: str) -> bytes:
+def _read(source: Secret, what: str) -> str | bytes:
     value = source.read()
     if value is None:
         where = f"${source.name}" if isinstance(source, FromEnv) else getattr(source, "path", "")
@@ -187,8 +187,13 @@ def _compiled(job: _Job) -> tuple[Sanitizer, bytes, str]:
         settings = dict(job.settings, key=key)
         signed = None
         if job.signing_key is not None:
-            settings["signing_key"] = _read(job.signing_key, "signing_key")
+            signing = _read(job.signing_key, "signing_key")
+            # Read from a file or the environment, it is text (hex), as the CLI reads it.
+            settings["signing_key"] = signing.decode() if isinstance(signing, bytes) and not isinstance(
+                job.signing_key, _Value
+            ) else signing
             signed = public_key(settings["signing_key"])
+        key = key.encode() if isinstance(key, str) else key
         sanitizer = Sanitizer(**settings)
         described = json.dumps(
             {
@@ -309,7 +314,8 @@ class _Store:
         if self.local is not None:
             path = self._at(rel)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{uuid.uuid4().hex}.partial"
+            # In the temporary folder, which the next run clears, should this one die here.
+            tmp = os.path.join(self.tmp_dir(), f"{uuid.uuid4().hex}.partial")
             with open(tmp, "wb") as f:
                 f.write(data)
             os.replace(tmp, path)
