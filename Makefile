@@ -35,7 +35,8 @@ help:
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
 	@echo "make dicomweb-test  - dicomweb-client through the proxy into a real Orthanc, under load and faults"
 	@echo "make wheel  - the Python package's abi3 wheel into target/wheels/ (maturin, release)"
-	@echo "make python-test    - that wheel in a fresh venv: pytest against the CLI, pydicom, 1 GiB"
+	@echo "make python-test    - that wheel in a fresh venv: pytest against the CLI, pydicom, 1 GiB,"
+	@echo "                      and the Spark job (local[2]) over a 5,000-file archive, killed and resumed"
 	@echo "make python-develop - the Python package into target/pyenv, editable (maturin develop)"
 	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize or codecs) for FUZZ_SECONDS (default 300); not part of test"
 	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
@@ -295,8 +296,8 @@ fuzz:
 # Benchmarks, not part of `make test`: criterion on the core, then the comparison harness (the
 # Python package's wheel installed into the pyenv for it) on a generated corpus (500 CT slices and a 1 GiB multi-frame file, in target/bench, never in git).
 BENCH_FILES ?= 500
-bench: pkg npm-deps pyenv wheel corpus orthanc dicomweb-client large-header
-	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13
+bench: pkg npm-deps pyenv wheel corpus orthanc dicomweb-client large-header java archive
+	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13 pyspark==$(PYSPARK_VERSION)
 	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/dicom_sanitizer-*.whl
 	cargo build --release -q -p dicom-sanitizer-cli
 	cargo bench --bench core
@@ -307,6 +308,9 @@ bench: pkg npm-deps pyenv wheel corpus orthanc dicomweb-client large-header
 	node bench/blank.mjs
 	# The STOW-RS proxy beside Orthanc's own STOW-RS, the same 8 clients (bench/dicomweb.mjs).
 	$(JS_ENV) node bench/dicomweb.mjs
+	# The Spark job (local[2]) beside the CLI (--jobs 2): the 5,000-file archive, the 500 slices.
+	$(PY) bench/spark.py target/release/dicom-sanitize target/archive target/bench/spark
+	$(PY) bench/spark.py target/release/dicom-sanitize target/bench/corpus/small target/bench/spark
 
 demo:
 	rm -rf target/demo

@@ -8,9 +8,10 @@ streamed at a time on the executors, byte for byte the CLI's output::
 What an archive operator needs:
 
 - **Resumable.** Each input's result is recorded under the output root (``_dicom_sanitizer/done/``,
-  named by a keyed hash of its path) once its output is in place. A re-run skips every input
-  whose record matches it (size, modification time) and the settings (a keyed fingerprint), and
-  whose output is still there: a job that died halfway finishes the rest.
+  a line per input in a file per task, the input named by a keyed hash of its path) once its
+  output is in place. A re-run reads the records as data and skips every input whose record
+  matches it (size, modification time) and the settings (a keyed fingerprint), and whose output
+  is still there: a job that died halfway finishes the rest.
 - **Atomic.** An output is written to ``_dicom_sanitizer/tmp/`` and moved under its name when
   whole; no half-written file is ever visible under an output name.
 - **Names without PHI.** The CLI's layouts: ``uids`` (``STUDY/SERIES/INSTANCE.dcm`` from the
@@ -247,6 +248,8 @@ class _Store:
     def __init__(self, root: str):
         self.root = root.rstrip("/")
         self.local = _local_path(root)
+        self.folders: set[str] = set()
+        self.tmp: str | None = None
         if self.local is None:
             import fsspec
 
@@ -285,12 +288,13 @@ class _Store:
     def tmp_dir(self) -> str:
         """Where outputs are written before they are placed: under the root on a local file
         system (so a rename places them), else in the executor's own temporary folder."""
-        if self.local is not None:
-            path = os.path.join(self.local, STATE, "tmp")
-        else:
-            path = os.path.join(tempfile.gettempdir(), "dicom-sanitizer-spark")
-        os.makedirs(path, exist_ok=True)
-        return path
+        if self.tmp is None:
+            if self.local is not None:
+                self.tmp = os.path.join(self.local, STATE, "tmp")
+            else:
+                self.tmp = os.path.join(tempfile.gettempdir(), "dicom-sanitizer-spark")
+            os.makedirs(self.tmp, exist_ok=True)
+        return self.tmp
 
     def size(self, rel: str) -> int | None:
         try:
@@ -309,11 +313,18 @@ class _Store:
         except (OSError, FileNotFoundError):
             return None
 
+    def folder(self, path: str) -> None:
+        """Makes the folder of ``path`` once per task (a thousand files share a few folders)."""
+        folder = os.path.dirname(path)
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
+
     def write(self, rel: str, data: bytes) -> None:
         """Writes a small file whole, atomically."""
         if self.local is not None:
             path = self._at(rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            self.folder(path)
             # In the temporary folder, which the next run clears, should this one die here.
             tmp = os.path.join(self.tmp_dir(), f"{uuid.uuid4().hex}.partial")
             with open(tmp, "wb") as f:
@@ -342,7 +353,7 @@ class _Store:
         (False then, ``tmp`` kept)."""
         if self.local is not None:
             path = self._at(rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            self.folder(path)
             if replace:
                 os.replace(tmp, path)
                 return True
@@ -378,6 +389,10 @@ class _Input:
     length: int | None
     modified: int | None
     index: int = 0
+    iid: str = ""
+    """The keyed hash of ``path``: the input's name in records and results."""
+    prior: dict[str, Any] | None = None
+    """The record an earlier run left for this input, if any."""
 
 
 class _Task:
@@ -389,9 +404,38 @@ class _Task:
         self.store = _Store(job.root)
         self.tmp = self.store.tmp_dir()
         self.counts = counts
+        self.log: Any = None
+        self.pending: list[bytes] = []
+        from pyspark import TaskContext
 
-    def done_rel(self, iid: str) -> str:
-        return f"{STATE}/done/{iid[:2]}/{iid}.json"
+        ctx = TaskContext.get()
+        where = f"{ctx.stageId()}-{ctx.partitionId()}-{ctx.attemptNumber()}" if ctx else uuid.uuid4().hex
+        self.name = f"{STATE}/done/{job.token}-{where}"
+
+    def append(self, line: bytes) -> None:
+        """Records one result: a line appended to this task's record file, written through at
+        once on a local file system (a run killed mid-line leaves a line that is no JSON, so
+        no record); on object stores, which cannot append, in objects of 256 lines."""
+        if self.store.local is not None:
+            if self.log is None:
+                path = os.path.join(self.store.local, self.name + ".jsonl")
+                self.store.folder(path)
+                self.log = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close()
+            self.log.write(line + b"\n")
+            return
+        self.pending.append(line)
+        if len(self.pending) >= 256:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.store.write(f"{self.name}-{uuid.uuid4().hex[:12]}.jsonl", b"\n".join(self.pending) + b"\n")
+            self.pending = []
+
+    def close(self) -> None:
+        self.flush()
+        if self.log is not None:
+            self.log.close()
 
     def described(self, item: _Input) -> _Input:
         if item.length is None or item.modified is None:
@@ -401,14 +445,10 @@ class _Task:
                 item.length, item.modified = -1, -1
         return item
 
-    def recorded(self, item: _Input, iid: str) -> dict[str, Any] | None:
+    def recorded(self, item: _Input) -> dict[str, Any] | None:
         """The record of an earlier run, if it still holds for this input and these settings."""
-        raw = self.store.read(self.done_rel(iid))
-        if raw is None:
-            return None
-        try:
-            rec = json.loads(raw)
-        except ValueError:
+        rec = item.prior
+        if rec is None:
             return None
         holds = (
             rec.get("fingerprint") == self.fingerprint
@@ -419,6 +459,7 @@ class _Task:
         return rec if holds else None
 
     def row(self, item: _Input, iid: str, rec: dict[str, Any], reused: bool) -> tuple:
+        # The columns of RESULT_COLUMNS, in order.
         self.counts.add({"files": 1, "bytes": 0 if reused else max(item.length or 0, 0), "reused": int(reused)})
         if rec["status"] in ("refused", "skipped"):
             self.counts.add({f"{rec['status']}:{rec['code']}": 1})
@@ -437,8 +478,8 @@ class _Task:
 
     def record(self, item: _Input, iid: str, rec: dict[str, Any]) -> tuple:
         if rec["status"] != "failed":
-            full = dict(rec, fingerprint=self.fingerprint, length=item.length, modified=item.modified)
-            self.store.write(self.done_rel(iid), json.dumps(full, sort_keys=True).encode())
+            full = dict(rec, input_id=iid, fingerprint=self.fingerprint, length=item.length, modified=item.modified)
+            self.append(json.dumps(full, sort_keys=True).encode())
         return self.row(item, iid, rec, reused=False)
 
     def sanitize_into(self, item: _Input, tmp: str) -> tuple[dict, dict | None]:
@@ -499,27 +540,36 @@ class _Task:
         raise OSError("no free output name")
 
     def alone(self, items: Iterable[_Input]) -> Iterator[tuple]:
-        for item in items:
-            self.described(item)
-            iid = _input_id(self.key, item.path)
-            rec = self.recorded(item, iid)
-            if rec is not None:
-                yield self.row(item, iid, rec, reused=True)
-                continue
-            if self.job.layout == "uids":
-                rec = self.sanitized(item, iid, _native.uid_path, replace=False)
-            else:
-                rec = self.sanitized(item, iid, lambda _: f"{item.index + 1:06}.dcm", replace=False)
-            yield self.record(item, iid, rec)
+        try:
+            for item in items:
+                self.described(item)
+                iid = item.iid
+                rec = self.recorded(item)
+                if rec is not None:
+                    yield self.row(item, iid, rec, reused=True)
+                    continue
+                if self.job.layout == "uids":
+                    rec = self.sanitized(item, iid, _native.uid_path, replace=False)
+                else:
+                    rec = self.sanitized(item, iid, lambda _: f"{item.index + 1:06}.dcm", replace=False)
+                yield self.record(item, iid, rec)
+        finally:
+            self.close()
 
     def media_set(self, s: int, items: list[_Input]) -> Iterator[tuple]:
         """A media set in one go, as the CLI: its files in order, numbered as written, then its
         DICOMDIR with the new File IDs. Redone whole unless every file's record holds."""
+        try:
+            yield from self._media_set(s, items)
+        finally:
+            self.close()
+
+    def _media_set(self, s: int, items: list[_Input]) -> Iterator[tuple]:
         folder = self.job.sets[s]
         root = f"SET{s + 1:03}"
         items = sorted(items, key=lambda i: _components(i.path))
-        ids = [_input_id(self.key, self.described(i).path) for i in items]
-        recs = [self.recorded(i, iid) for i, iid in zip(items, ids)]
+        ids = [self.described(i).iid for i in items]
+        recs = [self.recorded(i) for i in items]
         if all(r is not None for r in recs):
             for item, iid, rec in zip(items, ids, recs):
                 yield self.row(item, iid, rec, reused=True)
@@ -684,13 +734,21 @@ def sanitize(
 
     _clean_tmp(root)
 
-    alone = items.filter(lambda i: job.set_of(i.path) is None)
-    if layout == "numbered":
-        alone = alone.sortBy(lambda i: _components(i.path)).zipWithIndex().map(lambda p: _numbered(*p))
     parts = max(sc.defaultParallelism * 4, -(-total // 256))
-    alone_rows = alone.repartition(parts).mapPartitions(lambda part: _Task(job, counts).alone(part))
+    # Each input with the record an earlier run left for it (records are read by Spark, as
+    # data, not looked up file by file).
+    prior = _records(spark, root).reduceByKey(lambda a, b: _newer(job, a, b))
+    joined = (
+        items.mapPartitions(lambda part: _identified(job, part))
+        .leftOuterJoin(prior, parts)
+        .map(_with_prior)
+    )
+    alone = joined.filter(lambda i: job.set_of(i.path) is None)
+    if layout == "numbered":
+        alone = alone.sortBy(lambda i: _components(i.path), numPartitions=parts).zipWithIndex().map(lambda p: _numbered(*p))
+    alone_rows = alone.mapPartitions(lambda part: _Task(job, counts).alone(part))
     set_rows = (
-        items.filter(lambda i: job.set_of(i.path) is not None)
+        joined.filter(lambda i: job.set_of(i.path) is not None)
         .map(lambda i: (job.set_of(i.path), i))
         .groupByKey(max(1, min(len(sets), parts)))
         .flatMap(lambda kv: _Task(job, counts).media_set(kv[0], list(kv[1])))
@@ -733,6 +791,45 @@ def sanitize(
 def _row_input(r) -> _Input:
     path = _path(r.path) if r.encoded else r.path
     return _Input(path=path, length=r.length, modified=r.modified)
+
+
+def _identified(job: _Job, items: Iterable[_Input]) -> Iterator[tuple[str, _Input]]:
+    key = _compiled(job)[1]
+    for item in items:
+        item.iid = _input_id(key, item.path)
+        yield item.iid, item
+
+
+def _with_prior(pair: tuple[str, tuple[_Input, dict | None]]) -> _Input:
+    item, rec = pair[1]
+    item.prior = rec
+    return item
+
+
+def _records(spark: SparkSession, root: str):
+    """(input_id, record) of every result recorded under ``root`` by earlier runs; a line a
+    killed run cut short is no JSON and is left out."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        lines = spark.read.text(f"{root}/{STATE}/done").rdd
+    except AnalysisException:  # no earlier run
+        return spark.sparkContext.emptyRDD()
+    return lines.flatMap(lambda r: _parsed(r.value))
+
+
+def _parsed(line: str) -> list[tuple[str, dict]]:
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return []
+    return [(rec["input_id"], rec)] if isinstance(rec, dict) and "input_id" in rec else []
+
+
+def _newer(job: _Job, a: dict, b: dict) -> dict:
+    """Of two records of one input, one made with these settings (a run with others may have
+    recorded it too)."""
+    return b if b.get("fingerprint") == _compiled(job)[2] else a
 
 
 def _numbered(item: _Input, index: int) -> _Input:

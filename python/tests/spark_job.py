@@ -23,6 +23,8 @@ def session(event_log: str) -> SparkSession:
         .config("spark.ui.enabled", "false")
         .config("spark.eventLog.enabled", "true")
         .config("spark.eventLog.dir", "file:" + event_log)
+        # Plain text, so that the test can look for the keys in it.
+        .config("spark.eventLog.compress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .getOrCreate()
     )
