@@ -10,6 +10,8 @@ NUMPY_VERSION := 2.4.6
 MATURIN_VERSION := 1.16.0
 PYTEST_VERSION := 9.2.0
 PYSPARK_VERSION := 4.3.0
+MOTO_VERSION := 5.2.5
+S3FS_VERSION := 2026.9.0
 DEMO_KEY := demo-key-not-a-secret-0123456789
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly; the crate pin is the one source.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' wasm/Cargo.toml)
@@ -218,12 +220,13 @@ archive:
 # there: the CLI's bytes, reports and receipts on the corpus and the burned-in images of every
 # transfer syntax, pydicom round trips, errors and codes, threads, 1 GiB through sanitize_file
 # under 64 MiB of resident memory, and the Spark job in local mode over the archive (killed
-# halfway and run again).
+# halfway and run again), and reading from an S3 API (moto's server, on 127.0.0.1) through s3fs.
 PYTEST_ENV := target/python-test-venv
 python-test: wheel cli corpus burned large-header java archive
 	rm -rf $(PYTEST_ENV) && python3 -m venv $(PYTEST_ENV)
 	$(PYTEST_ENV)/bin/python -m pip install -q --disable-pip-version-check target/wheels/dicom_sanitizer-*.whl \
-		pytest==$(PYTEST_VERSION) pydicom==$(PYDICOM_VERSION) pyspark==$(PYSPARK_VERSION)
+		pytest==$(PYTEST_VERSION) pydicom==$(PYDICOM_VERSION) pyspark==$(PYSPARK_VERSION) \
+		"moto[server]==$(MOTO_VERSION)" s3fs==$(S3FS_VERSION)
 	cd python/tests && CORPUS=$(abspath $(CORPUS)) DICOM_SANITIZE_BIN=$(abspath $(CLI)) LARGE=$(abspath target/large) \
 		BURNED=$(abspath target/burned) ARCHIVE=$(abspath target/archive) \
 		$(abspath $(PYTEST_ENV))/bin/python -m pytest -q -s -p no:cacheprovider

@@ -8,7 +8,6 @@ again, finishes the rest without redoing or duplicating a file; the keys in no p
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,68 +17,13 @@ from pathlib import Path
 import pytest
 
 import dicom_sanitizer as ds
-from conftest import CLI_ARGS, CORPUS, KEY, ROOT, SIGNING_KEY, cli
+from conftest import ARCHIVE, CORPUS, FILESET, KEY, SIGNING_KEY
 from dicom_sanitizer import spark as ds_spark
 
 sys.path.insert(0, str(Path(__file__).parent))
 import spark_job  # noqa: E402
 
-ARCHIVE = Path(os.environ.get("ARCHIVE", ROOT / "target/archive"))
-FILESET = ROOT / "tests/oracle/fileset.py"
 STATE = ds_spark.STATE
-
-
-@pytest.fixture(scope="module")
-def tree(tmp_path_factory):
-    """The input: the archive, the corpus, and a patient CD (pydicom's FileSet) whose folder is
-    the patient's ID, as CDs are filed."""
-    d = tmp_path_factory.mktemp("spark")
-    inp = d / "in"
-    shutil.copytree(ARCHIVE, inp / "archive")
-    shutil.copytree(CORPUS, inp / "corpus")
-    cd = inp / "cd" / "DOE JANE"
-    two = json.loads((ARCHIVE / "manifest.json").read_text())["valid"][:2]
-    subprocess.run([sys.executable, FILESET, "make", cd, *(ARCHIVE / f for f in two)], check=True)
-    # Renamed in place: a File ID component has at most 8 characters.
-    subprocess.run([sys.executable, FILESET, "rename", cd, "PT000000", "JANEDOE1"], check=True)
-    (d / "signing.key").write_text(SIGNING_KEY + "\n")
-    (d / "key").write_text(KEY + "\n")
-    (d / "events").mkdir()
-    files = sorted(p for p in inp.rglob("*") if p.is_file())
-    assert len(files) >= 5000
-    return d, files
-
-
-@pytest.fixture(scope="module")
-def spark(tree):
-    os.environ["DICOM_SANITIZER_SECRET"] = KEY
-    s = spark_job.session(str(tree[0] / "events"))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def by_cli(tree):
-    """The CLI's outputs for the same tree and settings (`--layout uids --jobs 2`): by input
-    path, its status, code, output bytes, report and receipt."""
-    d, _ = tree
-    out = d / "cli"
-    lines = subprocess.run(
-        [str(ROOT / "target/debug/dicom-sanitize") if not os.environ.get("DICOM_SANITIZE_BIN")
-         else os.environ["DICOM_SANITIZE_BIN"], "sanitize", str(d / "in"), "--out", str(out), "--layout", "uids",
-         "--jobs", "2", "--key-file", str(d / "key"), "--signing-key-file", str(d / "signing.key"),
-         "--mapping", str(d / "cli-mapping.jsonl"), "--quiet", *CLI_ARGS],
-        capture_output=True, text=True).stdout.splitlines()
-    by_n = {line["n"]: line for line in map(json.loads, lines)}
-    result = {}
-    for m in map(json.loads, (d / "cli-mapping.jsonl").read_text().splitlines()):
-        line = by_n[m["n"]]
-        entry = {"status": m["status"], "code": m.get("error")}
-        if m["status"] == "sanitized":
-            entry.update(bytes=Path(m["output"]).read_bytes(), report=line["report"], receipt=line["receipt"],
-                         name=str(Path(m["output"]).relative_to(out)))
-        result[str(Path(m["input"]).resolve())] = entry
-    return result
 
 
 def outputs(root: Path) -> dict:
