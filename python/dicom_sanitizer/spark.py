@@ -722,27 +722,29 @@ def sanitize(
             "settings.invalid_value",
         )
 
-    items = _listing(spark, inputs).rdd.map(_row_input).persist(StorageLevel.MEMORY_AND_DISK)
-    root = output_root.rstrip("/")
-    directories = items.filter(lambda i: i.path.rsplit("/", 1)[-1].upper() == "DICOMDIR")
-    sets = sorted({i.path.rsplit("/", 1)[0] for i in directories.collect()}, key=_components)
-    job = _Job(root=root, layout=layout, settings=settings, key=key_source, signing_key=signing_source, sets=sets)
     sc = spark.sparkContext
+    listing = _listing(spark, inputs)
+    # Tasks of about 256 files: progress shows as they end, and a lost task costs little.
+    total = listing.count()
+    parts = max(sc.defaultParallelism * 4, -(-total // 256))
+    items = listing.repartition(parts).rdd.map(_row_input).persist(StorageLevel.MEMORY_AND_DISK)
+    root = output_root.rstrip("/")
+    sets = sorted(set(items.flatMap(_set_folder).collect()), key=_components)
+    job = _Job(root=root, layout=layout, settings=settings, key=key_source, signing_key=signing_source, sets=sets)
     counts = sc.accumulator({}, _counts_param())
-    total = items.count()
     sc.setJobGroup("dicom-sanitizer", f"dicom-sanitizer: {total} files into {root}")
 
     _clean_tmp(root)
 
-    parts = max(sc.defaultParallelism * 4, -(-total // 256))
     # Each input with the record an earlier run left for it (records are read by Spark, as
     # data, not looked up file by file).
-    prior = _records(spark, root).reduceByKey(lambda a, b: _newer(job, a, b))
-    joined = (
-        items.mapPartitions(lambda part: _identified(job, part))
-        .leftOuterJoin(prior, parts)
-        .map(_with_prior)
-    )
+    identified = items.mapPartitions(lambda part: _identified(job, part))
+    prior = _records(spark, root)
+    if prior is None:
+        joined = identified.values()
+    else:
+        prior = prior.reduceByKey(lambda a, b: _newer(job, a, b))
+        joined = identified.leftOuterJoin(prior, parts).map(_with_prior)
     alone = joined.filter(lambda i: job.set_of(i.path) is None)
     if layout == "numbered":
         alone = alone.sortBy(lambda i: _components(i.path), numPartitions=parts).zipWithIndex().map(lambda p: _numbered(*p))
@@ -807,15 +809,21 @@ def _with_prior(pair: tuple[str, tuple[_Input, dict | None]]) -> _Input:
 
 
 def _records(spark: SparkSession, root: str):
-    """(input_id, record) of every result recorded under ``root`` by earlier runs; a line a
-    killed run cut short is no JSON and is left out."""
+    """(input_id, record) of every result recorded under ``root`` by earlier runs (``None``
+    when there is none); a line a killed run cut short is no JSON and is left out."""
     from pyspark.errors import AnalysisException
 
     try:
         lines = spark.read.text(f"{root}/{STATE}/done").rdd
     except AnalysisException:  # no earlier run
-        return spark.sparkContext.emptyRDD()
+        return None
     return lines.flatMap(lambda r: _parsed(r.value))
+
+
+def _set_folder(item: _Input) -> list[str]:
+    """The folder of a DICOMDIR: a media set."""
+    folder, _, name = item.path.rpartition("/")
+    return [folder] if name.upper() == "DICOMDIR" else []
 
 
 def _parsed(line: str) -> list[tuple[str, dict]]:

@@ -26,6 +26,7 @@ def session(event_log: str) -> SparkSession:
         # Plain text, so that the test can look for the keys in it.
         .config("spark.eventLog.compress", "false")
         .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
