@@ -724,12 +724,15 @@ def sanitize(
 
     sc = spark.sparkContext
     listing = _listing(spark, inputs)
-    # Tasks of about 256 files: progress shows as they end, and a lost task costs little.
     total = listing.count()
-    parts = max(sc.defaultParallelism * 4, -(-total // 256))
-    items = listing.repartition(parts).rdd.map(_row_input).persist(StorageLevel.MEMORY_AND_DISK)
+    # Tasks of 16 to 256 files, at least 4 per core while there are files for them: progress
+    # shows as tasks end, and a lost task costs little.
+    parts = max(1, min(sc.defaultParallelism * 4, -(-total // 16)), -(-total // 256))
+    items = listing.repartition(parts).rdd.map(_row_input)
     root = output_root.rstrip("/")
-    sets = sorted(set(items.flatMap(_set_folder).collect()), key=_components)
+    # The media sets: the folders of the DICOMDIRs, found by Spark without a Python task.
+    directories = listing.filter(F.upper(F.regexp_extract("path", "[^/]*$", 0)) == "DICOMDIR")
+    sets = sorted({_row_input(r).path.rpartition("/")[0] for r in directories.collect()}, key=_components)
     job = _Job(root=root, layout=layout, settings=settings, key=key_source, signing_key=signing_source, sets=sets)
     counts = sc.accumulator({}, _counts_param())
     sc.setJobGroup("dicom-sanitizer", f"dicom-sanitizer: {total} files into {root}")
@@ -748,13 +751,14 @@ def sanitize(
     alone = joined.filter(lambda i: job.set_of(i.path) is None)
     if layout == "numbered":
         alone = alone.sortBy(lambda i: _components(i.path), numPartitions=parts).zipWithIndex().map(lambda p: _numbered(*p))
-    alone_rows = alone.mapPartitions(lambda part: _Task(job, counts).alone(part))
-    set_rows = (
-        joined.filter(lambda i: job.set_of(i.path) is not None)
-        .map(lambda i: (job.set_of(i.path), i))
-        .groupByKey(max(1, min(len(sets), parts)))
-        .flatMap(lambda kv: _Task(job, counts).media_set(kv[0], list(kv[1])))
-    )
+    rows = alone.mapPartitions(lambda part: _Task(job, counts).alone(part))
+    if sets:
+        rows = rows.union(
+            joined.filter(lambda i: job.set_of(i.path) is not None)
+            .map(lambda i: (job.set_of(i.path), i))
+            .groupByKey(min(len(sets), parts))
+            .flatMap(lambda kv: _Task(job, counts).media_set(kv[0], list(kv[1])))
+        )
     schema = T.StructType(
         [
             T.StructField("input", T.StringType(), False),
@@ -769,7 +773,7 @@ def sanitize(
             T.StructField("reused", T.BooleanType(), False),
         ]
     )
-    results = spark.createDataFrame(alone_rows.union(set_rows), schema).persist(StorageLevel.DISK_ONLY)
+    results = spark.createDataFrame(rows, schema).persist(StorageLevel.DISK_ONLY)
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(counts, progress, progress_every, stop), daemon=True)
     watcher.start()
@@ -781,7 +785,6 @@ def sanitize(
         sc.setJobGroup("dicom-sanitizer", "dicom-sanitizer: results")
     if mapping is not None:
         results.select("input_id", "input", "output", "status", "code").write.mode("overwrite").parquet(mapping)
-    items.unpersist()
     _clean_tmp(root)
     final = dict(counts.value)
     log.info("dicom-sanitizer: %s", json.dumps(final, sort_keys=True))
@@ -818,12 +821,6 @@ def _records(spark: SparkSession, root: str):
     except AnalysisException:  # no earlier run
         return None
     return lines.flatMap(lambda r: _parsed(r.value))
-
-
-def _set_folder(item: _Input) -> list[str]:
-    """The folder of a DICOMDIR: a media set."""
-    folder, _, name = item.path.rpartition("/")
-    return [folder] if name.upper() == "DICOMDIR" else []
 
 
 def _parsed(line: str) -> list[tuple[str, dict]]:
