@@ -710,12 +710,12 @@ def sanitize(
         )
     key_source = _source(key if key is not None else FromEnv(_KEY_ENV), "key")
     signing_source = _source(signing_key, "signing_key")
-    # Checked here, where the driver can read the key too: the executors' settings, refused
-    # before any task starts.
-    driver_key = key_source.read()
-    if driver_key is not None:
-        Sanitizer(**dict(settings, key=driver_key))
-    elif not isinstance(key, (FromEnv, FromFile)):
+    root = output_root.rstrip("/")
+    job = _Job(root=root, layout=layout, settings=settings, key=key_source, signing_key=signing_source, sets=[])
+    if all(s.read() is not None for s in (key_source, signing_source) if s is not None):
+        # The executors' settings, compiled here first: refused before any task starts.
+        _compiled(job)
+    elif key_source.read() is None and not isinstance(key, (FromEnv, FromFile)):
         raise SettingsError(
             f"key: set ${_KEY_ENV} or give key= (every executor must use the same key, or "
             "pseudonyms differ from file to file)",
@@ -729,11 +729,10 @@ def sanitize(
     # shows as tasks end, and a lost task costs little.
     parts = max(1, min(sc.defaultParallelism * 4, -(-total // 16)), -(-total // 256))
     items = listing.repartition(parts).rdd.map(_row_input)
-    root = output_root.rstrip("/")
     # The media sets: the folders of the DICOMDIRs, found by Spark without a Python task.
     directories = listing.filter(F.upper(F.regexp_extract("path", "[^/]*$", 0)) == "DICOMDIR")
-    sets = sorted({_row_input(r).path.rpartition("/")[0] for r in directories.collect()}, key=_components)
-    job = _Job(root=root, layout=layout, settings=settings, key=key_source, signing_key=signing_source, sets=sets)
+    job.sets = sorted({_row_input(r).path.rpartition("/")[0] for r in directories.collect()}, key=_components)
+    sets = job.sets
     counts = sc.accumulator({}, _counts_param())
     sc.setJobGroup("dicom-sanitizer", f"dicom-sanitizer: {total} files into {root}")
 
