@@ -361,6 +361,12 @@ class _Store:
                 os.link(tmp, path)  # fails where a file is: no race between two tasks
             except FileExistsError:
                 return False
+            except OSError:
+                # No hard links on this file system (some FUSE mounts): looked at, then renamed.
+                if os.path.exists(path):
+                    return False
+                os.replace(tmp, path)
+                return True
             os.unlink(tmp)
             return True
         if not replace and self.size(rel) is not None:
