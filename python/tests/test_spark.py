@@ -217,3 +217,20 @@ def test_a_bad_signing_key_is_refused_on_the_driver(spark, tmp_path):
         ds_spark.sanitize(spark, str(CORPUS), str(tmp_path), key=KEY, signing_key="00" * 31)
     assert e.value.code == "settings.invalid_signing_key"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_are_placed_where_there_are_no_hard_links(tmp_path, monkeypatch):
+    """Some FUSE mounts (a bucket mounted on the executors) refuse hard links: an output is
+    then renamed into place, and a taken name is still never overwritten."""
+    def no_links(*_):
+        raise PermissionError("no hard links here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    store = ds_spark._Store(str(tmp_path / "out"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.write_bytes(b"first")
+    second.write_bytes(b"second")
+    assert store.place(str(first), "a/b.dcm", replace=False)
+    assert (tmp_path / "out/a/b.dcm").read_bytes() == b"first" and not first.exists()
+    assert not store.place(str(second), "a/b.dcm", replace=False)
+    assert (tmp_path / "out/a/b.dcm").read_bytes() == b"first" and second.exists()
