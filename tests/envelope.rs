@@ -11,14 +11,30 @@ use dicom_sanitizer::Error;
 
 const OPENSSL: &str = "/usr/bin/openssl";
 
-fn temp(name: &str) -> PathBuf {
+/// A scratch folder, removed with the throwaway keys in it when the test ends.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!(
         "dicom-sanitizer-envelope-{name}-{}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 /// Runs OpenSSL in `dir`; its stdout.
