@@ -253,6 +253,7 @@ export type ErrorCode =
   | "settings.conflicting_options"
   | "settings.invalid_limit"
   | "settings.invalid_signing_key"
+  | "settings.invalid_recipient"
   | "read.not_dicom"
   | "read.missing_meta"
   | "read.truncated"
@@ -284,7 +285,8 @@ export type ErrorCode =
   | "random.unavailable"
   | "preview.no_image"
   | "preview.frame_out_of_range"
-  | "preview.too_large";
+  | "preview.too_large"
+  | "reidentify.failed";
 
 /** Thrown by the constructor and by `sanitize`; no output exists when one is thrown. */
 export interface DicomSanitizerError extends Error {

@@ -16,6 +16,7 @@ pub const ERROR_CODES: &[&str] = &[
     "settings.conflicting_options",
     "settings.invalid_limit",
     "settings.invalid_signing_key",
+    "settings.invalid_recipient",
     "read.not_dicom",
     "read.missing_meta",
     "read.truncated",
@@ -48,6 +49,7 @@ pub const ERROR_CODES: &[&str] = &[
     "preview.no_image",
     "preview.frame_out_of_range",
     "preview.too_large",
+    "reidentify.failed",
 ];
 
 /// Why sanitising did not produce output.
@@ -83,6 +85,9 @@ pub enum Error {
     Random { message: String },
     /// A frame could not be previewed (`preview.*`); broken pixel data is a `Read` error.
     Preview { code: &'static str, message: String },
+    /// Encrypted attributes could not be opened. One error with no detail, whatever failed
+    /// (key, recipient, bytes, padding): a finer answer would be a padding oracle.
+    Reidentify,
 }
 
 impl Error {
@@ -97,6 +102,7 @@ impl Error {
             Error::TransferSyntax { .. } => "transfer_syntax.unsupported",
             Error::Write { .. } => "write.failed",
             Error::Random { .. } => "random.unavailable",
+            Error::Reidentify => "reidentify.failed",
         }
     }
 
@@ -166,6 +172,10 @@ impl fmt::Display for Error {
             Error::Write { message } => write!(f, "write.failed: {message}"),
             Error::Random { message } => write!(f, "random.unavailable: {message}"),
             Error::Preview { code, message } => write!(f, "{code}: cannot preview: {message}"),
+            Error::Reidentify => write!(
+                f,
+                "reidentify.failed: the encrypted attributes cannot be opened with this key"
+            ),
         }
     }
 }

@@ -36,6 +36,7 @@ mod dates;
 mod deid;
 mod dicomdir;
 mod digest;
+mod envelope;
 mod error;
 mod file_meta;
 mod fragments;
@@ -66,6 +67,11 @@ pub mod codecs {
     pub mod jpeg {
         pub use crate::pixels::jpeg::{blank, Outcome};
     }
+}
+/// The envelope of Encrypted Attributes (PS3.15 E.1.1): CMS EnvelopedData sealed for the holders
+/// of RSA certificates, and opened with one of their private keys.
+pub mod encrypted_attributes {
+    pub use crate::envelope::{open, seal, Recipient};
 }
 pub mod profile;
 mod pseudonym;

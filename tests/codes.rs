@@ -24,6 +24,7 @@ const PREFIXES: &[&str] = &[
     "value",
     "structure",
     "integrity",
+    "reidentify",
 ];
 
 /// Every string literal `"prefix.name"` in the core's source.

@@ -34,6 +34,7 @@ from ._errors import (
     PreviewError,
     RandomError,
     ReadError,
+    ReidentifyError,
     SettingsError,
     StreamError,
     TransferSyntaxError,

@@ -20,6 +20,7 @@ __all__ = [
     "WriteError",
     "RandomError",
     "PreviewError",
+    "ReidentifyError",
 ]
 
 
@@ -103,6 +104,10 @@ class PreviewError(DicomSanitizerError):
     """``preview.*``: a frame could not be rendered."""
 
 
+class ReidentifyError(DicomSanitizerError):
+    """``reidentify.failed``: encrypted attributes could not be opened, whatever failed."""
+
+
 _BY_PREFIX: dict[str, type[DicomSanitizerError]] = {
     "settings": SettingsError,
     "read": ReadError,
@@ -114,6 +119,7 @@ _BY_PREFIX: dict[str, type[DicomSanitizerError]] = {
     "write": WriteError,
     "random": RandomError,
     "preview": PreviewError,
+    "reidentify": ReidentifyError,
 }
 
 

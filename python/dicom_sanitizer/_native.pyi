@@ -17,6 +17,7 @@ ErrorCode = Literal[
     "settings.conflicting_options",
     "settings.invalid_limit",
     "settings.invalid_signing_key",
+    "settings.invalid_recipient",
     "read.not_dicom",
     "read.missing_meta",
     "read.truncated",
@@ -49,6 +50,7 @@ ErrorCode = Literal[
     "preview.no_image",
     "preview.frame_out_of_range",
     "preview.too_large",
+    "reidentify.failed",
 ]
 
 _Json = dict[str, Any]

@@ -1,0 +1,569 @@
+//! The Encrypted Attributes envelope (CMS EnvelopedData, PS3.15 E.1.1) against OpenSSL as the
+//! independent implementation: what we seal OpenSSL opens, what OpenSSL seals we open, and every
+//! way opening can fail gives the one `reidentify.failed`. Keys and certificates are made by
+//! OpenSSL at test time; none is committed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dicom_sanitizer::encrypted_attributes::{open, seal, Recipient};
+use dicom_sanitizer::Error;
+
+const OPENSSL: &str = "/usr/bin/openssl";
+
+/// A scratch folder, removed with the throwaway keys in it when the test ends.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp(name: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!(
+        "dicom-sanitizer-envelope-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    Scratch(dir)
+}
+
+/// Runs OpenSSL in `dir`; its stdout.
+fn openssl(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(OPENSSL)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh self-signed RSA-2048 identity: (`name.pem` certificate, `name.key` PKCS#8 key).
+fn identity(dir: &Path, name: &str, subject: &str) -> (Vec<u8>, Vec<u8>) {
+    let (cert, key) = (format!("{name}.pem"), format!("{name}.key"));
+    openssl(
+        dir,
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &cert,
+            "-subj", subject, "-days", "2",
+        ],
+    );
+    (read(dir, &cert), read(dir, &key))
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+/// Not a multiple of the block size, and every byte value.
+fn content() -> Vec<u8> {
+    let mut c: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+    c.extend_from_slice(b"\x10\x00\x10\x00PN\x08\x00DOE^JOHN");
+    c
+}
+
+fn assert_failed(result: Result<Vec<u8>, Error>, what: &str) {
+    let e = result.expect_err(what);
+    assert_eq!(e.code(), "reidentify.failed", "{what}");
+    // The same error and the same words whatever failed: no oracle in the message either.
+    assert_eq!(e, Error::Reidentify, "{what}");
+    assert_eq!(
+        e.to_string(),
+        "reidentify.failed: the encrypted attributes cannot be opened with this key",
+        "{what}"
+    );
+}
+
+#[test]
+fn sealed_for_two_recipients_opens_in_openssl_for_each() {
+    let dir = temp("seal");
+    let (c1, k1) = identity(&dir, "one", "/C=XX/O=Hospital/CN=Archive One");
+    let (c2, k2) = identity(&dir, "two", "/CN=Archive Two");
+    let r1 = Recipient::parse(&c1).unwrap();
+    let r2 = Recipient::parse(&c2).unwrap();
+    // RFC 4514 order: the last RDN first.
+    assert_eq!(r1.subject(), "CN=Archive One,O=Hospital,C=XX");
+    assert_eq!(r2.subject(), "CN=Archive Two");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!((now + 86_400..now + 3 * 86_400).contains(&r1.not_after_unix()));
+    // The same instant as OpenSSL prints it.
+    let end = openssl(
+        &dir,
+        &[
+            "x509", "-in", "one.pem", "-noout", "-enddate", "-dateopt", "iso_8601",
+        ],
+    );
+    let end = end.trim().trim_start_matches("notAfter=").replace(' ', "T");
+    assert_eq!(r1.not_after(), end);
+
+    for (name, content) in [("env.der", content()), ("empty.der", Vec::new())] {
+        let der = seal(&content, &[r1.clone(), r2.clone()]).unwrap();
+        std::fs::write(dir.join(name), &der).unwrap();
+        for who in ["one", "two"] {
+            let out = format!("{who}-{name}.out");
+            openssl(
+                &dir,
+                &[
+                    "cms",
+                    "-decrypt",
+                    "-binary",
+                    "-inform",
+                    "DER",
+                    "-in",
+                    name,
+                    "-recip",
+                    &format!("{who}.pem"),
+                    "-inkey",
+                    &format!("{who}.key"),
+                    "-out",
+                    &out,
+                ],
+            );
+            assert_eq!(read(&dir, &out), content, "OpenSSL opens {name} for {who}");
+        }
+        // And we open it too, with either key, with or without the certificate.
+        assert_eq!(open(&der, &k1, None).unwrap(), content);
+        assert_eq!(open(&der, &k2, Some(&c2)).unwrap(), content);
+    }
+
+    let printed = openssl(
+        &dir,
+        &[
+            "cms", "-cmsout", "-print", "-inform", "DER", "-in", "env.der",
+        ],
+    );
+    assert!(
+        printed.contains("contentType: pkcs7-envelopedData"),
+        "{printed}"
+    );
+    assert!(printed.contains("contentType: pkcs7-data"), "{printed}");
+    assert!(printed.contains("algorithm: aes-256-cbc"), "{printed}");
+    assert_eq!(printed.matches("d.ktri:").count(), 2, "{printed}");
+    assert_eq!(
+        printed.matches("d.issuerAndSerialNumber:").count(),
+        2,
+        "{printed}"
+    );
+    assert_eq!(
+        printed.matches("algorithm: rsaEncryption").count(),
+        2,
+        "{printed}"
+    );
+    assert!(printed.contains("CN=Archive One") && printed.contains("CN=Archive Two"));
+
+    // Fresh key and IV each time: the same content never seals to the same bytes.
+    let once = std::slice::from_ref(&r1);
+    assert_ne!(
+        seal(&content(), once).unwrap(),
+        seal(&content(), once).unwrap()
+    );
+}
+
+#[test]
+fn openssl_envelopes_open_with_every_cipher_recipient_identifier_and_key_encoding() {
+    let dir = temp("open");
+    let (c1, k1) = identity(&dir, "one", "/CN=Archive One");
+    let (c2, k2) = identity(&dir, "two", "/CN=Archive Two");
+    std::fs::write(dir.join("content.bin"), content()).unwrap();
+    // The key in the other encodings a key holder may have.
+    openssl(
+        &dir,
+        &[
+            "rsa",
+            "-in",
+            "one.key",
+            "-traditional",
+            "-out",
+            "one-pkcs1.pem",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "rsa",
+            "-in",
+            "one.key",
+            "-traditional",
+            "-outform",
+            "DER",
+            "-out",
+            "one-pkcs1.der",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-in",
+            "one.key",
+            "-outform",
+            "DER",
+            "-out",
+            "one-pkcs8.der",
+        ],
+    );
+    let pkcs1_pem = read(&dir, "one-pkcs1.pem");
+    assert!(pkcs1_pem.starts_with(b"-----BEGIN RSA PRIVATE KEY-----"));
+    assert!(k1.starts_with(b"-----BEGIN PRIVATE KEY-----"));
+    let keys = [
+        k1.clone(),
+        pkcs1_pem,
+        read(&dir, "one-pkcs1.der"),
+        read(&dir, "one-pkcs8.der"),
+    ];
+
+    for (cipher, printed_as) in [
+        ("-aes128", "aes-128-cbc"),
+        ("-aes192", "aes-192-cbc"),
+        ("-aes256", "aes-256-cbc"),
+        ("-des3", "des-ede3-cbc"),
+    ] {
+        for keyid in [false, true] {
+            let mut args = vec![
+                "cms",
+                "-encrypt",
+                "-binary",
+                "-outform",
+                "DER",
+                "-in",
+                "content.bin",
+                "-out",
+                "e.der",
+                cipher,
+            ];
+            if keyid {
+                args.push("-keyid");
+            }
+            args.extend(["one.pem", "two.pem"]);
+            openssl(&dir, &args);
+            let printed = openssl(
+                &dir,
+                &["cms", "-cmsout", "-print", "-inform", "DER", "-in", "e.der"],
+            );
+            assert!(
+                printed.contains(&format!("algorithm: {printed_as}")),
+                "{printed}"
+            );
+            let rid = if keyid {
+                "d.subjectKeyIdentifier:"
+            } else {
+                "d.issuerAndSerialNumber:"
+            };
+            assert_eq!(printed.matches(rid).count(), 2, "{printed}");
+
+            let der = read(&dir, "e.der");
+            let what = format!("{cipher} keyid={keyid}");
+            for key in &keys {
+                assert_eq!(open(&der, key, None).expect(&what), content(), "{what}");
+            }
+            assert_eq!(
+                open(&der, &k1, Some(&c1)).expect(&what),
+                content(),
+                "{what}"
+            );
+            assert_eq!(open(&der, &k2, None).expect(&what), content(), "{what}");
+            assert_eq!(
+                open(&der, &k2, Some(&c2)).expect(&what),
+                content(),
+                "{what}"
+            );
+            // The certificate picks the recipient info: another's certificate finds none.
+            assert_failed(
+                open(&der, &k1, Some(&c2)),
+                &format!("{what}, other's certificate"),
+            );
+        }
+    }
+
+    // A bare EnvelopedData (without its ContentInfo) opens too. ContentInfo is
+    // 30 82 LL LL, 06 09 <id-envelopedData>, A0 82 LL LL, then the EnvelopedData.
+    let der = read(&dir, "e.der");
+    assert_eq!((der[0], der[4], der[15], der[19]), (0x30, 0x06, 0xa0, 0x30));
+    assert_eq!(open(&der[19..], &k1, None).unwrap(), content());
+}
+
+#[test]
+fn every_failure_to_open_is_the_same_error_and_never_a_panic() {
+    let dir = temp("fail");
+    let (c1, k1) = identity(&dir, "one", "/CN=Archive One");
+    let (_, k2) = identity(&dir, "two", "/CN=Archive Two");
+    let der = seal(&content(), &[Recipient::parse(&c1).unwrap()]).unwrap();
+    assert_eq!(open(&der, &k1, None).unwrap(), content());
+
+    assert_failed(open(&der, &k2, None), "another recipient's key");
+    assert_failed(open(&der, &c1, None), "a certificate given as the key");
+    assert_failed(open(&der, b"", None), "no key");
+    assert_failed(
+        open(&der, &k1, Some(b"not a certificate")),
+        "garbage as certificate",
+    );
+
+    // The last byte of the padding, changed through the block before it: padding can never
+    // be valid (0x80 ^ n > 16), whatever the random key.
+    let mut tampered = der.clone();
+    let n = tampered.len();
+    tampered[n - 17] ^= 0x80;
+    assert_failed(open(&tampered, &k1, None), "padding tampered");
+    // The last block itself: garbage under the key.
+    let mut tampered = der.clone();
+    tampered[n - 1] ^= 0x01;
+    let result = open(&tampered, &k1, None);
+    // One time in about 256 garbage ends in valid padding; then the content differs.
+    if let Ok(c) = &result {
+        assert_ne!(*c, content());
+    } else {
+        assert_failed(result, "last block tampered");
+    }
+    // The wrapped key: the unwrap gives noise, as a wrong key would.
+    let enc_key_at = find(&der, &[0x04, 0x82, 0x01, 0x00]).expect("the 256-byte encrypted key");
+    let mut tampered = der.clone();
+    tampered[enc_key_at + 4 + 100] ^= 0x01;
+    assert_failed(open(&tampered, &k1, None), "wrapped key tampered");
+
+    // Every truncation, and trailing bytes.
+    for len in 0..der.len() {
+        assert_failed(open(&der[..len], &k1, None), &format!("truncated to {len}"));
+    }
+    let mut longer = der.clone();
+    longer.push(0);
+    assert_failed(open(&longer, &k1, None), "trailing byte");
+
+    // Garbage, and well-formed DER of other kinds.
+    let mut noise = 0x2545_f491_4f6c_dd1d_u64;
+    let garbage: Vec<u8> = (0..4096)
+        .map(|_| {
+            noise ^= noise << 13;
+            noise ^= noise >> 7;
+            noise ^= noise << 17;
+            noise as u8
+        })
+        .collect();
+    assert_failed(open(&garbage, &k1, None), "garbage");
+    assert_failed(
+        open(b"0\x80\x00\x00", &k1, None),
+        "indefinite-length garbage",
+    );
+    assert_failed(open(&c1, &k1, None), "a PEM certificate as envelope");
+    openssl(
+        &dir,
+        &[
+            "x509", "-in", "one.pem", "-outform", "DER", "-out", "one.der",
+        ],
+    );
+    assert_failed(
+        open(&read(&dir, "one.der"), &k1, None),
+        "a DER certificate as envelope",
+    );
+    // A ContentInfo of another type: signed data.
+    std::fs::write(dir.join("content.bin"), content()).unwrap();
+    openssl(
+        &dir,
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            "content.bin",
+            "-signer",
+            "one.pem",
+            "-inkey",
+            "one.key",
+            "-out",
+            "signed.der",
+        ],
+    );
+    assert_failed(open(&read(&dir, "signed.der"), &k1, None), "signed data");
+    // An envelope with a content cipher E.1.1 does not name.
+    openssl(
+        &dir,
+        &[
+            "cms",
+            "-encrypt",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            "content.bin",
+            "-out",
+            "camellia.der",
+            "-camellia128",
+            "one.pem",
+        ],
+    );
+    assert_failed(open(&read(&dir, "camellia.der"), &k1, None), "camellia");
+}
+
+/// Envelopes well-formed as DER but wrong inside, made by decoding one of ours, changing one
+/// field and encoding it again.
+#[test]
+fn structurally_wrong_envelopes_are_the_same_error() {
+    use cms::content_info::ContentInfo;
+    use cms::enveloped_data::{EnvelopedData, RecipientInfo};
+    use der::asn1::{Null, ObjectIdentifier, OctetString};
+    use der::{Any, Decode, Encode};
+
+    let dir = temp("structure");
+    let (c1, k1) = identity(&dir, "one", "/CN=Archive One");
+    let der = seal(&content(), &[Recipient::parse(&c1).unwrap()]).unwrap();
+    let ci = ContentInfo::from_der(&der).unwrap();
+    let env: EnvelopedData = ci.content.decode_as().unwrap();
+    let encode = |env: &EnvelopedData| {
+        ContentInfo {
+            content_type: ci.content_type,
+            content: Any::encode_from(env).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    };
+    // Re-encoded unchanged, it opens: the changes below are what fails.
+    assert_eq!(open(&encode(&env), &k1, None).unwrap(), content());
+
+    let ciphertext = env
+        .encrypted_content
+        .encrypted_content
+        .clone()
+        .unwrap()
+        .into_bytes();
+    type Change = fn(&mut EnvelopedData, &[u8]);
+    let changes: [(&str, Change); 9] = [
+        ("ciphertext one byte short", |e, c| {
+            e.encrypted_content.encrypted_content =
+                Some(OctetString::new(&c[..c.len() - 1]).unwrap())
+        }),
+        ("ciphertext empty", |e, _| {
+            e.encrypted_content.encrypted_content = Some(OctetString::new(Vec::new()).unwrap())
+        }),
+        ("ciphertext detached", |e, _| {
+            e.encrypted_content.encrypted_content = None
+        }),
+        ("last block dropped", |e, c| {
+            e.encrypted_content.encrypted_content =
+                Some(OctetString::new(&c[..c.len() - 16]).unwrap())
+        }),
+        ("8-byte IV", |e, _| {
+            e.encrypted_content.content_enc_alg.parameters =
+                Some(Any::encode_from(&OctetString::new([0u8; 8]).unwrap()).unwrap())
+        }),
+        ("no IV", |e, _| {
+            e.encrypted_content.content_enc_alg.parameters = None
+        }),
+        ("IV not an OCTET STRING", |e, _| {
+            e.encrypted_content.content_enc_alg.parameters = Some(Any::encode_from(&Null).unwrap())
+        }),
+        ("unknown content cipher", |e, _| {
+            e.encrypted_content.content_enc_alg.oid =
+                ObjectIdentifier::new_unwrap("1.2.840.113549.3.2") // rc2-cbc
+        }),
+        ("key transport not rsaEncryption", |e, _| {
+            let mut infos: Vec<RecipientInfo> = e.recip_infos.0.iter().cloned().collect();
+            if let RecipientInfo::Ktri(k) = &mut infos[0] {
+                k.key_enc_alg.oid = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.7");
+                // OAEP
+            }
+            e.recip_infos = infos.try_into().unwrap();
+        }),
+    ];
+    for (what, change) in changes {
+        let mut changed = env.clone();
+        change(&mut changed, &ciphertext);
+        assert_failed(open(&encode(&changed), &k1, None), what);
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn recipients_other_than_rsa_certificates_are_refused() {
+    let dir = temp("refuse");
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ec.key",
+            "-out",
+            "ec.pem",
+            "-subj",
+            "/CN=EC",
+            "-days",
+            "2",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-keyout",
+            "small.key",
+            "-out",
+            "small.pem",
+            "-subj",
+            "/CN=Small",
+            "-days",
+            "2",
+        ],
+    );
+    let (cert, key) = identity(&dir, "rsa", "/CN=Archive");
+    openssl(
+        &dir,
+        &[
+            "x509", "-in", "rsa.pem", "-outform", "DER", "-out", "rsa.der",
+        ],
+    );
+    // DER, and PEM with text before it, are fine.
+    let der = Recipient::parse(&read(&dir, "rsa.der")).unwrap();
+    assert_eq!(der.subject(), "CN=Archive");
+    let mut texted = b"Subject: CN=Archive\n".to_vec();
+    texted.extend_from_slice(&cert);
+    assert_eq!(Recipient::parse(&texted).unwrap().subject(), "CN=Archive");
+
+    for (what, bytes) in [
+        ("EC certificate", read(&dir, "ec.pem")),
+        ("1024-bit RSA", read(&dir, "small.pem")),
+        ("a private key", key),
+        (
+            "garbage",
+            b"-----BEGIN CERTIFICATE-----\nnot base64\n".to_vec(),
+        ),
+        ("truncated DER", read(&dir, "rsa.der")[..300].to_vec()),
+        ("nothing", Vec::new()),
+    ] {
+        let e = Recipient::parse(&bytes).expect_err(what);
+        assert_eq!(e.code(), "settings.invalid_recipient", "{what}: {e}");
+    }
+    let e = seal(b"x", &[]).expect_err("no recipient");
+    assert_eq!(e.code(), "settings.invalid_recipient");
+}
