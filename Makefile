@@ -115,10 +115,12 @@ tesseract:
 	@command -v tesseract >/dev/null && test -n "$$(tesseract --list-langs 2>/dev/null | grep -x eng)" \
 		|| (apt-get update && apt-get install -y tesseract-ocr tesseract-ocr-eng)
 
-# Independent DICOM tools from Debian: DCMTK (dcmdump) and dicom3tools (dciodvfy).
+# Independent tools from Debian: DCMTK (dcmdump), dicom3tools (dciodvfy), GDCM (gdcmconv, and
+# gdcmanon for Encrypted Attributes) and OpenSSL (CMS envelopes, test keys).
 oracles:
 	@command -v dcmdump >/dev/null && command -v dciodvfy >/dev/null && command -v gdcmconv >/dev/null \
-		|| (apt-get update && apt-get install -y dcmtk dicom3tools libgdcm-tools)
+		&& command -v gdcmanon >/dev/null && command -v openssl >/dev/null \
+		|| (apt-get update && apt-get install -y dcmtk dicom3tools libgdcm-tools openssl)
 
 # Every file of pydicom's own test data (toolkit samples, vendor files, a DICOMDIR with its
 # media set, non-DICOM files) through the CLI: each valid object is sanitized, re-reads in

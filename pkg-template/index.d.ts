@@ -80,6 +80,12 @@ export interface SanitizerOptions {
    * is detected; the output gets a meta group (`meta.added`). Default false: `read.not_dicom`.
    */
   acceptRaw?: boolean;
+  /**
+   * X.509 certificates (PEM text, RSA keys) of those who may re-identify: the output then carries
+   * the original values of what changed, enveloped for them (PS3.15 E.1.1 Encrypted Attributes,
+   * readable by GDCM's `gdcmanon -d` and `openssl cms -decrypt`).
+   */
+  recipients?: string[];
 }
 
 export type DigestAlgorithm = "blake3" | "sha256";

@@ -98,6 +98,12 @@ impl Recipient {
     }
 }
 
+/// DER as PEM text (`CERTIFICATE`): settings hold certificates as text, whatever form they
+/// came in. Bytes that are no certificate are refused when the settings are compiled.
+pub(crate) fn der_to_pem(der: &[u8]) -> String {
+    der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).unwrap_or_default()
+}
+
 fn invalid(message: impl Into<String>) -> Error {
     Error::settings("settings.invalid_recipient", message)
 }

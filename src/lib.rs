@@ -36,6 +36,7 @@ mod dates;
 mod deid;
 mod dicomdir;
 mod digest;
+mod encrypted;
 mod envelope;
 mod error;
 mod file_meta;
@@ -76,6 +77,7 @@ pub mod encrypted_attributes {
 pub mod profile;
 mod pseudonym;
 mod receipt;
+mod reidentify;
 mod report;
 mod rules;
 mod sanitizer;
@@ -101,6 +103,7 @@ pub use receipt::{
     generate_signing_key, hex, public_key, unhex, verify, verify_original, Mismatch, Receipt,
     Verification, RECEIPT_FORMAT,
 };
+pub use reidentify::reidentify;
 pub use report::{Finding, Report, FINDING_CODES};
 pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
 pub use settings::{Key, PatientId, RuleAction, Settings, UserRule};

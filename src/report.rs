@@ -47,6 +47,7 @@ pub const FINDING_CODES: &[&str] = &[
     "pixel.segments_removed",
     "pixel.segments_emptied",
     "pixel.after_eoi_removed",
+    "encrypted.attributes_added",
     "pixel.burned_in_allowed",
     "pixel.burned_in_unknown_allowed",
 ];

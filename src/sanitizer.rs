@@ -12,6 +12,8 @@ use crate::clean::Identity;
 use crate::deid::Deidentifier;
 use crate::dicomdir;
 use crate::digest::DigestAlgorithm;
+use crate::encrypted;
+use crate::envelope::{self, Recipient};
 use crate::error::{Error, Result};
 use crate::file_meta::FileMeta;
 use crate::gate::Gate;
@@ -67,6 +69,8 @@ pub(crate) struct Compiled {
     pub signing_key: Option<SigningKey>,
     pub digest: DigestAlgorithm,
     pub accept_raw: bool,
+    /// Who may re-identify: the originals of what changed are enveloped for them.
+    recipients: Vec<Recipient>,
 }
 
 /// What the header (everything before Pixel Data) became, and what the rest of the stream needs.
@@ -98,6 +102,11 @@ impl Sanitizer {
             None => None,
         };
         let pseudonyms = Pseudonyms::new(settings.key.as_ref().map(|k| k.0.as_slice()))?;
+        let recipients = settings
+            .recipients
+            .iter()
+            .map(|c| Recipient::parse(c.as_bytes()))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Sanitizer(Arc::new(Compiled {
             rules,
             pseudonyms,
@@ -109,6 +118,7 @@ impl Sanitizer {
             signing_key,
             digest: settings.digest,
             accept_raw: settings.accept_raw,
+            recipients,
         })))
     }
 
@@ -271,6 +281,8 @@ impl Compiled {
         let ts = transfer_syntax(ts_uid)?;
         let (mut obj, un) = read_dataset(&input[layout.dataset_at..], ts_uid)?;
         findings.extend(un);
+        // The input as read, for the Encrypted Attributes: what changed is found by comparing.
+        let original = (!self.recipients.is_empty()).then(|| obj.clone());
 
         // Not every data set is a composite instance: a media set directory, a worklist item or
         // a fragment has no SOP Class or Instance UID of its own; the file meta's stand in.
@@ -381,6 +393,22 @@ impl Compiled {
         self.mark(&mut out, blanker.is_some());
         gate.empty_echoes(&mut out, &self.rules, "", &mut findings);
         gate.check(&out, &self.rules, self.strict, &mut findings)?;
+        if let Some(original) = original {
+            // After the gate, which has nothing to read in ciphertext.
+            let content = encrypted::content(encrypted::modified(&original, &out))?;
+            out.put(encrypted::sequence(envelope::seal(
+                &content,
+                &self.recipients,
+            )?));
+            findings.push(finding(
+                "encrypted.attributes_added",
+                Some("(0400,0500)"),
+                &format!(
+                    "the original values of what changed, enveloped for {} recipient(s)",
+                    self.recipients.len()
+                ),
+            ));
+        }
 
         let new_instance = match (dataset_uid(&out, tags::SOP_INSTANCE_UID)?, meta_instance) {
             (Some(uid), _) => uid,

@@ -46,6 +46,10 @@ pub struct Settings {
     /// its encoding can be detected; the output gets a meta group and a `meta.added` finding.
     /// Off by default: such input is then refused (`read.not_dicom`).
     pub accept_raw: bool,
+    /// X.509 certificates (PEM text) of the people who may re-identify: with any, the output
+    /// carries the original values of every attribute the profile changed, enveloped for them
+    /// (PS3.15 E.1.1 Encrypted Attributes). RSA keys only.
+    pub recipients: Vec<String>,
 }
 
 impl Settings {
@@ -77,10 +81,24 @@ impl Settings {
         self
     }
 
+    /// Adds a recipient of the Encrypted Attributes: an X.509 certificate, PEM or DER.
+    pub fn recipient(mut self, certificate: &[u8]) -> Self {
+        self.recipients.push(pem_text(certificate));
+        self
+    }
+
     /// Adds a user rule.
     pub fn rule(mut self, rule: UserRule) -> Self {
         self.rules.push(rule);
         self
+    }
+}
+
+/// A certificate as the settings hold it: PEM text as given, DER wrapped as PEM.
+fn pem_text(certificate: &[u8]) -> String {
+    match std::str::from_utf8(certificate) {
+        Ok(text) if text.contains("-----BEGIN") => text.to_string(),
+        _ => crate::envelope::der_to_pem(certificate),
     }
 }
 

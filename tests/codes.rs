@@ -25,6 +25,7 @@ const PREFIXES: &[&str] = &[
     "structure",
     "integrity",
     "reidentify",
+    "encrypted",
 ];
 
 /// Every string literal `"prefix.name"` in the core's source.

@@ -76,6 +76,22 @@ enum Command {
         #[arg(long)]
         original: Option<PathBuf>,
     },
+    /// Restore the original values of files sanitized with `--recipient` (PS3.15 E.1.2), with
+    /// that recipient's private key. The sanitized pixels stay. Prints a JSON line per file.
+    Reidentify {
+        /// Files or folders (recursively) to re-identify.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output folder; the input tree is mirrored below it.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// The recipient's RSA private key (PEM or DER, PKCS#8 or PKCS#1, unencrypted).
+        #[arg(long)]
+        key: PathBuf,
+        /// The recipient's certificate, to pick its recipient info among several.
+        #[arg(long)]
+        certificate: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -92,6 +108,10 @@ struct SanitizeArgs {
     /// Read the key from this environment variable.
     #[arg(long, default_value = KEY_ENV)]
     key_env: String,
+    /// X.509 certificate (PEM or DER, RSA) of someone who may re-identify (repeatable): the
+    /// output carries the originals of what changed, enveloped for them (PS3.15 E.1.1).
+    #[arg(long = "recipient")]
+    recipients: Vec<PathBuf>,
     /// Profile options to apply (repeatable).
     #[arg(long = "option", value_enum)]
     options: Vec<OptionArg>,
@@ -242,7 +262,58 @@ fn main() -> ExitCode {
             public_key,
             original,
         } => verify(&file, &receipt, &public_key, original.as_deref()),
+        Command::Reidentify {
+            inputs,
+            out,
+            key,
+            certificate,
+        } => reidentify(&inputs, &out, &key, certificate.as_deref()),
     })
+}
+
+fn reidentify(inputs: &[PathBuf], out: &Path, key: &Path, certificate: Option<&Path>) -> u8 {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let secrets = read(key).and_then(|k| Ok((k, certificate.map(read).transpose()?)));
+    let (key, certificate) = match secrets {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("dicom-sanitize: {e}");
+            return exit::SETTINGS;
+        }
+    };
+    let jobs = match list_inputs(inputs) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("dicom-sanitize: {e}");
+            return exit::IO;
+        }
+    };
+    let mut code = exit::OK;
+    for (n, (input, rel)) in jobs.iter().enumerate() {
+        let result = read(input).map_err(Failure::Io).and_then(|bytes| {
+            dicom_sanitizer::reidentify(&bytes, &key, certificate.as_deref())
+                .map_err(Failure::Sanitize)
+        });
+        let line = match result.and_then(|bytes| {
+            let path = out.join(rel);
+            write_atomic(&path, &bytes)
+                .map_err(|e| Failure::Io(format!("{}: {e}", path.display())))
+                .map(|()| path)
+        }) {
+            Ok(path) => json!({"n": n + 1, "ok": true, "output": path}),
+            Err(Failure::Sanitize(e)) => {
+                code = code.max(exit::SOME_REFUSED);
+                json!({"n": n + 1, "ok": false, "error": {"code": e.code(), "message": e.to_string()}})
+            }
+            Err(Failure::Io(e)) => {
+                eprintln!("dicom-sanitize: {e}");
+                code = exit::IO;
+                json!({"n": n + 1, "ok": false, "error": {"code": "io"}})
+            }
+        };
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+    code
 }
 
 fn keygen(out: &Path) -> u8 {
@@ -330,7 +401,13 @@ fn load_settings(args: &SanitizeArgs, key: Option<Vec<u8>>) -> Result<Settings, 
             serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", p.display()))?
         }
     };
+    let mut recipients = Settings::new();
+    for p in &args.recipients {
+        recipients =
+            recipients.recipient(&std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?);
+    }
     Ok(Settings {
+        recipients: recipients.recipients,
         options: args.options.iter().map(|&o| o.into()).collect(),
         key: key.map(dicom_sanitizer::Key),
         signing_key,

@@ -175,6 +175,9 @@ class SanitizerOptions(TypedDict, total=False):
     digest: Literal["blake3", "sha256"]
     accept_raw: bool
     """Read a data set without a Part 10 header when its encoding is detected."""
+    recipients: Sequence[str]
+    """X.509 certificates (PEM text, RSA) of those who may re-identify: the output then carries
+    the originals of what changed, enveloped for them (PS3.15 E.1.1 Encrypted Attributes)."""
 
 
 Report = dict[str, Any]

@@ -1,4 +1,4 @@
-//! The Encrypted Attributes envelope (CMS EnvelopedData, PS3.15 E.1.1) against OpenSSL as the
+//! Encrypted Attributes (PS3.15 E.1.1/E.1.2). The envelope (CMS EnvelopedData) against OpenSSL as the
 //! independent implementation: what we seal OpenSSL opens, what OpenSSL seals we open, and every
 //! way opening can fail gives the one `reidentify.failed`. Keys and certificates are made by
 //! OpenSSL at test time; none is committed.
@@ -566,4 +566,323 @@ fn recipients_other_than_rsa_certificates_are_refused() {
     }
     let e = seal(b"x", &[]).expect_err("no recipient");
     assert_eq!(e.code(), "settings.invalid_recipient");
+}
+
+// --- Sanitized files with Encrypted Attributes, and their re-identification ------------------
+
+use dicom_core::header::Header;
+use dicom_core::value::Value;
+use dicom_dictionary_std::tags;
+use dicom_object::mem::InMemElement;
+use dicom_object::{InMemDicomObject, OpenFileOptions};
+use dicom_sanitizer::{reidentify, Sanitizer, Settings};
+
+fn read_file(bytes: &[u8]) -> InMemDicomObject {
+    OpenFileOptions::new()
+        .from_reader(bytes)
+        .expect("a Part 10 file")
+        .into_inner()
+}
+
+/// Equal in VR and value, items element by element (lengths left out).
+fn same(a: &InMemElement, b: &InMemElement) -> bool {
+    a.vr() == b.vr()
+        && match (a.value(), b.value()) {
+            (Value::Sequence(x), Value::Sequence(y)) => {
+                x.items().len() == y.items().len()
+                    && x.items().iter().zip(y.items()).all(|(i, j)| {
+                        i.iter().count() == j.iter().count()
+                            && i.iter().all(|e| j.get(e.tag()).is_some_and(|f| same(e, f)))
+                    })
+            }
+            (x, y) => x == y,
+        }
+}
+
+/// Every element of `original` is in `restored` with its value, but the marks of
+/// de-identification that E.1.2 sets or removes.
+fn assert_restored(original: &InMemDicomObject, restored: &InMemDicomObject, what: &str) {
+    for e in original.iter() {
+        let Some(r) = restored.get(e.tag()) else {
+            panic!("{what}: {} not restored", e.tag());
+        };
+        assert!(
+            same(e, r),
+            "{what}: {} restored as {:?}",
+            e.tag(),
+            r.value()
+        );
+    }
+    assert_eq!(
+        restored.get(tags::PATIENT_IDENTITY_REMOVED).map(|e| e
+            .value()
+            .to_str()
+            .unwrap()
+            .trim()
+            .to_string()),
+        Some("NO".into()),
+        "{what}"
+    );
+    assert!(restored.get(tags::ENCRYPTED_ATTRIBUTES_SEQUENCE).is_none());
+    assert!(restored.get(tags::DEIDENTIFICATION_METHOD).is_none());
+}
+
+fn name(obj: &InMemDicomObject) -> String {
+    obj.get(tags::PATIENT_NAME)
+        .map(|e| e.value().to_str().unwrap().trim().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_sanitized_file_carries_its_originals_for_either_recipient_and_for_openssl() {
+    let dir = temp("sanitized");
+    let (cert1, key1) = identity(&dir, "one", "/CN=Archive One");
+    let (cert2, key2) = identity(&dir, "two", "/CN=Archive Two");
+    let (_, stranger) = identity(&dir, "stranger", "/CN=Stranger");
+    let input = fixtures::Sample::ct().to_bytes();
+    let original = read_file(&input);
+    let sanitizer = Sanitizer::new(
+        Settings::new()
+            .key(*b"a key of at least sixteen bytes!")
+            .recipient(&cert1)
+            .recipient(&std::fs::read(dir.join("two.pem")).unwrap()),
+    )
+    .unwrap();
+    let out = sanitizer.sanitize(&input).unwrap();
+    assert!(out
+        .report
+        .findings
+        .iter()
+        .any(|f| f.code == "encrypted.attributes_added"));
+    let sanitized = read_file(&out.bytes);
+    assert_ne!(name(&sanitized), name(&original));
+    // No original value is readable in the output, the Encrypted Content included.
+    for planted in ["DOE^JANE", "MRN0012345", "19610312", "ACC778899"] {
+        assert!(
+            !out.bytes
+                .windows(planted.len())
+                .any(|w| w == planted.as_bytes()),
+            "{planted} readable in the output"
+        );
+    }
+    // OpenSSL opens the Encrypted Content; its data set holds the Modified Attributes item.
+    let Value::Sequence(eas) = sanitized
+        .get(tags::ENCRYPTED_ATTRIBUTES_SEQUENCE)
+        .expect("an Encrypted Attributes Sequence")
+        .value()
+    else {
+        panic!("not a sequence")
+    };
+    let item = &eas.items()[0];
+    assert_eq!(
+        item.get(tags::ENCRYPTED_CONTENT_TRANSFER_SYNTAX_UID)
+            .unwrap()
+            .value()
+            .to_str()
+            .unwrap()
+            .trim_end_matches('\0'),
+        "1.2.840.10008.1.2.1"
+    );
+    let der = item
+        .get(tags::ENCRYPTED_CONTENT)
+        .unwrap()
+        .value()
+        .to_bytes()
+        .unwrap();
+    std::fs::write(dir.join("content.der"), &der).unwrap();
+    for who in ["one", "two"] {
+        openssl(
+            &dir,
+            &[
+                "cms",
+                "-decrypt",
+                "-inform",
+                "DER",
+                "-in",
+                "content.der",
+                "-recip",
+                &format!("{who}.pem"),
+                "-inkey",
+                &format!("{who}.key"),
+                "-out",
+                "content.bin",
+            ],
+        );
+        let content = read(&dir, "content.bin");
+        let set = InMemDicomObject::read_dataset_with_ts(
+            content.as_slice(),
+            &dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN.erased(),
+        )
+        .expect("Explicit VR Little Endian");
+        let Value::Sequence(modified) = set
+            .get(tags::MODIFIED_ATTRIBUTES_SEQUENCE)
+            .expect("a Modified Attributes Sequence")
+            .value()
+        else {
+            panic!("not a sequence")
+        };
+        assert_eq!(modified.items().len(), 1);
+        let originals = &modified.items()[0];
+        // Exactly what changed: each element differs in the output or is gone from it.
+        for e in originals.iter() {
+            assert!(same(e, original.get(e.tag()).unwrap()), "{}", e.tag());
+            let changed = sanitized.get(e.tag()).is_none_or(|o| !same(e, o));
+            assert!(
+                changed || e.tag() == tags::SOP_INSTANCE_UID,
+                "{} unchanged",
+                e.tag()
+            );
+        }
+        for e in original.iter() {
+            let changed = sanitized.get(e.tag()).is_none_or(|o| !same(e, o));
+            assert!(
+                !changed || originals.get(e.tag()).is_some(),
+                "{} missing",
+                e.tag()
+            );
+        }
+    }
+    // Re-identified with either key (with or without its certificate).
+    for (key, cert) in [
+        (&key1, Some(cert1.as_slice())),
+        (&key2, Some(cert2.as_slice())),
+        (&key2, None),
+    ] {
+        let back = reidentify(&out.bytes, key, cert).unwrap();
+        assert_restored(&original, &read_file(&back), "re-identified");
+    }
+    // An unrelated key, a tampered envelope (its wrapped key, the first block of its
+    // ciphertext, which holds the data set's first headers, its last block, which holds the
+    // padding), a file without Encrypted Attributes: the one error, whatever failed.
+    let der: &[u8] = &der;
+    let at = out.bytes.windows(der.len()).position(|w| w == der).unwrap();
+    // The encrypted content: the last element, [0] IMPLICIT OCTET STRING (80 82 hi lo).
+    let ciphertext = (0..der.len() - 4)
+        .find(|&i| {
+            der[i] == 0x80
+                && der[i + 1] == 0x82
+                && ((der[i + 2] as usize) << 8 | der[i + 3] as usize) == der.len() - i - 4
+        })
+        .expect("the encrypted content")
+        + 4;
+    // The wrapped keys: OCTET STRINGs of 256 bytes (RSA-2048), one per recipient.
+    let wrapped_keys: Vec<usize> = (0..der.len() - 4)
+        .filter(|&i| der[i..i + 4] == [0x04, 0x82, 0x01, 0x00])
+        .map(|i| i + 4 + 100)
+        .collect();
+    assert_eq!(wrapped_keys.len(), 2);
+    let tampered_at = |offsets: &[usize]| {
+        let mut t = out.bytes.clone();
+        for o in offsets {
+            t[at + o] ^= 0x55;
+        }
+        t
+    };
+    let tampered = |offset: usize| tampered_at(&[offset]);
+    let without = Sanitizer::new(Settings::new())
+        .unwrap()
+        .sanitize(&input)
+        .unwrap()
+        .bytes;
+    for (bytes, key, what) in [
+        (out.bytes.clone(), &stranger, "an unrelated key"),
+        (tampered_at(&wrapped_keys), &key1, "tampered wrapped keys"),
+        (tampered(ciphertext + 8), &key1, "a tampered first block"),
+        (tampered(der.len() - 1), &key1, "a tampered last block"),
+        (without, &key1, "no Encrypted Attributes"),
+    ] {
+        let Err(e) = reidentify(&bytes, key, None) else {
+            panic!("{what}: re-identified");
+        };
+        assert_eq!(e.code(), "reidentify.failed", "{what}");
+        assert_eq!(e.to_string(), Error::Reidentify.to_string(), "{what}");
+    }
+}
+
+/// GDCM's `gdcmanon`, both ways: it re-identifies what we sanitized, and we re-identify what it
+/// de-identified, to the values it restores itself.
+#[test]
+fn gdcmanon_reads_ours_and_we_read_gdcmanons() {
+    let gdcmanon = Path::new("/usr/bin/gdcmanon");
+    assert!(gdcmanon.exists(), "gdcmanon missing: make oracles");
+    let dir = temp("gdcm");
+    let (cert, key) = identity(&dir, "one", "/CN=Archive One");
+    let input = fixtures::Sample::ct().to_bytes();
+    let original = read_file(&input);
+    std::fs::write(dir.join("in.dcm"), &input).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(gdcmanon)
+            .args(args)
+            .current_dir(&*dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gdcmanon {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // Ours, re-identified by GDCM.
+    let sanitizer = Sanitizer::new(Settings::new().recipient(&cert)).unwrap();
+    std::fs::write(
+        dir.join("ours.dcm"),
+        sanitizer.sanitize(&input).unwrap().bytes,
+    )
+    .unwrap();
+    run(&[
+        "-d",
+        "-i",
+        "ours.dcm",
+        "-o",
+        "ours-back.dcm",
+        "-k",
+        "one.key",
+    ]);
+    let by_gdcm = read_file(&read(&dir, "ours-back.dcm"));
+    for e in original.iter() {
+        let r = by_gdcm
+            .get(e.tag())
+            .unwrap_or_else(|| panic!("GDCM did not restore {}", e.tag()));
+        assert!(same(e, r), "GDCM restored {} as {:?}", e.tag(), r.value());
+    }
+    // GDCM's, re-identified by us, at every cipher it writes.
+    for cipher in ["--aes256", "--aes128", "--des3"] {
+        run(&[
+            "-e",
+            cipher,
+            "-i",
+            "in.dcm",
+            "-o",
+            "theirs.dcm",
+            "-c",
+            "one.pem",
+        ]);
+        run(&[
+            "-d",
+            "-i",
+            "theirs.dcm",
+            "-o",
+            "theirs-gdcm.dcm",
+            "-k",
+            "one.key",
+        ]);
+        let theirs = read(&dir, "theirs.dcm");
+        let ours = read_file(&reidentify(&theirs, &key, None).unwrap());
+        let gdcm = read_file(&read(&dir, "theirs-gdcm.dcm"));
+        for e in original
+            .iter()
+            .filter(|e| gdcm.get(e.tag()).is_some_and(|g| same(e, g)))
+        {
+            let r = ours
+                .get(e.tag())
+                .unwrap_or_else(|| panic!("{cipher}: {} not restored", e.tag()));
+            assert!(
+                same(e, r),
+                "{cipher}: {} restored as {:?}",
+                e.tag(),
+                r.value()
+            );
+        }
+        assert_eq!(name(&ours), name(&original), "{cipher}");
+    }
 }

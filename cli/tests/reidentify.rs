@@ -1,0 +1,150 @@
+//! `--recipient` and `reidentify`: a tree sanitized for two recipients (a PEM and a DER
+//! certificate, made by OpenSSL at test time) comes back whole with either private key, GDCM's
+//! `gdcmanon` reads it too, and an unrelated key gives `reidentify.failed` and no output.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{assert_exit, json_lines, sanitize, tempdir, BIN};
+use dicom_dictionary_std::tags;
+use dicom_object::OpenFileOptions;
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn patient_name(file: &Path) -> String {
+    let obj = OpenFileOptions::new().open_file(file).unwrap();
+    obj.get(tags::PATIENT_NAME)
+        .map(|e| e.value().to_str().unwrap().trim().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_tree_sanitized_for_two_recipients_comes_back_with_either_key() {
+    let d = tempdir("reidentify");
+    let identity = |name: &str, form: &str| {
+        openssl(
+            &d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.crt"),
+                "-outform",
+                form,
+                "-subj",
+                &format!("/CN={name}"),
+                "-days",
+                "2",
+            ],
+        );
+    };
+    identity("one", "PEM");
+    identity("two", "DER");
+    identity("stranger", "PEM");
+    let input = d.join("in/DOE_JANE");
+    std::fs::create_dir_all(&input).unwrap();
+    for n in 1..=3 {
+        std::fs::write(
+            input.join(format!("IM{n}.dcm")),
+            fixtures::Sample::ct_instance(n).to_bytes(),
+        )
+        .unwrap();
+    }
+    let run = sanitize(
+        Some("a key of at least sixteen bytes"),
+        &[
+            d.join("in").as_os_str(),
+            "--out".as_ref(),
+            d.join("out").as_os_str(),
+            "--recipient".as_ref(),
+            d.join("one.crt").as_os_str(),
+            "--recipient".as_ref(),
+            d.join("two.crt").as_os_str(),
+            "--quiet".as_ref(),
+        ],
+    );
+    assert_exit(&run, 0);
+    let lines = json_lines(&run.stdout);
+    assert_eq!(lines.len(), 3);
+    let outputs: Vec<String> = lines
+        .iter()
+        .map(|l| l["output"].as_str().unwrap().to_string())
+        .collect();
+    for o in &outputs {
+        assert_ne!(patient_name(Path::new(o)), "DOE^JANE^QUINCY");
+    }
+    for who in ["one", "two"] {
+        let back = d.join(format!("back-{who}"));
+        let run = Command::new(BIN)
+            .args([
+                "reidentify",
+                d.join("out").to_str().unwrap(),
+                "--out",
+                back.to_str().unwrap(),
+                "--key",
+            ])
+            .arg(d.join(format!("{who}.key")))
+            .output()
+            .unwrap();
+        assert_exit(&run, 0);
+        let lines = json_lines(&run.stdout);
+        assert_eq!(lines.len(), 3);
+        for l in &lines {
+            assert_eq!(l["ok"], true, "{l}");
+            assert_eq!(
+                patient_name(Path::new(l["output"].as_str().unwrap())),
+                "DOE^JANE^QUINCY"
+            );
+        }
+    }
+    // GDCM re-identifies the CLI's output with the first key.
+    let gdcm = d.join("gdcm.dcm");
+    let run = Command::new("gdcmanon")
+        .args(["-d", "-i", &outputs[0], "-o", gdcm.to_str().unwrap(), "-k"])
+        .arg(d.join("one.key"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "gdcmanon: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(patient_name(&gdcm), "DOE^JANE^QUINCY");
+    // An unrelated key: a coded error per file, exit 1, nothing written.
+    let refused = d.join("refused");
+    let run = Command::new(BIN)
+        .args([
+            "reidentify",
+            d.join("out").to_str().unwrap(),
+            "--out",
+            refused.to_str().unwrap(),
+            "--key",
+        ])
+        .arg(d.join("stranger.key"))
+        .output()
+        .unwrap();
+    assert_exit(&run, 1);
+    for l in json_lines(&run.stdout) {
+        assert_eq!(l["error"]["code"], "reidentify.failed", "{l}");
+    }
+    assert!(!refused.exists());
+    std::fs::remove_dir_all(&d).unwrap();
+}
