@@ -1,0 +1,57 @@
+"""Encrypted Attributes from Python, with OpenSSL and pydicom as the oracles: a file sanitized
+with a recipient certificate carries an envelope that `openssl cms -decrypt` opens, and the data
+set inside, read by pydicom, holds exactly the originals of what changed, element by element."""
+
+import io
+import subprocess
+
+import pydicom
+import pytest
+from pydicom.filereader import read_dataset
+
+import dicom_sanitizer as ds
+from conftest import KEY, good
+
+
+@pytest.fixture(scope="module")
+def identity(tmp_path_factory):
+    d = tmp_path_factory.mktemp("recipient")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d / "k.pem",
+                    "-out", d / "c.pem", "-subj", "/CN=Python test", "-days", "2"], check=True,
+                   capture_output=True)
+    return d
+
+
+def test_the_envelope_opens_with_openssl_to_exactly_the_changed_originals(identity):
+    raw = good("ct-1.dcm")
+    sanitizer = ds.Sanitizer(key=KEY, recipients=[(identity / "c.pem").read_text()])
+    out = sanitizer.sanitize(raw)
+    assert any(f["code"] == "encrypted.attributes_added" for f in out.report["findings"])
+    original = pydicom.dcmread(io.BytesIO(raw))
+    sanitized = pydicom.dcmread(io.BytesIO(out.bytes))
+    item = sanitized.EncryptedAttributesSequence[0]
+    assert item.EncryptedContentTransferSyntaxUID == "1.2.840.10008.1.2.1"
+    envelope = identity / "content.der"
+    envelope.write_bytes(bytes(item.EncryptedContent))
+    content = subprocess.run(["openssl", "cms", "-decrypt", "-inform", "DER", "-in", envelope,
+                              "-recip", identity / "c.pem", "-inkey", identity / "k.pem"],
+                             check=True, capture_output=True).stdout
+    inner = read_dataset(io.BytesIO(content), is_implicit_VR=False, is_little_endian=True)
+    originals = inner.ModifiedAttributesSequence[0]
+    for elem in original:
+        if elem.tag.group == 0x0002:
+            continue
+        changed = elem.tag not in sanitized or sanitized[elem.tag].value != elem.value
+        assert (elem.tag in originals) == (changed or elem.tag == 0x00080018), elem.tag
+        if elem.tag in originals:
+            assert originals[elem.tag].value == elem.value, elem.tag
+    assert originals.PatientName == original.PatientName
+
+
+def test_an_ec_certificate_is_refused(identity):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", identity / "ec.key", "-out", identity / "ec.pem", "-subj", "/CN=EC", "-days", "2"],
+                   check=True, capture_output=True)
+    with pytest.raises(ds.SettingsError) as e:
+        ds.Sanitizer(key=KEY, recipients=[(identity / "ec.pem").read_text()])
+    assert e.value.code == "settings.invalid_recipient"
