@@ -345,6 +345,21 @@ impl ContentCipher {
     }
 }
 
+/// A new RSA private key of `bits` bits, PKCS#8 DER: for the fuzz properties, which must open
+/// envelopes with a key no file in the repository holds.
+pub(crate) fn generate_key(bits: usize) -> Result<Vec<u8>> {
+    use pkcs8::EncodePrivateKey;
+    let mut rng = PlatformRng::default();
+    let key = PrivateKey::new(&mut rng, bits).map_err(|e| Error::Write {
+        message: format!("an RSA key: {e}"),
+    })?;
+    rng.check()?;
+    let der = key.to_pkcs8_der().map_err(|e| Error::Write {
+        message: format!("an RSA key: {e}"),
+    })?;
+    Ok(der.as_bytes().to_vec())
+}
+
 /// The platform's CSPRNG (`getrandom`, `crypto.getRandomValues` in a browser) as the infallible
 /// generator `cms` and `rsa` take. Their traits cannot report a failure, so one is recorded,
 /// the bytes are filled with a non-zero pattern (so that PKCS#1 padding, which redraws zeros,

@@ -50,6 +50,13 @@ fn the_codec_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
     assert!(replay_with("corpus/codecs", dicom_sanitizer::fuzzing::codec) >= 10);
 }
 
+#[test]
+fn the_reidentify_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
+    // The first input generates the properties' RSA key: outside the budget.
+    dicom_sanitizer::fuzzing::reidentify(&[]);
+    assert!(replay_with("corpus/reidentify", dicom_sanitizer::fuzzing::reidentify) >= 5);
+}
+
 /// Every crash and out-of-memory input cargo fuzz has found, kept after its fix.
 #[test]
 fn every_fuzz_regression_replays_with_bounded_memory() {
