@@ -144,6 +144,11 @@ def identifying_values(data: Buffer, accept_raw: bool = False) -> list[Identifyi
     e.g. in text OCR reads off its pixels. ``data``: the file, or its first bytes as far as
     Pixel Data (``read.truncated`` when they stop short: pass more)."""
 
+def reidentify(data: Buffer, private_key: str | bytes, certificate: str | bytes | None = None) -> bytes:
+    """A file sanitized with ``recipients``, its original values restored (PS3.15 E.1.2) with a
+    recipient's RSA private key (PEM or DER); ``certificate`` picks its recipient info. Raises
+    ``reidentify.failed`` (a :class:`ReidentifyError`) whatever failed inside."""
+
 def uid_path(file: _Path) -> str:
     """``STUDY/SERIES/INSTANCE.dcm`` from a sanitized file's header: its name under the CLI's
     ``--layout uids`` (pseudonymised UIDs, never other values). Raises ``OSError`` when the file

@@ -356,6 +356,26 @@ fn render_frame<'py>(
 }
 
 /// Every error code an exception can carry.
+/// A file sanitized with recipients, its original values restored with a recipient's private
+/// key (`certificate` picks its recipient info). Raises `reidentify.failed` whatever failed.
+#[pyfunction]
+#[pyo3(signature = (data, private_key, certificate = None))]
+fn reidentify<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    private_key: &Bound<'py, PyAny>,
+    certificate: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let input = Input::new(data)?;
+    let key = key_bytes(private_key, Text::Utf8).map_err(|e| error(py, &e))?;
+    let certificate = certificate
+        .map(|c| key_bytes(c, Text::Utf8))
+        .transpose()
+        .map_err(|e| error(py, &e))?;
+    let out = py.detach(|| core::reidentify(input.bytes(), &key, certificate.as_deref()));
+    Ok(PyBytes::new(py, &out.map_err(|e| error(py, &e))?))
+}
+
 /// `STUDY/SERIES/INSTANCE.dcm` (`/`-separated) from a sanitized file's header: its name under
 /// the `uids` layout, as the CLI's `--layout uids` names it. Raises `OSError` when the file
 /// cannot be read back.
@@ -407,6 +427,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(describe_image, m)?)?;
     m.add_function(wrap_pyfunction!(render_frame, m)?)?;
     m.add_function(wrap_pyfunction!(uid_path, m)?)?;
+    m.add_function(wrap_pyfunction!(reidentify, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(finding_codes, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;

@@ -55,3 +55,19 @@ def test_an_ec_certificate_is_refused(identity):
     with pytest.raises(ds.SettingsError) as e:
         ds.Sanitizer(key=KEY, recipients=[(identity / "ec.pem").read_text()])
     assert e.value.code == "settings.invalid_recipient"
+
+
+def test_reidentify_restores_the_originals_and_one_error_otherwise(identity):
+    raw = good("ct-1.dcm")
+    out = ds.Sanitizer(key=KEY, recipients=[(identity / "c.pem").read_text()]).sanitize(raw)
+    back = pydicom.dcmread(io.BytesIO(ds.reidentify(out.bytes, (identity / "k.pem").read_bytes())))
+    original = pydicom.dcmread(io.BytesIO(raw))
+    assert back.PatientName == original.PatientName and back.PatientID == original.PatientID
+    assert back.SOPInstanceUID == original.SOPInstanceUID
+    assert back.PatientIdentityRemoved == "NO" and "EncryptedAttributesSequence" not in back
+    subprocess.run(["openssl", "genrsa", "-out", identity / "other.pem", "2048"], check=True, capture_output=True)
+    for data, key in [(out.bytes, identity / "other.pem"), (ds.Sanitizer(key=KEY).sanitize(raw).bytes,
+                                                            identity / "k.pem")]:
+        with pytest.raises(ds.ReidentifyError) as e:
+            ds.reidentify(data, key.read_bytes())
+        assert e.value.code == "reidentify.failed"
