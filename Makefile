@@ -163,6 +163,7 @@ cli:
 
 node-test: pkg corpus burned cli pyenv large-header
 	$(JS_ENV) node --test tests/js/node.test.mjs tests/js/stream.test.mjs tests/js/phi-tokens.test.mjs tests/js/phi-shapes.test.mjs \
+		tests/js/encrypted.test.mjs \
 		tests/js/regions.test.mjs
 
 worker-test: pkg corpus pyenv

@@ -12,6 +12,7 @@ export {
   edition,
   verify,
   verifyOriginal,
+  reidentify,
   publicKey,
   generateSigningKey,
   wasmMemoryBytes,

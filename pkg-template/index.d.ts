@@ -532,6 +532,17 @@ export function verify(file: Uint8Array, receipt: Receipt, publicKey: string | U
  * where they were blanked). Check the receipt with `verify` first: this trusts the report.
  */
 export function verifyOriginal(original: Uint8Array, file: Uint8Array, report: Report): Verification;
+/**
+ * A file sanitized with `recipients`, its original values restored (PS3.15 E.1.2) with a
+ * recipient's RSA private key (PEM text or DER bytes); `certificate` picks its recipient info.
+ * Throws `reidentify.failed` whatever failed inside. For the key holder (Node); no page or
+ * worker of this package asks for a private key.
+ */
+export function reidentify(
+  file: Uint8Array,
+  privateKey: string | Uint8Array,
+  certificate?: string | Uint8Array,
+): Uint8Array;
 /** The public key (hex) of a signing key (hex or 32 bytes). */
 export function publicKey(signingKey: string | Uint8Array): string;
 /** A new random Ed25519 signing key (hex), from crypto.getRandomValues. */

@@ -387,6 +387,23 @@ pub fn verify(file: &[u8], receipt: JsValue, public_key: JsValue) -> Result<JsVa
     to_js(&core::verify(file, &receipt, &key.unwrap_or_default()))
 }
 
+/// A file sanitized with `recipients`, its original values restored (PS3.15 E.1.2) with a
+/// recipient's RSA private key (PEM text or DER bytes); `certificate` picks its recipient info.
+/// For the clinic that holds the key (Node): no page or worker of this package asks for one.
+#[wasm_bindgen]
+pub fn reidentify(
+    file: &[u8],
+    private_key: JsValue,
+    certificate: JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let key = key_bytes(private_key, Text::Utf8)
+        .map_err(|e| js_error(&e))?
+        .unwrap_or_default();
+    let certificate = key_bytes(certificate, Text::Utf8).map_err(|e| js_error(&e))?;
+    let out = core::reidentify(file, &key, certificate.as_deref()).map_err(|e| js_error(&e))?;
+    Ok(Uint8Array::from(&out[..]))
+}
+
 /// Whether `original` is the file `report` (of the sanitized `file`) was made from:
 /// `{ valid, mismatches: [{ part, message }] }`. Check the receipt with `verify` first.
 #[wasm_bindgen(js_name = verifyOriginal)]
