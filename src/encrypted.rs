@@ -16,7 +16,8 @@ use dicom_object::InMemDicomObject;
 use dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN;
 
 use crate::error::{Error, Result};
-use crate::integrity::structure::transfer_syntax;
+use crate::integrity::structure::{scan_elements, transfer_syntax};
+use crate::limits::Limits;
 
 /// The transfer syntax of the enveloped content: Explicit VR Little Endian, as E.1.1 asks.
 pub(crate) const CONTENT_SYNTAX: &str = "1.2.840.10008.1.2.1";
@@ -132,6 +133,9 @@ fn unpadded(bytes: &[u8]) -> &[u8] {
 /// becomes NO and the De-identification Method and its codes go.
 pub(crate) fn restore(obj: &mut InMemDicomObject, content: &[u8], syntax: &str) -> Result<()> {
     let ts = transfer_syntax(syntax).map_err(|_| reidentify_failed())?;
+    // Walked first, as every input is: dicom-rs trusts declared lengths and would allocate what
+    // a damaged content claims (found by fuzzing).
+    scan_elements(content, syntax, &Limits::STRUCTURE_ONLY).map_err(|_| reidentify_failed())?;
     let set =
         InMemDicomObject::read_dataset_with_ts(content, ts).map_err(|_| reidentify_failed())?;
     let Some(Value::Sequence(seq)) = set

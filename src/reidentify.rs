@@ -8,6 +8,8 @@ use dicom_object::OpenFileOptions;
 use crate::encrypted;
 use crate::envelope;
 use crate::error::{Error, Result};
+use crate::integrity::structure::scan;
+use crate::limits::Limits;
 
 /// The file `input` (a Part 10 file sanitized with recipients) with its original values back,
 /// for the holder of `private_key` (PEM or DER, PKCS#8 or PKCS#1), whose `certificate` may be
@@ -15,6 +17,8 @@ use crate::error::{Error, Result};
 /// `reidentify.failed`, whatever failed inside (no oracle); a file that is no DICOM is a
 /// `read.*` error.
 pub fn reidentify(input: &[u8], private_key: &[u8], certificate: Option<&[u8]>) -> Result<Vec<u8>> {
+    // Walked first, as every input is: dicom-rs trusts declared lengths.
+    scan(input, &Limits::STRUCTURE_ONLY)?;
     let mut obj = OpenFileOptions::new()
         .read_preamble(ReadPreamble::Auto)
         .from_reader(input)

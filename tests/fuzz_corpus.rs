@@ -55,6 +55,13 @@ fn the_reidentify_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
     // The first input generates the properties' RSA key: outside the budget.
     dicom_sanitizer::fuzzing::reidentify(&[]);
     assert!(replay_with("corpus/reidentify", dicom_sanitizer::fuzzing::reidentify) >= 5);
+    // And what cargo fuzz found there, kept after its fix.
+    assert!(
+        replay_with(
+            "regressions-reidentify",
+            dicom_sanitizer::fuzzing::reidentify
+        ) >= 1
+    );
 }
 
 /// Every crash and out-of-memory input cargo fuzz has found, kept after its fix.
