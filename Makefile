@@ -135,6 +135,12 @@ survey: cli pyenv oracles corpus burned
 	cargo run -q -p fixtures --bin make-conformance -- target/conformance >/dev/null
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-fixtures \
 		--expect tests/oracle/fixtures-expected.json target/conformance $(CORPUS)/good
+	# The same fixtures with Encrypted Attributes for a recipient (a key OpenSSL makes now).
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout target/survey-recipient.key \
+		-out target/survey-recipient.pem -subj /CN=survey -days 2 2>/dev/null
+	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-recipient \
+		--expect tests/oracle/fixtures-expected.json --arg=--recipient --arg=target/survey-recipient.pem \
+		target/conformance $(CORPUS)/good
 	# The burned-in images of every transfer syntax, their band (fixtures::burned::BAND) blanked.
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-burned \
 		--expect tests/oracle/burned-expected.json --arg=--blank-region=13,10,70,11 target/burned
