@@ -383,7 +383,8 @@ pub fn codec(data: &[u8]) {
 /// The properties of the re-identify path on any bytes (the first byte picks what they are):
 /// a sanitized file, an Encrypted Content (CMS), the decrypted content of one, or a recipient
 /// certificate. Nothing panics; a file or an envelope that does not open gives
-/// `reidentify.failed` (or `read.*` for a file that is no DICOM), whatever failed inside; a
+/// `reidentify.failed` (a file the structure scanner refuses, its `read.*`, `transfer_syntax.*`
+/// or `limit.*` code), whatever failed inside; a
 /// certificate that is refused gives `settings.invalid_recipient`.
 pub fn reidentify(data: &[u8]) {
     use std::sync::OnceLock;
@@ -396,8 +397,13 @@ pub fn reidentify(data: &[u8]) {
     };
     let code = |r: crate::Result<()>| r.err().map(|e| e.code());
     let failed = match pick % 4 {
-        0 => code(crate::reidentify(rest, key, None).map(|_| ()))
-            .filter(|c| *c != "reidentify.failed" && !c.starts_with("read.")),
+        // A file the scanner refuses is refused as any input is (read, syntax, limit codes).
+        0 => code(crate::reidentify(rest, key, None).map(|_| ())).filter(|c| {
+            *c != "reidentify.failed"
+                && !["read.", "transfer_syntax.", "limit."]
+                    .iter()
+                    .any(|p| c.starts_with(p))
+        }),
         1 => code(crate::envelope::open(rest, key, None).map(|_| ()))
             .filter(|c| *c != "reidentify.failed"),
         2 => {
