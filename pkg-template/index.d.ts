@@ -167,6 +167,7 @@ export type FindingCode =
   | "pixel.segments_removed"
   | "pixel.segments_emptied"
   | "pixel.after_eoi_removed"
+  | "encrypted.attributes_added"
   | "pixel.burned_in_allowed"
   | "pixel.burned_in_unknown_allowed";
 
