@@ -20,8 +20,10 @@ use crate::sanitizer::read_dataset;
 pub fn reidentify(input: &[u8], private_key: &[u8], certificate: Option<&[u8]>) -> Result<Vec<u8>> {
     // As every input: walked by the scanner first, then only the data set handed to dicom-rs,
     // which trusts declared lengths (fuzzing found a meta group that made it allocate 3.9 GB).
+    // Part 10 only: what this project writes has a meta group, and a bare data set would be
+    // read by guessing its encoding.
+    let layout = scan_meta(input, false)?;
     scan(input, &Limits::STRUCTURE_ONLY)?;
-    let layout = scan_meta(input, true)?;
     let ts_uid = layout.transfer_syntax.as_str();
     let (mut obj, _) = read_dataset(&input[layout.dataset_at..], ts_uid)?;
     let restored = encrypted::envelopes(&obj).into_iter().any(|(syntax, der)| {
