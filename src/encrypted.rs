@@ -23,10 +23,11 @@ use crate::limits::Limits;
 pub(crate) const CONTENT_SYNTAX: &str = "1.2.840.10008.1.2.1";
 
 /// The elements of `original` that `output` lacks or holds with another value, whole, with the
-/// SOP Instance UID always (GDCM re-identifies only with it), in tag order.
+/// SOP Instance UID always (GDCM re-identifies only with it) and the Specific Character Set
+/// (the item's text is written in it: Greek, Arabic, ...), in tag order.
 pub(crate) fn modified(original: &InMemDicomObject, output: &InMemDicomObject) -> InMemDicomObject {
     let changed = original.iter().filter(|e| {
-        e.tag() == tags::SOP_INSTANCE_UID
+        [tags::SOP_INSTANCE_UID, tags::SPECIFIC_CHARACTER_SET].contains(&e.tag())
             || match output.get(e.tag()) {
                 Some(o) => !same(e, o),
                 None => true,
@@ -54,7 +55,8 @@ fn same(a: &InMemElement, b: &InMemElement) -> bool {
 }
 
 /// The content to envelope: a data set holding the Modified Attributes Sequence with one item,
-/// the originals, encoded in Explicit VR Little Endian without a file meta group.
+/// the originals, encoded in Explicit VR Little Endian without a file meta group. Nothing else
+/// at its top level: GDCM takes its first element for that sequence.
 pub(crate) fn content(originals: InMemDicomObject) -> Result<Vec<u8>> {
     let set = InMemDicomObject::from_element_iter([DataElement::new(
         tags::MODIFIED_ATTRIBUTES_SEQUENCE,
