@@ -17,7 +17,7 @@ fn replay(dir: &str) -> usize {
     replay_with(dir, dicom_sanitizer::fuzzing::check)
 }
 
-fn replay_with(dir: &str, check: fn(&[u8])) -> usize {
+fn replay_with(dir: &str, check: impl Fn(&[u8])) -> usize {
     let _turn = serial();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz")
@@ -62,6 +62,24 @@ fn the_reidentify_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
             dicom_sanitizer::fuzzing::reidentify
         ) >= 1
     );
+}
+
+/// Bare data sets (read with `accept_raw`) a fuzzer found, kept after their fix: each refused
+/// within the memory budget.
+#[test]
+fn bare_data_sets_a_fuzzer_found_are_refused_within_the_budget() {
+    let sanitizer = dicom_sanitizer::Sanitizer::new(
+        dicom_sanitizer::Settings::new()
+            .key(dicom_sanitizer::fuzzing::KEY)
+            .accept_raw(true),
+    )
+    .unwrap();
+    let check = |data: &[u8]| {
+        let e = sanitizer.sanitize(data).expect_err("refused");
+        assert!(e.code().starts_with("read."), "{}", e.code());
+    };
+    let _ = sanitizer.sanitize(b"warm up");
+    assert!(replay_with("regressions-accept-raw", check) >= 1);
 }
 
 /// Every crash and out-of-memory input cargo fuzz has found, kept after its fix.

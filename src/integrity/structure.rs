@@ -547,7 +547,8 @@ impl<'a> Cursor<'a> {
                         ),
                     ));
                 }
-                if let Some(size) = value_size(vr) {
+                let size = value_size(vr).or_else(|| implicit_size(self.explicit, tag));
+                if let Some(size) = size {
                     if !len.is_multiple_of(size) {
                         // Found by fuzzing: an SL of 6 bytes made dicom-rs read 4, lose its
                         // place in the stream, and allocate gigabytes for garbage lengths.
@@ -672,6 +673,22 @@ pub(crate) fn value_size(vr: VR) -> Option<usize> {
         VR::US | VR::SS | VR::OW => Some(2),
         VR::UL | VR::SL | VR::FL | VR::AT | VR::OL | VR::OF => Some(4),
         VR::FD | VR::SV | VR::UV | VR::OD | VR::OV => Some(8),
+        _ => None,
+    }
+}
+
+/// In implicit VR, the unit of an attribute whose dictionary VR is one of two (US or SS, OB or OW,
+/// US/SS/OW): dicom-rs reads it in units of 2, so a value of odd length would lose its place in
+/// the stream (found by fuzzing: a Gray Lookup Table Descriptor of 17 bytes, read as 16, then
+/// a garbage length of 671 MB that dicom-rs allocated).
+fn implicit_size(explicit: bool, tag: Tag) -> Option<usize> {
+    use dicom_core::dictionary::{DataDictionary, VirtualVr};
+    use dicom_dictionary_std::StandardDataDictionary;
+    if explicit {
+        return None;
+    }
+    match StandardDataDictionary.by_tag(tag).map(|e| e.vr) {
+        Some(VirtualVr::Xs | VirtualVr::Ox | VirtualVr::Lt) => Some(2),
         _ => None,
     }
 }
