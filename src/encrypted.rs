@@ -116,15 +116,11 @@ pub(crate) fn envelopes(obj: &InMemDicomObject) -> Vec<(String, Vec<u8>)> {
 /// The envelope without the padding byte an OB value of odd length gets (its DER length says
 /// where it ends; GDCM's are padded so, and a DER reader refuses bytes after the end).
 fn unpadded(bytes: &[u8]) -> &[u8] {
-    let end = match bytes {
-        [0x30, n, rest @ ..] if *n < 0x80 => Some(2 + *n as usize),
-        [0x30, n, rest @ ..] if (0x81..=0x84).contains(n) => {
-            let k = (*n & 0x7f) as usize;
-            rest.get(..k)
-                .map(|len| len.iter().fold(0usize, |a, b| a << 8 | *b as usize) + 2 + k)
-        }
-        _ => None,
-    };
+    use der::{asn1::AnyRef, Decode, Reader, SliceReader};
+    let end = SliceReader::new(bytes).ok().and_then(|mut reader| {
+        AnyRef::decode(&mut reader).ok()?;
+        usize::try_from(reader.position()).ok()
+    });
     match end {
         Some(end) if end < bytes.len() && bytes[end..].iter().all(|b| *b == 0) => &bytes[..end],
         _ => bytes,
@@ -134,17 +130,16 @@ fn unpadded(bytes: &[u8]) -> &[u8] {
 /// E.1.2: the originals of a decrypted content go back into `obj`, Patient Identity Removed
 /// becomes NO and the De-identification Method and its codes go.
 pub(crate) fn restore(obj: &mut InMemDicomObject, content: &[u8], syntax: &str) -> Result<()> {
-    let ts = transfer_syntax(syntax).map_err(|_| reidentify_failed())?;
+    let ts = transfer_syntax(syntax).map_err(|_| Error::Reidentify)?;
     // Walked first, as every input is: dicom-rs trusts declared lengths and would allocate what
     // a damaged content claims (found by fuzzing).
-    scan_elements(content, syntax, &Limits::STRUCTURE_ONLY).map_err(|_| reidentify_failed())?;
-    let set =
-        InMemDicomObject::read_dataset_with_ts(content, ts).map_err(|_| reidentify_failed())?;
+    scan_elements(content, syntax, &Limits::STRUCTURE_ONLY).map_err(|_| Error::Reidentify)?;
+    let set = InMemDicomObject::read_dataset_with_ts(content, ts).map_err(|_| Error::Reidentify)?;
     let Some(Value::Sequence(seq)) = set
         .get(tags::MODIFIED_ATTRIBUTES_SEQUENCE)
         .map(|e| e.value())
     else {
-        return Err(reidentify_failed());
+        return Err(Error::Reidentify);
     };
     for item in seq.items() {
         for e in item.iter() {
@@ -163,8 +158,4 @@ pub(crate) fn restore(obj: &mut InMemDicomObject, content: &[u8], syntax: &str) 
         obj.remove_element(tag);
     }
     Ok(())
-}
-
-fn reidentify_failed() -> Error {
-    Error::Reidentify
 }

@@ -2,7 +2,6 @@
 //! recipient's private key, and the original values put back. The sanitized pixels stay.
 
 use dicom_dictionary_std::tags;
-use dicom_object::InMemDicomObject;
 
 use crate::encrypted;
 use crate::envelope;
@@ -10,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::file_meta::FileMeta;
 use crate::integrity::structure::{scan, scan_meta, transfer_syntax};
 use crate::limits::Limits;
-use crate::sanitizer::read_dataset;
+use crate::sanitizer::{read_dataset, uid_value};
 
 /// The file `input` (a Part 10 file sanitized with recipients) with its original values back,
 /// for the holder of `private_key` (PEM or DER, PKCS#8 or PKCS#1), whose `certificate` may be
@@ -35,15 +34,10 @@ pub fn reidentify(input: &[u8], private_key: &[u8], certificate: Option<&[u8]>) 
         return Err(Error::Reidentify);
     }
     obj.remove_element(tags::ENCRYPTED_ATTRIBUTES_SEQUENCE);
-    let uid = |obj: &InMemDicomObject, tag| {
-        obj.get(tag)
-            .and_then(|e| e.value().to_str().ok())
-            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
-    };
-    let sop_class = uid(&obj, tags::SOP_CLASS_UID)
+    let sop_class = uid_value(&obj, tags::SOP_CLASS_UID)
         .or(layout.media_storage_sop_class_uid.clone())
         .unwrap_or_default();
-    let sop_instance = uid(&obj, tags::SOP_INSTANCE_UID)
+    let sop_instance = uid_value(&obj, tags::SOP_INSTANCE_UID)
         .or(layout.media_storage_sop_instance_uid.clone())
         .unwrap_or_default();
     let mut out = FileMeta {

@@ -589,16 +589,19 @@ pub(crate) fn read_dataset(
 
 /// A UID of the data set that the output's file meta group needs, if present: of valid syntax.
 fn dataset_uid(obj: &InMemDicomObject, tag: Tag) -> Result<Option<String>> {
-    let Some(uid) = obj
-        .get(tag)
-        .and_then(|e| e.value().to_str().ok())
-        .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
-        .filter(|s| !s.is_empty())
-    else {
+    let Some(uid) = uid_value(obj, tag) else {
         return Ok(None);
     };
     valid_uid(&uid, &show(tag))?;
     Ok(Some(uid))
+}
+
+/// A UID element's value without its padding; `None` when absent or empty.
+pub(crate) fn uid_value(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    obj.get(tag)
+        .and_then(|e| e.value().to_str().ok())
+        .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn valid_uid(uid: &str, tag: &str) -> Result<()> {

@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 use common::{assert_exit, json_lines, sanitize, tempdir, BIN};
 use dicom_dictionary_std::tags;
@@ -22,6 +22,19 @@ fn openssl(dir: &Path, args: &[&str]) {
         "openssl: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `dicom-sanitize reidentify` of `d/out` into `d/out_name` with `who`'s private key.
+fn reidentify(d: &Path, out_name: &str, who: &str) -> Output {
+    Command::new(BIN)
+        .arg("reidentify")
+        .arg(d.join("out"))
+        .arg("--out")
+        .arg(d.join(out_name))
+        .arg("--key")
+        .arg(d.join(format!("{who}.key")))
+        .output()
+        .unwrap()
 }
 
 fn patient_name(file: &Path) -> String {
@@ -92,18 +105,7 @@ fn a_tree_sanitized_for_two_recipients_comes_back_with_either_key() {
         assert_ne!(patient_name(Path::new(o)), "DOE^JANE^QUINCY");
     }
     for who in ["one", "two"] {
-        let back = d.join(format!("back-{who}"));
-        let run = Command::new(BIN)
-            .args([
-                "reidentify",
-                d.join("out").to_str().unwrap(),
-                "--out",
-                back.to_str().unwrap(),
-                "--key",
-            ])
-            .arg(d.join(format!("{who}.key")))
-            .output()
-            .unwrap();
+        let run = reidentify(&d, &format!("back-{who}"), who);
         assert_exit(&run, 0);
         let lines = json_lines(&run.stdout);
         assert_eq!(lines.len(), 3);
@@ -130,17 +132,7 @@ fn a_tree_sanitized_for_two_recipients_comes_back_with_either_key() {
     assert_eq!(patient_name(&gdcm), "DOE^JANE^QUINCY");
     // An unrelated key: a coded error per file, exit 1, nothing written.
     let refused = d.join("refused");
-    let run = Command::new(BIN)
-        .args([
-            "reidentify",
-            d.join("out").to_str().unwrap(),
-            "--out",
-            refused.to_str().unwrap(),
-            "--key",
-        ])
-        .arg(d.join("stranger.key"))
-        .output()
-        .unwrap();
+    let run = reidentify(&d, "refused", "stranger");
     assert_exit(&run, 1);
     for l in json_lines(&run.stdout) {
         assert_eq!(l["error"]["code"], "reidentify.failed", "{l}");

@@ -57,18 +57,19 @@ __all__ = ["sanitize", "FromEnv", "FromFile", "LAYOUTS", "RESULT_COLUMNS"]
 LAYOUTS = ("uids", "numbered")
 STATE = "_dicom_sanitizer"
 """The folder under the output root that holds the job's records, temporary files and results."""
-RESULT_COLUMNS = (
-    "input",
-    "input_id",
-    "status",
-    "code",
-    "output",
-    "digest",
-    "size",
-    "receipt",
-    "report",
-    "reused",
+_COLUMNS = (
+    ("input", "STRING NOT NULL"),
+    ("input_id", "STRING NOT NULL"),
+    ("status", "STRING NOT NULL"),
+    ("code", "STRING"),
+    ("output", "STRING"),
+    ("digest", "STRING"),
+    ("size", "BIGINT"),
+    ("receipt", "STRING"),
+    ("report", "STRING"),
+    ("reused", "BOOLEAN NOT NULL"),
 )
+RESULT_COLUMNS = tuple(name for name, _ in _COLUMNS)
 _KEY_ENV = "DICOM_SANITIZER_KEY"
 _CHUNK = 1 << 20
 # Object stores make an object visible only when its upload completes: no temporary name needed.
@@ -521,15 +522,7 @@ class _Task:
         except Exception as e:  # noqa: BLE001
             _remove(tmp)
             return _failed(e)
-        return {
-            "status": "sanitized",
-            "code": None,
-            "output": rel,
-            "digest": report["output"]["hex"],
-            "size": report["output"]["bytes"],
-            "receipt": json.dumps(receipt) if receipt is not None else None,
-            "report": json.dumps(report),
-        }
+        return _sanitized(rel, report, receipt)
 
     def place(self, tmp: str, rel: str, replace: bool) -> str:
         """As the CLI: a name already taken by another file gets a suffix (``_2``); taken by the
@@ -613,15 +606,20 @@ class _Task:
             self.store.write(rel, out.bytes)
         except Exception as e:  # noqa: BLE001
             return _failed(e)
-        return {
-            "status": "sanitized",
-            "code": None,
-            "output": rel,
-            "digest": out.report["output"]["hex"],
-            "size": out.report["output"]["bytes"],
-            "receipt": json.dumps(out.receipt) if out.receipt is not None else None,
-            "report": json.dumps(out.report),
-        }
+        return _sanitized(rel, out.report, out.receipt)
+
+
+def _sanitized(rel: str, report: dict, receipt: dict | None) -> dict[str, Any]:
+    """The record of an output written under ``rel``."""
+    return {
+        "status": "sanitized",
+        "code": None,
+        "output": rel,
+        "digest": report["output"]["hex"],
+        "size": report["output"]["bytes"],
+        "receipt": json.dumps(receipt) if receipt is not None else None,
+        "report": json.dumps(report),
+    }
 
 
 def _refused(e: DicomSanitizerError) -> dict[str, Any]:
@@ -706,7 +704,6 @@ def sanitize(
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
-    from pyspark.sql import types as T
 
     if layout not in LAYOUTS:
         raise SettingsError(
@@ -764,20 +761,7 @@ def sanitize(
             .groupByKey(min(len(sets), parts))
             .flatMap(lambda kv: _Task(job, counts).media_set(kv[0], list(kv[1])))
         )
-    schema = T.StructType(
-        [
-            T.StructField("input", T.StringType(), False),
-            T.StructField("input_id", T.StringType(), False),
-            T.StructField("status", T.StringType(), False),
-            T.StructField("code", T.StringType(), True),
-            T.StructField("output", T.StringType(), True),
-            T.StructField("digest", T.StringType(), True),
-            T.StructField("size", T.LongType(), True),
-            T.StructField("receipt", T.StringType(), True),
-            T.StructField("report", T.StringType(), True),
-            T.StructField("reused", T.BooleanType(), False),
-        ]
-    )
+    schema = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS)
     results = spark.createDataFrame(rows, schema).persist(StorageLevel.DISK_ONLY)
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(counts, progress, progress_every, stop), daemon=True)
