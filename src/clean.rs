@@ -144,7 +144,7 @@ pub(crate) fn each_identifying(obj: &InMemDicomObject, f: &mut dyn FnMut(Tag, bo
             }
             Value::Primitive(_) => {
                 let key = (tag.group(), tag.element());
-                let pn = crate::gate::is_name(elem);
+                let pn = crate::dictionary::is_name(elem);
                 if !pn && !IDENTIFYING.contains(&key) {
                     continue;
                 }

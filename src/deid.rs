@@ -12,12 +12,15 @@ use crate::action::Action;
 use crate::clean::Identity;
 use crate::context::Context;
 use crate::dates::{shift_da, shift_dt};
+use crate::dictionary::dictionary_vr;
 use crate::error::Result;
+use crate::findings::Finding;
 use crate::integrity::structure::show;
 use crate::pseudonym::Pseudonyms;
-use crate::report::Finding;
-use crate::rules::{dictionary_vr, normalize_creator, Dates, PathStep, RuleSet};
-use crate::values::{clean_age, dummy, is_text, max_len, trim_padding, uid_leading_zero};
+use crate::rules::{normalize_creator, Dates, PathStep, RuleSet};
+use crate::values::{
+    clean_age, dummy, is_text, kept_value_dropped, max_len, trim_padding, uid_leading_zero,
+};
 
 /// What happens to attributes the table does not list, inside the sequence being walked.
 /// A sequence whose own action is D or C passes that on to the free text of its items.
@@ -450,25 +453,6 @@ impl<'a> Deidentifier<'a> {
             }
         })
     }
-}
-
-/// Whether a value kept as it is has characters its VR does not allow (ASCII-only VRs; a UID
-/// digits and dots), so the output drops it (`value.invalid_removed`). Whatever reads the input
-/// to decide what the output holds (the pixel plan: Photometric Interpretation, and with it the
-/// fill of blanked chroma) takes such a value as absent, as a second pass will find it, so that
-/// sanitizing the output again changes nothing.
-pub(crate) fn kept_value_dropped(elem: &InMemElement) -> bool {
-    let vr = elem.vr();
-    matches!(
-        vr,
-        VR::UI | VR::DA | VR::DT | VR::TM | VR::CS | VR::AS | VR::DS | VR::IS | VR::AE
-    ) && elem.value().to_str().is_ok_and(|v| {
-        !v.is_ascii()
-            || vr == VR::UI
-                && !v
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b".\\\0 ".contains(&b))
-    })
 }
 
 fn strs(values: Vec<String>) -> PrimitiveValue {

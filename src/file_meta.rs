@@ -2,7 +2,13 @@
 //! dicom-rs so that a UID the input did not have is left out, not written empty (a data set
 //! that is no composite instance has no SOP Class or Instance UID to name it by).
 
-use crate::sanitizer::{IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME};
+/// Name of this product, as written to the report and to (0012,0063).
+pub const PRODUCT: &str = "dicom-sanitizer";
+/// Version of this product.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Implementation Class UID written to the output's file meta group (a `2.25` UUID-based UID).
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.264090329737839425614392387340331476245";
+pub(crate) const IMPLEMENTATION_VERSION_NAME: &str = "DICOMSAN_0_1";
 
 /// What the file meta group names.
 pub(crate) struct FileMeta<'a> {

@@ -6,8 +6,8 @@
 use std::ops::Range;
 
 use crate::error::{Error, Result};
+use crate::findings::Finding;
 use crate::pixels::Segments;
-use crate::report::Finding;
 
 /// What an item header said.
 pub(crate) enum Item {

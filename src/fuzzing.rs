@@ -292,8 +292,9 @@ fn all_text(obj: &InMemDicomObject, prefix: &str, out: &mut Vec<(String, String)
 /// decodes to the same image (JPEG Lossless, JPEG-LS); what the JPEG blanker writes, it reads
 /// again and blanks to the same bytes, and it never writes much more than it read.
 pub fn codec(data: &[u8]) {
+    use crate::pixels::samples::Clip;
     use crate::pixels::segments::Syntax;
-    use crate::pixels::{j2k, jpeg, jpegls, lossless, Clip, Segments};
+    use crate::pixels::{j2k, jpeg, jpegls, lossless, Segments};
     const MAX: u64 = 1 << 20;
     let Some((&pick, frame)) = data.split_first() else {
         return;

@@ -12,10 +12,11 @@ use dicom_object::InMemDicomObject;
 
 use crate::action::Action;
 use crate::clean::date_spellings;
+use crate::dictionary::is_name;
 use crate::error::{Error, Result};
+use crate::findings::Finding;
 use crate::integrity::structure::show;
-use crate::report::Finding;
-use crate::rules::{dictionary_vr, RuleSet};
+use crate::rules::RuleSet;
 
 /// Attributes whose whole values identify the patient or the visit, wherever they occur.
 /// Names (every PN) also give their components as tokens.
@@ -394,12 +395,6 @@ fn searchable(elem: &InMemElement, rules: &RuleSet) -> Option<String> {
         _ if private && vr != VR::SQ => bytes_as_text(),
         _ => None,
     }
-}
-
-/// A person's name: PN as encoded, or PN in the dictionary whatever the file says (found by
-/// fuzzing: Patient's Name written with VR LO escaped a check that looked at the VR only).
-pub(crate) fn is_name(elem: &InMemElement) -> bool {
-    elem.vr() == VR::PN || dictionary_vr(elem.tag()) == VR::PN
 }
 
 /// Free text, where a date, phone number or ID would be written by a person; coded values (SH

@@ -13,7 +13,7 @@ use blake3::hazmat::{
 
 use crate::digest::{Digest, DigestAlgorithm};
 use crate::error::{Error, Result};
-use crate::receipt::hex;
+use crate::hex::hex;
 
 /// The length of a leaf: 4 MiB, a power of two of BLAKE3's 1 KiB chunks.
 pub const LEAF_LEN: u64 = 4 << 20;

@@ -30,25 +30,32 @@
 pub struct ReadmeDoctests;
 
 mod action;
+mod attribute;
 mod clean;
+mod compiled;
 mod context;
+mod dataset;
 mod dates;
 mod deid;
 mod dicomdir;
+mod dictionary;
 mod digest;
 mod encrypted;
 mod envelope;
 mod error;
 mod file_meta;
+mod findings;
 mod fragments;
 #[doc(hidden)]
 pub mod fuzzing;
 mod gate;
+mod hex;
 mod identifying;
 mod inflate;
 pub mod integrity;
 mod leaves;
 mod limits;
+mod media_set;
 mod names;
 mod pixels;
 /// The frame codecs, reached by the tests and the fuzz targets. Not a stable API.
@@ -64,7 +71,7 @@ pub mod codecs {
     pub mod jpegls {
         pub use crate::pixels::jpegls::{decode, encode};
     }
-    pub use crate::pixels::Clip;
+    pub use crate::pixels::samples::Clip;
     pub mod jpeg {
         pub use crate::pixels::jpeg::{blank, Outcome};
     }
@@ -77,6 +84,7 @@ pub mod encrypted_attributes {
 pub mod profile;
 mod pseudonym;
 mod receipt;
+mod regions;
 mod reidentify;
 mod report;
 mod rules;
@@ -89,6 +97,9 @@ mod values;
 pub use action::Action;
 pub use digest::{Digest, DigestAlgorithm};
 pub use error::{Error, Result, ERROR_CODES};
+pub use file_meta::{IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
+pub use findings::{Finding, FINDING_CODES};
+pub use hex::{hex, unhex};
 pub use identifying::{identifying_values, IdentifyingKind, IdentifyingValue};
 pub use leaves::{leaf_digest, Delegation, LEAF_LEN};
 pub use limits::Limits;
@@ -96,16 +107,16 @@ pub use names::Names;
 pub use pixels::preview::{
     describe, render_frame, Described, Labels, Picture, Preview, MAX_PREVIEW_PIXELS,
 };
-pub use pixels::{BurnedIn, Region, RegionRule};
 pub use profile::ProfileOption;
 pub use pseudonym::MIN_KEY_BYTES;
 pub use receipt::{
-    generate_signing_key, hex, public_key, unhex, verify, verify_original, Mismatch, Receipt,
-    Verification, RECEIPT_FORMAT,
+    generate_signing_key, public_key, verify, verify_original, Mismatch, Receipt, Verification,
+    RECEIPT_FORMAT,
 };
+pub use regions::{BurnedIn, Region, RegionRule};
 pub use reidentify::reidentify;
-pub use report::{Finding, Report, FINDING_CODES};
-pub use sanitizer::{Sanitized, Sanitizer, IMPLEMENTATION_CLASS_UID, PRODUCT, VERSION};
+pub use report::Report;
+pub use sanitizer::{Sanitized, Sanitizer};
 pub use settings::{Key, PatientId, RuleAction, Settings, UserRule};
 pub use stream::{Emitted, Finished, SanitizeStream};
 pub use values::DUMMY_TEXT;

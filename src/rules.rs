@@ -3,11 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use dicom_core::dictionary::{DataDictionary, VirtualVr};
+use dicom_core::dictionary::DataDictionary;
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 
 use crate::action::{Action, Shape};
+use crate::dictionary::dictionary_vr;
 use crate::error::{Error, Result};
 use crate::integrity::sequences::REMOVED_SEQUENCES;
 use crate::profile::{Column, ProfileOption, Row, Step, TagPattern, ROWS, SAFE_PRIVATE};
@@ -251,14 +252,6 @@ fn compile_rule(rule: &UserRule) -> Result<(Tag, Action)> {
         }
     };
     Ok((tag, action))
-}
-
-/// The dictionary's VR for a tag (UN when it has none or it depends on context).
-pub(crate) fn dictionary_vr(tag: Tag) -> VR {
-    match StandardDataDictionary.by_tag(tag).map(|e| e.vr) {
-        Some(VirtualVr::Exact(vr)) => vr,
-        _ => VR::UN,
-    }
 }
 
 /// A replacement value must fit the attribute's VR.

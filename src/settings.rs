@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::DigestAlgorithm;
 use crate::limits::Limits;
-use crate::pixels::{BurnedIn, Region, RegionRule};
 use crate::profile::ProfileOption;
+use crate::regions::{BurnedIn, Region, RegionRule};
 
 /// Sanitizer settings. The default is the Basic Profile with no options, a random key,
 /// keyed Patient IDs and the default limits.

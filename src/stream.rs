@@ -10,8 +10,11 @@
 
 use std::sync::Arc;
 
+use crate::compiled::{Compiled, Header};
 use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
+use crate::file_meta::{PRODUCT, VERSION};
+use crate::findings::Finding;
 use crate::fragments::Fragments;
 use crate::inflate::Inflate;
 use crate::integrity::structure::{encoding, scan_header};
@@ -19,8 +22,7 @@ use crate::leaves::{not_handed_out, Delegation, Leaves, LEAF_LEN};
 use crate::pixels::{Blanking, Compression, Frames, PixelData};
 use crate::profile::EDITION;
 use crate::receipt::Receipt;
-use crate::report::{Finding, Report};
-use crate::sanitizer::{Compiled, Header, PRODUCT, VERSION};
+use crate::report::Report;
 
 /// What a finished stream produced besides its bytes.
 #[derive(Debug, Clone)]

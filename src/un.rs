@@ -17,10 +17,11 @@ use std::borrow::Cow;
 
 use dicom_core::{Tag, VR};
 
+use crate::dictionary::dictionary_vr;
 use crate::error::{Error, Result};
-use crate::integrity::structure::{long_length, show, value_size};
-use crate::report::Finding;
-use crate::rules::dictionary_vr;
+use crate::findings::Finding;
+use crate::integrity::encoding::long_length;
+use crate::integrity::structure::{show, value_size};
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 

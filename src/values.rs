@@ -2,6 +2,7 @@
 
 use dicom_core::value::PrimitiveValue;
 use dicom_core::VR;
+use dicom_object::mem::InMemElement;
 use smallvec::smallvec;
 
 /// A value without the NUL and space padding DICOM adds to reach an even length.
@@ -93,4 +94,23 @@ pub(crate) fn uid_well_formed(uid: &str) -> bool {
 /// Whether a component of `uid` has a leading zero (`0010`; `0` alone is fine).
 pub(crate) fn uid_leading_zero(uid: &str) -> bool {
     uid.split('.').any(|c| c.len() > 1 && c.starts_with('0'))
+}
+
+/// Whether a value kept as it is has characters its VR does not allow (ASCII-only VRs; a UID
+/// digits and dots), so the output drops it (`value.invalid_removed`). Whatever reads the input
+/// to decide what the output holds (the pixel plan: Photometric Interpretation, and with it the
+/// fill of blanked chroma) takes such a value as absent, as a second pass will find it, so that
+/// sanitizing the output again changes nothing.
+pub(crate) fn kept_value_dropped(elem: &InMemElement) -> bool {
+    let vr = elem.vr();
+    matches!(
+        vr,
+        VR::UI | VR::DA | VR::DT | VR::TM | VR::CS | VR::AS | VR::DS | VR::IS | VR::AE
+    ) && elem.value().to_str().is_ok_and(|v| {
+        !v.is_ascii()
+            || vr == VR::UI
+                && !v
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b".\\\0 ".contains(&b))
+    })
 }

@@ -4,8 +4,6 @@
 
 use dicom_core::VR;
 
-use crate::integrity::structure::long_length;
-
 pub(crate) const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
 pub(crate) const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
 pub(crate) const EXPLICIT_VR_BE: &str = "1.2.840.10008.1.2.2";
@@ -76,6 +74,26 @@ pub(crate) fn undecided(data: &[u8]) -> bool {
 /// (Group 0001 is not allowed, but pydicom's `meta_missing_tsyntax.dcm` starts with it.)
 fn plausible(group: u16) -> bool {
     group != 0x0002 && (0x0001..0xFFFE).contains(&group)
+}
+
+/// VRs with a 2-byte reserved field and a 4-byte length in explicit VR.
+pub(crate) fn long_length(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::OB
+            | VR::OD
+            | VR::OF
+            | VR::OL
+            | VR::OV
+            | VR::OW
+            | VR::SQ
+            | VR::SV
+            | VR::UC
+            | VR::UN
+            | VR::UR
+            | VR::UT
+            | VR::UV
+    )
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use dicom_core::value::Value;
 use dicom_core::Tag;
 use dicom_object::InMemDicomObject;
 
+use crate::findings::Finding;
 use crate::integrity::structure::show;
-use crate::report::Finding;
 
 /// (tag, finding code, name).
 pub(crate) const REMOVED_SEQUENCES: [(Tag, &str, &str); 4] = [

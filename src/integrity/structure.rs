@@ -10,11 +10,11 @@ use dicom_core::{Tag, VR};
 use dicom_encoding::TransferSyntaxIndex as _;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
+use crate::dictionary::dictionary_vr;
 use crate::error::{Error, Result};
-use crate::integrity::encoding::{detect, DEFLATED_VR_LE, EXPLICIT_VR_LE};
+use crate::findings::Finding;
+use crate::integrity::encoding::{detect, long_length, DEFLATED_VR_LE, EXPLICIT_VR_LE};
 use crate::limits::Limits;
-use crate::report::Finding;
-use crate::rules::dictionary_vr;
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
@@ -704,26 +704,6 @@ fn delimiter_length(len: u32, at: usize) -> Result<()> {
             format!("a delimiter declares length {len}; it must be 0"),
         ))
     }
-}
-
-/// VRs with a 2-byte reserved field and a 4-byte length in explicit VR.
-pub(crate) fn long_length(vr: VR) -> bool {
-    matches!(
-        vr,
-        VR::OB
-            | VR::OD
-            | VR::OF
-            | VR::OL
-            | VR::OV
-            | VR::OW
-            | VR::SQ
-            | VR::SV
-            | VR::UC
-            | VR::UN
-            | VR::UR
-            | VR::UT
-            | VR::UV
-    )
 }
 
 fn trim_text(b: &[u8]) -> String {

@@ -14,12 +14,14 @@
 //! A codec with no encoder here writes native frames instead: then the value is native pixel
 //! data of defined length, and the header says so (`Plan::output_syntax`).
 
+use super::geometry::PIXEL_PATH;
+use super::samples::Clip;
 use super::samples::{CodecError, Image};
+use super::segments::after_eoi_finding;
 use super::{j2k, jpeg, jpegls, lossless, rle};
-use super::{Clip, PIXEL_PATH};
 use crate::error::{Error, Result};
+use crate::findings::Finding;
 use crate::fragments::{Item, ItemHeads};
-use crate::report::Finding;
 
 type Decode = fn(&[u8], u64) -> std::result::Result<Image, CodecError>;
 type Encode = fn(&Image, &mut Vec<u8>);
@@ -518,15 +520,6 @@ impl Frames {
             offset: None,
             message: format!("at byte {} of Pixel Data: {why}", self.heads.at),
         }
-    }
-}
-
-/// `pixel.after_eoi_removed`: `frames` frames had bytes after their end of image, `done` to them.
-pub(super) fn after_eoi_finding(frames: u64, done: &str) -> Finding {
-    Finding {
-        code: "pixel.after_eoi_removed".into(),
-        path: Some(PIXEL_PATH.into()),
-        message: format!("{frames} compressed frame(s) had bytes after their end-of-image marker (EOI), which decoders ignore and which can hold text; they were {done}"),
     }
 }
 

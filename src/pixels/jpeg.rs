@@ -13,8 +13,7 @@
 
 use std::ops::Range;
 
-use super::samples::CodecError;
-use super::Clip;
+use super::samples::{Clip, CodecError};
 
 /// What blanking a frame did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

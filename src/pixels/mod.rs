@@ -3,21 +3,23 @@
 //! DicomPixelAnonymizer. Of compressed pixel data only RLE Lossless is decoded, to blank it
 //! (`rle`); regions in any other compression are refused.
 
-use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
-use serde::{Deserialize, Serialize};
 
+use crate::attribute::{number, text};
 use crate::error::{Error, Result};
+use crate::findings::Finding;
 use crate::limits::Limits;
-use crate::report::Finding;
+use crate::regions::{outside_ultrasound_regions, BurnedIn, Region, RegionRule};
 
 mod frames;
+mod geometry;
 pub(crate) mod j2k;
 pub(crate) mod jpeg;
 pub(crate) mod jpegls;
 pub(crate) mod lossless;
 mod native;
+mod pixel_data;
 pub(crate) mod preview;
 mod render;
 mod rle;
@@ -26,7 +28,10 @@ pub(crate) mod segments;
 
 pub(crate) use frames::Frames;
 use frames::{Codec, Plan};
+use geometry::{clip, unsupported, Geometry, PIXEL_PATH};
 use native::Blanker;
+use pixel_data::JPEG_LS;
+pub(crate) use pixel_data::{Compression, PixelData};
 pub(crate) use segments::Segments;
 
 /// How the regions are blanked: in native samples as they stream, or frame by frame in
@@ -35,102 +40,6 @@ pub(crate) use segments::Segments;
 pub(crate) enum Blanking {
     Native(Blanker),
     Frames(Plan),
-}
-
-/// JPEG-LS Lossless Image Compression.
-const JPEG_LS: &str = "1.2.840.10008.1.2.4.80";
-
-/// The compressions whose frames can be blanked, by transfer syntax.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Compression {
-    /// RLE Lossless (1.2.840.10008.1.2.5).
-    Rle,
-    /// JPEG Baseline (1.2.840.10008.1.2.4.50) and Extended (4.51): DCT, blanked block by block.
-    Jpeg,
-    /// JPEG Lossless, any predictor (1.2.840.10008.1.2.4.57) or first-order (4.70).
-    JpegLossless,
-    /// JPEG-LS, lossless (4.80) or near-lossless (4.81).
-    JpegLs { near: bool },
-    /// JPEG 2000, lossless only (4.90) or not (4.91).
-    J2k,
-}
-
-impl Compression {
-    /// The scrubber of the text segments its codestreams can carry (the JPEG family).
-    pub(crate) fn segments(self) -> Option<Segments> {
-        match self {
-            Compression::Jpeg | Compression::JpegLossless => {
-                Some(Segments::new(segments::Syntax::T81))
-            }
-            Compression::JpegLs { .. } => Some(Segments::new(segments::Syntax::T87)),
-            Compression::Rle | Compression::J2k => None,
-        }
-    }
-
-    /// The error code for frames that are not what their transfer syntax says.
-    pub(crate) fn bad_code(self) -> &'static str {
-        match self {
-            Compression::Rle => "read.bad_rle",
-            Compression::Jpeg | Compression::JpegLossless => "read.bad_jpeg",
-            Compression::JpegLs { .. } => "read.bad_jpegls",
-            Compression::J2k => "read.bad_j2k",
-        }
-    }
-
-    pub(crate) fn of(transfer_syntax: &str) -> Option<Compression> {
-        match transfer_syntax {
-            rle::RLE_LOSSLESS => Some(Compression::Rle),
-            "1.2.840.10008.1.2.4.50" | "1.2.840.10008.1.2.4.51" => Some(Compression::Jpeg),
-            "1.2.840.10008.1.2.4.57" | "1.2.840.10008.1.2.4.70" => Some(Compression::JpegLossless),
-            JPEG_LS => Some(Compression::JpegLs { near: false }),
-            "1.2.840.10008.1.2.4.81" => Some(Compression::JpegLs { near: true }),
-            "1.2.840.10008.1.2.4.90" | "1.2.840.10008.1.2.4.91" => Some(Compression::J2k),
-            _ => None,
-        }
-    }
-}
-
-/// What to do with an image that has, or may have, text burned into its pixels.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum BurnedIn {
-    /// Refuse it (`pixel.burned_in`, `pixel.burned_in_unknown`) unless regions were blanked.
-    #[default]
-    Reject,
-    /// Pass it with a finding; the caller takes responsibility for the pixels.
-    Allow,
-}
-
-/// A rectangle in pixel coordinates: `x` is the column, `y` the row of its top-left corner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Region {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// Regions to blank in the images this rule matches. Every condition given must hold: modality
-/// equal, manufacturer and model name containing the text (case-insensitive), rows and columns
-/// equal, SOP Class UID equal, Photometric Interpretation equal (case-insensitive).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct RegionRule {
-    pub modality: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub rows: Option<u32>,
-    pub columns: Option<u32>,
-    pub sop_class: Option<String>,
-    pub photometric: Option<String>,
-    pub regions: Vec<Region>,
-    /// Also blank everything outside the data regions of the image's Sequence of Ultrasound
-    /// Regions (0018,6011), where devices write the patient's name and the date.
-    pub outside_ultrasound_regions: bool,
-    /// The rule's regions cover all the text burned into the images it matches: when they were
-    /// all blanked, Burned In Annotation becomes NO.
-    pub covers_all_text: bool,
 }
 
 /// SOP classes whose images are often screenshots, scans or annotated captures.
@@ -149,139 +58,6 @@ const HIGH_RISK_SOP_CLASSES: [&str; 12] = [
     "1.2.840.10008.5.1.4.1.1.77.1.1", // VL Endoscopic Image
 ];
 const HIGH_RISK_MODALITIES: [&str; 6] = ["US", "SC", "OT", "DOC", "XC", "ES"];
-
-/// An attribute's text, trimmed; `None` when absent, empty, or a value the output will not carry
-/// (characters its VR does not allow: `value.invalid_removed`). The plan is read from the input
-/// but must be what a second pass over the output reads too: found by fuzzing, a Photometric
-/// Interpretation `YBR_FUL\u{9d}` gave blanked JPEG chroma the middle (YBR) in the first pass,
-/// was removed, and the second pass blanked the same blocks to zero chroma.
-fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
-    let e = obj
-        .get(tag)
-        .filter(|e| !crate::deid::kept_value_dropped(e))?;
-    let s = e.value().to_str().ok()?;
-    let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-    (!s.is_empty()).then(|| s.to_string())
-}
-
-fn number(obj: &InMemDicomObject, tag: Tag) -> Option<u32> {
-    let e = obj.get(tag)?;
-    e.value()
-        .to_int::<u32>()
-        .ok()
-        .or_else(|| text(obj, tag)?.parse().ok())
-}
-
-impl RegionRule {
-    fn matches(&self, obj: &InMemDicomObject) -> bool {
-        let contains = |want: &Option<String>, tag| {
-            want.as_ref().is_none_or(|w| {
-                text(obj, tag).is_some_and(|v| v.to_lowercase().contains(&w.to_lowercase()))
-            })
-        };
-        self.modality
-            .as_ref()
-            .is_none_or(|m| text(obj, tags::MODALITY).is_some_and(|v| v.eq_ignore_ascii_case(m)))
-            && contains(&self.manufacturer, tags::MANUFACTURER)
-            && contains(&self.model, tags::MANUFACTURER_MODEL_NAME)
-            && self.rows.is_none_or(|r| number(obj, tags::ROWS) == Some(r))
-            && self
-                .columns
-                .is_none_or(|c| number(obj, tags::COLUMNS) == Some(c))
-            && self
-                .sop_class
-                .as_ref()
-                .is_none_or(|c| text(obj, tags::SOP_CLASS_UID).as_ref() == Some(c))
-            && self.photometric.as_ref().is_none_or(|p| {
-                text(obj, tags::PHOTOMETRIC_INTERPRETATION)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(p))
-            })
-    }
-}
-
-/// The rectangles of an image outside the data regions of its Sequence of Ultrasound Regions
-/// (their bounds are inclusive, PS3.3 C.8.5.5.1), in bands of rows; `None` when it has none.
-fn outside_ultrasound_regions(obj: &InMemDicomObject) -> Option<Vec<Region>> {
-    let (rows, cols) = (number(obj, tags::ROWS)?, number(obj, tags::COLUMNS)?);
-    let items = obj.get(tags::SEQUENCE_OF_ULTRASOUND_REGIONS)?.items()?;
-    let mut inside = Vec::new();
-    for item in items {
-        let at = |tag| number(item, tag);
-        let (x0, y0, x1, y1) = (
-            at(tags::REGION_LOCATION_MIN_X0)?,
-            at(tags::REGION_LOCATION_MIN_Y0)?,
-            at(tags::REGION_LOCATION_MAX_X1)?,
-            at(tags::REGION_LOCATION_MAX_Y1)?,
-        );
-        if x0 <= x1 && y0 <= y1 && x0 < cols && y0 < rows {
-            inside.push((x0, y0, x1.min(cols - 1) + 1, y1.min(rows - 1) + 1));
-        }
-    }
-    if inside.is_empty() {
-        return None;
-    }
-    let mut ys: Vec<u32> = [0, rows]
-        .into_iter()
-        .chain(inside.iter().flat_map(|r| [r.1, r.3]))
-        .collect();
-    ys.sort_unstable();
-    ys.dedup();
-    let mut out = Vec::new();
-    for band in ys.windows(2) {
-        let (top, bottom) = (band[0], band[1]);
-        let mut covered: Vec<(u32, u32)> = inside
-            .iter()
-            .filter(|r| r.1 <= top && bottom <= r.3)
-            .map(|r| (r.0, r.2))
-            .collect();
-        covered.sort_unstable();
-        let mut x = 0;
-        for (a, b) in covered.into_iter().chain([(cols, cols)]) {
-            if a > x {
-                out.push(Region {
-                    x,
-                    y: top,
-                    width: a - x,
-                    height: bottom - top,
-                });
-            }
-            x = x.max(b);
-        }
-    }
-    Some(out)
-}
-
-/// Checks the settings' regions: a rectangle must have an area.
-pub(crate) fn validate(regions: &[Region], rules: &[RegionRule]) -> Result<()> {
-    let all = regions.iter().chain(rules.iter().flat_map(|r| &r.regions));
-    for r in all {
-        if r.width == 0 || r.height == 0 {
-            return Err(Error::settings(
-                "settings.invalid_value",
-                format!("region at ({}, {}) has no area", r.x, r.y),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The top-level Pixel Data as the stream declares it (its value is not in memory).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PixelData {
-    /// Encapsulated (compressed) fragments, rather than native samples.
-    pub encapsulated: bool,
-    /// Value length in bytes (native pixel data only).
-    pub len: Option<u64>,
-    /// The transfer syntax is big endian: samples wider than a byte are stored high byte first.
-    pub big_endian: bool,
-    /// The element's explicit VR is OW. In big endian, OW holds 16-bit words, so 8-bit samples
-    /// in it are stored with their bytes swapped in pairs.
-    pub ow: bool,
-    /// The compression of encapsulated pixel data, when its frames can be blanked.
-    pub compression: Option<Compression>,
-}
-
-pub(crate) const PIXEL_PATH: &str = "(7FE0,0010)";
 
 /// What the header's pixel policy decided.
 #[derive(Debug, Default)]
@@ -438,7 +214,7 @@ fn blanking(
     for (r, covers) in wanted {
         covering.0 |= covers;
         if u64::from(r.x) < cols && u64::from(r.y) < rows {
-            clips.push(Clip::new(r, rows, cols));
+            clips.push(clip(r, rows, cols));
         } else {
             covering.1 &= !covers;
             findings.push(Finding {
@@ -601,72 +377,4 @@ fn frames_plan(
         )));
     }
     Ok(plan)
-}
-
-/// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Clip {
-    pub x0: u64,
-    pub x1: u64,
-    pub y0: u64,
-    pub y1: u64,
-}
-
-impl Clip {
-    pub(crate) fn new(r: Region, rows: u64, cols: u64) -> Clip {
-        let end = |at: u32, len: u32, max: u64| (u64::from(at) + u64::from(len)).min(max);
-        Clip {
-            x0: u64::from(r.x).min(cols),
-            x1: end(r.x, r.width, cols),
-            y0: u64::from(r.y).min(rows),
-            y1: end(r.y, r.height, rows),
-        }
-    }
-}
-
-/// The image attributes every blanker starts from.
-pub(super) struct Geometry {
-    pub rows: u64,
-    pub cols: u64,
-    /// Samples per pixel.
-    pub spp: u64,
-    pub frames: u64,
-    /// Photometric Interpretation, upper case.
-    pub photometric: String,
-    /// What a blanked chroma sample becomes, for YBR: black is Y at its minimum and Cb, Cr at
-    /// their middle, 2^(Bits Stored - 1), at the High Bit (zero chroma is green).
-    pub chroma_mid: Option<u64>,
-}
-
-impl Geometry {
-    pub(super) fn of(obj: &InMemDicomObject, bits: u64) -> Result<Geometry> {
-        let need = |tag: Tag, name: &str| {
-            number(obj, tag)
-                .map(u64::from)
-                .ok_or_else(|| unsupported(format!("{name} is missing or not a number")))
-        };
-        let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
-            .unwrap_or_default()
-            .to_ascii_uppercase();
-        let high = number(obj, tags::HIGH_BIT)
-            .map(u64::from)
-            .filter(|&h| h < bits)
-            .unwrap_or(bits.saturating_sub(1));
-        Ok(Geometry {
-            rows: need(tags::ROWS, "Rows")?,
-            cols: need(tags::COLUMNS, "Columns")?,
-            spp: u64::from(number(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1).max(1)),
-            frames: u64::from(number(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1)),
-            chroma_mid: photometric.starts_with("YBR_").then(|| 1u64 << high),
-            photometric,
-        })
-    }
-}
-
-fn unsupported(message: String) -> Error {
-    Error::Deidentify {
-        code: "pixel.unsupported",
-        path: PIXEL_PATH.into(),
-        message,
-    }
 }

@@ -4,9 +4,14 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
 #[cfg(test)]
-use super::Region;
-use super::{number, unsupported, Clip, Geometry, PixelData};
+use super::geometry::clip;
+use super::geometry::{unsupported, Geometry};
+use super::pixel_data::PixelData;
+use super::samples::Clip;
+use crate::attribute::number;
 use crate::error::Result;
+#[cfg(test)]
+use crate::regions::Region;
 
 /// Blanks the regions in every frame as native pixel bytes stream past. Positions are in bits,
 /// since 1-bit frames are packed back to back without byte alignment (PS3.5 8.1.1, 8.2). A
@@ -116,7 +121,7 @@ impl Blanker {
 
     #[cfg(test)]
     fn clip(&self, r: Region) -> Clip {
-        Clip::new(r, self.rows, self.cols)
+        clip(r, self.rows, self.cols)
     }
 
     /// Blanks what lies inside the regions in `bytes`, which start at `offset` in the value.

@@ -15,11 +15,12 @@ use serde::Serialize;
 use super::frames::ends_with_eoi;
 use super::render::{self, Look, Palette, Photometric, VoiFunction, Window};
 use super::samples::{CodecError, Image};
-use super::{j2k, jpegls, lossless, number, rle, text, Compression};
+use super::{j2k, jpegls, lossless, rle, Compression};
+use crate::attribute::{number, text};
+use crate::dataset::read_dataset;
 use crate::error::{Error, Result};
 use crate::integrity::structure::{encoding, scan_header, PixelElement};
 use crate::limits::Limits;
-use crate::sanitizer::read_dataset;
 
 /// The largest frame rendered, in pixels (8192×8192): its RGBA alone is 256 MiB.
 pub const MAX_PREVIEW_PIXELS: u64 = 1 << 26;
@@ -73,7 +74,7 @@ fn preview_error(code: &'static str, message: String) -> Error {
 }
 
 fn unsupported(message: String) -> Error {
-    super::unsupported(message)
+    super::geometry::unsupported(message)
 }
 
 /// What a file holds to preview, without decoding anything: for grouping files before their

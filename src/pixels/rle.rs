@@ -2,8 +2,9 @@
 //! planes, the regions zeroed (or set to black chroma) in every plane, and every segment
 //! encoded again with PackBits. The frames stream through `super::frames`.
 
+use super::geometry::{unsupported, Geometry};
+use super::samples::Clip;
 use super::samples::Image;
-use super::{unsupported, Clip, Geometry};
 use crate::error::Result;
 
 pub(crate) const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";

@@ -1,8 +1,6 @@
 //! A decoded frame: what the codecs that cannot blank in the coded domain (JPEG Lossless,
 //! JPEG-LS, JPEG 2000) decode to, blank, and encode from. One frame at a time.
 
-use super::Clip;
-
 /// One frame's samples, row by row, pixel-interleaved (the components of a pixel side by side),
 /// whatever the interleaving of the coded stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +38,15 @@ pub enum CodecError {
     Malformed(String),
     /// Well-formed, but a variant this build does not handle (`pixel.unsupported`).
     Unsupported(String),
+}
+
+/// A region clipped to the image, in pixels: columns `x0..x1`, rows `y0..y1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clip {
+    pub x0: u64,
+    pub x1: u64,
+    pub y0: u64,
+    pub y1: u64,
 }
 
 #[cfg(test)]

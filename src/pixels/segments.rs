@@ -24,8 +24,8 @@
 
 use std::ops::Range;
 
-use super::PIXEL_PATH;
-use crate::report::Finding;
+use super::geometry::PIXEL_PATH;
+use crate::findings::Finding;
 
 /// How markers are told from entropy-coded data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +238,7 @@ impl Segments {
             });
         }
         if self.after_eoi > 0 {
-            out.push(super::frames::after_eoi_finding(
+            out.push(after_eoi_finding(
                 self.after_eoi,
                 "zeroed (the fragments keep their lengths)",
             ));
@@ -339,6 +339,15 @@ fn push(zero: &mut Vec<Range<usize>>, r: Range<usize>) {
         Some(last) if last.end == r.start => last.end = r.end,
         _ if r.is_empty() => {}
         _ => zero.push(r),
+    }
+}
+
+/// `pixel.after_eoi_removed`: `frames` frames had bytes after their end of image, `done` to them.
+pub(crate) fn after_eoi_finding(frames: u64, done: &str) -> Finding {
+    Finding {
+        code: "pixel.after_eoi_removed".into(),
+        path: Some(PIXEL_PATH.into()),
+        message: format!("{frames} compressed frame(s) had bytes after their end-of-image marker (EOI), which decoders ignore and which can hold text; they were {done}"),
     }
 }
 

@@ -6,7 +6,7 @@
 //! 2354 distinct paths from 8787 rows. 89 `k` rows name a public attribute inside a private
 //! sequence: those follow Table E.1-1 like any public attribute, so they are not listed.
 
-use super::Step;
+use super::terms::Step;
 
 /// Each entry is the path from the top-level data set down to a safe private attribute.
 pub static SAFE_PRIVATE: &[&[Step]] = &[

@@ -5,7 +5,7 @@
 //! PS3.15 Table E.1-1, Application Level Confidentiality Profile Attributes, edition 2025b.
 //! Option columns, in order: rtnSafePrivOpt, rtnUIDsOpt, rtnDevIdOpt, rtnInstIdOpt, rtnPatCharsOpt, rtnLongFullDatesOpt, rtnLongModifDatesOpt, cleanDescOpt, cleanStructContOpt, cleanGraphOpt.
 
-use super::{Basic, Column, Row, TagPattern};
+use super::terms::{Basic, Column, Row, TagPattern};
 
 const N: Option<Column> = None;
 const K: Option<Column> = Some(Column::K);

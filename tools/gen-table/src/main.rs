@@ -118,7 +118,7 @@ fn gen_table(json: &str) -> Result<String, String> {
         OPTION_KEYS.join(", ")
     )
     .unwrap();
-    out.push_str("use super::{Basic, Column, Row, TagPattern};\n\n");
+    out.push_str("use super::terms::{Basic, Column, Row, TagPattern};\n\n");
     out.push_str("const N: Option<Column> = None;\nconst K: Option<Column> = Some(Column::K);\nconst C: Option<Column> = Some(Column::C);\n\n");
     writeln!(out, "/// The edition of the standard these rows come from.\npub const EDITION: &str = \"{EDITION}\";\n").unwrap();
     out.push_str("/// The row for all private attributes (odd groups).\n");
@@ -237,7 +237,7 @@ fn gen_safe_private(csv_text: &str) -> Result<String, String> {
         "//! Private attributes the TCIA knowledge base (2024-02-01) marks safe to keep (`k`):\n",
     );
     writeln!(out, "//! {} distinct paths from {rows} rows. {public_leaf} `k` rows name a public attribute inside a private\n//! sequence: those follow Table E.1-1 like any public attribute, so they are not listed.\n", keep.len()).unwrap();
-    out.push_str("use super::Step;\n\n/// Each entry is the path from the top-level data set down to a safe private attribute.\n");
+    out.push_str("use super::terms::Step;\n\n/// Each entry is the path from the top-level data set down to a safe private attribute.\n");
     out.push_str("pub static SAFE_PRIVATE: &[&[Step]] = &[\n");
     for k in &keep {
         writeln!(out, "    &[{k}],").unwrap();
