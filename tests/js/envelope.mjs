@@ -58,7 +58,7 @@ export function gdcmReidentify(file, key, out) {
 export function openEnvelope(original, sanitized, { cert, key }) {
   const python = process.env.DICOM_SANITIZER_PYTHON;
   if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
-  return JSON.parse(execFileSync(python, [join(ROOT, "tests/oracle/envelope.py"), original, sanitized, cert, key], { encoding: "utf8" }));
+  return JSON.parse(execFileSync(python, [join(ROOT, "tests/oracle/envelope.py"), original, sanitized, cert, key], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 /** Explicit VR Little Endian: what the Encrypted Content must be encoded in. */
