@@ -680,7 +680,8 @@ export interface IntakeResult {
 }
 
 export interface ProtectFileInputOptions {
-  /** Sanitizer settings, or a function giving them at each pick. */
+  /** Sanitizer settings, or a function giving them at each pick; passed as they are (with
+   * `recipients`, each file submitted carries its Encrypted Attributes). */
   settings?: SanitizerOptions | (() => SanitizerOptions);
   /** Output names; default `IM000001.dcm`, `IM000002.dcm`… */
   rename?: RenameFunction;
@@ -711,6 +712,8 @@ export interface DicomSanitizeEventMap {
 
 export interface DicomSanitizeUppyOptions {
   id?: string;
+  /** Sanitizer settings, or a function giving them at each upload; passed as they are (with
+   * `recipients`, each file uploaded carries its Encrypted Attributes). */
   settings?: SanitizerOptions | (() => SanitizerOptions);
   rename?: RenameFunction;
   worker?: SanitizerWorker | string | URL;
