@@ -33,11 +33,12 @@ export function createRecipients({ read, list, status, storage = globalThis.loca
     status.dataset.state = state;
   }
 
-  function refused(label, e) {
-    const code = e.code ?? "settings.invalid_recipient";
-    const node = document.createElement("code");
-    node.textContent = code;
-    say([`${label} refused: `, node, `: ${e.message}`], "error");
+  /** A line saying why `label` was refused, with its code. */
+  function refusal(label, e) {
+    const line = document.createElement("span");
+    const code = Object.assign(document.createElement("code"), { textContent: e.code ?? "settings.invalid_recipient" });
+    line.append(`${label} refused: `, code, `: ${e.message}`);
+    return line;
   }
 
   function show() {
@@ -72,7 +73,7 @@ export function createRecipients({ read, list, status, storage = globalThis.loca
         show();
         say([`Added ${info.subject}.`], "done");
       } catch (e) {
-        refused(label, e);
+        say([refusal(label, e)], "error");
       }
     },
 
@@ -84,16 +85,18 @@ export function createRecipients({ read, list, status, storage = globalThis.loca
         stored = [];
       }
       entries = [];
+      const dropped = [];
       for (const [i, pem] of (Array.isArray(stored) ? stored : []).entries()) {
         try {
           entries.push(await check(pem));
         } catch (e) {
           // Dropped, and said: one that has expired since it was added is not silently kept.
-          refused(`Remembered certificate ${i + 1}`, e);
+          dropped.push(refusal(`Remembered certificate ${i + 1}`, e));
         }
       }
       save();
       show();
+      if (dropped.length) say(dropped, "error");
     },
   };
 }
