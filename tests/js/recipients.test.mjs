@@ -135,11 +135,16 @@ test("expired, non-RSA and unreadable certificates and private keys are refused 
   assert.equal(await page.inputValue("#recipient-pem"), "");
   assert.equal(await stored(), before);
   assert.equal((await listed()).length, 2);
-  // One that has expired since it was remembered is dropped when the page loads, and said.
-  await page.evaluate(([key, pem]) => localStorage.setItem(key, JSON.stringify([...JSON.parse(localStorage.getItem(key)), pem])), [STORE, readFileSync(expired.cert, "utf8")]);
+  // Remembered ones that no longer pass (expired since, or put there by other means) are
+  // dropped when the page loads, each said.
+  const extra = [expired.cert, ec.cert].map((cert) => readFileSync(cert, "utf8"));
+  await page.evaluate(([key, extra]) => localStorage.setItem(key, JSON.stringify([...JSON.parse(localStorage.getItem(key)), ...extra])), [STORE, extra]);
   await reload();
   assert.equal((await listed()).length, 2);
-  assert.match(await page.textContent("#recipients-status"), /^Remembered certificate 3 refused: settings\.invalid_recipient: .*expired/);
+  const lines = await page.$$eval("#recipients-status > span", (spans) => spans.map((s) => s.textContent));
+  assert.equal(lines.length, 2, lines.join("\n"));
+  assert.match(lines[0], /^Remembered certificate 3 refused: settings\.invalid_recipient: .*expired on 2021/);
+  assert.match(lines[1], /^Remembered certificate 4 refused: settings\.invalid_recipient: .*not RSA/);
   assert.equal(await stored(), before);
 });
 
