@@ -31,7 +31,7 @@ help:
 	@echo "make pkg    - build the npm package into pkg/ (wasm-bindgen --target web, wasm-opt)"
 	@echo "make serve  - serve the demo page (www/) on http://127.0.0.1:8000"
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
-	@echo "               (browser-test: the page, its previews, its OCR and its review step)"
+	@echo "               (browser-test: the page, its previews, its OCR, its review step, its recipients)"
 	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
 	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
@@ -184,10 +184,11 @@ worker-test: pkg corpus pyenv
 # The page, its previews (thumbnails of the corpus and of the burned-in images), its OCR of
 # burned-in text (an image Pillow draws text on) and the review step of an upload (OCR, regions
 # proposed and drawn, region rules, the pixel check), also of identifiers the header does not
-# carry (flagged by shape; the downloads read by native Tesseract).
+# carry (flagged by shape; the downloads read by native Tesseract), and its recipients of
+# Encrypted Attributes (what it downloads opened by gdcmanon and OpenSSL).
 browser-test: pkg corpus burned cli pyenv chromium tesseract site
 	$(JS_ENV) node --test tests/js/browser.test.mjs tests/js/preview.test.mjs tests/js/ocr.test.mjs \
-		tests/js/review.test.mjs tests/js/review-shapes.test.mjs
+		tests/js/review.test.mjs tests/js/review-shapes.test.mjs tests/js/recipients.test.mjs
 
 
 # The package's intake-form helper and Uppy plugin in Chromium, uploading to a local server.

@@ -13,6 +13,7 @@ export {
   verify,
   verifyOriginal,
   reidentify,
+  recipientInfo,
   publicKey,
   generateSigningKey,
   wasmMemoryBytes,

@@ -8,7 +8,7 @@ export function protectFileInput(input: HTMLInputElement, options?: ProtectFileI
 
 /** `<dicom-sanitize-input>`: wraps (or makes) an `<input type=file>` and protects it; also a drop zone. */
 export class DicomSanitizeInputElement extends HTMLElement {
-  /** Read at each pick; else the `key`, `options` and `burned-in` attributes. */
+  /** Read at each pick (`recipients` included); else the `key`, `options` and `burned-in` attributes. */
   settings?: SanitizerOptions;
   rename?: RenameFunction;
   readonly controller?: FileInputGuard;

@@ -544,6 +544,23 @@ export function reidentify(
   privateKey: string | Uint8Array,
   certificate?: string | Uint8Array,
 ): Uint8Array;
+/** What a recipient certificate is, as `recipientInfo` reads it. */
+export interface RecipientInfo {
+  /** The subject, RFC 4514 (`CN=Archive,O=Hospital`). */
+  subject: string;
+  /** The end of its validity, RFC 3339 in UTC (`2030-01-31T23:59:59Z`). Shown, not enforced. */
+  notAfter: string;
+  /** `notAfter` in seconds since the Unix epoch. */
+  notAfterUnix: number;
+  /** The certificate alone as PEM (never text or keys around it): what `recipients` takes. */
+  pem: string;
+}
+/**
+ * Reads a recipient certificate (PEM text, or PEM or DER bytes) as `recipients` would, for a
+ * person to check before adding it. Throws `settings.invalid_recipient` for what `recipients`
+ * refuses (not X.509, not RSA of at least 2048 bits).
+ */
+export function recipientInfo(certificate: string | Uint8Array): RecipientInfo;
 /** The public key (hex) of a signing key (hex or 32 bytes). */
 export function publicKey(signingKey: string | Uint8Array): string;
 /** A new random Ed25519 signing key (hex), from crypto.getRandomValues. */
@@ -663,7 +680,8 @@ export interface IntakeResult {
 }
 
 export interface ProtectFileInputOptions {
-  /** Sanitizer settings, or a function giving them at each pick. */
+  /** Sanitizer settings, or a function giving them at each pick; passed as they are (with
+   * `recipients`, each file submitted carries its Encrypted Attributes). */
   settings?: SanitizerOptions | (() => SanitizerOptions);
   /** Output names; default `IM000001.dcm`, `IM000002.dcm`… */
   rename?: RenameFunction;
@@ -694,6 +712,8 @@ export interface DicomSanitizeEventMap {
 
 export interface DicomSanitizeUppyOptions {
   id?: string;
+  /** Sanitizer settings, or a function giving them at each upload; passed as they are (with
+   * `recipients`, each file uploaded carries its Encrypted Attributes). */
   settings?: SanitizerOptions | (() => SanitizerOptions);
   rename?: RenameFunction;
   worker?: SanitizerWorker | string | URL;

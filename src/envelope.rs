@@ -46,6 +46,7 @@ pub struct Recipient {
     subject: String,
     not_after: String,
     not_after_unix: u64,
+    pem: String,
 }
 
 impl Recipient {
@@ -69,6 +70,9 @@ impl Recipient {
             )));
         }
         let not_after = tbs.validity().not_after;
+        let der = cert
+            .to_der()
+            .map_err(|_| invalid("the certificate cannot be encoded"))?;
         Ok(Recipient {
             id: IssuerAndSerialNumber {
                 issuer: tbs.issuer().clone(),
@@ -78,6 +82,7 @@ impl Recipient {
             subject: tbs.subject().to_string(),
             not_after: not_after.to_date_time().to_string(),
             not_after_unix: not_after.to_unix_duration().as_secs(),
+            pem: der_to_pem(&der),
         })
     }
 
@@ -95,6 +100,12 @@ impl Recipient {
     /// [`not_after`](Self::not_after) in seconds since the Unix epoch.
     pub fn not_after_unix(&self) -> u64 {
         self.not_after_unix
+    }
+
+    /// The certificate alone as PEM, for keeping: never the text around it in what was given
+    /// (a PEM file may hold a private key too) nor the rest of a chain.
+    pub fn pem(&self) -> &str {
+        &self.pem
     }
 }
 

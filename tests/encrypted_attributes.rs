@@ -549,6 +549,14 @@ fn recipients_other_than_rsa_certificates_are_refused() {
     let mut texted = b"Subject: CN=Archive\n".to_vec();
     texted.extend_from_slice(&cert);
     assert_eq!(Recipient::parse(&texted).unwrap().subject(), "CN=Archive");
+    // What is kept is the certificate alone, as OpenSSL writes it, whatever form it came in.
+    let canonical = openssl(&dir, &["x509", "-in", "rsa.der", "-inform", "DER"]);
+    for (what, r) in [
+        ("DER", &der),
+        ("PEM with text", &Recipient::parse(&texted).unwrap()),
+    ] {
+        assert_eq!(r.pem(), canonical, "{what}");
+    }
 
     for (what, bytes) in [
         ("EC certificate", read(&dir, "ec.pem")),

@@ -6,6 +6,7 @@
 import { droppedFiles } from "./pkg/intake.js";
 import { recognize } from "./ocr.js";
 import { createPreviews } from "./preview.js";
+import { createRecipients } from "./recipients.js";
 import { describeRule, exportRules, parseRules as parseRegionRules } from "./regions.js";
 import { atRisk, createReview } from "./review.js";
 import { createReviewPanel } from "./review-panel.js";
@@ -100,6 +101,8 @@ function readSettings() {
     regionRules: review.rules,
   };
   if ($("key").value) settings.key = $("key").value;
+  const pems = recipients.pems();
+  if (pems.length) settings.recipients = pems;
   return settings;
 }
 
@@ -437,5 +440,25 @@ $("import-rules").onchange = async (e) => {
     $("rules-status").textContent = `${file.name}: ${err.message}`;
   }
 };
+
+// ---- recipients: certificates only, remembered in this browser ----
+
+const recipients = createRecipients({
+  read: (certificate) => call("recipient", { certificate }),
+  list: $("recipients-list"),
+  status: $("recipients-status"),
+});
+$("import-recipient").onchange = async (e) => {
+  const files = [...e.target.files];
+  e.target.value = "";
+  for (const file of files) await recipients.add(new Uint8Array(await file.arrayBuffer()), file.name);
+};
+$("add-recipient").onclick = async () => {
+  const text = $("recipient-pem").value;
+  // Cleared whatever it was: a private key pasted by mistake must not stay on the page.
+  $("recipient-pem").value = "";
+  if (text.trim()) await recipients.add(text, "The pasted text");
+};
+await recipients.restore();
 
 document.body.dataset.ready = "true";

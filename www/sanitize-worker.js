@@ -1,9 +1,9 @@
 // The page's Web Worker: the package's own worker module (sanitize, directory, progress), shared
-// with the package's form and Uppy integrations, plus the download zip, the previews, the review
-// step's reading of an original's header and sanitizing a file again with its own regions, built
-// here too (the page only draws what these post).
+// with the package's form and Uppy integrations, plus the download zip, the previews, reading a
+// recipient's certificate, the review step's reading of an original's header and sanitizing a
+// file again with its own regions, built here too (the page only draws what these post).
 import { handlers } from "./pkg/sanitize-worker.js";
-import { Sanitizer, describeImage, identifyingValues, renderFrame } from "./pkg/index.js";
+import { Sanitizer, describeImage, identifyingValues, recipientInfo, renderFrame } from "./pkg/index.js";
 import { zipSync } from "./vendor/fflate.js";
 
 handlers.zip = async ({ files }) => {
@@ -13,6 +13,9 @@ handlers.zip = async ({ files }) => {
   const bytes = zipSync(entries);
   return { reply: { bytes }, transfer: [bytes.buffer] };
 };
+
+// A recipient certificate as the sanitizer reads it: what the page shows and keeps.
+handlers.recipient = async ({ certificate }) => recipientInfo(certificate);
 
 // The header is read from the file's start; most headers fit in this, the rest read whole.
 const HEADER_GUESS = 256 * 1024;

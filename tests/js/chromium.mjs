@@ -1,16 +1,17 @@
-// Debian's Chromium for the page tests (playwright-core): headless on a fresh profile, with the
-// flags that keep the browser itself off the network (it would otherwise reach for Google's
-// hosts at start), and every request the browser, its pages and their workers make handed to
+// Debian's Chromium for the page tests (playwright-core): headless on a fresh profile (removed on
+// close), with the flags that keep the browser itself off the network (it would otherwise reach
+// for Google's hosts at start), and every request the browser, its pages and their workers make handed to
 // `record`, so a test can assert that nothing left 127.0.0.1. With `errors`, the page's uncaught
 // errors and console errors are gathered there (not the browser's own favicon.ico request: the
 // page has none).
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 export async function launchChromium({ record, errors, viewport = { width: 1280, height: 900 }, acceptDownloads = false }) {
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-profile-")), {
+  const profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     acceptDownloads,
@@ -20,6 +21,12 @@ export async function launchChromium({ record, errors, viewport = { width: 1280,
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
   });
+  // The profile goes with the browser (it holds the page's localStorage, and would pile up in /tmp).
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    rmSync(profile, { recursive: true, force: true });
+  };
   context.on("request", (r) => record(r.url()));
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("request", (r) => record(r.url()));

@@ -3,14 +3,16 @@
 // fetch(new FormData(form))) and an Uppy Dashboard with the plugin (uppy.js) uploading by XHR.
 // A local server takes the uploads: it must receive only the sanitized files, renamed, with no
 // planted PHI and no original name in any byte of any request, byte for byte what Node's run of
-// the package gives for the same settings.
+// the package gives for the same settings. With a recipient certificate in the settings, what
+// each sends carries Encrypted Attributes that OpenSSL opens to exactly the changed originals.
 import assert from "node:assert/strict";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { Sanitizer, errorCodes } from "../../pkg/node.js";
+import { EXPLICIT_LE, identity, openEnvelope } from "./envelope.mjs";
 import { CORPUS, PKG, ROOT, phiIn, reparse } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
@@ -27,6 +29,13 @@ let study; // a folder as a person has it: PHI in the folder's and the files' na
 const names = [];
 const posts = [];
 const outside = [];
+const scratch = [];
+
+/** A temporary folder, removed after the tests. */
+function tempDir(prefix) {
+  scratch.push(mkdtempSync(join(tmpdir(), prefix)));
+  return scratch.at(-1);
+}
 
 /** The expected outputs: Node's run of the same package and settings, as hex for set comparison. */
 function expectedOutputs() {
@@ -58,13 +67,13 @@ function uploads(req, res) {
 
 before(async () => {
   // The pages, the assembled package and Uppy's own ES module build, served from one origin.
-  const root = mkdtempSync(join(tmpdir(), "integrations-site-"));
+  const root = tempDir("integrations-site-");
   cpSync(join(ROOT, "tests/js/pages"), root, { recursive: true });
   symlinkSync(PKG, join(root, "pkg"));
   symlinkSync(join(ROOT, "node_modules/uppy/dist"), join(root, "uppy"));
   site = await serve(root, 0, uploads);
 
-  study = join(mkdtempSync(join(tmpdir(), "intake-")), "DOE_JANE_CT_1961");
+  study = join(tempDir("intake-"), "DOE_JANE_CT_1961");
   mkdirSync(study);
   GOOD.forEach((name, i) => {
     names.push(`DOE_JANE_${i + 1}.dcm`);
@@ -83,6 +92,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   site?.server.close();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
 /** What every request carrying files must satisfy. */
@@ -98,7 +108,7 @@ function checkPost(post, field, count) {
 function checkFiles(files) {
   assert.deepEqual(files.map((f) => f.filename).sort(), GOOD.map((_, i) => `IM${String(i + 1).padStart(6, "0")}.dcm`));
   assert.deepEqual(files.map((f) => f.bytes.toString("hex")).sort(), expectedOutputs(), "the bytes are Node's output");
-  const dir = mkdtempSync(join(tmpdir(), "intake-received-"));
+  const dir = tempDir("intake-received-");
   const paths = files.map((f, i) => {
     writeFileSync(join(dir, `${i}.dcm`), f.bytes);
     return join(dir, `${i}.dcm`);
@@ -240,6 +250,59 @@ test("Uppy: the plugin sanitizes in the worker, the Dashboard shows the refused 
   checkFiles(files);
   mkdirSync(join(ROOT, "target/browser"), { recursive: true });
   await page.screenshot({ path: join(ROOT, "target/browser/uppy-dashboard.png") });
+});
+
+/** Checks a file received with a recipient against its input (GOOD[0]): OpenSSL opens its
+ * Encrypted Content with the recipient's key, to exactly the originals of what changed. */
+function checkSealed(file, who) {
+  const dir = tempDir("intake-sealed-");
+  writeFileSync(join(dir, "out.dcm"), file.bytes);
+  const opened = openEnvelope(join(CORPUS, "good", GOOD[0]), join(dir, "out.dcm"), who);
+  assert.equal(opened.transferSyntax, EXPLICIT_LE);
+  assert.deepEqual(opened.mismatches, []);
+  assert.ok(opened.tags.includes("0010,0010"));
+}
+
+test("with a recipient: a file dropped on <dicom-sanitize-input> arrives in the form's POST carrying Encrypted Attributes OpenSSL opens", async () => {
+  posts.length = 0;
+  const who = identity(tempDir("intake-recipient-"), "intake");
+  await page.goto(`${site.url}intake.html`);
+  await page.waitForSelector("body[data-ready=true]");
+  // The element's settings property, read at each pick.
+  await page.evaluate((pem) => {
+    const input = document.getElementById("studies");
+    input.settings = { ...input.settings, recipients: [pem] };
+  }, readFileSync(who.cert, "utf8"));
+  await page.evaluate((file) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(file.bytes)], file.name));
+    document.getElementById("studies").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { name: names[0], bytes: [...readFileSync(join(study, names[0]))] });
+  await page.waitForSelector("#plain .dicom-sanitize-status[data-state=done]");
+  await Promise.all([page.waitForURL(`${site.url}upload/plain`), page.click("#plain button")]);
+  const [file] = checkPost(posts[0], "studies", 1);
+  checkSealed(file, who);
+});
+
+test("with a recipient: the Uppy plugin's upload carries Encrypted Attributes OpenSSL opens", async () => {
+  posts.length = 0;
+  const who = identity(tempDir("uppy-recipient-"), "uppy");
+  await page.goto(`${site.url}uppy.html`);
+  await page.waitForSelector("body[data-ready=true]");
+  // The plugin's options, read at each upload.
+  await page.evaluate((pem) => {
+    const plugin = window.uppy.getPlugin("DicomSanitize");
+    plugin.setOptions({ settings: { ...plugin.opts.settings, recipients: [pem] } });
+  }, readFileSync(who.cert, "utf8"));
+  await page.setInputFiles("input.uppy-Dashboard-input >> nth=0", join(study, names[0]));
+  await page.waitForFunction(() => window.uppy.getFiles().length === 1);
+  await page.click(".uppy-StatusBar-actionBtn--upload");
+  await page.waitForFunction(() => window.events.complete, null, { timeout: 30_000 });
+  assert.equal(posts.length, 1);
+  const [file] = checkPost(posts[0], "file", 1);
+  const report = JSON.parse(posts[0].parts.find((p) => p.field === "dicomReport").value);
+  assert.ok(report.findings.some((f) => f.code === "encrypted.attributes_added"));
+  checkSealed(file, who);
 });
 
 test("no request left 127.0.0.1", () => {

@@ -404,6 +404,23 @@ pub fn reidentify(
     Ok(Uint8Array::from(&out[..]))
 }
 
+/// What a recipient certificate (PEM text or DER bytes) is, for a person to check before
+/// adding it: `{ subject, notAfter, notAfterUnix, pem }`, `pem` the certificate alone, for
+/// settings' `recipients`. Throws `settings.invalid_recipient` for what `recipients` would refuse.
+#[wasm_bindgen(js_name = recipientInfo)]
+pub fn recipient_info(certificate: JsValue) -> Result<JsValue, JsValue> {
+    let bytes = key_bytes(certificate, Text::Utf8)
+        .map_err(|e| js_error(&e))?
+        .unwrap_or_default();
+    let r = core::encrypted_attributes::Recipient::parse(&bytes).map_err(|e| js_error(&e))?;
+    let out = Object::new();
+    set(&out, "subject", &r.subject().into());
+    set(&out, "notAfter", &r.not_after().into());
+    set(&out, "notAfterUnix", &(r.not_after_unix() as f64).into());
+    set(&out, "pem", &r.pem().into());
+    Ok(out.into())
+}
+
 /// Whether `original` is the file `report` (of the sanitized `file`) was made from:
 /// `{ valid, mismatches: [{ part, message }] }`. Check the receipt with `verify` first.
 #[wasm_bindgen(js_name = verifyOriginal)]
