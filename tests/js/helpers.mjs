@@ -1,7 +1,9 @@
 // Shared by the Node, workerd and Chromium tests: the generated corpus (`make corpus`), the
-// assembled package (`make pkg`), the planted-PHI check and the pydicom re-read.
+// assembled package (`make pkg`), the planted-PHI check, the pydicom re-read, and recipient
+// identities with the oracles of Encrypted Attributes.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -53,11 +55,16 @@ export function phiIn(bytes) {
   return manifest.phi.filter((token) => text.includes(token.toUpperCase()));
 }
 
-/** Re-reads files with pydicom (tests/reparse.py); one parsed summary per file. */
-export function reparse(paths) {
+/** The Python with pydicom that make set up. */
+function python() {
   const python = process.env.DICOM_SANITIZER_PYTHON;
   if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
-  const out = execFileSync(python, [join(ROOT, "tests/reparse.py"), ...paths], { encoding: "utf8" });
+  return python;
+}
+
+/** Re-reads files with pydicom (tests/reparse.py); one parsed summary per file. */
+export function reparse(paths) {
+  const out = execFileSync(python(), [join(ROOT, "tests/reparse.py"), ...paths], { encoding: "utf8" });
   return out.trim().split("\n").map((line) => JSON.parse(line));
 }
 
@@ -85,3 +92,31 @@ export function outsidePixels(bytes) {
 
 /** Whether rectangle `r` ({x, y, width, height}) covers box [x0, y0, x1, y1] (x1, y1 exclusive). */
 export const covers = (r, [x0, y0, x1, y1]) => r.x <= x0 && r.y <= y0 && r.x + r.width >= x1 && r.y + r.height >= y1;
+
+/** A fresh self-signed identity made by OpenSSL in `dir` (none is committed): `{ cert, key }`
+ * paths and the certificate's PEM text. RSA-2048 unless `newkey` says otherwise. */
+export function identity(dir, name, newkey = ["-newkey", "rsa:2048"]) {
+  const cert = join(dir, `${name}.pem`);
+  const key = join(dir, `${name}.key`);
+  execFileSync("openssl", ["req", "-x509", ...newkey, "-nodes", "-keyout", key, "-out", cert, "-subj", `/CN=${name}`, "-days", "2"],
+    { stdio: "ignore" });
+  return { cert, key, pem: readFileSync(cert, "utf8") };
+}
+
+/** tests/oracle/encrypted.py on `output`, `input` sanitized for `who` (an `identity`): OpenSSL
+ * opens the envelope to exactly the changed originals (pydicom, element by element), and GDCM's
+ * gdcmanon and each of `restored` give every original element back. `{ enclosed, restored }`. */
+export function checkEncrypted(input, output, who, restored = []) {
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-encrypted-"));
+  const write = (name, bytes) => {
+    writeFileSync(join(dir, name), bytes);
+    return join(dir, name);
+  };
+  try {
+    const args = [write("input.dcm", input), write("output.dcm", output), who.cert, who.key,
+      ...restored.map((bytes, i) => write(`restored-${i}.dcm`, bytes))];
+    return JSON.parse(execFileSync(python(), [join(ROOT, "tests/oracle/encrypted.py"), ...args], { encoding: "utf8" }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
