@@ -13,7 +13,10 @@ import { CORPUS, ROOT, bad, blake3, checkEncrypted, good, identity, manifest, ph
 import { exampleConfig, startWorkerd } from "./workerd.mjs";
 
 const WORKER_KEY = "edge-worker-example-key-0123456789"; // the example config's test key
-const bucket = mkdtempSync(join(tmpdir(), "dicom-sanitizer-bucket-"));
+// Every folder the tests write (buckets, keys, inputs) is below this one, removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), "dicom-sanitizer-worker-test-"));
+const folder = (name) => mkdtempSync(join(scratch, `${name}-`));
+const bucket = folder("bucket");
 let workerd;
 let base;
 
@@ -27,7 +30,7 @@ before(async () => {
 
 after(async () => {
   await workerd?.close();
-  rmSync(bucket, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 const post = (path, body) => fetch(base + path, { method: "POST", body });
@@ -54,54 +57,44 @@ test("an upload is sanitized in workerd and only the sanitized bytes are stored"
 });
 
 test("with certificates in RECIPIENTS, what is stored carries the originals for each: OpenSSL, gdcmanon and reidentify open it", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-recipients-"));
+  const [dir, keys] = [folder("bucket"), folder("keys")];
+  const [one, two] = ["one", "two"].map((who) => identity(keys, who));
+  const worker = await startEdgeWorker(dir, { RECIPIENTS: `${one.pem}\n${two.pem}` });
   try {
-    const [one, two] = ["one", "two"].map((who) => identity(dir, who));
-    const worker = await startEdgeWorker(dir, { RECIPIENTS: `${one.pem}\n${two.pem}` });
-    try {
-      for (const name of manifest.good) {
-        const input = good(name);
-        const res = await fetch(`${worker.base}/upload`, { method: "POST", body: input });
-        assert.equal(res.status, 201, `${name}: ${res.status}`);
-        const { stored: key, report } = await res.json();
-        assert.ok(report.findings.some((f) => f.code === "encrypted.attributes_added"), name);
-        const bytes = new Uint8Array(readFileSync(join(dir, key)));
-        assert.deepEqual(phiIn(bytes), [], `${name}: PHI reached the bucket`);
-        // Either recipient's key opens it; the second's through the package's reidentify too.
-        checkEncrypted(input, bytes, one);
-        checkEncrypted(input, bytes, two, [reidentify(bytes, readFileSync(two.key))]);
-      }
-    } finally {
-      await worker.close();
+    for (const name of manifest.good) {
+      const input = good(name);
+      const res = await fetch(`${worker.base}/upload`, { method: "POST", body: input });
+      assert.equal(res.status, 201, `${name}: ${res.status}`);
+      const { stored: key, report } = await res.json();
+      assert.ok(report.findings.some((f) => f.code === "encrypted.attributes_added"), name);
+      const bytes = new Uint8Array(readFileSync(join(dir, key)));
+      assert.deepEqual(phiIn(bytes), [], `${name}: PHI reached the bucket`);
+      // Either recipient's key opens it; the second's through the package's reidentify too.
+      checkEncrypted(input, bytes, one);
+      checkEncrypted(input, bytes, two, [reidentify(bytes, readFileSync(two.key))]);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await worker.close();
   }
 });
 
 test("anything but certificates in RECIPIENTS (an EC certificate, a private key, stray text) is a coded error and nothing is stored", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-recipients-"));
-  const keys = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-keys-"));
-  try {
-    const rsa = identity(keys, "rsa");
-    const ec = identity(keys, "ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
-    for (const value of [ec.pem, `${rsa.pem}${readFileSync(rsa.key, "utf8")}`, `${rsa.pem}stray text`, "not a certificate"]) {
-      const worker = await startEdgeWorker(dir, { RECIPIENTS: value });
-      try {
-        for (const path of ["/upload", "/sanitize"]) {
-          const res = await fetch(worker.base + path, { method: "POST", body: good("ct-1.dcm") });
-          assert.equal(res.status, 500);
-          assert.equal((await res.json()).error.code, "settings.invalid_recipient");
-        }
-      } finally {
-        await worker.close();
+  const [dir, keys] = [folder("bucket"), folder("keys")];
+  const rsa = identity(keys, "rsa");
+  const ec = identity(keys, "ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+  for (const value of [ec.pem, `${rsa.pem}${readFileSync(rsa.key, "utf8")}`, `${rsa.pem}stray text`, "not a certificate"]) {
+    const worker = await startEdgeWorker(dir, { RECIPIENTS: value });
+    try {
+      for (const path of ["/upload", "/sanitize"]) {
+        const res = await fetch(worker.base + path, { method: "POST", body: good("ct-1.dcm") });
+        assert.equal(res.status, 500);
+        assert.equal((await res.json()).error.code, "settings.invalid_recipient");
       }
+    } finally {
+      await worker.close();
     }
-    assert.deepEqual(readdirSync(dir), [], "a worker without valid recipients stored something");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(keys, { recursive: true, force: true });
   }
+  assert.deepEqual(readdirSync(dir), [], "a worker without valid recipients stored something");
 });
 
 test("POST /sanitize returns the de-identified bytes with the report in a header", async () => {
@@ -112,7 +105,7 @@ test("POST /sanitize returns the de-identified bytes with the report in a header
   const report = JSON.parse(res.headers.get("x-dicom-sanitizer-report"));
   assert.equal(report.output.bytes, bytes.length);
   assert.deepEqual(phiIn(bytes), []);
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-"));
+  const dir = folder("edge");
   writeFileSync(join(dir, "out.dcm"), bytes);
   assert.equal(reparse([join(dir, "out.dcm")])[0].patientIdentityRemoved, "YES");
 });
@@ -120,7 +113,7 @@ test("POST /sanitize returns the de-identified bytes with the report in a header
 test("the worker's region rules (REGION_RULES, as the page exports them) blank the device's band, and only that device's", async () => {
   // An ultrasound image of the rules' device and size, Burned In Annotation YES (pydicom), and
   // the same from another model: refused as burned-in.
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-rules-"));
+  const dir = folder("rules");
   const make = (model) => {
     const path = join(dir, `${model}.dcm`);
     execFileSync(process.env.DICOM_SANITIZER_PYTHON, ["-c", `
@@ -204,7 +197,7 @@ test("other methods and paths are refused", async () => {
 });
 
 test("a DICOMDIR uploaded alone is de-identified in workerd, its record offsets recomputed", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-worker-cd-"));
+  const dir = folder("cd");
   const fileset = (...args) => execFileSync(process.env.DICOM_SANITIZER_PYTHON, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });
   const staging = join(CORPUS, "cd-staging");
   fileset("make", join(dir, "cd"), ...["1.dcm", "2.dcm", "3.dcm"].map((f) => join(staging, f)));
