@@ -192,7 +192,7 @@ browser-test: pkg corpus burned cli pyenv chromium tesseract site
 
 
 # The package's intake-form helper and Uppy plugin in Chromium, uploading to a local server.
-integrations-test: pkg corpus pyenv chromium
+integrations-test: pkg corpus pyenv chromium oracles
 	$(JS_ENV) node --test tests/js/integrations.test.mjs
 
 # The headers of a 1 GiB and a 12 MiB multi-frame file; the tests generate the pixel bytes.

@@ -29,6 +29,19 @@ export function isDicomSanitizerError(e) {
 }
 
 /**
+ * The PEM blocks of `text` (certificates one after another, as a `.pem` bundle or an edge
+ * worker's text binding holds them), one string each, for the `recipients` setting. Text outside
+ * the blocks becomes an entry of its own, so the Sanitizer refuses it
+ * (`settings.invalid_recipient`) instead of it being dropped unseen; blank text gives [].
+ */
+export function pemBlocks(text) {
+  const block = /-----BEGIN [^-]+-----[^]*?-----END [^-]+-----/g;
+  const blocks = text.match(block) ?? [];
+  const rest = text.replace(block, "").trim();
+  return rest ? [...blocks, rest] : blocks;
+}
+
+/**
  * A TransformStream<Uint8Array, Uint8Array> that sanitizes one file as it flows:
  * `file.stream().pipeThrough(t)` in a page, `request.body.pipeThrough(t)` in a worker. Nothing
  * comes out until the header has passed every check; memory stays bounded by the header.

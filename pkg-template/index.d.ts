@@ -562,6 +562,12 @@ export interface RecipientInfo {
  */
 export function recipientInfo(certificate: string | Uint8Array): RecipientInfo;
 /** The public key (hex) of a signing key (hex or 32 bytes). */
+/**
+ * The PEM blocks of `text` (certificates one after another, as a `.pem` bundle or an edge
+ * worker's text binding holds them), one string each, for `recipients`. Text outside the blocks
+ * becomes an entry of its own, so the Sanitizer refuses it (`settings.invalid_recipient`).
+ */
+export function pemBlocks(text: string): string[];
 export function publicKey(signingKey: string | Uint8Array): string;
 /** A new random Ed25519 signing key (hex), from crypto.getRandomValues. */
 export function generateSigningKey(): string;

@@ -31,5 +31,8 @@ const proxyWorker :Workerd.Worker = (
     (name = "MAX_PART_BYTES", text = "1073741824"),
     # Seconds a client is told to wait (Retry-After) when the upstream is unavailable.
     (name = "RETRY_AFTER", text = "5"),
+    # PEM certificates of those who may re-identify (PS3.15 Encrypted Attributes), one after
+    # another, e.g. `text = embed "recipients.pem"`; empty: the output carries no originals.
+    (name = "RECIPIENTS", text = ""),
   ],
 );

@@ -44,8 +44,12 @@
 // Bindings: UPSTREAM (a service: the DICOMweb server), UPSTREAM_STUDIES (its STOW-RS URL, e.g.
 // http://orthanc/dicom-web/studies), SANITIZER_KEY (the pseudonym key; a secret in production),
 // MAX_PART_BYTES (optional: the largest part accepted, in bytes; the sanitizer's own limits bound
-// only the header, and pixel data streams) and RETRY_AFTER (optional: seconds, default 5).
-import { Sanitizer, isDicomSanitizerError, wasmMemoryBytes } from "./pkg/worker.js";
+// only the header, and pixel data streams), RETRY_AFTER (optional: seconds, default 5) and
+// RECIPIENTS (optional text: PEM X.509 RSA certificates one after another, each a recipient of
+// the Encrypted Attributes; empty or absent, none). Certificates are public; a private key never
+// goes here. Text that is not a certificate fails every request with 500
+// settings.invalid_recipient before anything goes upstream.
+import { Sanitizer, isDicomSanitizerError, pemBlocks, wasmMemoryBytes } from "./pkg/worker.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -59,7 +63,11 @@ let inFlight = 0; // STOW-RS requests this isolate is serving now, and the most 
 let maxInFlight = 0;
 
 function getSanitizer(env) {
-  sanitizer ??= new Sanitizer({ key: env.SANITIZER_KEY, options: ["retainLongitudinalModifiedDates"] });
+  sanitizer ??= new Sanitizer({
+    key: env.SANITIZER_KEY,
+    options: ["retainLongitudinalModifiedDates"],
+    recipients: pemBlocks(env.RECIPIENTS ?? ""),
+  });
   return sanitizer;
 }
 
@@ -264,7 +272,13 @@ async function stow(request, env, study) {
     return error(415, "http.unsupported_media_type", 'expected multipart/related; type="application/dicom"; boundary=...');
   }
   if (!request.body) return error(400, "http.bad_multipart", "the request has no body");
-  const s = getSanitizer(env);
+  let s;
+  try {
+    s = getSanitizer(env);
+  } catch (e) {
+    if (!isDicomSanitizerError(e)) throw e;
+    return error(statusFor(e.code), e.code, e.message); // the settings are wrong: nothing went upstream
+  }
   let target = env.UPSTREAM_STUDIES;
   if (study !== undefined) {
     let mapped;

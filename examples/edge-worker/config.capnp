@@ -30,5 +30,8 @@ const sanitizerWorker :Workerd.Worker = (
     (name = "MAX_UPLOAD_BYTES", text = "4294967296"),
     # Region rules (RegionRule[]), as the demo page exports them: where each device writes.
     (name = "REGION_RULES", json = embed "region-rules.json"),
+    # PEM certificates of those who may re-identify (PS3.15 Encrypted Attributes), one after
+    # another, e.g. `text = embed "recipients.pem"`; empty: the output carries no originals.
+    (name = "RECIPIENTS", text = ""),
   ],
 );

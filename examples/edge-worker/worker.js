@@ -12,8 +12,11 @@
 // Bindings: BUCKET (a service accepting PUT and DELETE: an R2 bucket's HTTP front, or workerd's
 // writable disk service in tests), SANITIZER_KEY (the pseudonym key; a secret in production),
 // MAX_UPLOAD_BYTES (optional, default 4 GiB), REGION_RULES (optional JSON: the region rules the
-// demo page exports, `RegionRule[]`, the CLI's --region-rules file).
-import { Sanitizer, isDicomSanitizerError, wasmMemoryBytes } from "./pkg/worker.js";
+// demo page exports, `RegionRule[]`, the CLI's --region-rules file), RECIPIENTS (optional text:
+// PEM X.509 RSA certificates one after another, each a recipient of the Encrypted Attributes;
+// empty or absent, none). Certificates are public; a private key never goes here, and any text
+// that is not a certificate is refused with settings.invalid_recipient, storing nothing.
+import { Sanitizer, isDicomSanitizerError, pemBlocks, wasmMemoryBytes } from "./pkg/worker.js";
 
 let sanitizer; // compiled once per isolate; the rule set and key do not change between requests
 let maxWasmBytes = 0;
@@ -23,6 +26,7 @@ function getSanitizer(env) {
     key: env.SANITIZER_KEY,
     options: ["retainLongitudinalModifiedDates"],
     regionRules: env.REGION_RULES ?? [],
+    recipients: pemBlocks(env.RECIPIENTS ?? ""),
   });
   return sanitizer;
 }

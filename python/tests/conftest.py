@@ -18,7 +18,7 @@ LARGE = Path(os.environ.get("LARGE", ROOT / "target/large"))
 BURNED = Path(os.environ.get("BURNED", ROOT / "target/burned"))
 ARCHIVE = Path(os.environ.get("ARCHIVE", ROOT / "target/archive"))
 FILESET = ROOT / "tests/oracle/fileset.py"
-ENVELOPE = ROOT / "tests/oracle/envelope.py"
+ENCRYPTED = ROOT / "tests/oracle/encrypted.py"
 
 KEY = "cross-runtime-test-key-0123456789"
 SIGNING_KEY = "11" * 32

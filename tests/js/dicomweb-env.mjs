@@ -2,12 +2,13 @@
 // DICOMweb plugin) on a free 127.0.0.1 port and its own storage directory, the proxy example in
 // real workerd in front of it, and dicomweb-client (PyPI) as the clients.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+
+import { exampleConfig, startWorkerd } from "./workerd.mjs";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const EXAMPLE = join(ROOT, "examples/dicomweb-proxy");
@@ -71,46 +72,10 @@ export async function startOrthanc({ port, storage } = {}) {
 }
 
 /** The proxy example in workerd, in front of Orthanc on `orthancPort`. `bindings` overrides the
- * example's text bindings (e.g. MAX_PART_BYTES): a copy of its config in target/ then says so. */
-let configs = 0;
+ * example's text bindings (e.g. MAX_PART_BYTES, RECIPIENTS) in a generated copy of its config. */
 export async function startProxy({ orthancPort, bindings = {} }) {
-  let config = join(EXAMPLE, "config.capnp");
-  if (Object.keys(bindings).length) {
-    let text = readFileSync(config, "utf8").replaceAll('embed "', 'embed "../../examples/dicomweb-proxy/');
-    for (const [name, value] of Object.entries(bindings)) {
-      const re = new RegExp(`\\(name = "${name}", text = "[^"]*"\\)`);
-      if (!re.test(text)) throw new Error(`the example config has no text binding ${name}`);
-      text = text.replace(re, `(name = "${name}", text = "${value}")`);
-    }
-    mkdirSync(join(ROOT, "target/dicomweb-proxy"), { recursive: true });
-    config = join(ROOT, "target/dicomweb-proxy", `config-${process.pid}-${++configs}.capnp`);
-    writeFileSync(config, text);
-  }
-  const proc = spawn(
-    join(ROOT, "node_modules/.bin/workerd"),
-    ["serve", config, "-s", "http=127.0.0.1:0", "-e", `orthanc=127.0.0.1:${orthancPort}`, "--control-fd", "3"],
-    { stdio: ["ignore", "inherit", "inherit", "pipe"] },
-  );
-  const port = await new Promise((resolve, reject) => {
-    proc.once("exit", (code) => reject(new Error(`workerd exited with ${code}`)));
-    createInterface({ input: proc.stdio[3] }).on("line", (line) => {
-      const msg = JSON.parse(line);
-      if (msg.event === "listen" && msg.socket === "http") resolve(msg.port);
-    });
-  });
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    proc,
-    base,
-    stats: () => fetch(`${base}/stats`).then((r) => r.json()),
-    close: async () => {
-      if (config.startsWith(join(ROOT, "target"))) rmSync(config, { force: true });
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill();
-      await exited;
-    },
-  };
+  const workerd = await startWorkerd(exampleConfig("dicomweb-proxy", bindings), ["-e", `orthanc=127.0.0.1:${orthancPort}`]);
+  return { ...workerd, stats: () => fetch(`${workerd.base}/stats`).then((r) => r.json()) };
 }
 
 /** dicomweb-client's store_instances of `files` to the STOW-RS service at `url`

@@ -2,18 +2,21 @@
 // with its DICOMweb plugin, both on 127.0.0.1 with fresh storage and free ports. dicomweb-client
 // (PyPI) is the client; Orthanc's own REST API is the oracle for what was stored.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { Sanitizer } from "../../pkg/node.js";
+import { Sanitizer, reidentify } from "../../pkg/node.js";
 import { PROXY_KEY, multipart, post as postTo, seq, startOrthanc, startProxy, store as storeTo } from "./dicomweb-env.mjs";
-import { CORPUS, ROOT, manifest, phiIn, reparse } from "./helpers.mjs";
+import { CORPUS, ROOT, good, manifest, phiIn, reparse } from "./helpers.mjs";
+import { checkEncrypted, identity } from "./envelope.mjs";
 
 const LIMIT = 64 * 1024 * 1024;
 const reference = new Sanitizer({ key: PROXY_KEY, options: ["retainLongitudinalModifiedDates"] });
 let orthanc, proxy, orthancBase, proxyBase;
+// Every folder the tests write is below this one, removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), "dicomweb-proxy-test-"));
 
 before(async () => {
   orthanc = await startOrthanc();
@@ -25,6 +28,7 @@ before(async () => {
 after(async () => {
   await proxy?.close();
   await orthanc?.close();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 /** dicomweb-client's store_instances through the proxy (tests/dicomweb_client_store.py). */
@@ -53,7 +57,7 @@ test("dicomweb-client stores through the proxy: sanitized parts reach Orthanc, t
   const inputUids = new Set(inputs.map((i) => i.sopInstanceUid));
   assert.equal(ids.length, new Set(inputs.slice(0, -1).map((i) => i.sopInstanceUid)).size, "the sanitized parts, and only those, in Orthanc");
   // The key-derived SOP Instance UIDs: the same as the package gives in Node for the same inputs.
-  const dir = mkdtempSync(join(tmpdir(), "dicomweb-proxy-expected-"));
+  const dir = mkdtempSync(join(scratch, "expected-"));
   const outputs = manifest.good.map((name, i) => {
     const path = join(dir, `${i}.dcm`);
     writeFileSync(path, reference.sanitize(new Uint8Array(readFileSync(join(CORPUS, "good", name)))).bytes);
@@ -156,4 +160,48 @@ test("a body cut inside a part is a 400 and stores nothing; other media types ar
   const plain = await fetch(`${proxyBase}/dicomweb/studies`, { method: "POST", headers: { "content-type": "application/dicom" }, body: file });
   assert.equal(plain.status, 415);
   assert.equal((await fetch(`${proxyBase}/dicomweb/studies`)).status, 405);
+});
+
+test("with certificates in RECIPIENTS, Orthanc's copies carry the originals: reidentify and gdcmanon restore them", async () => {
+  // Its own Orthanc: the keyed UIDs are those the tests above stored without an envelope.
+  const dir = mkdtempSync(join(scratch, "recipients-"));
+  const own = await startOrthanc();
+  try {
+    const [one, two] = ["one", "two"].map((who) => identity(dir, who));
+    const withRecipients = await startProxy({ orthancPort: own.port, bindings: { RECIPIENTS: one.pem + two.pem } });
+    const uids = new Set();
+    try {
+      for (const name of manifest.good) {
+        const before = new Set(await own.rest("/instances"));
+        const { status, inputs } = storeTo(`${withRecipients.base}/dicomweb`, [join(CORPUS, "good", name)]);
+        assert.equal(status, 200, name);
+        // The corpus's JPEG copy of ct-1 has its SOP Instance UID: Orthanc keeps the first.
+        if (uids.has(inputs[0].sopInstanceUid)) continue;
+        uids.add(inputs[0].sopInstanceUid);
+        const [id, ...more] = (await own.rest("/instances")).filter((i) => !before.has(i));
+        assert.ok(id && !more.length, name);
+        const bytes = new Uint8Array(await fetch(`${own.base}/instances/${id}/file`).then((r) => r.arrayBuffer()));
+        assert.deepEqual(phiIn(bytes), [], `${name}: planted PHI reached Orthanc`);
+        checkEncrypted(good(name), bytes, one, [reidentify(bytes, readFileSync(one.key))]);
+        checkEncrypted(good(name), bytes, two);
+      }
+    } finally {
+      await withRecipients.close();
+    }
+    // Anything but certificates: the coded error, and nothing goes upstream (into an Orthanc
+    // emptied first, as it would not store an instance it holds again).
+    for (const id of await own.rest("/instances")) await fetch(`${own.base}/instances/${id}`, { method: "DELETE" });
+    const misconfigured = await startProxy({ orthancPort: own.port, bindings: { RECIPIENTS: `${one.pem}${readFileSync(one.key, "utf8")}` } });
+    try {
+      const head = new TextEncoder().encode("--b1\r\nContent-Type: application/dicom\r\n\r\n");
+      const res = await postTo(misconfigured.base, new Blob([head, good("ct-2.dcm"), "\r\n--b1--\r\n"]), "b1");
+      assert.equal(res.status, 500);
+      assert.equal((await res.json()).error.code, "settings.invalid_recipient");
+    } finally {
+      await misconfigured.close();
+    }
+    assert.deepEqual(await own.rest("/instances"), []);
+  } finally {
+    await own.close();
+  }
 });

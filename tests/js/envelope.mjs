@@ -1,20 +1,22 @@
 // Encrypted Attributes in the JS tests: recipients made by OpenSSL at test time (none committed)
-// and the independent checks of what was sealed for them. GDCM's gdcmanon re-identifies; OpenSSL
-// opens the Encrypted Content and pydicom compares it with the input (tests/oracle/envelope.py).
+// and the independent checks of what was sealed for them (tests/oracle/encrypted.py): OpenSSL
+// opens the Encrypted Content, pydicom compares it with the input, GDCM's gdcmanon re-identifies.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { ROOT } from "./helpers.mjs";
+import { ROOT, python } from "./helpers.mjs";
 
 const openssl = (dir, args) => execFileSync("openssl", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
-/** A fresh self-signed RSA-2048 identity in `dir`: `{ cert, key }`, the paths of `name.pem` and
- * `name.key` (PKCS#8). `type` "ec" makes a P-256 one instead, which recipients refuse. */
+/** A fresh self-signed RSA-2048 identity in `dir`: `{ cert, key, pem }`, the paths of `name.pem`
+ * and `name.key` (PKCS#8) and the certificate's text. `type` "ec" makes a P-256 one instead,
+ * which recipients refuse. */
 export function identity(dir, name, { subject = `/CN=${name}`, type = "rsa:2048" } = {}) {
   const key = type === "ec" ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] : ["-newkey", type];
   openssl(dir, ["req", "-x509", ...key, "-nodes", "-keyout", `${name}.key`, "-out", `${name}.pem`, "-subj", subject, "-days", "2"]);
-  return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+  return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`), pem: readFileSync(join(dir, `${name}.pem`), "utf8") };
 }
 
 /** An RSA identity whose certificate's validity ended in 2021 (`req -x509` cannot backdate;
@@ -48,18 +50,21 @@ export function patientName(file) {
   return /\(0010,0010\) PN \[([^\]]*)\]/.exec(execFileSync("dcmdump", [file], { encoding: "utf8" }))?.[1];
 }
 
-/** GDCM's gdcmanon -d: `file` re-identified with `key`, written to `out`. */
-export function gdcmReidentify(file, key, out) {
-  execFileSync("gdcmanon", ["-d", "-i", file, "-o", out, "-k", key], { stdio: ["ignore", "pipe", "pipe"] });
+/** tests/oracle/encrypted.py on `output` (bytes), `input` (bytes) sanitized for `who` (an
+ * `identity`): OpenSSL opens the envelope to exactly the changed originals (pydicom, element by
+ * element, nested sequences), and GDCM's gdcmanon and each of `restored` (bytes) give every
+ * original element back. `{ enclosed, restored }`; throws, naming tags only, on any difference. */
+export function checkEncrypted(input, output, who, restored = []) {
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-encrypted-"));
+  const write = (name, bytes) => {
+    writeFileSync(join(dir, name), bytes);
+    return join(dir, name);
+  };
+  try {
+    const args = [write("input.dcm", input), write("output.dcm", output), who.cert, who.key,
+      ...restored.map((bytes, i) => write(`restored-${i}.dcm`, bytes))];
+    return JSON.parse(execFileSync(python(), [join(ROOT, "tests/oracle/encrypted.py"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
-
-/** tests/oracle/envelope.py on a sanitized file and its input (paths): `{ transferSyntax, tags,
- * mismatches }`, OpenSSL having opened the envelope with `cert` and `key`. */
-export function openEnvelope(original, sanitized, { cert, key }) {
-  const python = process.env.DICOM_SANITIZER_PYTHON;
-  if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
-  return JSON.parse(execFileSync(python, [join(ROOT, "tests/oracle/envelope.py"), original, sanitized, cert, key], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
-}
-
-/** Explicit VR Little Endian: what the Encrypted Content must be encoded in. */
-export const EXPLICIT_LE = "1.2.840.10008.1.2.1";

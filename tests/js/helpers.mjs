@@ -1,7 +1,8 @@
 // Shared by the Node, workerd and Chromium tests: the generated corpus (`make corpus`), the
 // assembled package (`make pkg`), the planted-PHI check and the pydicom re-read.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -53,11 +54,16 @@ export function phiIn(bytes) {
   return manifest.phi.filter((token) => text.includes(token.toUpperCase()));
 }
 
-/** Re-reads files with pydicom (tests/reparse.py); one parsed summary per file. */
-export function reparse(paths) {
+/** The Python with pydicom that make set up. */
+export function python() {
   const python = process.env.DICOM_SANITIZER_PYTHON;
   if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
-  const out = execFileSync(python, [join(ROOT, "tests/reparse.py"), ...paths], { encoding: "utf8" });
+  return python;
+}
+
+/** Re-reads files with pydicom (tests/reparse.py); one parsed summary per file. */
+export function reparse(paths) {
+  const out = execFileSync(python(), [join(ROOT, "tests/reparse.py"), ...paths], { encoding: "utf8" });
   return out.trim().split("\n").map((line) => JSON.parse(line));
 }
 
@@ -85,3 +91,18 @@ export function outsidePixels(bytes) {
 
 /** Whether rectangle `r` ({x, y, width, height}) covers box [x0, y0, x1, y1] (x1, y1 exclusive). */
 export const covers = (r, [x0, y0, x1, y1]) => r.x <= x0 && r.y <= y0 && r.x + r.width >= x1 && r.y + r.height >= y1;
+
+/** Runs `run(dir)` with a fresh temporary folder (named from `prefix`), removed afterwards. */
+export function scratch(prefix, run) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const done = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const out = run(dir);
+    if (out instanceof Promise) return out.finally(done);
+    done();
+    return out;
+  } catch (e) {
+    done();
+    throw e;
+  }
+}

@@ -1,17 +1,17 @@
 // One gibibyte of multi-frame pixel data, generated on the fly (never stored in git), streamed
 // through the wasm build in Node and through the edge worker in real workerd (wasm capped at
-// 64 MiB): peak wasm memory stays under 64 MiB, and the output hashes agree with each other and
-// with the reports.
+// 64 MiB), also with a recipient of Encrypted Attributes: peak wasm memory stays under 64 MiB,
+// and the output hashes agree with each other and with the reports.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { test } from "node:test";
 
 import { Sanitizer, wasmMemoryBytes } from "../../pkg/node.js";
 import { ROOT, blake3 } from "./helpers.mjs";
+import { identity } from "./envelope.mjs";
+import { exampleConfig, startWorkerd } from "./workerd.mjs";
 
 const HEADER = new Uint8Array(readFileSync(join(ROOT, "target/large/header.bin")));
 const LENGTH = Number(readFileSync(join(ROOT, "target/large/length"), "utf8"));
@@ -64,26 +64,13 @@ test("1 GiB streams through the wasm build in Node under 64 MiB of wasm memory",
   console.log(`node: ${bytes} bytes out, peak wasm memory ${(peak / 2 ** 20).toFixed(1)} MiB`);
 });
 
-test("1 GiB streams through the edge worker in workerd, wasm capped at 64 MiB", async () => {
+/** The file uploaded to the edge worker in workerd with `bindings` set: the bucket holds what the
+ * report describes, and the isolate's wasm memory stayed under 64 MiB. */
+async function throughEdgeWorker(bindings) {
   const bucket = mkdtempSync(join(tmpdir(), "dicom-sanitizer-large-"));
-  const workerd = spawn(
-    join(ROOT, "node_modules/.bin/workerd"),
-    ["serve", join(ROOT, "examples/edge-worker/config.capnp"), "-s", "http=127.0.0.1:0", "-d", `bucket=${bucket}`, "--control-fd", "3"],
-    { stdio: ["ignore", "inherit", "inherit", "pipe"] },
-  );
+  const workerd = await startWorkerd(exampleConfig("edge-worker", bindings), ["-d", `bucket=${bucket}`]);
   try {
-    const port = await new Promise((resolve, reject) => {
-      workerd.once("exit", (code) => reject(new Error(`workerd exited with ${code}`)));
-      createInterface({ input: workerd.stdio[3] }).on("line", (line) => {
-        const msg = JSON.parse(line);
-        if (msg.event === "listen" && msg.socket === "http") resolve(msg.port);
-      });
-    });
-    const res = await fetch(`http://127.0.0.1:${port}/upload`, {
-      method: "POST",
-      body: file(),
-      duplex: "half",
-    });
+    const res = await fetch(`${workerd.base}/upload`, { method: "POST", body: file(), duplex: "half" });
     const body = await res.json();
     assert.equal(res.status, 201, JSON.stringify(body));
     const { stored, report } = body;
@@ -92,12 +79,27 @@ test("1 GiB streams through the edge worker in workerd, wasm capped at 64 MiB", 
     for await (const chunk of createReadStream(join(bucket, stored))) onDisk.update(chunk);
     const storedHash = onDisk.digest();
     assert.equal(storedHash, report.output.hex, "the bucket holds what the report describes");
-    if (nodeOutput) assert.equal(storedHash, nodeOutput, "workerd and Node produced the same bytes");
-    const { maxWasmBytes } = await (await fetch(`http://127.0.0.1:${port}/stats`)).json();
+    const { maxWasmBytes } = await (await fetch(`${workerd.base}/stats`)).json();
     assert.ok(maxWasmBytes > 0 && maxWasmBytes < LIMIT, `workerd wasm memory ${maxWasmBytes}`);
     console.log(`workerd: ${report.output.bytes} bytes stored, peak wasm memory ${(maxWasmBytes / 2 ** 20).toFixed(1)} MiB`);
+    return { report, storedHash };
   } finally {
-    workerd.kill();
+    await workerd.close();
     rmSync(bucket, { recursive: true, force: true });
+  }
+}
+
+test("1 GiB streams through the edge worker in workerd, wasm capped at 64 MiB", async () => {
+  const { storedHash } = await throughEdgeWorker({});
+  if (nodeOutput) assert.equal(storedHash, nodeOutput, "workerd and Node produced the same bytes");
+});
+
+test("with a recipient (RECIPIENTS) too: only the header is enclosed, so memory stays bounded", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-large-recipient-"));
+  try {
+    const { report } = await throughEdgeWorker({ RECIPIENTS: identity(dir, "one").pem });
+    assert.ok(report.findings.some((f) => f.code === "encrypted.attributes_added"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

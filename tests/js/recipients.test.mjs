@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { EXPLICIT_LE, derOf, expiredIdentity, gdcmReidentify, identity, notAfter, openEnvelope, patientName } from "./envelope.mjs";
+import { checkEncrypted, derOf, expiredIdentity, identity, notAfter, patientName } from "./envelope.mjs";
 import { CORPUS, ROOT, phiIn } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
@@ -99,14 +99,7 @@ test("a file sanitized in the page: gdcmanon re-identifies it with either key, O
   const out = await sanitizeInPage("page-out.dcm");
   const original = patientName(INPUT);
   assert.notEqual(patientName(out), original);
-  for (const [who, id] of [["one", one], ["two", two]]) {
-    const opened = openEnvelope(INPUT, out, id);
-    assert.equal(opened.transferSyntax, EXPLICIT_LE);
-    assert.deepEqual(opened.mismatches, [], who);
-    assert.ok(opened.tags.includes("0010,0010"), who);
-    gdcmReidentify(out, id.key, join(dir, `gdcm-${who}.dcm`));
-    assert.equal(patientName(join(dir, `gdcm-${who}.dcm`)), original, who);
-  }
+  for (const id of [one, two]) checkEncrypted(readFileSync(INPUT), readFileSync(out), id);
 });
 
 test("expired, non-RSA and unreadable certificates and private keys are refused with their code, and not kept", async () => {
@@ -154,8 +147,8 @@ test("a removed recipient is gone after a reload, and without recipients the out
   await reload();
   assert.deepEqual((await listed()).map(([s]) => s), ["CN=Reader Two"]);
   const out = await sanitizeInPage("page-two.dcm");
-  assert.deepEqual(openEnvelope(INPUT, out, two).mismatches, []);
-  assert.throws(() => openEnvelope(INPUT, out, one), "sealed for the remaining recipient only");
+  checkEncrypted(readFileSync(INPUT), readFileSync(out), two);
+  assert.throws(() => checkEncrypted(readFileSync(INPUT), readFileSync(out), one), "sealed for the remaining recipient only");
   await page.click("#recipients-list li:first-child button");
   await reload();
   assert.deepEqual(await listed(), []);

@@ -1,40 +1,38 @@
 // The edge-worker example under real workerd on 127.0.0.1: uploads over HTTP are sanitized and
 // only the de-identified bytes reach the bucket; refused uploads get a coded 4xx and store nothing.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { createInterface } from "node:readline";
 import { request } from "node:http";
 
-import { Sanitizer } from "../../pkg/node.js";
+import { Sanitizer, reidentify } from "../../pkg/node.js";
 import { CORPUS, ROOT, bad, blake3, good, manifest, phiIn, reparse } from "./helpers.mjs";
+import { checkEncrypted, identity } from "./envelope.mjs";
+import { exampleConfig, startWorkerd } from "./workerd.mjs";
 
 const WORKER_KEY = "edge-worker-example-key-0123456789"; // the example config's test key
-const bucket = mkdtempSync(join(tmpdir(), "dicom-sanitizer-bucket-"));
+// Every folder the tests write (buckets, keys, inputs) is below this one, removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), "dicom-sanitizer-worker-test-"));
+const folder = (name) => mkdtempSync(join(scratch, `${name}-`));
+const bucket = folder("bucket");
 let workerd;
 let base;
 
+/** The example with `bindings` (text) set otherwise, storing in `dir`. */
+const startEdgeWorker = (dir, bindings) => startWorkerd(exampleConfig("edge-worker", bindings), ["-d", `bucket=${dir}`]);
+
 before(async () => {
-  // Port 0 and --control-fd: workerd tells us the port it bound, so parallel runs cannot collide.
-  workerd = spawn(
-    join(ROOT, "node_modules/.bin/workerd"),
-    ["serve", join(ROOT, "examples/edge-worker/config.capnp"), "-s", "http=127.0.0.1:0", "-d", `bucket=${bucket}`, "--control-fd", "3"],
-    { stdio: ["ignore", "inherit", "inherit", "pipe"] },
-  );
-  const port = await new Promise((resolve, reject) => {
-    workerd.once("exit", (code) => reject(new Error(`workerd exited with ${code}`)));
-    createInterface({ input: workerd.stdio[3] }).on("line", (line) => {
-      const msg = JSON.parse(line);
-      if (msg.event === "listen" && msg.socket === "http") resolve(msg.port);
-    });
-  });
-  base = `http://127.0.0.1:${port}`;
+  workerd = await startEdgeWorker(bucket);
+  base = workerd.base;
 });
 
-after(() => workerd?.kill());
+after(async () => {
+  await workerd?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 const post = (path, body) => fetch(base + path, { method: "POST", body });
 const stored = () => readdirSync(bucket).sort();
@@ -59,6 +57,47 @@ test("an upload is sanitized in workerd and only the sanitized bytes are stored"
   assert.equal(reparse(paths).length, manifest.good.length);
 });
 
+test("with certificates in RECIPIENTS, what is stored carries the originals for each: OpenSSL, gdcmanon and reidentify open it", async () => {
+  const [dir, keys] = [folder("bucket"), folder("keys")];
+  const [one, two] = ["one", "two"].map((who) => identity(keys, who));
+  const worker = await startEdgeWorker(dir, { RECIPIENTS: `${one.pem}\n${two.pem}` });
+  try {
+    for (const name of manifest.good) {
+      const input = good(name);
+      const res = await fetch(`${worker.base}/upload`, { method: "POST", body: input });
+      assert.equal(res.status, 201, `${name}: ${res.status}`);
+      const { stored: key, report } = await res.json();
+      assert.ok(report.findings.some((f) => f.code === "encrypted.attributes_added"), name);
+      const bytes = new Uint8Array(readFileSync(join(dir, key)));
+      assert.deepEqual(phiIn(bytes), [], `${name}: PHI reached the bucket`);
+      // Either recipient's key opens it; the second's through the package's reidentify too.
+      checkEncrypted(input, bytes, one);
+      checkEncrypted(input, bytes, two, [reidentify(bytes, readFileSync(two.key))]);
+    }
+  } finally {
+    await worker.close();
+  }
+});
+
+test("anything but certificates in RECIPIENTS (an EC certificate, a private key, stray text) is a coded error and nothing is stored", async () => {
+  const [dir, keys] = [folder("bucket"), folder("keys")];
+  const rsa = identity(keys, "rsa");
+  const ec = identity(keys, "ec", { type: "ec" });
+  for (const value of [ec.pem, `${rsa.pem}${readFileSync(rsa.key, "utf8")}`, `${rsa.pem}stray text`, "not a certificate"]) {
+    const worker = await startEdgeWorker(dir, { RECIPIENTS: value });
+    try {
+      for (const path of ["/upload", "/sanitize"]) {
+        const res = await fetch(worker.base + path, { method: "POST", body: good("ct-1.dcm") });
+        assert.equal(res.status, 500);
+        assert.equal((await res.json()).error.code, "settings.invalid_recipient");
+      }
+    } finally {
+      await worker.close();
+    }
+  }
+  assert.deepEqual(readdirSync(dir), [], "a worker without valid recipients stored something");
+});
+
 test("POST /sanitize returns the de-identified bytes with the report in a header", async () => {
   const res = await post("/sanitize", good("ct-2.dcm"));
   assert.equal(res.status, 200);
@@ -67,7 +106,7 @@ test("POST /sanitize returns the de-identified bytes with the report in a header
   const report = JSON.parse(res.headers.get("x-dicom-sanitizer-report"));
   assert.equal(report.output.bytes, bytes.length);
   assert.deepEqual(phiIn(bytes), []);
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-"));
+  const dir = folder("edge");
   writeFileSync(join(dir, "out.dcm"), bytes);
   assert.equal(reparse([join(dir, "out.dcm")])[0].patientIdentityRemoved, "YES");
 });
@@ -75,7 +114,7 @@ test("POST /sanitize returns the de-identified bytes with the report in a header
 test("the worker's region rules (REGION_RULES, as the page exports them) blank the device's band, and only that device's", async () => {
   // An ultrasound image of the rules' device and size, Burned In Annotation YES (pydicom), and
   // the same from another model: refused as burned-in.
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-edge-rules-"));
+  const dir = folder("rules");
   const make = (model) => {
     const path = join(dir, `${model}.dcm`);
     execFileSync(process.env.DICOM_SANITIZER_PYTHON, ["-c", `
@@ -159,7 +198,7 @@ test("other methods and paths are refused", async () => {
 });
 
 test("a DICOMDIR uploaded alone is de-identified in workerd, its record offsets recomputed", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-worker-cd-"));
+  const dir = folder("cd");
   const fileset = (...args) => execFileSync(process.env.DICOM_SANITIZER_PYTHON, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });
   const staging = join(CORPUS, "cd-staging");
   fileset("make", join(dir, "cd"), ...["1.dcm", "2.dcm", "3.dcm"].map((f) => join(staging, f)));
