@@ -92,8 +92,15 @@ gen-check:
 	diff -u src/profile/safe_private.rs target/gen-check/safe_private.rs
 	@echo "gen-check: generated tables match $(STANDARD)"
 
+# The core alone for wasm32-unknown-unknown, with no JavaScript in it: which source of randomness
+# getrandom uses there is the final binary's choice (the wasm crate takes `wasm_js`), so this
+# build names the `custom` backend, as a host without JS would provide, and checks that no
+# wasm-bindgen came in.
 wasm-core: wasm-target
-	cargo build -p dicom-sanitizer --target wasm32-unknown-unknown --release
+	RUSTFLAGS='--cfg getrandom_backend="custom"' \
+		cargo build -p dicom-sanitizer --target wasm32-unknown-unknown --release
+	@! cargo tree -p dicom-sanitizer --target wasm32-unknown-unknown -e normal --prefix none \
+		| grep -E '^(wasm-bindgen|js-sys) ' || { echo "wasm-core: the core depends on JavaScript"; exit 1; }
 
 # --force: cargo skips a crate its records list as installed, even when the binary is gone.
 wasm-bindgen-cli:

@@ -112,6 +112,10 @@ struct SanitizeArgs {
     /// output carries the originals of what changed, enveloped for them (PS3.15 E.1.1).
     #[arg(long = "recipient")]
     recipients: Vec<PathBuf>,
+    /// With --recipient: when blanking changes the pixels, enclose the original Pixel Data
+    /// too, so that re-identifying restores it (held in memory: at most 64 MiB of it).
+    #[arg(long, requires = "recipients")]
+    enclose_pixels: bool,
     /// Profile options to apply (repeatable).
     #[arg(long = "option", value_enum)]
     options: Vec<OptionArg>,
@@ -408,6 +412,7 @@ fn load_settings(args: &SanitizeArgs, key: Option<Vec<u8>>) -> Result<Settings, 
     }
     Ok(Settings {
         recipients: recipients.recipients,
+        enclose_pixels: args.enclose_pixels,
         options: args.options.iter().map(|&o| o.into()).collect(),
         key: key.map(dicom_sanitizer::Key),
         signing_key,
