@@ -329,6 +329,8 @@ bench: pkg npm-deps pyenv wheel corpus orthanc dicomweb-client large-header java
 	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \
 		--bin make-bench-corpus -- target/bench/corpus $(BENCH_FILES)
 	node bench/compare.mjs
+	# Encrypted Attributes on the 1 GiB file: the CLI without and with a recipient (bench/encryption.mjs).
+	node bench/encryption.mjs
 	$(MAKE) frames
 	node bench/blank.mjs
 	# The STOW-RS proxy beside Orthanc's own STOW-RS, the same 8 clients (bench/dicomweb.mjs).

@@ -19,8 +19,8 @@ pub struct Limits {
     /// Largest original Pixel Data value enclosed in the Encrypted Attributes
     /// ([`enclose_pixels`](crate::Settings::enclose_pixels)), in bytes. Default 64 MiB. The
     /// Encrypted Attributes come before Pixel Data, so the original is held whole until the
-    /// header is written (with its parsed copy, content and ciphertext, about four times this
-    /// at the peak); a larger one is refused (`limit.enclosed_pixels`) rather than held.
+    /// header is written (beside its content, ciphertext and envelope in turn: three times
+    /// this at the peak); a larger one is refused (`limit.enclosed_pixels`) rather than held.
     pub max_enclosed_pixel_bytes: u64,
 }
 

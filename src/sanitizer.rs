@@ -454,14 +454,14 @@ impl Compiled {
     }
 
     /// Writes the header's bytes from its draft: the Encrypted Attributes sealed (with the
-    /// original Pixel Data element when `pixels` holds it), the meta group and the data set,
-    /// then checked to read back. `input` is the input's header.
+    /// original Pixel Data element when `pixels` holds it, and its encoded length), the meta
+    /// group and the data set, then checked to read back. `input` is the input's header.
     pub(crate) fn write_header(
         &self,
         header: &mut Header,
         draft: Draft,
         input: &[u8],
-        pixels: Option<InMemElement>,
+        pixels: Option<(InMemElement, usize)>,
     ) -> Result<()> {
         let Draft {
             mut out,
@@ -470,18 +470,25 @@ impl Compiled {
             meta_instance,
         } = draft;
         let ts = transfer_syntax(&header.transfer_syntax)?;
+        // Room for the envelope in the output, which holds enclosed pixel data when there is.
+        let mut sealed = 0;
         if let Some(original) = original {
             // After the gate, which has nothing to read in ciphertext.
             let mut modified = encrypted::modified(&original, &out);
+            drop(original);
             let with_pixels = pixels.is_some();
-            if let Some(p) = pixels {
+            let mut size = 64 << 10;
+            if let Some((p, encoded)) = pixels {
                 modified.put(p);
+                size += encoded;
             }
-            let content = encrypted::content(modified)?;
-            out.put(encrypted::sequence(envelope::seal(
-                &content,
-                &self.recipients,
-            )?));
+            let content = encrypted::content(modified, size)?;
+            // The plaintext goes once it is encrypted, the EnvelopedData once it is encoded.
+            let enveloped = envelope::enveloped(&content, &self.recipients)?;
+            drop(content);
+            let envelope = envelope::to_der(enveloped)?;
+            sealed = envelope.len();
+            out.put(encrypted::sequence(envelope));
             header.findings.push(finding(
                 "encrypted.attributes_added",
                 Some("(0400,0500)"),
@@ -512,12 +519,8 @@ impl Compiled {
             transfer_syntax: &header.output_syntax,
         }
         .to_bytes();
-        bytes.reserve(input.len() + 512);
-        out.write_dataset_with_ts(&mut bytes, ts)
-            .map_err(|e| Error::Write {
-                message: e.to_string(),
-            })?;
-        drop(out);
+        bytes.reserve(input.len() + sealed + 512);
+        write_dataset(out, ts, &mut bytes)?;
         if directory {
             dicomdir::relink(input, &mut bytes, self.accept_raw)?;
         }
@@ -661,6 +664,24 @@ pub(crate) fn read_dataset(
             message: e.to_string(),
         })?;
     Ok((obj, un))
+}
+
+/// Appends `obj` encoded in `ts` (not a deflated one) to `to`, as dicom-rs's
+/// `write_dataset_with_ts` does, but moving each element into the writer: dicom-rs's own clones
+/// it first, which for enclosed pixel data or its envelope would hold them twice.
+pub(crate) fn write_dataset(
+    obj: InMemDicomObject,
+    ts: &dicom_encoding::TransferSyntax,
+    to: &mut Vec<u8>,
+) -> Result<()> {
+    use dicom_parser::dataset::{DataSetWriter, IntoTokens, IntoTokensOptions};
+    DataSetWriter::with_ts(to, ts)
+        .and_then(|mut w| {
+            w.write_sequence(obj.into_tokens_with_options(IntoTokensOptions::default()))
+        })
+        .map_err(|e| Error::Write {
+            message: e.to_string(),
+        })
 }
 
 /// A UID of the data set that the output's file meta group needs, if present: of valid syntax.

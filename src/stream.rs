@@ -552,7 +552,14 @@ impl SanitizeStream {
                 let e = Enclosing {
                     draft,
                     head: data[..header_end].to_vec(),
-                    element: data[pixel.at..pixel.value_at].to_vec(),
+                    element: {
+                        // A native value's length is declared: room for exactly it.
+                        let head = &data[pixel.at..pixel.value_at];
+                        let mut element =
+                            Vec::with_capacity(head.len() + pixel.len.map_or(0, |l| l as usize));
+                        element.extend_from_slice(head);
+                        element
+                    },
                     value_at: pixel.value_at - pixel.at,
                     len: pixel.len,
                     left: pixel.len.map(u64::from),
@@ -670,7 +677,7 @@ impl SanitizeStream {
         })?;
         drop(obj);
         self.compiled
-            .write_header(header, *e.draft, &e.head, Some(original))?;
+            .write_header(header, *e.draft, &e.head, Some((original, e.element.len())))?;
         let bytes = std::mem::take(&mut header.bytes);
         self.emit(&bytes, false, sink);
         drop(bytes);

@@ -892,6 +892,7 @@ fn gdcmanon_reads_ours_and_we_read_gdcmanons() {
 // --- The original pixel data enclosed (`enclose_pixels`) -----------------------------------
 
 mod common;
+mod counting;
 use common::native::Native;
 use common::rle::dcmcrle;
 use dicom_sanitizer::Region;
@@ -1071,4 +1072,48 @@ fn pixels_over_the_enclosure_limit_are_refused_before_any_output() {
             Sanitizer::new(settings).unwrap().sanitize(&input).unwrap();
         }
     }
+}
+
+/// What enclosing costs in memory, and that it costs nothing where nothing is enclosed: 32 MiB
+/// of native pixels, streamed in 64 KiB chunks with a recipient and a blanked band.
+#[test]
+fn enclosing_holds_the_original_once_and_streaming_without_it_stays_bounded() {
+    let dir = temp("enclose-memory");
+    let (cert, _) = identity(&dir, "one", "/CN=Archive One");
+    let (header, len) = fixtures::Sample::large_header(512, 512, 64);
+    let chunk = vec![0x11u8; 1 << 16];
+    let peak = |enclose: bool| {
+        let mut settings = enclosing(&cert).enclose_pixels(enclose);
+        settings.blank_regions[0].width = 200;
+        let sanitizer = Sanitizer::new(settings).unwrap();
+        let _turn = counting::serial();
+        let (report, peak) = counting::peak_of(|| {
+            let mut sink = |_: &[u8]| {};
+            let mut stream = sanitizer.stream();
+            stream.write(&header, &mut sink).unwrap();
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(chunk.len() as u64) as usize;
+                stream.write(&chunk[..n], &mut sink).unwrap();
+                left -= n as u64;
+            }
+            stream.end(&mut sink).unwrap().report
+        });
+        let included = report
+            .findings
+            .iter()
+            .any(|f| f.message.contains("Pixel Data included"));
+        assert_eq!(included, enclose);
+        peak
+    };
+    let streamed = peak(false);
+    let enclosed = peak(true);
+    eprintln!("peak heap for {len} bytes of pixels: {streamed} streamed, {enclosed} enclosed");
+    assert!(streamed < 4 << 20, "{streamed}");
+    // The original held, then beside it its content, ciphertext, envelope and the output's
+    // header, each freed as the next is made: three times the pixel data at the peak.
+    assert!(
+        enclosed as u64 > len && (enclosed as u64) < 7 * len / 2,
+        "{enclosed}"
+    );
 }
