@@ -47,3 +47,24 @@ test("sanitized in wasm for two recipients: gdcmanon and reidentify restore it, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("enclosePixels: blanked pixels come back through reidentify; over maxEnclosedPixelBytes, limit.enclosed_pixels", () => {
+  const dir = mkdtempSync(join(tmpdir(), "enclosed-"));
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "one.key",
+      "-out", "one.pem", "-subj", "/CN=one", "-days", "2"], { cwd: dir, stdio: "ignore" });
+    const read = (name) => readFileSync(join(dir, name));
+    const settings = { key: KEY, recipients: [read("one.pem").toString()], enclosePixels: true,
+      blankRegions: [{ x: 0, y: 0, width: 2, height: 2 }] };
+    const input = good("ct-1.dcm");
+    // Pixel Data is the last element of these files: its tag to the end.
+    const pixels = (bytes) => Buffer.from(bytes).subarray(Buffer.from(bytes).lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00])));
+    const out = new pkg.Sanitizer(settings).sanitize(input);
+    assert.notDeepEqual(pixels(out.bytes), pixels(input));
+    assert.deepEqual(pixels(pkg.reidentify(out.bytes, read("one.key"))), pixels(input));
+    assert.throws(() => new pkg.Sanitizer({ ...settings, limits: { maxEnclosedPixelBytes: 8 } }).sanitize(input),
+      (e) => e.code === "limit.enclosed_pixels");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
