@@ -77,7 +77,8 @@ enum Command {
         original: Option<PathBuf>,
     },
     /// Restore the original values of files sanitized with `--recipient` (PS3.15 E.1.2), with
-    /// that recipient's private key. The sanitized pixels stay. Prints a JSON line per file.
+    /// that recipient's private key. The sanitized pixels stay, unless their original was
+    /// enclosed (`--enclose-pixels`). Prints a JSON line per file.
     Reidentify {
         /// Files or folders (recursively) to re-identify.
         #[arg(required = true)]
