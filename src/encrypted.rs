@@ -15,10 +15,10 @@ use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
 use dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN;
 
+use crate::dataset::write_dataset;
 use crate::error::{Error, Result};
 use crate::integrity::structure::{scan_elements, transfer_syntax};
 use crate::limits::Limits;
-use crate::sanitizer::write_dataset;
 
 /// The transfer syntax of the enveloped content: Explicit VR Little Endian, as E.1.1 asks.
 pub(crate) const CONTENT_SYNTAX: &str = "1.2.840.10008.1.2.1";

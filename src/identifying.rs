@@ -13,11 +13,11 @@ use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
 use crate::clean::each_identifying;
+use crate::dataset::read_dataset;
 use crate::error::Result;
 use crate::inflate::Inflate;
 use crate::integrity::structure::{scan_header, show};
 use crate::limits::Limits;
-use crate::sanitizer::read_dataset;
 
 /// What an identifying value is, which says how it is spelt elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

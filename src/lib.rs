@@ -32,6 +32,7 @@ pub struct ReadmeDoctests;
 mod action;
 mod clean;
 mod context;
+mod dataset;
 mod dates;
 mod deid;
 mod dicomdir;

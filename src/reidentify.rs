@@ -4,13 +4,14 @@
 
 use dicom_dictionary_std::tags;
 
+use crate::dataset::read_dataset;
 use crate::encrypted;
 use crate::envelope;
 use crate::error::{Error, Result};
 use crate::file_meta::FileMeta;
 use crate::integrity::structure::{scan, scan_meta, transfer_syntax};
 use crate::limits::Limits;
-use crate::sanitizer::{read_dataset, uid_value};
+use crate::sanitizer::uid_value;
 
 /// The file `input` (a Part 10 file sanitized with recipients) with its original values back,
 /// for the holder of `private_key` (PEM or DER, PKCS#8 or PKCS#1), whose `certificate` may be

@@ -10,6 +10,7 @@ use dicom_object::{InMemDicomObject, OpenFileOptions};
 
 use crate::action::Action;
 use crate::clean::Identity;
+use crate::dataset::{read_dataset, write_dataset};
 use crate::deid::Deidentifier;
 use crate::dicomdir;
 use crate::digest::DigestAlgorithm;
@@ -647,41 +648,6 @@ fn finding(code: &str, path: Option<&str>, message: &str) -> Finding {
         path: path.map(str::to_string),
         message: message.into(),
     }
-}
-
-/// Parses a data set the pre-scan has walked (UN values resolved first), with what resolving
-/// them found.
-pub(crate) fn read_dataset(
-    dataset: &[u8],
-    ts_uid: &str,
-) -> Result<(InMemDicomObject, Vec<Finding>)> {
-    let ts = transfer_syntax(ts_uid)?;
-    let (dataset, un) = crate::un::for_parser(dataset, ts_uid)?;
-    let obj =
-        InMemDicomObject::read_dataset_with_ts(&dataset[..], ts).map_err(|e| Error::Read {
-            code: "read.invalid",
-            offset: None,
-            message: e.to_string(),
-        })?;
-    Ok((obj, un))
-}
-
-/// Appends `obj` encoded in `ts` (not a deflated one) to `to`, as dicom-rs's
-/// `write_dataset_with_ts` does, but moving each element into the writer: dicom-rs's own clones
-/// it first, which for enclosed pixel data or its envelope would hold them twice.
-pub(crate) fn write_dataset(
-    obj: InMemDicomObject,
-    ts: &dicom_encoding::TransferSyntax,
-    to: &mut Vec<u8>,
-) -> Result<()> {
-    use dicom_parser::dataset::{DataSetWriter, IntoTokens, IntoTokensOptions};
-    DataSetWriter::with_ts(to, ts)
-        .and_then(|mut w| {
-            w.write_sequence(obj.into_tokens_with_options(IntoTokensOptions::default()))
-        })
-        .map_err(|e| Error::Write {
-            message: e.to_string(),
-        })
 }
 
 /// A UID of the data set that the output's file meta group needs, if present: of valid syntax.

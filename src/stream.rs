@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use dicom_dictionary_std::tags;
 
+use crate::dataset::read_dataset;
 use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
 use crate::fragments::Fragments;
@@ -25,7 +26,7 @@ use crate::pixels::{Blanking, Compression, Frames, PixelData};
 use crate::profile::EDITION;
 use crate::receipt::Receipt;
 use crate::report::{Finding, Report};
-use crate::sanitizer::{read_dataset, Compiled, Draft, Header, PRODUCT, VERSION};
+use crate::sanitizer::{Compiled, Draft, Header, PRODUCT, VERSION};
 
 /// What a finished stream produced besides its bytes.
 #[derive(Debug, Clone)]

@@ -16,10 +16,10 @@ use super::frames::ends_with_eoi;
 use super::render::{self, Look, Palette, Photometric, VoiFunction, Window};
 use super::samples::{CodecError, Image};
 use super::{j2k, jpegls, lossless, number, rle, text, Compression};
+use crate::dataset::read_dataset;
 use crate::error::{Error, Result};
 use crate::integrity::structure::{encoding, scan_header, PixelElement};
 use crate::limits::Limits;
-use crate::sanitizer::read_dataset;
 
 /// The largest frame rendered, in pixels (8192×8192): its RGBA alone is 256 MiB.
 pub const MAX_PREVIEW_PIXELS: u64 = 1 << 26;
