@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use dicom_sanitizer::encrypted_attributes::{seal, Recipient};
 use dicom_sanitizer::{Sanitizer, Settings};
 
 fn sanitizer(recipients: &[Vec<u8>]) -> Sanitizer {
@@ -65,6 +66,12 @@ fn small_file(c: &mut Criterion) {
         let s = sanitizer(&certs[..n]);
         g.bench_function(name, |b| b.iter(|| s.sanitize(&input).unwrap()));
     }
+    // What each recipient adds, apart: a 2 KB content sealed for one (RSA key transport).
+    let recipient = [Recipient::parse(&certs[0]).unwrap()];
+    let content = vec![7u8; 2048];
+    g.bench_function("seal 2 KB, 1 recipient (envelopes/s)", |b| {
+        b.iter(|| seal(&content, &recipient).unwrap())
+    });
     g.finish();
 }
 
