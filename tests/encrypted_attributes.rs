@@ -968,6 +968,19 @@ fn enclosed_pixels_come_back_byte_for_byte_through_reidentify_and_gdcmanon() {
             .iter()
             .any(|f| f.code == "encrypted.attributes_added"
                 && f.message.contains("Pixel Data included")));
+        // Gathered first, the pixels are blanked and hashed as when they stream.
+        let plain = Sanitizer::new(enclosing(&cert).enclose_pixels(false))
+            .unwrap()
+            .sanitize(&input)
+            .unwrap();
+        assert!(
+            same(
+                read_file(&plain.bytes).get(tags::PIXEL_DATA).unwrap(),
+                sanitized.get(tags::PIXEL_DATA).unwrap()
+            ),
+            "{what}: blanked alike"
+        );
+        assert_eq!(plain.report.input_pixel_data, out.report.input_pixel_data);
         // Streamed in small chunks: the same result (but for the envelope's fresh key).
         let mut stream = sanitizer.stream();
         let mut streamed = Vec::new();
