@@ -92,8 +92,15 @@ gen-check:
 	diff -u src/profile/safe_private.rs target/gen-check/safe_private.rs
 	@echo "gen-check: generated tables match $(STANDARD)"
 
+# The core alone for wasm32-unknown-unknown, with no JavaScript in it: which source of randomness
+# getrandom uses there is the final binary's choice (the wasm crate takes `wasm_js`), so this
+# build names the `custom` backend, as a host without JS would provide, and checks that no
+# wasm-bindgen came in.
 wasm-core: wasm-target
-	cargo build -p dicom-sanitizer --target wasm32-unknown-unknown --release
+	RUSTFLAGS='--cfg getrandom_backend="custom"' \
+		cargo build -p dicom-sanitizer --target wasm32-unknown-unknown --release
+	@! cargo tree -p dicom-sanitizer --target wasm32-unknown-unknown -e normal --prefix none \
+		| grep -E '^(wasm-bindgen|js-sys) ' || { echo "wasm-core: the core depends on JavaScript"; exit 1; }
 
 # --force: cargo skips a crate its records list as installed, even when the binary is gone.
 wasm-bindgen-cli:
@@ -323,6 +330,8 @@ bench: pkg npm-deps pyenv wheel corpus orthanc dicomweb-client large-header java
 	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \
 		--bin make-bench-corpus -- target/bench/corpus $(BENCH_FILES)
 	node bench/compare.mjs
+	# Encrypted Attributes on the 1 GiB file: the CLI without and with a recipient (bench/encryption.mjs).
+	node bench/encryption.mjs
 	$(MAKE) frames
 	node bench/blank.mjs
 	# The STOW-RS proxy beside Orthanc's own STOW-RS, the same 8 clients (bench/dicomweb.mjs).

@@ -44,6 +44,11 @@ export interface Limits {
   maxDepth?: number;
   /** Default 200000. */
   maxElements?: number;
+  /**
+   * Default 67108864 (64 MiB): the largest original Pixel Data value `enclosePixels` holds in
+   * memory to enclose; larger is `limit.enclosed_pixels`.
+   */
+  maxEnclosedPixelBytes?: number;
 }
 
 export interface SanitizerOptions {
@@ -86,6 +91,12 @@ export interface SanitizerOptions {
    * readable by GDCM's `gdcmanon -d` and `openssl cms -decrypt`).
    */
   recipients?: string[];
+  /**
+   * With `recipients`: pixels that blanking changes have their original Pixel Data enclosed too,
+   * so that re-identifying restores it. The original is held in memory until the header is
+   * written (`limits.maxEnclosedPixelBytes`). Default false.
+   */
+  enclosePixels?: boolean;
 }
 
 export type DigestAlgorithm = "blake3" | "sha256";
@@ -278,6 +289,7 @@ export type ErrorCode =
   | "limit.element_size"
   | "limit.depth"
   | "limit.element_count"
+  | "limit.enclosed_pixels"
   | "transfer_syntax.unsupported"
   | "phi.residual"
   | "phi.pattern"

@@ -71,6 +71,7 @@ const REASONS = {
   "limit.element_size": TOO_COMPLEX,
   "limit.depth": TOO_COMPLEX,
   "limit.element_count": TOO_COMPLEX,
+  "limit.enclosed_pixels": "Its original pixels are too large to enclose for re-identification here.",
   "transfer_syntax.unsupported": "The file uses an encoding (transfer syntax) that cannot be de-identified here.",
   "phi.residual": "Identifying information could not be removed from it with certainty.",
   "phi.pattern": "It holds free text that looks like a date, phone number or ID, which is not allowed here.",

@@ -6,11 +6,12 @@ use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Length, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::file::ReadPreamble;
+use dicom_object::mem::InMemElement;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
 
 use crate::action::Action;
 use crate::clean::Identity;
-use crate::dataset::{dataset_uid, read_dataset, valid_uid};
+use crate::dataset::{dataset_uid, read_dataset, valid_uid, write_dataset};
 use crate::deid::Deidentifier;
 use crate::dicomdir;
 use crate::digest::DigestAlgorithm;
@@ -47,6 +48,7 @@ pub(crate) struct Compiled {
     pub accept_raw: bool,
     /// Who may re-identify: the originals of what changed are enveloped for them.
     recipients: Vec<Recipient>,
+    enclose_pixels: bool,
 }
 
 /// What the header (everything before Pixel Data) became, and what the rest of the stream needs.
@@ -66,6 +68,19 @@ pub(crate) struct Header {
     pub identity: Identity,
     pub gate: Gate,
     pub date_offset: i64,
+    /// The de-identified data set before it is written, while the original pixel data to
+    /// enclose is gathered ([`Compiled::write_header`] then makes `bytes`).
+    pub draft: Option<Box<Draft>>,
+}
+
+/// A de-identified header not yet written: what [`Compiled::write_header`] needs.
+pub(crate) struct Draft {
+    out: InMemDicomObject,
+    /// The input's data set as read, when there are recipients.
+    original: Option<InMemDicomObject>,
+    sop_class: String,
+    /// The input meta's SOP Instance UID, for a data set without one.
+    meta_instance: Option<String>,
 }
 
 impl Compiled {
@@ -83,6 +98,12 @@ impl Compiled {
             .iter()
             .map(|c| Recipient::parse(c.as_bytes()))
             .collect::<Result<Vec<_>>>()?;
+        if settings.enclose_pixels && recipients.is_empty() {
+            return Err(Error::settings(
+                "settings.invalid_value",
+                "enclosePixels encloses the original pixels for recipients; there are none",
+            ));
+        }
         Ok(Compiled {
             rules,
             pseudonyms,
@@ -95,6 +116,7 @@ impl Compiled {
             digest: settings.digest,
             accept_raw: settings.accept_raw,
             recipients,
+            enclose_pixels: settings.enclose_pixels,
         })
     }
 }
@@ -133,7 +155,6 @@ impl Compiled {
         // read by the pre-scan. (Found by fuzzing: given the whole file, dicom-rs trusts a
         // corrupt meta group length, starts the data set at the wrong byte, and allocates
         // gigabytes for lengths it then reads out of the middle of values.)
-        let ts = transfer_syntax(ts_uid)?;
         let (mut obj, un) = read_dataset(&input[layout.dataset_at..], ts_uid)?;
         findings.extend(un);
         // The input as read, for the Encrypted Attributes: what changed is found by comparing.
@@ -212,6 +233,17 @@ impl Compiled {
             Some(Blanking::Frames(p)) => p.output_syntax(),
             _ => None,
         };
+        // Blanked pixels change; their original is enclosed once the stream has gathered it.
+        let enclose = self.enclose_pixels && blanker.is_some();
+        if enclose && output_syntax.is_some() {
+            // E.1.2 restores attributes, not the file's transfer syntax: the original frames
+            // would come back under the syntax they were transcoded to.
+            return Err(Error::Deidentify {
+                code: "pixel.unsupported",
+                path: "(7FE0,0010)".into(),
+                message: "blanking writes these frames in another transfer syntax, under which their original cannot be enclosed".into(),
+            });
+        }
         if let Some(Blanking::Frames(p)) = blanker.as_ref().filter(|_| output_syntax.is_some()) {
             pixels::describe_decoded(&mut obj, p, ts_uid, &mut findings);
         }
@@ -248,18 +280,80 @@ impl Compiled {
         self.mark(&mut out, blanker.is_some());
         gate.empty_echoes(&mut out, &self.rules, "", &mut findings);
         gate.check(&out, &self.rules, self.strict, &mut findings)?;
+        let draft = Box::new(Draft {
+            out,
+            original,
+            sop_class,
+            meta_instance,
+        });
+        let mut header = Header {
+            bytes: Vec::new(),
+            transfer_syntax: ts_uid.to_string(),
+            output_syntax: output_syntax.unwrap_or(ts_uid).to_string(),
+            preamble,
+            counts,
+            findings,
+            segments: scrub.filter(|_| blanker.is_none()),
+            blanker,
+            identity,
+            gate,
+            date_offset,
+            draft: None,
+        };
+        if enclose {
+            header.draft = Some(draft);
+        } else {
+            self.write_header(&mut header, *draft, input, None)?;
+        }
+        Ok(header)
+    }
+
+    /// Writes the header's bytes from its draft: the Encrypted Attributes sealed (with the
+    /// original Pixel Data element when `pixels` holds it, and its encoded length), the meta
+    /// group and the data set, then checked to read back. `input` is the input's header.
+    pub(crate) fn write_header(
+        &self,
+        header: &mut Header,
+        draft: Draft,
+        input: &[u8],
+        pixels: Option<(InMemElement, usize)>,
+    ) -> Result<()> {
+        let Draft {
+            mut out,
+            original,
+            sop_class,
+            meta_instance,
+        } = draft;
+        let ts = transfer_syntax(&header.transfer_syntax)?;
+        // Room for the envelope in the output, which holds enclosed pixel data when there is.
+        let mut sealed = 0;
         if let Some(original) = original {
             // After the gate, which has nothing to read in ciphertext.
-            let content = encrypted::content(encrypted::modified(&original, &out))?;
-            out.put(encrypted::sequence(envelope::seal(
-                &content,
-                &self.recipients,
-            )?));
-            findings.push(finding(
+            let mut modified = encrypted::modified(&original, &out);
+            drop(original);
+            let with_pixels = pixels.is_some();
+            let mut size = 64 << 10;
+            if let Some((p, encoded)) = pixels {
+                modified.put(p);
+                size += encoded;
+            }
+            let content = encrypted::content(modified, size)?;
+            // The plaintext goes once it is encrypted, the EnvelopedData once it is encoded.
+            let enveloped = envelope::enveloped(&content, &self.recipients)?;
+            drop(content);
+            let envelope = envelope::to_der(enveloped)?;
+            sealed = envelope.len();
+            out.put(encrypted::sequence(envelope));
+            header.findings.push(finding(
                 "encrypted.attributes_added",
                 Some("(0400,0500)"),
                 &format!(
-                    "the original values of what changed, enveloped for {} recipient(s)",
+                    "the original values of what changed{}, enveloped for {} recipient(s)",
+                    if with_pixels {
+                        ", Pixel Data included"
+                    } else {
+                        ""
+                    },
                     self.recipients.len()
                 ),
             ));
@@ -277,14 +371,11 @@ impl Compiled {
         let mut bytes = FileMeta {
             sop_class: &sop_class,
             sop_instance: &new_instance,
-            transfer_syntax: output_syntax.unwrap_or(ts_uid),
+            transfer_syntax: &header.output_syntax,
         }
         .to_bytes();
-        bytes.reserve(input.len() + 512);
-        out.write_dataset_with_ts(&mut bytes, ts)
-            .map_err(|e| Error::Write {
-                message: e.to_string(),
-            })?;
+        bytes.reserve(input.len() + sealed + 512);
+        write_dataset(out, ts, &mut bytes)?;
         if directory {
             dicomdir::relink(input, &mut bytes, self.accept_raw)?;
         }
@@ -298,20 +389,8 @@ impl Compiled {
             .map_err(|e| Error::Write {
                 message: format!("the output does not re-parse: {e}"),
             })?;
-
-        Ok(Header {
-            bytes,
-            transfer_syntax: ts_uid.to_string(),
-            output_syntax: output_syntax.unwrap_or(ts_uid).to_string(),
-            preamble,
-            counts,
-            findings,
-            segments: scrub.filter(|_| blanker.is_none()),
-            blanker,
-            identity,
-            gate,
-            date_offset,
-        })
+        header.bytes = bytes;
+        Ok(())
     }
 
     /// De-identifies the elements after Pixel Data (rare: padding, private groups above 7FE0,

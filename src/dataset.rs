@@ -1,7 +1,10 @@
-//! A data set read by dicom-rs once the pre-scan has walked it, and the UIDs it must hold.
+//! Data sets in and out of dicom-rs: parsing one the pre-scan has walked, encoding one, and the
+//! UIDs a data set must hold.
 
 use dicom_core::Tag;
+use dicom_encoding::TransferSyntax;
 use dicom_object::InMemDicomObject;
+use dicom_parser::dataset::{DataSetWriter, IntoTokens, IntoTokensOptions};
 
 use crate::error::{Error, Result};
 use crate::findings::Finding;
@@ -22,6 +25,23 @@ pub(crate) fn read_dataset(
             message: e.to_string(),
         })?;
     Ok((obj, un))
+}
+
+/// Appends `obj` encoded in `ts` (not a deflated one) to `to`, as dicom-rs's
+/// `write_dataset_with_ts` does, but moving each element into the writer: dicom-rs's own clones
+/// it first, which for enclosed pixel data or its envelope would hold them twice.
+pub(crate) fn write_dataset(
+    obj: InMemDicomObject,
+    ts: &TransferSyntax,
+    to: &mut Vec<u8>,
+) -> Result<()> {
+    DataSetWriter::with_ts(to, ts)
+        .and_then(|mut w| {
+            w.write_sequence(obj.into_tokens_with_options(IntoTokensOptions::default()))
+        })
+        .map_err(|e| Error::Write {
+            message: e.to_string(),
+        })
 }
 
 /// A UID of the data set that the output's file meta group needs, if present: of valid syntax.

@@ -15,6 +15,7 @@ use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
 use dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN;
 
+use crate::dataset::write_dataset;
 use crate::error::{Error, Result};
 use crate::integrity::structure::{scan_elements, transfer_syntax};
 use crate::limits::Limits;
@@ -56,18 +57,16 @@ fn same(a: &InMemElement, b: &InMemElement) -> bool {
 
 /// The content to envelope: a data set holding the Modified Attributes Sequence with one item,
 /// the originals, encoded in Explicit VR Little Endian without a file meta group. Nothing else
-/// at its top level: GDCM takes its first element for that sequence.
-pub(crate) fn content(originals: InMemDicomObject) -> Result<Vec<u8>> {
+/// at its top level: GDCM takes its first element for that sequence. `size` is room to reserve:
+/// enclosed pixel data makes it large, and growing by doubling would hold it up to twice.
+pub(crate) fn content(originals: InMemDicomObject, size: usize) -> Result<Vec<u8>> {
     let set = InMemDicomObject::from_element_iter([DataElement::new(
         tags::MODIFIED_ATTRIBUTES_SEQUENCE,
         VR::SQ,
         DataSetSequence::new(vec![originals], Length::UNDEFINED),
     )]);
-    let mut bytes = Vec::new();
-    set.write_dataset_with_ts(&mut bytes, &EXPLICIT_VR_LITTLE_ENDIAN.erased())
-        .map_err(|e| Error::Write {
-            message: format!("the encrypted attributes: {e}"),
-        })?;
+    let mut bytes = Vec::with_capacity(size);
+    write_dataset(set, &EXPLICIT_VR_LITTLE_ENDIAN.erased(), &mut bytes)?;
     Ok(bytes)
 }
 

@@ -138,34 +138,51 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// one KeyTransRecipientInfo per recipient (issuerAndSerialNumber, `rsaEncryption`) and the
 /// content as id-data under AES-256-CBC with a fresh random key and IV, as E.1.1 asks.
 pub fn seal(content: &[u8], recipients: &[Recipient]) -> Result<Vec<u8>> {
+    to_der(enveloped(content, recipients)?)
+}
+
+/// What failed while sealing: nothing an input can cause.
+fn write_error(e: &dyn std::fmt::Display) -> Error {
+    Error::Write {
+        message: format!("encrypted attributes: {e}"),
+    }
+}
+
+/// [`seal`]'s first step: `content` encrypted for the recipients.
+pub(crate) fn enveloped(content: &[u8], recipients: &[Recipient]) -> Result<EnvelopedData> {
     if recipients.is_empty() {
         // RecipientInfos is SET SIZE (1..MAX): an envelope nobody can open is a mistake.
         return Err(invalid("at least one recipient certificate is needed"));
     }
-    let write = |e: &dyn std::fmt::Display| Error::Write {
-        message: format!("encrypted attributes: {e}"),
-    };
     let mut rng = PlatformRng::default();
     let mut builder =
         EnvelopedDataBuilder::new(None, content, ContentEncryptionAlgorithm::Aes256Cbc, None)
-            .map_err(|e| write(&e))?;
+            .map_err(|e| write_error(&e))?;
     for r in recipients {
         let rid = RecipientIdentifier::IssuerAndSerialNumber(r.id.clone());
         let ktri = KeyTransRecipientInfoBuilder::new(rid, KeyEncryptionInfo::Rsa(r.key.clone()))
-            .map_err(|e| write(&e))?;
-        builder.add_recipient_info(ktri).map_err(|e| write(&e))?;
+            .map_err(|e| write_error(&e))?;
+        builder
+            .add_recipient_info(ktri)
+            .map_err(|e| write_error(&e))?;
     }
     let enveloped = builder.build_with_rng(&mut rng);
     // Checked before the result: bytes made while the platform's source failed are never used.
     rng.check()?;
-    let enveloped = enveloped.map_err(|e| write(&e))?;
-    let content = Any::encode_from(&enveloped).map_err(|e| write(&e))?;
+    enveloped.map_err(|e| write_error(&e))
+}
+
+/// [`seal`]'s second step: the EnvelopedData as a DER ContentInfo. It is consumed as soon as
+/// it is encoded: with enclosed pixel data the ciphertext is large.
+pub(crate) fn to_der(enveloped: EnvelopedData) -> Result<Vec<u8>> {
+    let content = Any::encode_from(&enveloped).map_err(|e| write_error(&e))?;
+    drop(enveloped);
     ContentInfo {
         content_type: ID_ENVELOPED_DATA,
         content,
     }
     .to_der()
-    .map_err(|e| write(&e))
+    .map_err(|e| write_error(&e))
 }
 
 /// Decrypts an envelope (DER, as a ContentInfo or a bare EnvelopedData) with an RSA private key

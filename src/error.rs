@@ -34,6 +34,7 @@ pub const ERROR_CODES: &[&str] = &[
     "limit.element_size",
     "limit.depth",
     "limit.element_count",
+    "limit.enclosed_pixels",
     "transfer_syntax.unsupported",
     "phi.residual",
     "pixel.burned_in",

@@ -16,6 +16,12 @@ pub struct Limits {
     pub max_depth: u32,
     /// Most data elements in the whole file, counting those in sequence items. Default 200,000.
     pub max_elements: u64,
+    /// Largest original Pixel Data value enclosed in the Encrypted Attributes
+    /// ([`enclose_pixels`](crate::Settings::enclose_pixels)), in bytes. Default 64 MiB. The
+    /// Encrypted Attributes come before Pixel Data, so the original is held whole until the
+    /// header is written (beside its content, ciphertext and envelope in turn: three times
+    /// this at the peak); a larger one is refused (`limit.enclosed_pixels`) rather than held.
+    pub max_enclosed_pixel_bytes: u64,
 }
 
 impl Limits {
@@ -26,6 +32,7 @@ impl Limits {
         max_element_bytes: u64::MAX,
         max_depth: 256,
         max_elements: u64::MAX,
+        max_enclosed_pixel_bytes: u64::MAX,
     };
 }
 
@@ -36,6 +43,9 @@ impl Default for Limits {
             max_element_bytes: 16 << 20,
             max_depth: 32,
             max_elements: 200_000,
+            // Every single-frame image (a CT slice is 0.5 MiB, a radiograph 10 to 30, a
+            // mammogram about 50); multi-frame files past it are what streaming is for.
+            max_enclosed_pixel_bytes: 64 << 20,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Re-identification (PS3.15 E.1.2): a sanitized file's Encrypted Attributes opened with a
-//! recipient's private key, and the original values put back. The sanitized pixels stay.
+//! recipient's private key, and the original values put back. The sanitized pixels stay,
+//! unless their original was enclosed (`enclose_pixels`): it comes back with the other originals.
 
 use dicom_dictionary_std::tags;
 

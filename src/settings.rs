@@ -50,6 +50,11 @@ pub struct Settings {
     /// carries the original values of every attribute the profile changed, enveloped for them
     /// (PS3.15 E.1.1 Encrypted Attributes). RSA keys only.
     pub recipients: Vec<String>,
+    /// With recipients: when blanking changes the pixel data, the original Pixel Data element
+    /// (native or encapsulated, as read) is enclosed with the other originals, so that
+    /// re-identifying restores the original pixels too. The original is held in memory until
+    /// the header is written (`limits.max_enclosed_pixel_bytes`). Off by default.
+    pub enclose_pixels: bool,
 }
 
 impl Settings {
@@ -84,6 +89,13 @@ impl Settings {
     /// Adds a recipient of the Encrypted Attributes: an X.509 certificate, PEM or DER.
     pub fn recipient(mut self, certificate: &[u8]) -> Self {
         self.recipients.push(pem_text(certificate));
+        self
+    }
+
+    /// Encloses the original pixel data when it is blanked (see
+    /// [`enclose_pixels`](Self::enclose_pixels)).
+    pub fn enclose_pixels(mut self, enclose: bool) -> Self {
+        self.enclose_pixels = enclose;
         self
     }
 

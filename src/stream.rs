@@ -3,22 +3,28 @@
 //! until it has passed every check. Pixel Data then passes through chunk by chunk (blanking
 //! regions on the way, if asked), with memory independent of its size; elements after it are
 //! buffered and de-identified at the end. The one-shot API is this with a single chunk, so every
-//! chunking gives the same bytes.
+//! chunking gives the same bytes. The one exception to bounded memory: blanked pixels whose
+//! original is enclosed in the Encrypted Attributes (`enclose_pixels`), which come before Pixel
+//! Data, are gathered whole (within `max_enclosed_pixel_bytes`) before the header is written.
 //!
 //! An error after the header was emitted means the output so far must be discarded: the
 //! one-shot API and the JS TransformStream (which errors) do so.
 
 use std::sync::Arc;
 
-use crate::compiled::{Compiled, Header};
+use dicom_dictionary_std::tags;
+
+use crate::compiled::{Compiled, Draft, Header};
+use crate::dataset::read_dataset;
 use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
 use crate::file_meta::{PRODUCT, VERSION};
 use crate::findings::Finding;
 use crate::fragments::Fragments;
 use crate::inflate::Inflate;
-use crate::integrity::structure::{encoding, scan_header};
+use crate::integrity::structure::{encoding, scan_elements, scan_header};
 use crate::leaves::{not_handed_out, Delegation, Leaves, LEAF_LEN};
+use crate::limits::Limits;
 use crate::pixels::{Blanking, Compression, Frames, PixelData};
 use crate::profile::EDITION;
 use crate::receipt::Receipt;
@@ -44,6 +50,8 @@ enum Phase {
     Fragments(Fragments),
     /// RLE fragments, blanked frame by frame.
     Frames(Box<Frames>),
+    /// Gathering the original Pixel Data element to enclose, before the header is written.
+    Enclosing(Box<Enclosing>),
     /// Buffering elements after Pixel Data.
     Trailing,
     Done,
@@ -81,6 +89,28 @@ pub struct SanitizeStream {
 
 /// Bytes to gather before the first look for the end of the header.
 const FIRST_ATTEMPT: usize = 4096;
+
+/// The original Pixel Data element being gathered for the Encrypted Attributes, which precede
+/// it in the output: nothing is emitted until it is whole.
+struct Enclosing {
+    /// The de-identified header, to be written with the original.
+    draft: Box<Draft>,
+    /// The input before Pixel Data (the header the draft was made from).
+    head: Vec<u8>,
+    /// The element as read: its header, then its value as it arrives.
+    element: Vec<u8>,
+    /// Where its value starts in `element`.
+    value_at: usize,
+    /// Its declared length: `None` for encapsulated fragments.
+    len: Option<u32>,
+    /// Native: bytes of the value still to come. Encapsulated: `None`, and `items` finds the end.
+    left: Option<u64>,
+    items: Fragments,
+}
+
+/// Gathered pixel data goes through the pixel phases in pieces of this size, which bounds
+/// their scratch buffers.
+const REPLAY_PIECE: usize = 1 << 20;
 
 impl SanitizeStream {
     pub(crate) fn new(compiled: Arc<Compiled>) -> SanitizeStream {
@@ -208,7 +238,7 @@ impl SanitizeStream {
                     format!("the input ends {left} bytes before the end of Pixel Data"),
                 ))
             }
-            Phase::Fragments(_) | Phase::Frames(_) => {
+            Phase::Fragments(_) | Phase::Frames(_) | Phase::Enclosing(_) => {
                 return Err(Error::read(
                     "read.truncated",
                     self.input_len as usize,
@@ -412,6 +442,31 @@ impl SanitizeStream {
                     }
                     chunk = later;
                 }
+                Phase::Enclosing(e) => {
+                    let (used, done) = match &mut e.left {
+                        Some(left) => {
+                            let n = (*left).min(chunk.len() as u64);
+                            *left -= n;
+                            (n as usize, *left == 0)
+                        }
+                        None => e.items.take(chunk, &mut Vec::new())?,
+                    };
+                    let (now, later) = chunk.split_at(used);
+                    let gathered = (e.element.len() - e.value_at + used) as u64;
+                    enclosable(gathered, &self.compiled.limits, self.input_len)?;
+                    e.element.extend_from_slice(now);
+                    if done {
+                        if let Phase::Enclosing(e) =
+                            std::mem::replace(&mut self.phase, Phase::Trailing)
+                        {
+                            self.enclose(*e, sink)?;
+                        }
+                    }
+                    if later.is_empty() {
+                        return Ok(());
+                    }
+                    chunk = later;
+                }
                 Phase::Trailing => {
                     self.input.update(chunk);
                     self.buffer.extend_from_slice(chunk);
@@ -488,6 +543,44 @@ impl SanitizeStream {
         if header.blanker.is_some() || header.segments.is_some() {
             self.input_pixels = Some(Hasher::new(self.compiled.digest));
         }
+        // A draft (blanked pixels to enclose: there is Pixel Data) waits for the original,
+        // which must be whole before the header is written; a native value over the limit is
+        // refused before anything is gathered.
+        match (header.draft.take(), scanned.pixel) {
+            (Some(draft), Some(pixel)) => {
+                if let Some(len) = pixel.len {
+                    enclosable(len.into(), &self.compiled.limits, self.input_len)?;
+                }
+                self.header = Some(header);
+                let e = Enclosing {
+                    draft,
+                    head: data[..header_end].to_vec(),
+                    element: {
+                        // A native value's length is declared: room for exactly it.
+                        let head = &data[pixel.at..pixel.value_at];
+                        let mut element =
+                            Vec::with_capacity(head.len() + pixel.len.map_or(0, |l| l as usize));
+                        element.extend_from_slice(head);
+                        element
+                    },
+                    value_at: pixel.value_at - pixel.at,
+                    len: pixel.len,
+                    left: pixel.len.map(u64::from),
+                    items: Fragments::new(None),
+                };
+                if pixel.len == Some(0) {
+                    self.enclose(e, sink)?;
+                } else {
+                    self.phase = Phase::Enclosing(Box::new(e));
+                }
+                return Ok(Some(pixel.value_at));
+            }
+            (Some(draft), None) => {
+                self.compiled
+                    .write_header(&mut header, *draft, &data[..header_end], None)?
+            }
+            (None, _) => {}
+        }
         let bytes = std::mem::take(&mut header.bytes);
         self.header = Some(header);
         self.emit(&bytes, false, sink);
@@ -495,6 +588,29 @@ impl SanitizeStream {
             self.phase = Phase::Trailing;
             return Ok(Some(data.len()));
         };
+        let arrived = (data.len() - pixel.value_at) as u64;
+        self.start_pixels(
+            &data[pixel.at..pixel.value_at],
+            pixel.len,
+            (pixel.value_at as u64, arrived),
+            scanned.layout.deflated,
+            sink,
+        )?;
+        Ok(Some(pixel.value_at))
+    }
+
+    /// Emits the Pixel Data element's header (`element`, as read, unless blanking writes the
+    /// frames native) and enters the pixel phase for its value, `len` bytes or fragments
+    /// (`None`), which starts at input offset `value_at` and of which `arrived` bytes are at
+    /// hand. Hands out the leaves of an unchanged value.
+    fn start_pixels(
+        &mut self,
+        element: &[u8],
+        len: Option<u32>,
+        (value_at_input, arrived): (u64, u64),
+        deflated: bool,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Result<()> {
         match self.header.as_ref().and_then(|h| h.blanker.as_ref()) {
             Some(Blanking::Frames(p)) if p.native_out() => {
                 let native = p.native_header().ok_or_else(|| Error::Deidentify {
@@ -505,19 +621,18 @@ impl SanitizeStream {
                 })?;
                 self.emit(&native, false, sink)
             }
-            _ => self.emit(&data[pixel.at..pixel.value_at], false, sink),
+            _ => self.emit(element, false, sink),
         }
         self.pixels = true;
         if let (Some(leaves), Some(len), None, false) = (
             self.output.leaves_mut(),
-            pixel.len,
+            len,
             self.header.as_ref().and_then(|h| h.blanker.as_ref()),
             // The caller's input is compressed: its bytes are not the output's.
-            scanned.layout.deflated,
+            deflated,
         ) {
             // Whole leaves of the value whose bytes have not arrived yet.
             let value_at = leaves.len();
-            let arrived = (data.len() - pixel.value_at) as u64;
             let first = (value_at + arrived).div_ceil(LEAF_LEN);
             let end = (value_at + u64::from(len)) / LEAF_LEN;
             if first < end {
@@ -525,11 +640,11 @@ impl SanitizeStream {
                 self.delegation = Some(Delegation {
                     leaves: end - first,
                     output_offset: first * LEAF_LEN,
-                    input_offset: first * LEAF_LEN - value_at + pixel.value_at as u64,
+                    input_offset: first * LEAF_LEN - value_at + value_at_input,
                 });
             }
         }
-        self.phase = match pixel.len {
+        self.phase = match len {
             Some(0) => Phase::Trailing,
             Some(len) => Phase::Native {
                 left: u64::from(len),
@@ -542,7 +657,39 @@ impl SanitizeStream {
                 )),
             },
         };
-        Ok(Some(pixel.value_at))
+        Ok(())
+    }
+
+    /// The gathered original goes into the Encrypted Attributes; then the header is written
+    /// and emitted, and the gathered value passes through the pixel phase as if it had just
+    /// arrived.
+    fn enclose(&mut self, e: Enclosing, sink: &mut dyn FnMut(&[u8])) -> Result<()> {
+        let Some(header) = self.header.as_mut() else {
+            return Err(Error::Write {
+                message: "pixel data to enclose without a header".into(),
+            });
+        };
+        // Walked before dicom-rs reads it, as every input is.
+        let syntax = header.transfer_syntax.as_str();
+        scan_elements(&e.element, syntax, &Limits::STRUCTURE_ONLY)?;
+        let (mut obj, _) = read_dataset(&e.element, syntax)?;
+        let original = obj.take(tags::PIXEL_DATA).ok_or_else(|| Error::Read {
+            code: "read.invalid",
+            offset: None,
+            message: "the Pixel Data to enclose does not read".into(),
+        })?;
+        drop(obj);
+        self.compiled
+            .write_header(header, *e.draft, &e.head, Some((original, e.element.len())))?;
+        let bytes = std::mem::take(&mut header.bytes);
+        self.emit(&bytes, false, sink);
+        drop(bytes);
+        let (element, value) = e.element.split_at(e.value_at);
+        // Blanked: no leaves are handed out, so the offsets do not matter.
+        self.start_pixels(element, e.len, (0, 0), false, sink)?;
+        value
+            .chunks(REPLAY_PIECE)
+            .try_for_each(|piece| self.feed(piece, sink, false))
     }
 }
 
@@ -591,4 +738,19 @@ impl Emitted {
             }
         }
     }
+}
+
+/// Refuses an original Pixel Data value of `len` bytes that is over the limit for enclosing.
+fn enclosable(len: u64, limits: &Limits, offset: u64) -> Result<()> {
+    if len <= limits.max_enclosed_pixel_bytes {
+        return Ok(());
+    }
+    Err(Error::limit(
+        "limit.enclosed_pixels",
+        offset as usize,
+        format!(
+            "the original Pixel Data to enclose exceeds {} bytes (maxEnclosedPixelBytes)",
+            limits.max_enclosed_pixel_bytes
+        ),
+    ))
 }

@@ -896,3 +896,245 @@ fn gdcmanon_reads_ours_and_we_read_gdcmanons() {
         assert_eq!(name(&ours), name(&original), "{cipher}");
     }
 }
+
+// --- The original pixel data enclosed (`enclose_pixels`) -----------------------------------
+
+mod common;
+mod counting;
+use common::native::Native;
+use common::rle::dcmcrle;
+use dicom_sanitizer::Region;
+
+/// The settings that enclose the original pixels of what they blank (one 2 × 2 corner).
+fn enclosing(cert: &[u8]) -> Settings {
+    let mut s = Settings::new()
+        .key(*b"a key of at least sixteen bytes!")
+        .recipient(cert)
+        .enclose_pixels(true);
+    s.blank_regions = vec![Region {
+        x: 0,
+        y: 0,
+        width: 2,
+        height: 2,
+    }];
+    s
+}
+
+/// The Modified Attributes item a sanitized file carries, opened with `key`.
+fn enclosed(file: &[u8], key: &[u8]) -> InMemDicomObject {
+    let sanitized = read_file(file);
+    let Value::Sequence(eas) = sanitized
+        .get(tags::ENCRYPTED_ATTRIBUTES_SEQUENCE)
+        .expect("Encrypted Attributes")
+        .value()
+    else {
+        panic!("not a sequence")
+    };
+    let der = eas.items()[0]
+        .get(tags::ENCRYPTED_CONTENT)
+        .unwrap()
+        .value()
+        .to_bytes()
+        .unwrap();
+    let content = open(&der, key, None).unwrap();
+    let set = InMemDicomObject::read_dataset_with_ts(
+        content.as_slice(),
+        &dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN.erased(),
+    )
+    .unwrap();
+    let Value::Sequence(modified) = set.get(tags::MODIFIED_ATTRIBUTES_SEQUENCE).unwrap().value()
+    else {
+        panic!("not a sequence")
+    };
+    modified.items()[0].clone()
+}
+
+#[test]
+fn enclosed_pixels_come_back_byte_for_byte_through_reidentify_and_gdcmanon() {
+    let gdcmanon = Path::new("/usr/bin/gdcmanon");
+    assert!(gdcmanon.exists(), "gdcmanon missing: make oracles");
+    let dir = temp("enclosed");
+    let (cert, key) = identity(&dir, "one", "/CN=Archive One");
+    let image = Native::new("MONOCHROME2", 16, 64, 64, 3);
+    for (what, input) in [
+        ("native", fixtures::Sample::ct().to_bytes()),
+        ("native, big endian", image.clone().big_endian().to_bytes()),
+        ("RLE fragments (DCMTK)", dcmcrle(&image.to_bytes(), &[])),
+    ] {
+        let original = read_file(&input);
+        let pixels = original.get(tags::PIXEL_DATA).unwrap();
+        let sanitizer = Sanitizer::new(enclosing(&cert)).unwrap();
+        let out = sanitizer.sanitize(&input).unwrap();
+        let sanitized = read_file(&out.bytes);
+        assert!(
+            !same(pixels, sanitized.get(tags::PIXEL_DATA).unwrap()),
+            "{what}: blanked"
+        );
+        assert!(out
+            .report
+            .findings
+            .iter()
+            .any(|f| f.code == "encrypted.attributes_added"
+                && f.message.contains("Pixel Data included")));
+        // Gathered first, the pixels are blanked and hashed as when they stream.
+        let plain = Sanitizer::new(enclosing(&cert).enclose_pixels(false))
+            .unwrap()
+            .sanitize(&input)
+            .unwrap();
+        assert!(
+            same(
+                read_file(&plain.bytes).get(tags::PIXEL_DATA).unwrap(),
+                sanitized.get(tags::PIXEL_DATA).unwrap()
+            ),
+            "{what}: blanked alike"
+        );
+        assert_eq!(plain.report.input_pixel_data, out.report.input_pixel_data);
+        // Streamed in small chunks: the same result (but for the envelope's fresh key).
+        let mut stream = sanitizer.stream();
+        let mut streamed = Vec::new();
+        for chunk in input.chunks(7) {
+            stream
+                .write(chunk, &mut |b: &[u8]| streamed.extend_from_slice(b))
+                .unwrap();
+        }
+        stream
+            .end(&mut |b: &[u8]| streamed.extend_from_slice(b))
+            .unwrap();
+        for file in [&out.bytes, &streamed] {
+            assert!(
+                same(pixels, enclosed(file, &key).get(tags::PIXEL_DATA).unwrap()),
+                "{what}: the original as read"
+            );
+            let back = read_file(&reidentify(file, &key, None).unwrap());
+            assert_restored(&original, &back, what);
+        }
+        // GDCM restores them too.
+        std::fs::write(dir.join("ours.dcm"), &out.bytes).unwrap();
+        let status = Command::new(gdcmanon)
+            .args(["-d", "-i", "ours.dcm", "-o", "back.dcm", "-k", "one.key"])
+            .current_dir(&*dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{what}: gdcmanon -d");
+        let by_gdcm = read_file(&read(&dir, "back.dcm"));
+        assert!(
+            same(pixels, by_gdcm.get(tags::PIXEL_DATA).unwrap()),
+            "{what}: GDCM restored the pixels"
+        );
+    }
+}
+
+#[test]
+fn pixels_are_enclosed_only_when_blanked_and_asked_for() {
+    let dir = temp("not-enclosed");
+    let (cert, key) = identity(&dir, "one", "/CN=Archive One");
+    let input = fixtures::Sample::ct().to_bytes();
+    let mut unblanked = enclosing(&cert);
+    unblanked.blank_regions.clear();
+    let mut unasked = enclosing(&cert);
+    unasked.enclose_pixels = false;
+    for settings in [unblanked, unasked] {
+        let out = Sanitizer::new(settings).unwrap().sanitize(&input).unwrap();
+        assert!(enclosed(&out.bytes, &key).get(tags::PIXEL_DATA).is_none());
+        assert!(!out
+            .report
+            .findings
+            .iter()
+            .any(|f| f.message.contains("Pixel Data included")));
+    }
+    // JPEG 2000 frames are blanked into native pixels: E.1.2 would put the original fragments
+    // back under the new transfer syntax, so enclosing them is refused (and only then).
+    let image = Native::new("MONOCHROME2", 16, 64, 64, 1);
+    let j2k = common::codecs::tool("gdcmconv", &["--j2k", "-n", "6"], &image.to_bytes());
+    let e = Sanitizer::new(enclosing(&cert))
+        .unwrap()
+        .sanitize(&j2k)
+        .expect_err("refused");
+    assert_eq!(e.code(), "pixel.unsupported", "{e}");
+    let mut unasked = enclosing(&cert);
+    unasked.enclose_pixels = false;
+    let out = Sanitizer::new(unasked).unwrap().sanitize(&j2k).unwrap();
+    assert_eq!(out.report.transfer_syntax, "1.2.840.10008.1.2.1");
+    // Without recipients there is no one to enclose them for.
+    let e = Sanitizer::new(Settings::new().enclose_pixels(true))
+        .err()
+        .expect("refused");
+    assert_eq!(e.code(), "settings.invalid_value");
+}
+
+#[test]
+fn pixels_over_the_enclosure_limit_are_refused_before_any_output() {
+    let dir = temp("enclose-limit");
+    let (cert, _) = identity(&dir, "one", "/CN=Archive One");
+    let image = Native::new("MONOCHROME2", 16, 64, 64, 3);
+    let value = 64 * 64 * 3 * 2;
+    for (what, input) in [
+        ("native", image.to_bytes()),
+        ("RLE fragments", dcmcrle(&image.to_bytes(), &[])),
+    ] {
+        let mut settings = enclosing(&cert);
+        settings.limits.max_enclosed_pixel_bytes = value / 4;
+        let sanitizer = Sanitizer::new(settings.clone()).unwrap();
+        let e = sanitizer.sanitize(&input).expect_err(what);
+        assert_eq!(e.code(), "limit.enclosed_pixels", "{what}: {e}");
+        // Streamed: nothing is emitted, the header included.
+        let mut emitted = 0;
+        let mut sink = |b: &[u8]| emitted += b.len();
+        let mut stream = sanitizer.stream();
+        let failed = input
+            .chunks(64)
+            .try_for_each(|c| stream.write(c, &mut sink))
+            .and_then(|()| stream.end(&mut sink).map(drop));
+        assert_eq!(failed.expect_err(what).code(), "limit.enclosed_pixels");
+        assert_eq!(emitted, 0, "{what}");
+        // At the limit: enclosed.
+        settings.limits.max_enclosed_pixel_bytes = value;
+        if what == "native" {
+            Sanitizer::new(settings).unwrap().sanitize(&input).unwrap();
+        }
+    }
+}
+
+/// What enclosing costs in memory, and that it costs nothing where nothing is enclosed: 32 MiB
+/// of native pixels, streamed in 64 KiB chunks with a recipient and a blanked band.
+#[test]
+fn enclosing_holds_the_original_once_and_streaming_without_it_stays_bounded() {
+    let dir = temp("enclose-memory");
+    let (cert, _) = identity(&dir, "one", "/CN=Archive One");
+    let (header, len) = fixtures::Sample::large_header(512, 512, 64);
+    let chunk = vec![0x11u8; 1 << 16];
+    let peak = |enclose: bool| {
+        let mut settings = enclosing(&cert).enclose_pixels(enclose);
+        settings.blank_regions[0].width = 200;
+        let sanitizer = Sanitizer::new(settings).unwrap();
+        let _turn = counting::serial();
+        let (report, peak) = counting::peak_of(|| {
+            let mut sink = |_: &[u8]| {};
+            let mut stream = sanitizer.stream();
+            stream.write(&header, &mut sink).unwrap();
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(chunk.len() as u64) as usize;
+                stream.write(&chunk[..n], &mut sink).unwrap();
+                left -= n as u64;
+            }
+            stream.end(&mut sink).unwrap().report
+        });
+        let included = report
+            .findings
+            .iter()
+            .any(|f| f.message.contains("Pixel Data included"));
+        assert_eq!(included, enclose);
+        peak
+    };
+    let streamed = peak(false);
+    let enclosed = peak(true);
+    eprintln!("peak heap for {len} bytes of pixels: {streamed} streamed, {enclosed} enclosed");
+    assert!(streamed < 4 << 20, "{streamed}");
+    // The original held, then beside it its content, ciphertext, envelope and the output's
+    // header, each freed as the next is made: three times the pixel data at the peak.
+    assert!(
+        enclosed as u64 > len && (enclosed as u64) < 7 * len / 2,
+        "{enclosed}"
+    );
+}

@@ -449,9 +449,24 @@ fn the_core_has_no_import_circles() {
     let edges = graph(&src);
     let found = circles(&edges);
     assert!(found.is_empty(), "{}", describe(&edges, &found));
-    for (floor, rooms) in floors(&edges).iter().rev() {
-        println!("{floor:2}: {}", rooms.join(" "));
-    }
+    let drawing: String = floors(&edges)
+        .iter()
+        .rev()
+        .map(|(floor, rooms)| format!("{floor:2}: {}\n", rooms.join(" ")))
+        .collect();
+    print!("{drawing}");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Architecture")
+        .expect("README: ## Architecture")..];
+    let start = section.find("```text\n").expect("README: the drawing") + 8;
+    let end = start + section[start..].find("```").unwrap();
+    assert_eq!(
+        section[start..end],
+        drawing,
+        "README's Architecture drawing is not the code's"
+    );
 }
 
 /// The check finds a circle closed through each kind of reference it reads: a `use`, a path in

@@ -77,7 +77,8 @@ enum Command {
         original: Option<PathBuf>,
     },
     /// Restore the original values of files sanitized with `--recipient` (PS3.15 E.1.2), with
-    /// that recipient's private key. The sanitized pixels stay. Prints a JSON line per file.
+    /// that recipient's private key. The sanitized pixels stay, unless their original was
+    /// enclosed (`--enclose-pixels`). Prints a JSON line per file.
     Reidentify {
         /// Files or folders (recursively) to re-identify.
         #[arg(required = true)]
@@ -112,6 +113,10 @@ struct SanitizeArgs {
     /// output carries the originals of what changed, enveloped for them (PS3.15 E.1.1).
     #[arg(long = "recipient")]
     recipients: Vec<PathBuf>,
+    /// With --recipient: when blanking changes the pixels, enclose the original Pixel Data
+    /// too, so that re-identifying restores it (held in memory: at most 64 MiB of it).
+    #[arg(long, requires = "recipients")]
+    enclose_pixels: bool,
     /// Profile options to apply (repeatable).
     #[arg(long = "option", value_enum)]
     options: Vec<OptionArg>,
@@ -408,6 +413,7 @@ fn load_settings(args: &SanitizeArgs, key: Option<Vec<u8>>) -> Result<Settings, 
     }
     Ok(Settings {
         recipients: recipients.recipients,
+        enclose_pixels: args.enclose_pixels,
         options: args.options.iter().map(|&o| o.into()).collect(),
         key: key.map(dicom_sanitizer::Key),
         signing_key,

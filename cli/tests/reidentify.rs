@@ -24,11 +24,11 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-/// `dicom-sanitize reidentify` of `d/out` into `d/out_name` with `who`'s private key.
-fn reidentify(d: &Path, out_name: &str, who: &str) -> Output {
+/// `dicom-sanitize reidentify` of `d/from` into `d/out_name` with `who`'s private key.
+fn reidentify(d: &Path, from: &str, out_name: &str, who: &str) -> Output {
     Command::new(BIN)
         .arg("reidentify")
-        .arg(d.join("out"))
+        .arg(d.join(from))
         .arg("--out")
         .arg(d.join(out_name))
         .arg("--key")
@@ -105,7 +105,7 @@ fn a_tree_sanitized_for_two_recipients_comes_back_with_either_key() {
         assert_ne!(patient_name(Path::new(o)), "DOE^JANE^QUINCY");
     }
     for who in ["one", "two"] {
-        let run = reidentify(&d, &format!("back-{who}"), who);
+        let run = reidentify(&d, "out", &format!("back-{who}"), who);
         assert_exit(&run, 0);
         let lines = json_lines(&run.stdout);
         assert_eq!(lines.len(), 3);
@@ -132,11 +132,49 @@ fn a_tree_sanitized_for_two_recipients_comes_back_with_either_key() {
     assert_eq!(patient_name(&gdcm), "DOE^JANE^QUINCY");
     // An unrelated key: a coded error per file, exit 1, nothing written.
     let refused = d.join("refused");
-    let run = reidentify(&d, "refused", "stranger");
+    let run = reidentify(&d, "out", "refused", "stranger");
     assert_exit(&run, 1);
     for l in json_lines(&run.stdout) {
         assert_eq!(l["error"]["code"], "reidentify.failed", "{l}");
     }
     assert!(!refused.exists());
+
+    // --enclose-pixels: blanked pixels come back as they were.
+    let one = input.join("IM1.dcm");
+    let run = sanitize(
+        Some("a key of at least sixteen bytes"),
+        &[
+            one.as_os_str(),
+            "--out".as_ref(),
+            d.join("enclosed").as_os_str(),
+            "--recipient".as_ref(),
+            d.join("one.crt").as_os_str(),
+            "--blank-region=0,0,2,2".as_ref(),
+            "--enclose-pixels".as_ref(),
+            "--quiet".as_ref(),
+        ],
+    );
+    assert_exit(&run, 0);
+    let pixels = |file: &Path| {
+        let obj = OpenFileOptions::new().open_file(file).unwrap();
+        obj.get(tags::PIXEL_DATA)
+            .unwrap()
+            .value()
+            .to_bytes()
+            .unwrap()
+            .to_vec()
+    };
+    let blanked = json_lines(&run.stdout)[0]["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(pixels(Path::new(&blanked)), pixels(&one));
+    let run = reidentify(&d, "enclosed", "enclosed-back", "one");
+    assert_exit(&run, 0);
+    let back = json_lines(&run.stdout)[0]["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(pixels(Path::new(&back)), pixels(&one));
     std::fs::remove_dir_all(&d).unwrap();
 }

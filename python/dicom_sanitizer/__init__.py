@@ -125,6 +125,7 @@ class Limits(TypedDict, total=False):
     max_element_bytes: int  # default 16 MiB, Pixel Data excepted
     max_depth: int  # default 32, at most 256
     max_elements: int  # default 200,000
+    max_enclosed_pixel_bytes: int  # default 64 MiB: the original pixels held to enclose them
 
 
 class Region(TypedDict):
@@ -180,6 +181,9 @@ class SanitizerOptions(TypedDict, total=False):
     recipients: Sequence[str]
     """X.509 certificates (PEM text, RSA) of those who may re-identify: the output then carries
     the originals of what changed, enveloped for them (PS3.15 E.1.1 Encrypted Attributes)."""
+    enclose_pixels: bool
+    """With ``recipients``: pixels that blanking changes have their original Pixel Data enclosed
+    too, so that re-identifying restores it (held whole: ``limits.max_enclosed_pixel_bytes``)."""
 
 
 Report = dict[str, Any]

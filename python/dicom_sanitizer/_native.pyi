@@ -35,6 +35,7 @@ ErrorCode = Literal[
     "limit.element_size",
     "limit.depth",
     "limit.element_count",
+    "limit.enclosed_pixels",
     "transfer_syntax.unsupported",
     "phi.residual",
     "phi.pattern",

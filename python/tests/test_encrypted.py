@@ -75,3 +75,17 @@ def test_text_in_other_character_sets_comes_back_through_gdcm_and_reidentify(ide
     assert str(name) and pydicom.dcmread(tmp_path / "gdcm.dcm").PatientName == name
     back = ds.reidentify(out.bytes, (identity / "k.pem").read_bytes())
     assert pydicom.dcmread(io.BytesIO(back)).PatientName == name
+
+
+def test_enclosed_pixels_come_back_and_the_limit_is_a_limit_error(identity):
+    raw = good("ct-1.dcm")
+    settings = dict(key=KEY, recipients=[(identity / "c.pem").read_text()], enclose_pixels=True,
+                    blank_regions=[{"x": 0, "y": 0, "width": 2, "height": 2}])
+    out = ds.Sanitizer(**settings).sanitize(raw)
+    original = pydicom.dcmread(io.BytesIO(raw)).PixelData
+    assert pydicom.dcmread(io.BytesIO(out.bytes)).PixelData != original
+    back = ds.reidentify(out.bytes, (identity / "k.pem").read_bytes())
+    assert pydicom.dcmread(io.BytesIO(back)).PixelData == original
+    with pytest.raises(ds.LimitError) as e:
+        ds.Sanitizer(**settings, limits={"max_enclosed_pixel_bytes": 8}).sanitize(raw)
+    assert e.value.code == "limit.enclosed_pixels"

@@ -47,18 +47,31 @@ test("recipientInfo: subject and end as OpenSSL has them, the certificate alone 
   const other = readFileSync(identity(dir, "other").cert, "utf8");
   // PEM text, DER bytes, and PEM with text before it and a chain after it: the first certificate alone.
   for (const given of [pem, new Uint8Array(readFileSync(derOf(who.cert))), `Subject: Archive\n${pem}${other}`]) {
-  const info = pkg.recipientInfo(given);
-  assert.equal(info.subject, "CN=Archive,O=Hospital");
-  assert.equal(info.notAfter, notAfter(who.cert));
-  assert.equal(info.notAfterUnix, Date.parse(info.notAfter) / 1000);
-  assert.equal(info.pem, pem);
-  // What it gives is what recipients take.
-  assert.ok(new pkg.Sanitizer({ key: KEY, recipients: [info.pem] }).sanitize(good("ct-1.dcm")).report.findings.some((f) => f.code === "encrypted.attributes_added"));
+    const info = pkg.recipientInfo(given);
+    assert.equal(info.subject, "CN=Archive,O=Hospital");
+    assert.equal(info.notAfter, notAfter(who.cert));
+    assert.equal(info.notAfterUnix, Date.parse(info.notAfter) / 1000);
+    assert.equal(info.pem, pem);
+    // What it gives is what recipients take.
+    assert.ok(new pkg.Sanitizer({ key: KEY, recipients: [info.pem] }).sanitize(good("ct-1.dcm")).report.findings.some((f) => f.code === "encrypted.attributes_added"));
   }
   const ec = identity(dir, "ec", { type: "ec" });
   // Not RSA, a private key (alone or in the certificate's file), nothing readable.
   const key = readFileSync(who.key, "utf8");
   for (const bad of [readFileSync(ec.cert, "utf8"), key, pem + key, "not a certificate", new Uint8Array(3)]) {
-  assert.throws(() => pkg.recipientInfo(bad), (e) => e.code === "settings.invalid_recipient");
+    assert.throws(() => pkg.recipientInfo(bad), (e) => e.code === "settings.invalid_recipient");
   }
+}));
+
+test("enclosePixels: blanked pixels come back through reidentify; over maxEnclosedPixelBytes, limit.enclosed_pixels", () => scratch("enclosed-", (dir) => {
+  const one = identity(dir, "one");
+  const settings = { key: KEY, recipients: [one.pem], enclosePixels: true, blankRegions: [{ x: 0, y: 0, width: 2, height: 2 }] };
+  const input = good("ct-1.dcm");
+  // Pixel Data is the last element of these files: its tag to the end.
+  const pixels = (bytes) => Buffer.from(bytes).subarray(Buffer.from(bytes).lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00])));
+  const out = new pkg.Sanitizer(settings).sanitize(input);
+  assert.notDeepEqual(pixels(out.bytes), pixels(input));
+  assert.deepEqual(pixels(pkg.reidentify(out.bytes, readFileSync(one.key))), pixels(input));
+  assert.throws(() => new pkg.Sanitizer({ ...settings, limits: { maxEnclosedPixelBytes: 8 } }).sanitize(input),
+    (e) => e.code === "limit.enclosed_pixels");
 }));

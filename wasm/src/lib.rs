@@ -23,7 +23,8 @@ pub struct Sanitizer {
 #[wasm_bindgen]
 impl Sanitizer {
     /// `options`: `{ options?, key?, signingKey?, patientId?, rules?, limits?, strict?,
-    /// burnedIn?, blankRegions?, regionRules?, digest?, acceptRaw? }` as in the TypeScript types; `key` is a string
+    /// burnedIn?, blankRegions?, regionRules?, digest?, acceptRaw?, recipients?, enclosePixels? }`
+    /// as in the TypeScript types; `key` is a string
     /// (its UTF-8 bytes) or a `Uint8Array`, `signingKey` hex or 32 bytes. Throws a `DicomSanitizerError`
     /// with a `settings.*` code on anything invalid, including unknown fields.
     #[wasm_bindgen(constructor)]
