@@ -4,14 +4,13 @@
 // the same settings; no request leaves 127.0.0.1. A screenshot goes to target/browser/.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { unzipSync } from "fflate";
 
 import { Sanitizer } from "../../pkg/node.js";
-import { CORPUS, ROOT, bad, good, manifest, phiIn, reparse, walk } from "./helpers.mjs";
+import { CORPUS, ROOT, bad, good, manifest, phiIn, reparse, walk, tempDir } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -57,7 +56,7 @@ function checkOutputs(files) {
     const { bytes, report } = reference.sanitize(good(name));
     expected.set(report.inputHeader.hex, Buffer.from(bytes));
   }
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-browser-"));
+  const dir = tempDir("dicom-sanitizer-browser-");
   const paths = files.map(({ name, bytes, report }) => {
     assert.deepEqual(phiIn(bytes), [], `${name}: planted PHI in a download`);
     assert.ok(expected.get(report.inputHeader.hex)?.equals(Buffer.from(bytes)), `${name}: differs from Node's output`);
@@ -155,7 +154,7 @@ test("dropped files: refused ones show their code, the one good file downloads a
 
 test("a patient CD picked in the page comes out as a media set in the zip, its DICOMDIR naming exactly the files sanitized", async () => {
   await page.click("#clear");
-  const dir = mkdtempSync(join(tmpdir(), "patient-cd-"));
+  const dir = tempDir("patient-cd-");
   const cd = join(dir, "DOE_JANE_CD");
   const staging = join(CORPUS, "cd-staging");
   fileset("make", cd, ...["1.dcm", "2.dcm", "3.dcm"].map((f) => join(staging, f)));
@@ -182,7 +181,7 @@ test("keeping names: every name that identifies is pseudonymised, as the CLI nam
   await page.uncheck("#rename");
   // An export folder named after the patient and her birth date, holding a CD whose patient
   // folder is her name, and a file named after its accession number.
-  const dir = mkdtempSync(join(tmpdir(), "named-"));
+  const dir = tempDir("named-");
   const root = join(dir, "DOE_JANE_19610312");
   const cd = join(root, "CD");
   fileset("make", cd, ...["1.dcm", "2.dcm"].map((f) => join(CORPUS, "cd-staging", f)));
@@ -217,7 +216,7 @@ test("keeping names: every name that identifies is pseudonymised, as the CLI nam
 async function downloadZip(identifying) {
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
   const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
-  const out = mkdtempSync(join(tmpdir(), "zip-out-"));
+  const out = tempDir("zip-out-");
   for (const [name, bytes] of Object.entries(zip)) {
     assert.doesNotMatch(name, identifying, `${name}: names carry no PHI`);
     assert.deepEqual(phiIn(bytes), [], `${name} holds planted PHI`);

@@ -5,16 +5,15 @@
 // proxy keeps serving.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { Sanitizer } from "../../pkg/node.js";
 import { PROXY_KEY, load, multipart, orthancInstances, post as postTo, seq, startOrthanc, startProxy, store as storeTo } from "./dicomweb-env.mjs";
-import { CORPUS, ROOT, phiIn } from "./helpers.mjs";
+import { CORPUS, ROOT, phiIn, tempDir } from "./helpers.mjs";
 
 const MAX_PART = 16 * 2 ** 20;
 const reference = new Sanitizer({ key: PROXY_KEY, options: ["retainLongitudinalModifiedDates"] });
@@ -216,7 +215,7 @@ test("a part over MAX_PART_BYTES is a 413: the request is aborted, that part not
 
 test("a part whose header alone passes MAX_PART_BYTES is refused before anything of it leaves (Failed SOP Sequence, 202)", async () => {
   // ct-2 with a 17 MiB private element before Pixel Data: the sanitizer has emitted nothing yet.
-  const dir = mkdtempSync(join(tmpdir(), "dicomweb-proxy-big-header-"));
+  const dir = tempDir("dicomweb-proxy-big-header-");
   const path = join(dir, "big-header.dcm");
   execFileSync(process.env.DICOM_SANITIZER_PYTHON, ["-c", `
 import sys, pydicom

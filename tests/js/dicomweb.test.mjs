@@ -3,20 +3,19 @@
 // (PyPI) is the client; Orthanc's own REST API is the oracle for what was stored.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { Sanitizer, reidentify } from "../../pkg/node.js";
 import { PROXY_KEY, multipart, post as postTo, seq, startOrthanc, startProxy, store as storeTo } from "./dicomweb-env.mjs";
-import { CORPUS, ROOT, good, manifest, phiIn, reparse } from "./helpers.mjs";
+import { CORPUS, ROOT, good, manifest, phiIn, reparse, tempDir } from "./helpers.mjs";
 import { checkEncrypted, identity } from "./envelope.mjs";
 
 const LIMIT = 64 * 1024 * 1024;
 const reference = new Sanitizer({ key: PROXY_KEY, options: ["retainLongitudinalModifiedDates"] });
 let orthanc, proxy, orthancBase, proxyBase;
 // Every folder the tests write is below this one, removed at the end.
-const scratch = mkdtempSync(join(tmpdir(), "dicomweb-proxy-test-"));
+const scratch = tempDir("dicomweb-proxy-test-");
 
 before(async () => {
   orthanc = await startOrthanc();

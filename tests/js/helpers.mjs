@@ -92,9 +92,20 @@ export function outsidePixels(bytes) {
 /** Whether rectangle `r` ({x, y, width, height}) covers box [x0, y0, x1, y1] (x1, y1 exclusive). */
 export const covers = (r, [x0, y0, x1, y1]) => r.x <= x0 && r.y <= y0 && r.x + r.width >= x1 && r.y + r.height >= y1;
 
+/** The test process's temporary folders live under one root, removed when the process exits
+ * (a test that fails midway leaves nothing behind in /tmp either). */
+let root;
+export function tempDir(prefix) {
+  if (!root) {
+    root = mkdtempSync(join(tmpdir(), "dicom-sanitizer-test-"));
+    process.on("exit", () => rmSync(root, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(root, prefix));
+}
+
 /** Runs `run(dir)` with a fresh temporary folder (named from `prefix`), removed afterwards. */
 export function scratch(prefix, run) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   const done = () => rmSync(dir, { recursive: true, force: true });
   try {
     const out = run(dir);

@@ -6,14 +6,13 @@
 // the package gives for the same settings. With a recipient certificate in the settings, what
 // each sends carries Encrypted Attributes that OpenSSL opens to exactly the changed originals.
 import assert from "node:assert/strict";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { Sanitizer, errorCodes } from "../../pkg/node.js";
 import { checkEncrypted, identity } from "./envelope.mjs";
-import { CORPUS, PKG, ROOT, phiIn, reparse } from "./helpers.mjs";
+import { CORPUS, PKG, ROOT, phiIn, reparse, tempDir } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -29,13 +28,6 @@ let study; // a folder as a person has it: PHI in the folder's and the files' na
 const names = [];
 const posts = [];
 const outside = [];
-const scratch = [];
-
-/** A temporary folder, removed after the tests. */
-function tempDir(prefix) {
-  scratch.push(mkdtempSync(join(tmpdir(), prefix)));
-  return scratch.at(-1);
-}
 
 /** The expected outputs: Node's run of the same package and settings, as hex for set comparison. */
 function expectedOutputs() {
@@ -92,7 +84,6 @@ before(async () => {
 after(async () => {
   await context?.close();
   site?.server.close();
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
 /** What every request carrying files must satisfy. */

@@ -3,13 +3,12 @@
 // 64 MiB), also with a recipient of Encrypted Attributes: peak wasm memory stays under 64 MiB,
 // and the output hashes agree with each other and with the reports.
 import assert from "node:assert/strict";
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createReadStream, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
 import { Sanitizer, wasmMemoryBytes } from "../../pkg/node.js";
-import { ROOT, blake3 } from "./helpers.mjs";
+import { ROOT, blake3, tempDir } from "./helpers.mjs";
 import { identity } from "./envelope.mjs";
 import { exampleConfig, startWorkerd } from "./workerd.mjs";
 
@@ -67,7 +66,7 @@ test("1 GiB streams through the wasm build in Node under 64 MiB of wasm memory",
 /** The file uploaded to the edge worker in workerd with `bindings` set: the bucket holds what the
  * report describes, and the isolate's wasm memory stayed under 64 MiB. */
 async function throughEdgeWorker(bindings) {
-  const bucket = mkdtempSync(join(tmpdir(), "dicom-sanitizer-large-"));
+  const bucket = tempDir("dicom-sanitizer-large-");
   const workerd = await startWorkerd(exampleConfig("edge-worker", bindings), ["-d", `bucket=${bucket}`]);
   try {
     const res = await fetch(`${workerd.base}/upload`, { method: "POST", body: file(), duplex: "half" });
@@ -95,7 +94,7 @@ test("1 GiB streams through the edge worker in workerd, wasm capped at 64 MiB", 
 });
 
 test("with a recipient (RECIPIENTS) too: only the header is enclosed, so memory stays bounded", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-large-recipient-"));
+  const dir = tempDir("dicom-sanitizer-large-recipient-");
   try {
     const { report } = await throughEdgeWorker({ RECIPIENTS: identity(dir, "one").pem });
     assert.ok(report.findings.some((f) => f.code === "encrypted.attributes_added"));

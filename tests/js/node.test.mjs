@@ -3,13 +3,12 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync, mkdirSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, rmSync, writeFileSync, symlinkSync, mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
 import * as pkg from "../../pkg/node.js";
-import { CLI_ARGS, KEY, OPTIONS, SIGNING_KEY, PKG, ROOT, CORPUS, bad, blake3, good, manifest, outsidePixels, phiIn, reparse, walk } from "./helpers.mjs";
+import { CLI_ARGS, KEY, OPTIONS, SIGNING_KEY, PKG, ROOT, CORPUS, bad, blake3, good, manifest, outsidePixels, phiIn, reparse, walk, tempDir } from "./helpers.mjs";
 
 const { Sanitizer, isDicomSanitizerError } = pkg;
 
@@ -24,7 +23,7 @@ function thrown(fn) {
 
 test("every good file is sanitized, keeps none of the planted PHI, and re-reads in pydicom", () => {
   const sanitizer = new Sanitizer(OPTIONS);
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-node-"));
+  const dir = tempDir("dicom-sanitizer-node-");
   const paths = [];
   for (const name of manifest.good) {
     const input = good(name);
@@ -61,7 +60,7 @@ test("the executable preamble is reported and zeroed", () => {
 test("wasm output is byte-identical to the native CLI's, with identical reports", () => {
   const bin = process.env.DICOM_SANITIZE_BIN;
   assert.ok(bin && existsSync(bin), "DICOM_SANITIZE_BIN must name the built CLI (run through make)");
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-cli-"));
+  const dir = tempDir("dicom-sanitizer-cli-");
   writeFileSync(join(dir, "key"), KEY + "\n");
   writeFileSync(join(dir, "signing.key"), SIGNING_KEY + "\n");
   execFileSync(bin, [
@@ -92,7 +91,7 @@ test("burned-in bands: wasm blanks every transfer syntax to the native CLI's byt
   const burned = process.env.BURNED;
   assert.ok(burned && existsSync(join(burned, "band.json")), "BURNED must name `make burned`'s folder");
   const band = JSON.parse(readFileSync(join(burned, "band.json"), "utf8"));
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-burned-"));
+  const dir = tempDir("dicom-sanitizer-burned-");
   writeFileSync(join(dir, "key"), KEY + "\n");
   execFileSync(process.env.DICOM_SANITIZE_BIN, [
     "sanitize", burned, "--out", join(dir, "out"), "--key-file", join(dir, "key"), "--quiet",
@@ -216,7 +215,7 @@ test("bad files throw a DicomSanitizerError with their code and no output", () =
 });
 
 test("sanitizeDirectory follows a patient CD's files as renamed or left out, checked by pydicom's FileSet", () => {
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-cd-"));
+  const dir = tempDir("dicom-sanitizer-cd-");
   const python = process.env.DICOM_SANITIZER_PYTHON;
   const fileset = (...args) => execFileSync(python, [join(ROOT, "tests/oracle/fileset.py"), ...args], { encoding: "utf8" });
   const staging = join(CORPUS, "cd-staging");
@@ -241,7 +240,7 @@ test("sanitizeDirectory follows a patient CD's files as renamed or left out, che
 });
 
 test("names: NamePlan and sanitizeTree name a tree (and a CD's File IDs) as the CLI's mirror layout does; sanitizeDirectory refuses File IDs that hold the records' values", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-names-"));
+  const dir = tempDir("dicom-sanitizer-names-");
   const root = join(dir, "in");
   const put = (rel, bytes) => {
     mkdirSync(join(root, rel, ".."), { recursive: true });
@@ -339,7 +338,7 @@ test("the package resolves by name under Node's exports conditions, and every ex
   const meta = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
   for (const target of Object.values(meta.exports["."])) assert.ok(existsSync(join(PKG, target)), target);
   for (const file of meta.files) assert.ok(existsSync(join(PKG, file)), file);
-  const app = mkdtempSync(join(tmpdir(), "dicom-sanitizer-app-"));
+  const app = tempDir("dicom-sanitizer-app-");
   mkdirSync(join(app, "node_modules"));
   symlinkSync(PKG, join(app, "node_modules", "dicom-sanitizer"), "dir");
   writeFileSync(join(app, "app.mjs"), `
@@ -375,7 +374,7 @@ test("sanitizeFile hashes 4 MiB leaves of a 72 MiB file on worker threads: same 
   const pixels = Buffer.alloc(length);
   for (let i = 0; i < length; i++) pixels[i] = (i % 251) ^ (i >> 20);
   const input = Buffer.concat([header, pixels]);
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-leaves-"));
+  const dir = tempDir("dicom-sanitizer-leaves-");
   writeFileSync(join(dir, "in.dcm"), input);
   writeFileSync(join(dir, "cut.dcm"), input.subarray(0, input.length - 5_000_000));
   const sanitizer = new Sanitizer({ key: KEY, signingKey: SIGNING_KEY });
@@ -409,7 +408,7 @@ test("sanitizeFile's leaf workers write in turn, refuse a leaf past the end, and
   const wasm = new WebAssembly.Module(readFileSync(join(PKG, "dicom_sanitizer_bg.wasm")));
   const workers = [0, 1].map(() => new Worker(join(PKG, "node-leaves.js"), { workerData: { wasm } }));
   const L = 4 << 20;
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-workers-"));
+  const dir = tempDir("dicom-sanitizer-workers-");
   const bytes = Buffer.alloc(2 * L + 100);
   for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) ^ (i >> 12);
   writeFileSync(join(dir, "in"), bytes);
@@ -457,7 +456,7 @@ test("sanitizeFile streams file to file, same bytes and report as one-shot, noth
   const pixels = Buffer.alloc(length);
   for (let i = 0; i < length; i++) pixels[i] = i % 251;
   const input = Buffer.concat([header, pixels]);
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-file-"));
+  const dir = tempDir("dicom-sanitizer-file-");
   writeFileSync(join(dir, "in.dcm"), input);
   writeFileSync(join(dir, "cut.dcm"), input.subarray(0, input.length - 1000));
   const sanitizer = new Sanitizer({ key: KEY, limits: { maxInputBytes: 64 * 1024 * 1024 } });
@@ -473,7 +472,7 @@ test("sanitizeFile streams file to file, same bytes and report as one-shot, noth
 });
 
 test("sanitizeFiles: many files on three threads, each the one-shot's bytes and report; refusals, skips and failures listed, nothing left of them", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "dicom-sanitizer-files-"));
+  const dir = tempDir("dicom-sanitizer-files-");
   const out = join(dir, "out");
   mkdirSync(out);
   // Every good and bad file of the corpus, several times over (so every thread takes some),

@@ -7,13 +7,12 @@
 // target/screenshots/ocr-words.png.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { Sanitizer } from "../../pkg/node.js";
-import { ROOT, covers } from "./helpers.mjs";
+import { ROOT, covers, tempDir } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -27,7 +26,7 @@ const requests = [];
 const errors = [];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "ocr-image-"));
+  dir = tempDir("ocr-image-");
   const python = process.env.DICOM_SANITIZER_PYTHON;
   if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
   planted = JSON.parse(execFileSync(python, [join(ROOT, "tests/ocr_image.py"), dir], { encoding: "utf8" }));

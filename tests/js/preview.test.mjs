@@ -6,13 +6,12 @@
 // no request leaves 127.0.0.1. Screenshots go to target/screenshots/.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { Sanitizer, describeImage, renderFrame } from "../../pkg/node.js";
-import { CORPUS, ROOT } from "./helpers.mjs";
+import { CORPUS, ROOT, tempDir } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -31,7 +30,7 @@ const inputs = {}; // file name in the folder -> its bytes
 before(async () => {
   // single-frame native CT (two, one series), RLE RGB of 3 frames, the same decoded to native by
   // GDCM, JPEG Baseline grey and JPEG Baseline YBR 4:2:2 of 3 frames.
-  folder = mkdtempSync(join(tmpdir(), "previews-"));
+  folder = tempDir("previews-");
   copyFileSync(join(CORPUS, "good/ct-1.dcm"), join(folder, "ct-1.dcm"));
   copyFileSync(join(CORPUS, "good/ct-2.dcm"), join(folder, "ct-2.dcm"));
   for (const name of ["rle-rgb-frames", "jpeg-baseline-gray", "jpeg-baseline-ybr422-frames"]) {
@@ -89,7 +88,7 @@ function expected(name, frame, maxSize) {
   const bytes = sanitized(name);
   const r = renderFrame(bytes, frame, maxSize);
   if (!r.jpeg) return { kind: "wasm", ...r };
-  const dir = mkdtempSync(join(tmpdir(), "dcmdjpeg-"));
+  const dir = tempDir("dcmdjpeg-");
   execFileSync("dcmdjpeg", ["-", join(dir, "out.dcm")], { input: bytes });
   const decoded = renderFrame(new Uint8Array(readFileSync(join(dir, "out.dcm"))), frame, maxSize);
   return { kind: "jpeg", ...decoded };
@@ -180,7 +179,7 @@ test("thumbnails of the sanitized files, grouped by pseudonymised study and seri
 test("thumbnails render lazily: a 200-file series draws only what scrolls into view", async () => {
   const N = 200; // the study size the page is to stay usable with
   await page.click("#clear");
-  const many = mkdtempSync(join(tmpdir(), "previews-many-"));
+  const many = tempDir("previews-many-");
   for (let i = 0; i < N; i++) copyFileSync(join(CORPUS, "good/ct-1.dcm"), join(many, `ct-${String(i).padStart(3, "0")}.dcm`));
   await page.setInputFiles("#pick-folder", many);
   await page.waitForFunction(() => document.getElementById("status").dataset.state === "done", null, { timeout: 60_000 });

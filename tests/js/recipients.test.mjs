@@ -6,13 +6,12 @@
 // input is refused with its code and never kept; removing a recipient takes it out of the settings.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { checkEncrypted, derOf, expiredIdentity, identity, notAfter, patientName } from "./envelope.mjs";
-import { CORPUS, ROOT, phiIn } from "./helpers.mjs";
+import { CORPUS, ROOT, phiIn, tempDir } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -29,7 +28,7 @@ let two;
 const requests = [];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "page-recipients-"));
+  dir = tempDir("page-recipients-");
   one = identity(dir, "one", { subject: "/O=Trial Site/CN=Reader One" });
   two = identity(dir, "two", { subject: "/CN=Reader Two" });
   site = await serve(join(ROOT, "target/site"));

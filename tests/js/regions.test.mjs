@@ -5,15 +5,14 @@
 // choice of frames and of files at risk (www/review.js).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
 import { Sanitizer, describeImage } from "../../pkg/node.js";
 import { exportRules, parseRules, ruleFor, ruleMatches } from "../../www/regions.js";
 import { atRisk, sampleFrames } from "../../www/review.js";
-import { good } from "./helpers.mjs";
+import { good, tempDir } from "./helpers.mjs";
 
 const KEY = "regions-test-key-0123456789abcdef";
 const REGION = [{ x: 0, y: 0, width: 2, height: 2 }];
@@ -21,7 +20,7 @@ const REGION = [{ x: 0, y: 0, width: 2, height: 2 }];
 /** ct-1 of the corpus, and the same with a model name (pydicom writes it). */
 function inputs() {
   const ct = good("ct-1.dcm");
-  const dir = mkdtempSync(join(tmpdir(), "regions-"));
+  const dir = tempDir("regions-");
   const out = join(dir, "model.dcm");
   execFileSync(process.env.DICOM_SANITIZER_PYTHON, ["-c", `
 import sys, pydicom

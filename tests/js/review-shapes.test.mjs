@@ -9,13 +9,12 @@
 // technical text is still there, pixel for pixel. Screenshots: target/screenshots/shapes-*.png.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { unzipSync } from "fflate";
 
-import { ROOT, covers } from "./helpers.mjs";
+import { ROOT, covers, tempDir } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -32,7 +31,7 @@ const errors = [];
 
 before(async () => {
   if (!PY) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
-  const dir = mkdtempSync(join(tmpdir(), "review-shapes-"));
+  const dir = tempDir("review-shapes-");
   planted = JSON.parse(execFileSync(PY, [join(ROOT, "tests/ocr_image.py"), "--shapes", dir], { encoding: "utf8" }));
   site = await serve(join(ROOT, "target/site"));
   ({ context, page } = await launchChromium({ record: (url) => requests.push(url), errors, viewport: { width: 1280, height: 1000 }, acceptDownloads: true }));
@@ -73,7 +72,7 @@ async function drag(r) {
 
 /** pydicom's decoding of a file's first frame: { rows, columns, gray }. */
 function decode(bytes) {
-  const d = mkdtempSync(join(tmpdir(), "review-shapes-decode-"));
+  const d = tempDir("review-shapes-decode-");
   writeFileSync(join(d, "in.dcm"), bytes);
   const info = JSON.parse(execFileSync(PY, [join(ROOT, "tests/ocr_image.py"), "--decode", join(d, "in.dcm"), join(d, "out.gray")], { encoding: "utf8" }));
   return { ...info, gray: readFileSync(join(d, "out.gray")) };
@@ -82,7 +81,7 @@ function decode(bytes) {
 /** Debian's Tesseract (its own build and English model, not the page's) on decoded pixels, as
  * a page (--psm 3) and as sparse text found anywhere (--psm 11): the words of both readings. */
 function nativeOcr({ gray, rows, columns }) {
-  const d = mkdtempSync(join(tmpdir(), "review-shapes-tess-"));
+  const d = tempDir("review-shapes-tess-");
   const pgm = join(d, "image.pgm");
   writeFileSync(pgm, Buffer.concat([Buffer.from(`P5\n${columns} ${rows}\n255\n`), gray]));
   return ["3", "11"].flatMap((psm) => execFileSync("tesseract", [pgm, "stdout", "--psm", psm], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split(/\s+/).filter(Boolean));

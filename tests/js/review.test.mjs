@@ -11,14 +11,13 @@
 // write the same bytes. No request leaves 127.0.0.1. Screenshots go to target/screenshots/review-*.png.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { unzipSync } from "fflate";
 
 import { Sanitizer } from "../../pkg/node.js";
-import { ROOT, covers } from "./helpers.mjs";
+import { ROOT, covers, tempDir } from "./helpers.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
@@ -37,7 +36,7 @@ const errors = [];
 
 before(async () => {
   if (!PY) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
-  dir = mkdtempSync(join(tmpdir(), "review-"));
+  dir = tempDir("review-");
   planted = JSON.parse(execFileSync(PY, [join(ROOT, "tests/ocr_image.py"), "--review", dir], { encoding: "utf8" }));
   site = await serve(join(ROOT, "target/site"));
   ({ context, page } = await launchChromium({ record: (url) => requests.push(url), errors, viewport: { width: 1280, height: 1000 }, acceptDownloads: true }));
@@ -81,7 +80,7 @@ async function wordsShown() {
 
 /** pydicom's (Pillow's for JPEG) decoding of a file's first frame: { rows, columns, gray }. */
 function decode(bytes) {
-  const d = mkdtempSync(join(tmpdir(), "review-decode-"));
+  const d = tempDir("review-decode-");
   writeFileSync(join(d, "in.dcm"), bytes);
   const info = JSON.parse(execFileSync(PY, [join(ROOT, "tests/ocr_image.py"), "--decode", join(d, "in.dcm"), join(d, "out.gray")], { encoding: "utf8" }));
   return { ...info, gray: readFileSync(join(d, "out.gray")) };
@@ -270,7 +269,7 @@ test("a rectangle drawn on the large view and saved as a region rule blanks anot
   const node = new Sanitizer({ key: KEY, regionRules: rules }).sanitize(original).bytes;
   assert.ok(Buffer.from(node).equals(Buffer.from(page2)), "the page's output is the package's under the exported rules");
   // And the command line's, given the exported file as --region-rules.
-  const cliOut = mkdtempSync(join(tmpdir(), "review-cli-"));
+  const cliOut = tempDir("review-cli-");
   execFileSync(CLI, ["sanitize", join(planted.folder, "us-second.dcm"), "--out", cliOut, "--region-rules", await download.path()], { env: { ...process.env, DICOM_SANITIZER_KEY: KEY }, stdio: ["ignore", "ignore", "inherit"] });
   assert.ok(readFileSync(join(cliOut, "us-second.dcm")).equals(Buffer.from(page2)), "the CLI writes the page's bytes under the exported rules");
   // Decoded by pydicom: the drawn rectangle is blank, the planted name and date are gone.

@@ -3,19 +3,18 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { request } from "node:http";
 
 import { Sanitizer, reidentify } from "../../pkg/node.js";
-import { CORPUS, ROOT, bad, blake3, good, manifest, phiIn, reparse } from "./helpers.mjs";
+import { CORPUS, ROOT, bad, blake3, good, manifest, phiIn, reparse, tempDir } from "./helpers.mjs";
 import { checkEncrypted, identity } from "./envelope.mjs";
 import { exampleConfig, startWorkerd } from "./workerd.mjs";
 
 const WORKER_KEY = "edge-worker-example-key-0123456789"; // the example config's test key
 // Every folder the tests write (buckets, keys, inputs) is below this one, removed at the end.
-const scratch = mkdtempSync(join(tmpdir(), "dicom-sanitizer-worker-test-"));
+const scratch = tempDir("dicom-sanitizer-worker-test-");
 const folder = (name) => mkdtempSync(join(scratch, `${name}-`));
 const bucket = folder("bucket");
 let workerd;
