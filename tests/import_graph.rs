@@ -502,31 +502,21 @@ fn the_check_sees_every_kind_of_reference() {
             vec![],
         ),
     ];
-    for (b, want) in cases {
-        let c = "pub struct Thing; impl Thing { pub fn new() {} }";
-        assert_eq!(
-            write(&[
-                ("lib.rs", lib),
-                ("a.rs", a_uses_b),
-                ("b.rs", b),
-                ("c.rs", c)
-            ]),
-            want,
-            "b.rs: {b}"
-        );
-    }
-    // Through a re-export: b -> lib's `Thing` -> c, and c -> a.
-    let c = "pub struct Thing; impl Thing { pub fn new() { crate::a::g() } }";
-    let b = "pub fn f() { crate::Thing::new(); }";
-    assert_eq!(
+    let abc = |b, c| {
         write(&[
             ("lib.rs", lib),
             ("a.rs", a_uses_b),
             ("b.rs", b),
-            ("c.rs", c)
-        ]),
-        vec!["a b c"]
-    );
+            ("c.rs", c),
+        ])
+    };
+    for (b, want) in cases {
+        let c = "pub struct Thing; impl Thing { pub fn new() {} }";
+        assert_eq!(abc(b, c), want, "b.rs: {b}");
+    }
+    // Through a re-export: b -> lib's `Thing` -> c, and c -> a.
+    let c = "pub struct Thing; impl Thing { pub fn new() { crate::a::g() } }";
+    assert_eq!(abc("pub fn f() { crate::Thing::new(); }", c), vec!["a b c"]);
     // A child that names what its parent defines, while the parent uses the child.
     let parent = "mod kid; pub struct P; pub fn f() { kid::g() }";
     let kid = "use super::P; pub fn g() {}";

@@ -11,8 +11,7 @@ import { unzipSync } from "fflate";
 
 import { Sanitizer } from "../../pkg/node.js";
 import { CORPUS, ROOT, bad, good, manifest, phiIn, reparse, walk, tempDir } from "./helpers.mjs";
-import { launchChromium } from "./chromium.mjs";
-import { serve } from "./serve.mjs";
+import { openDemoPage } from "./chromium.mjs";
 
 const SHOTS = join(ROOT, "target/browser");
 const KEY = "browser-test-key-0123456789abcdef";
@@ -24,12 +23,8 @@ let page;
 const requests = [];
 
 before(async () => {
-  site = await serve(join(ROOT, "target/site"));
   // Every request any page or worker of this browser makes, as the browser sees it.
-  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), acceptDownloads: true }));
-  page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
-  await page.goto(site.url);
-  await page.waitForSelector("body[data-ready=true]");
+  ({ site, context, page } = await openDemoPage({ record: (url) => requests.push(url), acceptDownloads: true }));
   await page.waitForFunction(() => document.getElementById("edition").textContent === "2025b");
 });
 

@@ -4,10 +4,14 @@
 // `record`, so a test can assert that nothing left 127.0.0.1. With `errors`, the page's uncaught
 // errors and console errors are gathered there (not the browser's own favicon.ico request: the
 // page has none).
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+
+import { ROOT } from "./helpers.mjs";
+import { serve } from "./serve.mjs";
 
 export async function launchChromium({ record, errors, viewport = { width: 1280, height: 900 }, acceptDownloads = false }) {
   const profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
@@ -38,4 +42,15 @@ export async function launchChromium({ record, errors, viewport = { width: 1280,
     });
   }
   return { context, page };
+}
+
+/** The demo page (`target/site`) served on 127.0.0.1 and open in Chromium (`options` as for
+ * `launchChromium`), ready: `{ site, context, page }`. Without `errors`, a page error fails the test. */
+export async function openDemoPage(options) {
+  const site = await serve(join(ROOT, "target/site"));
+  const { context, page } = await launchChromium(options);
+  if (!options.errors) page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
+  await page.goto(site.url);
+  await page.waitForSelector("body[data-ready=true]");
+  return { site, context, page };
 }

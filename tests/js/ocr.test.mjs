@@ -13,8 +13,7 @@ import { after, before, test } from "node:test";
 
 import { Sanitizer } from "../../pkg/node.js";
 import { ROOT, covers, tempDir } from "./helpers.mjs";
-import { launchChromium } from "./chromium.mjs";
-import { serve } from "./serve.mjs";
+import { openDemoPage } from "./chromium.mjs";
 
 const SHOTS = join(ROOT, "target/screenshots");
 let site;
@@ -30,10 +29,7 @@ before(async () => {
   const python = process.env.DICOM_SANITIZER_PYTHON;
   if (!python) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
   planted = JSON.parse(execFileSync(python, [join(ROOT, "tests/ocr_image.py"), dir], { encoding: "utf8" }));
-  site = await serve(join(ROOT, "target/site"));
-  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), errors, viewport: { width: 1000, height: 800 } }));
-  await page.goto(site.url);
-  await page.waitForSelector("body[data-ready=true]");
+  ({ site, context, page } = await openDemoPage({ record: (url) => requests.push(url), errors, viewport: { width: 1000, height: 800 } }));
 });
 
 after(async () => {

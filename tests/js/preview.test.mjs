@@ -12,8 +12,7 @@ import { after, before, test } from "node:test";
 
 import { Sanitizer, describeImage, renderFrame } from "../../pkg/node.js";
 import { CORPUS, ROOT, tempDir } from "./helpers.mjs";
-import { launchChromium } from "./chromium.mjs";
-import { serve } from "./serve.mjs";
+import { openDemoPage } from "./chromium.mjs";
 
 const SHOTS = join(ROOT, "target/screenshots");
 const BURNED = process.env.BURNED ?? join(ROOT, "target/burned");
@@ -41,11 +40,7 @@ before(async () => {
     inputs[`${name}.dcm`] = new Uint8Array(readFileSync(join(folder, `${name}.dcm`)));
   }
 
-  site = await serve(join(ROOT, "target/site"));
-  ({ context, page } = await launchChromium({ record: (url) => requests.push(url) }));
-  page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
-  await page.goto(site.url);
-  await page.waitForSelector("body[data-ready=true]");
+  ({ site, context, page } = await openDemoPage({ record: (url) => requests.push(url) }));
 });
 
 after(async () => {

@@ -12,8 +12,7 @@ import { after, before, test } from "node:test";
 
 import { checkEncrypted, derOf, expiredIdentity, identity, notAfter, patientName } from "./envelope.mjs";
 import { CORPUS, ROOT, phiIn, tempDir } from "./helpers.mjs";
-import { launchChromium } from "./chromium.mjs";
-import { serve } from "./serve.mjs";
+import { openDemoPage } from "./chromium.mjs";
 
 const KEY = "recipients-test-key-0123456789abcdef";
 const INPUT = join(CORPUS, "good", "ct-1.dcm");
@@ -31,11 +30,7 @@ before(async () => {
   dir = tempDir("page-recipients-");
   one = identity(dir, "one", { subject: "/O=Trial Site/CN=Reader One" });
   two = identity(dir, "two", { subject: "/CN=Reader Two" });
-  site = await serve(join(ROOT, "target/site"));
-  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), acceptDownloads: true }));
-  page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
-  await page.goto(site.url);
-  await page.waitForSelector("body[data-ready=true]");
+  ({ site, context, page } = await openDemoPage({ record: (url) => requests.push(url), acceptDownloads: true }));
 });
 
 after(async () => {

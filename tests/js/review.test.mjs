@@ -18,8 +18,7 @@ import { unzipSync } from "fflate";
 
 import { Sanitizer } from "../../pkg/node.js";
 import { ROOT, covers, tempDir } from "./helpers.mjs";
-import { launchChromium } from "./chromium.mjs";
-import { serve } from "./serve.mjs";
+import { openDemoPage } from "./chromium.mjs";
 
 const SHOTS = join(ROOT, "target/screenshots");
 const KEY = "review-test-key-0123456789abcdef";
@@ -38,10 +37,7 @@ before(async () => {
   if (!PY) throw new Error("DICOM_SANITIZER_PYTHON is not set (run through make)");
   dir = tempDir("review-");
   planted = JSON.parse(execFileSync(PY, [join(ROOT, "tests/ocr_image.py"), "--review", dir], { encoding: "utf8" }));
-  site = await serve(join(ROOT, "target/site"));
-  ({ context, page } = await launchChromium({ record: (url) => requests.push(url), errors, viewport: { width: 1280, height: 1000 }, acceptDownloads: true }));
-  await page.goto(site.url);
-  await page.waitForSelector("body[data-ready=true]");
+  ({ site, context, page } = await openDemoPage({ record: (url) => requests.push(url), errors, viewport: { width: 1280, height: 1000 }, acceptDownloads: true }));
 });
 
 after(async () => {
