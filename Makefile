@@ -40,7 +40,7 @@ help:
 	@echo "make python-test    - that wheel in a fresh venv: pytest against the CLI, pydicom, 1 GiB,"
 	@echo "                      and the Spark job (local[2]) over a 5,000-file archive, killed and resumed"
 	@echo "make python-develop - the Python package into target/pyenv, editable (maturin develop)"
-	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize, codecs or reidentify) for FUZZ_SECONDS (default 300); not part of test"
+	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize, codecs, reidentify or enclose) for FUZZ_SECONDS (default 300); not part of test"
 	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
 	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
 	@echo "make gen    - regenerate src/profile/*.rs from $(STANDARD)"

@@ -421,3 +421,70 @@ pub fn reidentify(data: &[u8]) {
     };
     assert!(failed.is_none(), "an unexpected code: {failed:?}");
 }
+
+/// The properties of enclosing the original pixels (`enclose_pixels`) on any bytes, for the
+/// holder of `key` whose `certificate` is the recipient: the one-shot call and a stream in
+/// chunks of 7 bytes accept and refuse alike, refusals with a known code; each output
+/// re-identifies with `key`, and its Pixel Data comes back as the input's when the report says
+/// it was enclosed, as the sanitized one otherwise (pixels that were not changed).
+pub fn enclose(data: &[u8], key: &[u8], certificate: &[u8]) {
+    let settings = Settings {
+        blank_regions: vec![crate::Region {
+            x: 1,
+            y: 1,
+            width: 6,
+            height: 5,
+        }],
+        ..Settings::new()
+            .key(KEY)
+            .recipient(certificate)
+            .enclose_pixels(true)
+    };
+    let sanitizer = Sanitizer::new(settings).expect("fixed settings compile");
+    let one = sanitizer.sanitize(data);
+    let mut streamed = Vec::new();
+    let mut stream = sanitizer.stream();
+    let outcome = data
+        .chunks(7)
+        .try_for_each(|c| stream.write(c, &mut |b: &[u8]| streamed.extend_from_slice(b)))
+        .and_then(|()| stream.end(&mut |b: &[u8]| streamed.extend_from_slice(b)));
+    let first = match (one, outcome) {
+        (Ok(first), Ok(_)) => first,
+        (Err(a), Err(b)) => {
+            assert!(
+                crate::ERROR_CODES.contains(&a.code()),
+                "unlisted {}",
+                a.code()
+            );
+            assert_eq!(
+                a.code(),
+                b.code(),
+                "the stream and the one-shot API disagree"
+            );
+            return;
+        }
+        (a, b) => panic!(
+            "the stream and the one-shot API disagree: {:?} and {:?}",
+            a.err().map(|e| e.code()),
+            b.err().map(|e| e.code())
+        ),
+    };
+    let enclosed = first.report.findings.iter().any(|f| {
+        f.code == "encrypted.attributes_added" && f.message.contains("Pixel Data included")
+    });
+    let pixels = |obj: &InMemDicomObject| obj.get(tags::PIXEL_DATA).map(|e| e.value().clone());
+    let input = parse_input(data, false).expect("an accepted input parses");
+    for output in [&first.bytes, &streamed] {
+        let back = crate::reidentify(output, key, None)
+            .unwrap_or_else(|e| panic!("an output does not re-identify: {e}"));
+        let restored = pixels(&parse(&back).expect("a re-identified output parses"));
+        let want = match enclosed {
+            true => pixels(&input),
+            false => pixels(&parse(output).expect("an output parses")),
+        };
+        assert!(
+            restored == want,
+            "Pixel Data not restored (enclosed: {enclosed})"
+        );
+    }
+}
