@@ -134,26 +134,28 @@ oracles:
 # pydicom and dcmdump, and gains no dciodvfy error; the rest are skipped or refused as listed.
 PYDICOM_DATA = $$($(PY) -c 'import os, pydicom.data; print(os.path.dirname(pydicom.data.__file__))')
 # Then the same for this project's own fixtures (every one must be sanitized).
+SURVEY_RECIPIENTS = --arg=--recipient --arg=target/survey-one.pem --arg=--recipient --arg=target/survey-two.pem \
+	--reidentify target/survey-one.key --reidentify target/survey-two.key --stranger target/survey-stranger.key
 survey: cli pyenv oracles corpus burned
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey \
 		--expect tests/oracle/pydicom-expected.json --arg=--allow-burned-in --arg=--accept-raw \
 		$(PYDICOM_DATA)/test_files $(PYDICOM_DATA)/charset_files $(PYDICOM_DATA)/palettes
-	# Again with Encrypted Attributes for a recipient (a key OpenSSL makes now): every character
-	# set's text in the envelope, no new dciodvfy error.
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout target/survey-recipient.key \
-		-out target/survey-recipient.pem -subj /CN=survey -days 2 2>/dev/null
+	# Again with Encrypted Attributes for two recipients (keys OpenSSL makes now): every character
+	# set's text in the envelope, no new dciodvfy error, and each output re-identified with either
+	# key back to its input (values, VRs, nested sequences, UIDs; pixels as sanitized), while a
+	# third, unrelated key re-identifies nothing.
+	for who in one two stranger; do openssl req -x509 -newkey rsa:2048 -nodes \
+		-keyout target/survey-$$who.key -out target/survey-$$who.pem -subj /CN=$$who -days 2 2>/dev/null; done
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-pydicom-recipient \
 		--expect tests/oracle/pydicom-expected.json --arg=--allow-burned-in --arg=--accept-raw \
-		--arg=--recipient --arg=target/survey-recipient.pem \
-		$(PYDICOM_DATA)/test_files $(PYDICOM_DATA)/charset_files $(PYDICOM_DATA)/palettes
+		$(SURVEY_RECIPIENTS) $(PYDICOM_DATA)/test_files $(PYDICOM_DATA)/charset_files $(PYDICOM_DATA)/palettes
 	rm -rf target/conformance
 	cargo run -q -p fixtures --bin make-conformance -- target/conformance >/dev/null
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-fixtures \
 		--expect tests/oracle/fixtures-expected.json target/conformance $(CORPUS)/good
-	# The same fixtures with Encrypted Attributes for the recipient above.
+	# The same fixtures with Encrypted Attributes for the recipients above.
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-recipient \
-		--expect tests/oracle/fixtures-expected.json --arg=--recipient --arg=target/survey-recipient.pem \
-		target/conformance $(CORPUS)/good
+		--expect tests/oracle/fixtures-expected.json $(SURVEY_RECIPIENTS) target/conformance $(CORPUS)/good
 	# The burned-in images of every transfer syntax, their band (fixtures::burned::BAND) blanked.
 	$(PY) tests/oracle/survey.py --cli $(CLI) --work target/survey-burned \
 		--expect tests/oracle/burned-expected.json --arg=--blank-region=13,10,70,11 target/burned

@@ -5,6 +5,7 @@
 use dicom_dictionary_std::tags;
 
 use crate::dataset::{read_dataset, uid_value};
+use crate::dicomdir;
 use crate::encrypted;
 use crate::envelope;
 use crate::error::{Error, Result};
@@ -52,5 +53,11 @@ pub fn reidentify(input: &[u8], private_key: &[u8], certificate: Option<&[u8]>) 
         .map_err(|e| Error::Write {
             message: format!("the re-identified file: {e}"),
         })?;
+    // A directory's record offsets are byte positions: the restored records (the originals,
+    // with the original file's offsets) are linked as the sanitized ones were, at their
+    // positions here. Records the media set's renaming dropped leave nothing to link them by.
+    if dicomdir::is_directory(input) {
+        dicomdir::relink(input, &mut out, false).map_err(|_| Error::Reidentify)?;
+    }
     Ok(out)
 }

@@ -7,8 +7,16 @@ code; every other input must be sanitized. Each sanitized output must then:
   - add no dciodvfy error: the sorted, value-normalised "Error - " lines of the output are a
     subset of the input's (for an input that is no IOD at all, a fragment, the file meta's).
 
+With `--reidentify KEY` (repeatable; the outputs sanitized for those recipients) every sanitized
+output is re-identified by the CLI with each key and must come back to its input (PS3.15 E.1.2):
+every element of the input's data set before Pixel Data, nested sequences included, with its VR
+and value, the pixels as sanitized, Patient Identity Removed NO, no (0012,0063), (0012,0064) or Encrypted
+Attributes left. With `--stranger KEY` too, that unrelated key re-identifies nothing, each file
+refused with reidentify.failed.
+
 Prints one line per problem and closes with "survey: N passed, N failed".
-Usage: survey.py --cli BIN --work DIR --expect FILE [--arg=CLI_ARG ...] ROOT...
+Usage: survey.py --cli BIN --work DIR --expect FILE [--arg=CLI_ARG ...]
+                 [--reidentify KEY ... [--stranger KEY]] ROOT...
 """
 import argparse
 import json
@@ -43,12 +51,94 @@ def reread(path):
     return ds
 
 
+PIXEL_DATA, PATIENT_IDENTITY_REMOVED = 0x7FE00010, 0x00120062
+# A directory's record offsets are byte positions in its file, which re-identification changes:
+# they must link the same records (pydicom's FileSet follows them), not hold the same numbers.
+OFFSETS = (0x00041200, 0x00041202, 0x00041400, 0x00041420)
+# What re-identification takes away (E.1.2): the method and its codes, and the envelope itself.
+REMOVED = (0x00120063, 0x00120064, 0x04000500)
+
+
+def same(a, b):
+    """Equal VR (but where the input's is UN or ambiguous, which reading resolves) and value;
+    sequences item by item, element by element."""
+    if a.VR != b.VR and a.VR != "UN" and " or " not in a.VR:
+        return False
+    if a.VR == "SQ":
+        return b.VR == "SQ" and len(a.value) == len(b.value) and all(
+            set(x.keys()) == set(y.keys()) and all(same(x[t], y[t]) for t in x.keys())
+            for x, y in zip(a.value, b.value))
+    return a.VR == "UN" or a.tag in OFFSETS or a.value == b.value
+
+
+def restored_problems(input_path, sanitized_path, restored_path):
+    """How a re-identified file differs from what E.1.2 makes of its input (tags only)."""
+    # force: some inputs are bare data sets (accepted with --accept-raw).
+    original, sanitized, back = (pydicom.dcmread(p, force=True) for p in (input_path, sanitized_path, restored_path))
+    problems = []
+    for elem in original:
+        # After Pixel Data (trailing padding, the rare private group above it) comes after the
+        # envelope in the stream: de-identified at the end, its original is not enclosed.
+        if elem.tag in (PATIENT_IDENTITY_REMOVED, *REMOVED) or elem.tag >= PIXEL_DATA:
+            continue
+        if elem.tag not in back:
+            problems.append(f"{elem.tag} not restored")
+        elif not same(elem, back[elem.tag]):
+            problems.append(f"{elem.tag} restored otherwise")
+    if (PIXEL_DATA in back) != (PIXEL_DATA in sanitized) or (
+            PIXEL_DATA in back and back[PIXEL_DATA].value != sanitized[PIXEL_DATA].value):
+        problems.append("Pixel Data is not the sanitized one")
+    if back.get(PATIENT_IDENTITY_REMOVED) is not None and back[PATIENT_IDENTITY_REMOVED].value != "NO":
+        problems.append("Patient Identity Removed is not NO")
+    problems += [f"{pydicom.tag.Tag(t)} left" for t in REMOVED if t in back]
+    if "DirectoryRecordSequence" in original:
+        want, got = walk(original), walk(back)
+        if got is None or (want is not None and got != want):
+            problems.append("the directory's records do not link as the input's")
+    return problems
+
+
+def walk(ds):
+    """A directory's records in the order its offsets link them, depth first, as (depth, type,
+    file ID, SOP instance); None where an offset points at no record."""
+    records = {item.seq_item_tell: item for item in ds.DirectoryRecordSequence}
+    out = []
+
+    def chain(offset, depth):
+        seen = 0
+        while offset:
+            record = records.get(offset)
+            if record is None or seen > len(records):
+                return False
+            seen += 1
+            out.append((depth, record.get("DirectoryRecordType"), str(record.get("ReferencedFileID")),
+                        record.get("ReferencedSOPInstanceUIDInFile")))
+            lower = record.get("OffsetOfReferencedLowerLevelDirectoryEntity")
+            if lower and not chain(lower, depth + 1):
+                return False
+            offset = record.get("OffsetOfTheNextDirectoryRecord")
+        return True
+
+    return out if chain(ds.get("OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity"), 0) else None
+
+
+def reidentify(cli, path, back, key):
+    """The CLI's reidentify of one file into the folder `back`: its JSON line."""
+    run = subprocess.run([cli, "reidentify", path, "--out", back, "--key", key], capture_output=True, text=True)
+    if run.returncode not in (0, 1):
+        print(f"FAIL reidentify exit {run.returncode}: {run.stderr.strip()}")
+        sys.exit(1)
+    return json.loads(run.stdout)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--cli", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--expect", required=True)
     p.add_argument("--arg", action="append", default=[])
+    p.add_argument("--reidentify", action="append", default=[])
+    p.add_argument("--stranger")
     p.add_argument("roots", nargs="+")
     a = p.parse_args()
     expect = json.load(open(a.expect))
@@ -113,6 +203,17 @@ def main():
         added = after - before
         for e in sorted(added):
             problems.append(f"new dciodvfy error: {e}")
+        for i, key in enumerate(a.reidentify):
+            back = reidentify(a.cli, r["output"], os.path.join(a.work, f"back-{i + 1}", str(len(seen))), key)
+            if not back.get("ok"):
+                problems.append(f"reidentify with key {i + 1}: {back.get('error')}")
+            else:
+                problems += [f"key {i + 1}: {p}" for p in restored_problems(r["input"], r["output"], back["output"])]
+        if a.stranger:
+            refused = os.path.join(a.work, "stranger", str(len(seen)))
+            code = (reidentify(a.cli, r["output"], refused, a.stranger).get("error") or {}).get("code")
+            if code != "reidentify.failed" or os.path.exists(refused):
+                problems.append(f"an unrelated key: {code}, output {'written' if os.path.exists(refused) else 'none'}")
         if problems:
             fail(rel, "; ".join(problems))
         else:
