@@ -599,8 +599,7 @@ impl SanitizeStream {
         Ok(Some(pixel.value_at))
     }
 
-    /// Emits the Pixel Data element's header (`element`, as read, unless blanking writes the
-    /// frames native) and enters the pixel phase for its value, `len` bytes or fragments
+    /// Emits the Pixel Data element's header (`element`, as read) and enters the pixel phase for its value, `len` bytes or fragments
     /// (`None`), which starts at input offset `value_at` and of which `arrived` bytes are at
     /// hand. Hands out the leaves of an unchanged value.
     fn start_pixels(
@@ -611,18 +610,7 @@ impl SanitizeStream {
         deflated: bool,
         sink: &mut dyn FnMut(&[u8]),
     ) -> Result<()> {
-        match self.header.as_ref().and_then(|h| h.blanker.as_ref()) {
-            Some(Blanking::Frames(p)) if p.native_out() => {
-                let native = p.native_header().ok_or_else(|| Error::Deidentify {
-                    code: "pixel.unsupported",
-                    path: "(7FE0,0010)".into(),
-                    message: "the decoded frames do not fit native Pixel Data (a 32-bit length)"
-                        .into(),
-                })?;
-                self.emit(&native, false, sink)
-            }
-            _ => self.emit(element, false, sink),
-        }
+        self.emit(element, false, sink);
         self.pixels = true;
         if let (Some(leaves), Some(len), None, false) = (
             self.output.leaves_mut(),

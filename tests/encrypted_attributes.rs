@@ -1042,7 +1042,7 @@ fn pixels_are_enclosed_only_when_blanked_and_asked_for() {
             .iter()
             .any(|f| f.message.contains("Pixel Data included")));
     }
-    // JPEG 2000 frames are blanked into native pixels: E.1.2 would put the original fragments
+    // JPEG 2000 frames are blanked into JPEG-LS: E.1.2 would put the original fragments
     // back under the new transfer syntax, so enclosing them is refused (and only then).
     let image = Native::new("MONOCHROME2", 16, 64, 64, 1);
     let j2k = common::codecs::tool("gdcmconv", &["--j2k", "-n", "6"], &image.to_bytes());
@@ -1054,7 +1054,7 @@ fn pixels_are_enclosed_only_when_blanked_and_asked_for() {
     let mut unasked = enclosing(&cert);
     unasked.enclose_pixels = false;
     let out = Sanitizer::new(unasked).unwrap().sanitize(&j2k).unwrap();
-    assert_eq!(out.report.transfer_syntax, "1.2.840.10008.1.2.1");
+    assert_eq!(out.report.transfer_syntax, "1.2.840.10008.1.2.4.80");
     // Without recipients there is no one to enclose them for.
     let e = Sanitizer::new(Settings::new().enclose_pixels(true))
         .err()

@@ -1,11 +1,13 @@
 //! JPEG 2000 frames: images built in code, encoded by GDCM (`gdcmconv --j2k`, lossless and
 //! lossy) and decoded by the sanitizer, compared with the original (lossless) or with GDCM's
-//! own decoding (`gdcmconv --raw`, lossy). Malformed frames are refused.
+//! own decoding (`gdcmconv --raw`, lossy). Malformed frames are refused. Blanked, they are
+//! written in JPEG-LS Lossless that DCMTK and GDCM decode.
 
 mod common;
 
 use common::codecs::{fragments, native_words, refuses_broken, tool, Built};
 use common::native::Native;
+use common::{blanking, sanitize};
 use dicom_sanitizer::codecs::{j2k, CodecError, Image};
 
 const MAX: u64 = 1 << 24;
@@ -213,5 +215,43 @@ fn jp2_files_decode_like_their_codestream() {
             n.bits as u8,
         );
         assert_same(j2k::decode(&file, MAX), &built.image(0), "JP2");
+    }
+}
+
+/// Blanked frames are written in JPEG-LS Lossless, one fragment each, that DCMTK (`dcmdjpls`) and
+/// GDCM decode to black inside the region and, outside it, to what GDCM decodes the input to:
+/// every layout (1 and 3 components, 8, 12 and 16 bits, MONOCHROME1), signed samples too.
+#[test]
+fn blanked_frames_are_written_in_jpeg_ls_that_dcmtk_and_gdcm_decode() {
+    let signed = |stored| {
+        Built::new(Native {
+            stored: Some(stored),
+            ..Native::new("MONOCHROME2", 16, 21, 17, 1)
+        })
+        .signed()
+    };
+    let cases = layouts().into_iter().map(Built::new);
+    for built in cases.chain([signed(12), signed(16)]) {
+        let (input, _) = gdcm_frames(&built, &["--j2k"]);
+        let out = sanitize(blanking(2, 3, 9, 5), &input).bytes;
+        let (ts, frames) = fragments(&out);
+        assert_eq!(ts, "1.2.840.10008.1.2.4.80");
+        assert_eq!(frames.len(), built.frames.len(), "one fragment per frame");
+        let n = &built.native;
+        let what = format!("{}x{}x{} {} bits", n.cols, n.rows, n.spp, n.bits);
+        let reference = native_words(&tool("gdcmconv", &["--raw"], &input), n);
+        for decoder in [&["dcmdjpls"][..], &["gdcmconv", "--raw"]] {
+            let got = native_words(&tool(decoder[0], &decoder[1..], &out), n);
+            assert_eq!(got.len(), reference.len(), "{what}");
+            for (f, (got, want)) in got.iter().zip(&reference).enumerate() {
+                for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+                    let p = i / usize::from(n.spp);
+                    let (x, y) = (p % usize::from(n.cols), p / usize::from(n.cols));
+                    let inside = (2..11).contains(&x) && (3..8).contains(&y);
+                    let want = if inside { 0 } else { w };
+                    assert_eq!(g, want, "{what} by {decoder:?}: frame {f} ({x}, {y})");
+                }
+            }
+        }
     }
 }

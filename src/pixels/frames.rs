@@ -11,8 +11,8 @@
 //!
 //! Frames change length, so the Basic Offset Table is written empty (always valid): its offsets
 //! are only known once every frame has passed, and rewriting it would mean holding the output.
-//! A codec with no encoder here writes native frames instead: then the value is native pixel
-//! data of defined length, and the header says so (`Plan::output_syntax`).
+//! A codec with no encoder here (JPEG 2000) has its frames encoded in JPEG-LS Lossless, and the
+//! header says so (`Plan::output_syntax`).
 
 use super::geometry::PIXEL_PATH;
 use super::samples::Clip;
@@ -37,7 +37,8 @@ pub(crate) enum Codec {
     JpegLossless,
     /// Decoded, blanked, encoded again losslessly (T.87).
     JpegLs,
-    /// Decoded, blanked, written native: there is no pure-Rust JPEG 2000 encoder.
+    /// Decoded, blanked, encoded in JPEG-LS Lossless: there is no pure-Rust JPEG 2000 encoder,
+    /// and every DICOM reader decodes JPEG-LS (an uncompressed frame would be ~7× the coded one).
     J2k,
 }
 
@@ -49,18 +50,20 @@ impl Codec {
             Codec::Jpeg => " (JPEG: the blocks touching a region lose their AC coefficients and take black's DC, in the coded domain; every other block is kept as it was coded; APPn and COM segments and any bytes after the end-of-image marker are dropped; the Basic Offset Table is written empty)",
             Codec::JpegLossless => " (JPEG Lossless: every frame decoded and encoded again with first-order prediction; the Basic Offset Table is written empty)",
             Codec::JpegLs => " (JPEG-LS: every frame decoded and encoded again losslessly; the Basic Offset Table is written empty)",
-            Codec::J2k => " (JPEG 2000: every frame decoded and written uncompressed)",
+            Codec::J2k => " (JPEG 2000: every frame decoded and encoded in JPEG-LS Lossless; the Basic Offset Table is written empty)",
         }
     }
 
-    /// The decoder of a codec that blanks decoded frames, and its encoder (none: written
-    /// native).
-    fn decoder(&self) -> Option<(Decode, Option<Encode>)> {
+    /// The decoder of a codec that blanks decoded frames, and its encoder. JPEG-LS carries
+    /// every image `j2k::decode` returns exactly (1 to 4 components, samples of up to 16 bits
+    /// stored as unsigned or two's complement codes, 1-bit ones coded at precision 2, the size
+    /// that Rows and Columns bound to 16 bits): no JPEG 2000 frame needs native output.
+    fn decoder(&self) -> Option<(Decode, Encode)> {
         match self {
             Codec::Rle(_) | Codec::Jpeg => None,
-            Codec::JpegLossless => Some((lossless::decode, Some(lossless::encode))),
-            Codec::JpegLs => Some((jpegls::decode, Some(jpegls::encode))),
-            Codec::J2k => Some((j2k::decode, None)),
+            Codec::JpegLossless => Some((lossless::decode, lossless::encode)),
+            Codec::JpegLs => Some((jpegls::decode, jpegls::encode)),
+            Codec::J2k => Some((j2k::decode, jpegls::encode)),
         }
     }
 
@@ -93,7 +96,7 @@ pub(crate) struct Plan {
     pub(super) max_frame: u64,
     /// The output's transfer syntax, when it is not the input's.
     pub(super) output_syntax: Option<&'static str>,
-    /// Bits allocated, for frames written native.
+    /// Bits allocated: decoded samples must fit them.
     pub(super) bits: u64,
     /// What each component of a blanked pixel becomes in decoded frames: black.
     pub(super) fills: Vec<u16>,
@@ -105,21 +108,9 @@ impl Plan {
         self.output_syntax
     }
 
-    /// Whether the frames are written native (Explicit VR Little Endian): the codec has no
-    /// encoder here.
-    pub(crate) fn native_out(&self) -> bool {
-        self.output_syntax == Some(EXPLICIT_VR_LE)
-    }
-
-    /// The element header of native Pixel Data holding every frame (OB for bytes, OW for
-    /// words), with its even length; `None` when it does not fit a 32-bit length.
-    pub(crate) fn native_header(&self) -> Option<[u8; 12]> {
-        let len = self.native_frame_len().checked_mul(self.frames)?;
-        let len = u32::try_from(len + len % 2).ok()?;
-        let vr = if self.bits > 8 { b"OW" } else { b"OB" };
-        let mut h = [0xE0, 0x7F, 0x10, 0x00, vr[0], vr[1], 0, 0, 0, 0, 0, 0];
-        h[8..].copy_from_slice(&len.to_le_bytes());
-        Some(h)
+    /// Whether frames come out of a JPEG 2000 decoder: colour-transformed ones as RGB.
+    pub(super) fn decodes_j2k(&self) -> bool {
+        matches!(self.codec, Codec::J2k)
     }
 
     /// A decoded frame must be the image the attributes describe.
@@ -144,14 +135,6 @@ impl Plan {
         Ok(())
     }
 
-    /// Appends a decoded frame as native samples: bytes, or little endian words.
-    fn write_native(&self, image: &Image, out: &mut Vec<u8>) {
-        match self.bits {
-            ..=8 => out.extend(image.samples.iter().map(|&s| s as u8)),
-            _ => out.extend(image.samples.iter().flat_map(|s| s.to_le_bytes())),
-        }
-    }
-
     /// A codec's error as the sanitizer's: broken data is a read error of the codec's code, a
     /// variant this build does not handle is `pixel.unsupported`.
     fn codec_error(&self, e: CodecError, index: u64, at: u64) -> Error {
@@ -168,14 +151,7 @@ impl Plan {
             },
         }
     }
-
-    fn native_frame_len(&self) -> u64 {
-        self.rows * self.cols * self.spp * self.bits.div_ceil(8)
-    }
 }
-
-/// Explicit VR Little Endian, what frames without an encoder here are written in.
-pub(crate) const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
 
 /// What the JPEG blanker did over all frames, for the report.
 #[derive(Debug, Default)]
@@ -277,12 +253,7 @@ impl Frames {
                             self.done, self.plan.frames
                         )));
                     }
-                    match self.plan.native_out() {
-                        // Native values have even lengths.
-                        true if self.plan.native_frame_len() * self.done % 2 == 1 => out.push(0),
-                        true => {}
-                        false => out.extend_from_slice(self.heads.head()),
-                    }
+                    out.extend_from_slice(self.heads.head());
                     return Ok((used, true));
                 }
                 Some(Item::Fragment(len)) => {
@@ -296,9 +267,7 @@ impl Frames {
                                 self.plan.frames
                             )));
                         }
-                        if !self.plan.native_out() {
-                            out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
-                        }
+                        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
                     } else {
                         self.fragment_start(len, out)?;
                     }
@@ -431,15 +400,12 @@ impl Frames {
         Ok(())
     }
 
-    /// The gathered frame is whole: emits it blanked, as a fragment, or native.
+    /// The gathered frame is whole: emits it blanked, as a fragment.
     fn frame(&mut self, out: &mut Vec<u8>) -> Result<()> {
         let (index, at) = (self.done, self.frame_at);
         let frame = std::mem::take(&mut self.frame);
-        let native = self.plan.native_out();
         let start = out.len();
-        if !native {
-            out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
-        }
+        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
         let bad = |why: String| self.plan.codec_error(CodecError::Malformed(why), index, at);
         let decoded = |image: Result<Image, CodecError>| {
             image.map_err(|e| self.plan.codec_error(e, index, at))
@@ -462,28 +428,15 @@ impl Frames {
                 let mut image = decoded(decode(&frame, max))?;
                 self.plan.check(&image).map_err(bad)?;
                 image.blank(&self.plan.regions, &self.plan.fills);
-                match encode {
-                    Some(encode) => encode(&image, out),
-                    None => self.plan.write_native(&image, out),
-                }
+                encode(&image, out);
             }
         }
-        if native {
-            let len = (out.len() - start) as u64;
-            if len != self.plan.native_frame_len() {
-                return Err(bad(format!(
-                    "decoded to {len} bytes, not the {} the attributes describe",
-                    self.plan.native_frame_len()
-                )));
-            }
-        } else {
-            if (out.len() - start) % 2 == 1 {
-                out.push(0); // fragments have even lengths (PS3.5 A.4)
-            }
-            let len = u32::try_from(out.len() - start - 8)
-                .map_err(|_| bad("the blanked frame does not fit one fragment".into()))?;
-            out[start + 4..start + 8].copy_from_slice(&len.to_le_bytes());
+        if (out.len() - start) % 2 == 1 {
+            out.push(0); // fragments have even lengths (PS3.5 A.4)
         }
+        let len = u32::try_from(out.len() - start - 8)
+            .map_err(|_| bad("the blanked frame does not fit one fragment".into()))?;
+        out[start + 4..start + 8].copy_from_slice(&len.to_le_bytes());
         self.frame = frame;
         self.frame.clear();
         self.done += 1;

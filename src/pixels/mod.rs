@@ -250,9 +250,10 @@ fn blanking(
 }
 
 /// Makes the image attributes describe frames that blanking decodes and writes in another
-/// transfer syntax, and says so in a finding (`pixel.transcoded`). Native frames are written
-/// interleaved, as RGB where JPEG 2000 coded them with a colour transform; pixels that were
-/// irreversibly compressed stay marked so (Lossy Image Compression 01).
+/// transfer syntax, and says so in a finding (`pixel.transcoded`). JPEG 2000 frames are written
+/// as RGB where they were coded with a colour transform, and with Planar Configuration 0 (as
+/// PS3.5 8.2.3 has it for JPEG-LS); pixels that were irreversibly compressed stay marked so
+/// (Lossy Image Compression 01).
 pub(crate) fn describe_decoded(
     obj: &mut InMemDicomObject,
     plan: &Plan,
@@ -263,7 +264,7 @@ pub(crate) fn describe_decoded(
     let Some(to) = plan.output_syntax() else {
         return;
     };
-    if plan.native_out() {
+    if plan.decodes_j2k() {
         let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
         if matches!(photometric.as_str(), "YBR_RCT" | "YBR_ICT") {
             obj.put(DataElement::new(
@@ -295,8 +296,8 @@ pub(crate) fn describe_decoded(
     findings.push(Finding {
         code: "pixel.transcoded".into(),
         path: Some("(0002,0010)".into()),
-        message: match plan.native_out() {
-            true => format!("the frames were decoded, blanked and written uncompressed, since this build has no encoder for {input_syntax}; the transfer syntax is now {to}"),
+        message: match plan.decodes_j2k() {
+            true => format!("the frames were decoded, blanked and encoded in JPEG-LS Lossless, since this build has no encoder for {input_syntax}; the transfer syntax is now {to}"),
             false => format!("the frames were decoded, blanked and encoded again without loss; the transfer syntax is now {to}"),
         },
     });
@@ -345,7 +346,7 @@ fn frames_plan(
         // Near-lossless frames are encoded again losslessly: their pixels outside the regions
         // stay exactly as decoded, which encoding near-lossless again would not keep.
         Compression::JpegLs { near } => (Codec::JpegLs, coded, near.then_some(JPEG_LS)),
-        Compression::J2k => (Codec::J2k, coded, Some(frames::EXPLICIT_VR_LE)),
+        Compression::J2k => (Codec::J2k, coded, Some(JPEG_LS)),
     };
     let plan = Plan {
         codec,
@@ -370,11 +371,5 @@ fn frames_plan(
             })
             .collect(),
     };
-    if plan.native_out() && plan.native_header().is_none() {
-        return Err(unsupported(format!(
-            "{} decoded frames of {}x{}x{} samples do not fit native Pixel Data (a 32-bit length)",
-            g.frames, g.rows, g.cols, g.spp
-        )));
-    }
     Ok(plan)
 }
