@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::codecs::{fragments, native_words, refuses_broken, tool, Built};
+use common::codecs::{encapsulated_file, fragments, native_words, refuses_broken, tool, Built};
 use common::native::Native;
 use common::{blanking, sanitize};
 use dicom_sanitizer::codecs::{j2k, CodecError, Image};
@@ -251,6 +251,37 @@ fn blanked_frames_are_written_in_jpeg_ls_that_dcmtk_and_gdcm_decode() {
                     let want = if inside { 0 } else { w };
                     assert_eq!(g, want, "{what} by {decoder:?}: frame {f} ({x}, {y})");
                 }
+            }
+        }
+    }
+}
+
+/// JPEG 2000 codes 1 to 16 bits in either Bits Allocated; DCMTK and GDCM decode JPEG-LS only at a
+/// precision Bits Allocated implies (6 to 8 in 8 bits, 9 to 16 in 16). Blanked frames of fewer
+/// bits are encoded at one they decode. GDCM codes at 8 or 16 bits: SIZ's precision is lowered
+/// here, to 4 and 8 bits (the samples decode clamped to it).
+#[test]
+fn blanked_frames_of_few_bits_are_encoded_at_a_precision_dcmtk_and_gdcm_decode() {
+    for (bits, precision) in [(8, 4), (16, 8)] {
+        let built = Built::new(Native::new("MONOCHROME2", bits, 24, 32, 1));
+        let (_, mut frames) = gdcm_frames(&built, &["--j2k"]);
+        frames[0][42] = precision - 1; // Ssiz of the one component
+        let reference = j2k::decode(&frames[0], MAX).unwrap();
+        assert_eq!(reference.precision, precision);
+        let input = encapsulated_file(&built.native, "1.2.840.10008.1.2.4.90", frames);
+        let out = sanitize(blanking(2, 3, 9, 5), &input).bytes;
+        for decoder in [&["dcmdjpls"][..], &["gdcmconv", "--raw"]] {
+            let got = native_words(&tool(decoder[0], &decoder[1..], &out), &built.native);
+            for (i, (&g, &w)) in got[0].iter().zip(&reference.samples).enumerate() {
+                let (x, y) = (i % 32, i / 32);
+                let want = match (2..11).contains(&x) && (3..8).contains(&y) {
+                    true => 0,
+                    false => w,
+                };
+                assert_eq!(
+                    g, want,
+                    "{precision} of {bits} bits by {decoder:?}: ({x}, {y})"
+                );
             }
         }
     }

@@ -56,8 +56,9 @@ impl Codec {
 
     /// The decoder of a codec that blanks decoded frames, and its encoder. JPEG-LS carries
     /// every image `j2k::decode` returns exactly (1 to 4 components, samples of up to 16 bits
-    /// stored as unsigned or two's complement codes, 1-bit ones coded at precision 2, the size
-    /// that Rows and Columns bound to 16 bits): no JPEG 2000 frame needs native output.
+    /// as unsigned or two's complement codes, at the precision `Plan::jpegls_precision` gives
+    /// them, the size that Rows and Columns bound to 16 bits): no JPEG 2000 frame needs native
+    /// output.
     fn decoder(&self) -> Option<(Decode, Encode)> {
         match self {
             Codec::Rle(_) | Codec::Jpeg => None,
@@ -111,6 +112,13 @@ impl Plan {
     /// Whether frames come out of a JPEG 2000 decoder: colour-transformed ones as RGB.
     pub(super) fn decodes_j2k(&self) -> bool {
         matches!(self.codec, Codec::J2k)
+    }
+
+    /// The precision a decoded JPEG 2000 frame is encoded in JPEG-LS at: DCMTK and GDCM decode
+    /// JPEG-LS only at one that Bits Allocated implies (6 to 8 in 8 bits, 9 to 16 in 16),
+    /// while JPEG 2000 codes 1 to 16 bits in either. A higher precision holds the samples alike.
+    fn jpegls_precision(&self, image: &Image) -> u8 {
+        image.precision.max(if self.bits > 8 { 9 } else { 8 })
     }
 
     /// A decoded frame must be the image the attributes describe.
@@ -428,6 +436,9 @@ impl Frames {
                 let mut image = decoded(decode(&frame, max))?;
                 self.plan.check(&image).map_err(bad)?;
                 image.blank(&self.plan.regions, &self.plan.fills);
+                if matches!(codec, Codec::J2k) {
+                    image.precision = self.plan.jpegls_precision(&image);
+                }
                 encode(&image, out);
             }
         }

@@ -1248,20 +1248,6 @@ mod tests {
     }
 
     #[test]
-    fn one_bit_samples_are_carried_at_precision_2() {
-        // JPEG 2000 codes 1 to 16 bits, JPEG-LS 2 to 16: blanked JPEG 2000 frames of 1 bit are
-        // encoded here (`frames::Codec::J2k`) and must come back sample for sample.
-        let mut rng = Rng(3);
-        for nc in [1, 3, 4] {
-            let img = image(&mut rng, 37, 11, nc, 1);
-            let mut stream = Vec::new();
-            encode(&img, &mut stream);
-            let back = decode(&stream, u64::MAX).expect("decodes");
-            assert_eq!((back.precision, &back.samples), (2, &img.samples));
-        }
-    }
-
-    #[test]
     fn ff_bytes_are_stuffed() {
         // Full-range noise writes many 0xFF bytes.
         let mut rng = Rng(7);
