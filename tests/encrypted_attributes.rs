@@ -6,10 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use dicom_core::header::Header;
+use dicom_core::value::Value;
+use dicom_dictionary_std::tags;
+use dicom_object::mem::InMemElement;
+use dicom_object::{InMemDicomObject, OpenFileOptions};
 use dicom_sanitizer::encrypted_attributes::{open, seal, Recipient};
-use dicom_sanitizer::Error;
-
-const OPENSSL: &str = "/usr/bin/openssl";
+use dicom_sanitizer::{reidentify, Error, Sanitizer, Settings};
+use fixtures::openssl::{identity, openssl};
 
 /// A scratch folder, removed with the throwaway keys in it when the test ends.
 struct Scratch(PathBuf);
@@ -37,32 +41,21 @@ fn temp(name: &str) -> Scratch {
     Scratch(dir)
 }
 
-/// Runs OpenSSL in `dir`; its stdout.
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(OPENSSL)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A fresh self-signed RSA-2048 identity: (`name.pem` certificate, `name.key` PKCS#8 key).
-fn identity(dir: &Path, name: &str, subject: &str) -> (Vec<u8>, Vec<u8>) {
-    let (cert, key) = (format!("{name}.pem"), format!("{name}.key"));
-    openssl(
-        dir,
-        &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &cert,
-            "-subj", subject, "-days", "2",
-        ],
-    );
-    (read(dir, &cert), read(dir, &key))
+/// OpenSSL's EnvelopedData of `content.bin` in `dir`, written to `out` as DER; `args` name the
+/// cipher and options, then the recipients' certificates.
+fn encrypt(dir: &Path, out: &str, args: &[&str]) {
+    let head = [
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-outform",
+        "DER",
+        "-in",
+        "content.bin",
+        "-out",
+        out,
+    ];
+    openssl(dir, &[&head[..], args].concat());
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
@@ -183,44 +176,28 @@ fn openssl_envelopes_open_with_every_cipher_recipient_identifier_and_key_encodin
     let (c2, k2) = identity(&dir, "two", "/CN=Archive Two");
     std::fs::write(dir.join("content.bin"), content()).unwrap();
     // The key in the other encodings a key holder may have.
-    openssl(
-        &dir,
+    for args in [
+        &["rsa", "-traditional", "-out", "one-pkcs1.pem"][..],
         &[
             "rsa",
-            "-in",
-            "one.key",
-            "-traditional",
-            "-out",
-            "one-pkcs1.pem",
-        ],
-    );
-    openssl(
-        &dir,
-        &[
-            "rsa",
-            "-in",
-            "one.key",
             "-traditional",
             "-outform",
             "DER",
             "-out",
             "one-pkcs1.der",
         ],
-    );
-    openssl(
-        &dir,
         &[
             "pkcs8",
             "-topk8",
             "-nocrypt",
-            "-in",
-            "one.key",
             "-outform",
             "DER",
             "-out",
             "one-pkcs8.der",
         ],
-    );
+    ] {
+        openssl(&dir, &[args, &["-in", "one.key"]].concat());
+    }
     let pkcs1_pem = read(&dir, "one-pkcs1.pem");
     assert!(pkcs1_pem.starts_with(b"-----BEGIN RSA PRIVATE KEY-----"));
     assert!(k1.starts_with(b"-----BEGIN PRIVATE KEY-----"));
@@ -238,23 +215,12 @@ fn openssl_envelopes_open_with_every_cipher_recipient_identifier_and_key_encodin
         ("-des3", "des-ede3-cbc"),
     ] {
         for keyid in [false, true] {
-            let mut args = vec![
-                "cms",
-                "-encrypt",
-                "-binary",
-                "-outform",
-                "DER",
-                "-in",
-                "content.bin",
-                "-out",
+            let flag: &[&str] = if keyid { &["-keyid"] } else { &[] };
+            encrypt(
+                &dir,
                 "e.der",
-                cipher,
-            ];
-            if keyid {
-                args.push("-keyid");
-            }
-            args.extend(["one.pem", "two.pem"]);
-            openssl(&dir, &args);
+                &[&[cipher], flag, &["one.pem", "two.pem"]].concat(),
+            );
             let printed = openssl(
                 &dir,
                 &["cms", "-cmsout", "-print", "-inform", "DER", "-in", "e.der"],
@@ -395,22 +361,7 @@ fn every_failure_to_open_is_the_same_error_and_never_a_panic() {
     );
     assert_failed(open(&read(&dir, "signed.der"), &k1, None), "signed data");
     // An envelope with a content cipher E.1.1 does not name.
-    openssl(
-        &dir,
-        &[
-            "cms",
-            "-encrypt",
-            "-binary",
-            "-outform",
-            "DER",
-            "-in",
-            "content.bin",
-            "-out",
-            "camellia.der",
-            "-camellia128",
-            "one.pem",
-        ],
-    );
+    encrypt(&dir, "camellia.der", &["-camellia128", "one.pem"]);
     assert_failed(open(&read(&dir, "camellia.der"), &k1, None), "camellia");
 }
 
@@ -578,13 +529,6 @@ fn recipients_other_than_rsa_certificates_are_refused() {
 
 // --- Sanitized files with Encrypted Attributes, and their re-identification ------------------
 
-use dicom_core::header::Header;
-use dicom_core::value::Value;
-use dicom_dictionary_std::tags;
-use dicom_object::mem::InMemElement;
-use dicom_object::{InMemDicomObject, OpenFileOptions};
-use dicom_sanitizer::{reidentify, Sanitizer, Settings};
-
 fn read_file(bytes: &[u8]) -> InMemDicomObject {
     OpenFileOptions::new()
         .from_reader(bytes)
@@ -592,7 +536,8 @@ fn read_file(bytes: &[u8]) -> InMemDicomObject {
         .into_inner()
 }
 
-/// Equal in VR and value, items element by element (lengths left out).
+/// Equal in VR and value, items element by element (lengths left out). Written apart from
+/// the core's own comparison on purpose: the check must not be the code it checks.
 fn same(a: &InMemElement, b: &InMemElement) -> bool {
     a.vr() == b.vr()
         && match (a.value(), b.value()) {

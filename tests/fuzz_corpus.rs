@@ -69,20 +69,7 @@ fn the_enclose_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
     // The recipient, made by OpenSSL as the fuzz target makes it (no private key is committed).
     let dir = std::env::temp_dir().join(format!("fuzz-enclose-replay-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let made = std::process::Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=fuzz",
-        ])
-        .args(["-days", "2", "-keyout", "key.pem", "-out", "cert.pem"])
-        .current_dir(&dir)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("openssl");
-    assert!(made.success());
-    let (key, cert) = (
-        std::fs::read(dir.join("key.pem")).unwrap(),
-        std::fs::read(dir.join("cert.pem")).unwrap(),
-    );
+    let (cert, key) = fixtures::openssl::identity(&dir, "fuzz", "/CN=fuzz");
     std::fs::remove_dir_all(&dir).unwrap();
     let enclose = |data: &[u8]| dicom_sanitizer::fuzzing::enclose(data, &key, &cert);
     assert!(replay_with("corpus/enclose", enclose) >= 10);

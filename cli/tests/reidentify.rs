@@ -10,19 +10,7 @@ use std::process::{Command, Output};
 use common::{assert_exit, json_lines, sanitize, tempdir, BIN};
 use dicom_dictionary_std::tags;
 use dicom_object::OpenFileOptions;
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use fixtures::openssl::{identity, openssl};
 
 /// `dicom-sanitize reidentify` of `d/from` into `d/out_name` with `who`'s private key.
 fn reidentify(d: &Path, from: &str, out_name: &str, who: &str) -> Output {
@@ -47,31 +35,16 @@ fn patient_name(file: &Path) -> String {
 #[test]
 fn a_tree_sanitized_for_two_recipients_comes_back_with_either_key() {
     let d = tempdir("reidentify");
-    let identity = |name: &str, form: &str| {
-        openssl(
-            &d,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                &format!("{name}.key"),
-                "-out",
-                &format!("{name}.crt"),
-                "-outform",
-                form,
-                "-subj",
-                &format!("/CN={name}"),
-                "-days",
-                "2",
-            ],
-        );
-    };
-    identity("one", "PEM");
-    identity("two", "DER");
-    identity("stranger", "PEM");
+    // "one" a PEM certificate, "two" a DER one, "stranger" a key nobody sealed for.
+    for who in ["one", "two", "stranger"] {
+        identity(&d, who, &format!("/CN={who}"));
+    }
+    openssl(
+        &d,
+        &[
+            "x509", "-in", "two.pem", "-outform", "DER", "-out", "two.der",
+        ],
+    );
     let input = d.join("in/DOE_JANE");
     std::fs::create_dir_all(&input).unwrap();
     for n in 1..=3 {
@@ -88,9 +61,9 @@ fn a_tree_sanitized_for_two_recipients_comes_back_with_either_key() {
             "--out".as_ref(),
             d.join("out").as_os_str(),
             "--recipient".as_ref(),
-            d.join("one.crt").as_os_str(),
+            d.join("one.pem").as_os_str(),
             "--recipient".as_ref(),
-            d.join("two.crt").as_os_str(),
+            d.join("two.der").as_os_str(),
             "--quiet".as_ref(),
         ],
     );
@@ -148,7 +121,7 @@ fn a_tree_sanitized_for_two_recipients_comes_back_with_either_key() {
             "--out".as_ref(),
             d.join("enclosed").as_os_str(),
             "--recipient".as_ref(),
-            d.join("one.crt").as_os_str(),
+            d.join("one.pem").as_os_str(),
             "--blank-region=0,0,2,2".as_ref(),
             "--enclose-pixels".as_ref(),
             "--quiet".as_ref(),
