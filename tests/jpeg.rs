@@ -11,7 +11,8 @@ use common::rle::dcmtk;
 use dicom_core::value::{PixelFragmentSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
-use dicom_sanitizer::codecs::jpeg::{blank, Outcome};
+use dicom_sanitizer::codecs::jpeg::blank;
+use dicom_sanitizer::codecs::Outcome;
 use dicom_sanitizer::codecs::{Clip, CodecError};
 
 fn clip(x0: u64, y0: u64, x1: u64, y1: u64) -> Clip {

@@ -12,15 +12,18 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
-use super::frames::ends_with_eoi;
-use super::render::{self, Look, Palette, Photometric, VoiFunction, Window};
-use super::samples::{CodecError, Image};
-use super::{j2k, jpegls, lossless, rle, Compression};
+use pixel_codecs::segments::ends_with_eoi;
+use pixel_codecs::{j2k, jpegls, lossless, rle, CodecError, Image};
+
 use crate::attribute::{number, text};
 use crate::dataset::read_dataset;
 use crate::error::{Error, Result};
 use crate::integrity::structure::{encoding, scan_header, PixelElement};
 use crate::limits::Limits;
+use crate::pixels::Compression;
+use render::{Look, Palette, Photometric, VoiFunction, Window};
+
+mod render;
 
 /// The largest frame rendered, in pixels (8192×8192): its RGBA alone is 256 MiB.
 pub const MAX_PREVIEW_PIXELS: u64 = 1 << 26;
@@ -74,7 +77,7 @@ fn preview_error(code: &'static str, message: String) -> Error {
 }
 
 fn unsupported(message: String) -> Error {
-    super::geometry::unsupported(message)
+    crate::pixels::geometry::unsupported(message)
 }
 
 /// What a file holds to preview, without decoding anything: for grouping files before their

@@ -4,7 +4,7 @@
 //! module does from the SIZ segment: the signedness of the samples, which it ignores, and the
 //! checks (size, subsampling, equal precisions) that the `Image` layout needs.
 
-use super::samples::{CodecError, Image};
+use crate::samples::{CodecError, Image};
 use hayro_jpeg2000::{DecodeError, DecodeSettings, DecoderContext, FormatError, MarkerError};
 
 fn malformed(why: impl Into<String>) -> CodecError {

@@ -6,7 +6,7 @@
 //! (LSE 4), subsampled components, a point transform, and CharLS's HP colour transforms (APP8
 //! "mrfx"), whose samples are not the image's without an inverse transform.
 
-use super::samples::{CodecError, Image};
+use crate::samples::{CodecError, Image};
 
 type Res<T> = Result<T, CodecError>;
 
