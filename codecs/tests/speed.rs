@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::codecs::{fragments, tool, Built};
-use common::native::Native;
-use dicom_sanitizer::codecs::{j2k, lossless};
+use common::{fragments, tool, Built, Layout};
+use pixel_codecs::{j2k, lossless};
 use std::time::Instant;
 
 fn time<T>(what: &str, runs: u32, mut f: impl FnMut() -> T) -> T {
@@ -22,7 +21,7 @@ fn time<T>(what: &str, runs: u32, mut f: impl FnMut() -> T) -> T {
 #[test]
 #[ignore = "timing, not a check"]
 fn speed_512_by_512_16_bit() {
-    let built = Built::new(Native::new("MONOCHROME2", 16, 512, 512, 1));
+    let built = Built::new(Layout::new("MONOCHROME2", 16, 512, 512, 1));
     let image = built.image(0);
     let mut ours = Vec::new();
     time("lossless encode (ours, SV1)", 10, || {
