@@ -91,7 +91,8 @@ pub use leaves::{leaf_digest, Delegation, LEAF_LEN};
 pub use limits::Limits;
 pub use names::Names;
 pub use preview::{
-    describe, render_frame, Described, Labels, Picture, Preview, MAX_PREVIEW_PIXELS,
+    describe, describe_at, render_frame, render_frame_at, Described, Labels, Picture, Preview,
+    ReadAt, MAX_PREVIEW_PIXELS,
 };
 pub use profile::ProfileOption;
 pub use pseudonym::MIN_KEY_BYTES;
