@@ -88,7 +88,7 @@ fn split_file(frames: &[Vec<u8>], table: bool) -> Vec<u8> {
     let mut at = 0u32;
     for f in frames {
         let f = f.clone();
-        let half = f.len() / 2 & !1;
+        let half = (f.len() / 2) & !1;
         offsets.push(at);
         let (a, b) = (f[..half].to_vec(), f[half..].to_vec());
         at += 8 + a.len() as u32 + 8 + (b.len() + b.len() % 2) as u32;
