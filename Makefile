@@ -223,9 +223,11 @@ large-header:
 large-test: pkg large-header frames
 	node --test tests/js/large.test.mjs tests/js/cine.test.mjs
 
-# One JPEG frame of the 1,000-frame cine, and FRAMES-frame files per syntax for `make bench`.
+# One JPEG frame of the 1,000-frame cine, and 30-frame files per syntax for `make bench`; the
+# same with 1 frame, whose time is the start-up the bench takes out of a frame's.
 frames: oracles
 	cargo run -q --release -p fixtures --bin make-frames -- target/frames 30
+	cargo run -q --release -p fixtures --bin make-frames -- target/frames-1 1
 
 js-test: node-test worker-test browser-test integrations-test large-test dicomweb-test
 
@@ -332,12 +334,15 @@ bench: pkg npm-deps pyenv wheel corpus orthanc dicomweb-client large-header java
 	$(PY) -m pip install -q --disable-pip-version-check deid==0.4.13 pyspark==$(PYSPARK_VERSION)
 	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/dicom_sanitizer-*.whl
 	cargo build --release -q -p dicom-sanitizer-cli
+	cargo build --release -q -p pixel-codecs --example frames
 	cargo bench --bench core
 	@test -f target/bench/corpus/large/multiframe.dcm || cargo run -q --release -p fixtures \
 		--bin make-bench-corpus -- target/bench/corpus $(BENCH_FILES)
 	node bench/compare.mjs
 	# Encrypted Attributes on the 1 GiB file: the CLI without and with a recipient (bench/encryption.mjs).
 	node bench/encryption.mjs
+	# Blanking every frame of a file per syntax: native, wasm, the codecs alone, beside GDCM's
+	# decode (gdcmconv --raw), whole processes and a frame each (bench/blank.mjs).
 	$(MAKE) frames
 	node bench/blank.mjs
 	# The STOW-RS proxy beside Orthanc's own STOW-RS, the same 8 clients (bench/dicomweb.mjs).
