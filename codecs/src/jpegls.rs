@@ -134,14 +134,21 @@ struct Ctx {
     n: i32,
 }
 
+/// The least k with N·2^k ≥ A, at most 24 (T.87 A.5.1's loop, without looping): N·2^k has
+/// A's bit length at k = len(A) − len(N), and one more bit at k + 1.
+fn golomb_k(n: i64, a: i64) -> u32 {
+    if n >= a {
+        return 0;
+    }
+    let k = n.leading_zeros() - a.leading_zeros();
+    let k = if n << k < a { k + 1 } else { k };
+    k.min(24)
+}
+
 impl Ctx {
     fn k(&self) -> u32 {
-        let mut k = 0;
         // A/N is bounded by MAX_MAPPED, so k stays below 24.
-        while (i64::from(self.n) << k) < self.a && k < 24 {
-            k += 1;
-        }
-        k
+        golomb_k(i64::from(self.n), self.a)
     }
 
     /// T.87 A.6: the error's statistics and the bias correction.
@@ -184,12 +191,10 @@ struct RunCtx {
 
 impl RunCtx {
     fn k(&self, ritype: i32) -> u32 {
-        let temp = self.a + i64::from(ritype) * i64::from(self.n >> 1);
-        let mut k = 0;
-        while (i64::from(self.n) << k) < temp && k < 24 {
-            k += 1;
-        }
-        k
+        golomb_k(
+            i64::from(self.n),
+            self.a + i64::from(ritype) * i64::from(self.n >> 1),
+        )
     }
 
     fn update(&mut self, e: i32, em: i32, ritype: i32, reset: i32) {
@@ -211,25 +216,49 @@ struct State {
     p: Params,
     ctx: [Ctx; CONTEXTS],
     run: [RunCtx; 2],
+    /// `quantize(d)` for every gradient of samples in 0..=MAXVAL, at `d + MAXVAL`: three
+    /// lookups a sample instead of three chains of comparisons.
+    q: Vec<i8>,
 }
 
 impl State {
     fn new(p: Params) -> State {
-        let a = i64::from(((p.range + 32) / 64).max(2));
-        State {
+        let mut st = State {
             p,
             ctx: [Ctx {
-                a,
+                a: 0,
                 b: 0,
                 c: 0,
                 n: 1,
             }; CONTEXTS],
-            run: [RunCtx { a, n: 1, nn: 0 }; 2],
-        }
+            run: [RunCtx { a: 0, n: 1, nn: 0 }; 2],
+            q: Vec::new(),
+        };
+        st.reset();
+        st.q = (-p.maxval..=p.maxval)
+            .map(|d| st.quantize(d) as i8)
+            .collect();
+        st
     }
 
+    /// The contexts as a scan (or restart interval) starts them; the table stays.
     fn reset(&mut self) {
-        *self = State::new(self.p);
+        let a = i64::from(((self.p.range + 32) / 64).max(2));
+        self.ctx = [Ctx {
+            a,
+            b: 0,
+            c: 0,
+            n: 1,
+        }; CONTEXTS];
+        self.run = [RunCtx { a, n: 1, nn: 0 }; 2];
+    }
+
+    /// `quantize` from the table; gradients outside it (none, as samples are clamped) computed.
+    fn q(&self, d: i32) -> i32 {
+        match self.q.get((d + self.p.maxval) as usize) {
+            Some(&q) => i32::from(q),
+            None => self.quantize(d),
+        }
     }
 
     fn quantize(&self, d: i32) -> i32 {
@@ -257,7 +286,7 @@ impl State {
 
     /// The signed context of a sample; 0 exactly when every gradient is within NEAR (run mode).
     fn context(&self, ra: i32, rb: i32, rc: i32, rd: i32) -> i32 {
-        81 * self.quantize(rd - rb) + 9 * self.quantize(rb - rc) + self.quantize(rc - ra)
+        81 * self.q(rd - rb) + 9 * self.q(rb - rc) + self.q(rc - ra)
     }
 
     /// T.87 A.4.2's reconstruction: undo the modulo reduction, then clamp to 0..=MAXVAL.
@@ -416,6 +445,25 @@ impl<'a> Reader<'a> {
     /// A limited-length Golomb code (T.87 A.5.3), the mapped error value.
     fn golomb(&mut self, k: u32, limit: u32, qbpp: u32) -> Res<i32> {
         let max = limit.saturating_sub(qbpp + 1);
+        if self.bits < 32 {
+            self.fill();
+        }
+        // Most codes are short and in the cache already: the zeros, the one and k bits at once.
+        let lz = self.cache.leading_zeros();
+        if lz < max && lz + 1 + k <= self.bits {
+            self.consume(lz + 1);
+            let low = match k {
+                0 => 0,
+                _ => self.cache >> (64 - k),
+            };
+            self.consume(k);
+            // lz < LIMIT ≤ 64 and k ≤ 24: within MAX_MAPPED's check below.
+            let v = (u64::from(lz) << k) | low;
+            if v > MAX_MAPPED {
+                return Err(malformed("an error value beyond the sample range"));
+            }
+            return Ok(v as i32);
+        }
         let z = self.zeros(max)?;
         let v = if z < max {
             (u64::from(z) << k) | u64::from(self.read(k)?)
@@ -981,7 +1029,10 @@ impl<'a> Writer<'a> {
     fn golomb(&mut self, k: u32, m: u32, limit: u32, qbpp: u32) {
         let max = limit.saturating_sub(qbpp + 1);
         let high = m >> k;
-        if high < max {
+        if high < max && high + 1 + k <= 32 {
+            // The zeros, the one and the k low bits in one go.
+            self.put((1 << k) | (m & ((1 << k) - 1)), high + 1 + k);
+        } else if high < max {
             self.zeros(high);
             self.put(1, 1);
             self.put(m, k);
@@ -1310,6 +1361,35 @@ mod tests {
         // 65535 × 65535 × 4 claimed by a few bytes.
         s[7..11].copy_from_slice(&[0xFF; 4]);
         assert!(decode(&s, 1 << 24).is_err());
+    }
+
+    #[test]
+    fn golomb_k_is_t87s_loop() {
+        let looped = |n: i64, a: i64| {
+            let mut k = 0;
+            while (n << k) < a && k < 24 {
+                k += 1;
+            }
+            k
+        };
+        let mut rng = Rng(5);
+        for _ in 0..100_000 {
+            let n = 1 + rng.below(300) as i64;
+            let bits = rng.below(40);
+            let a = rng.below(1 << bits) as i64;
+            assert_eq!(golomb_k(n, a), looped(n, a), "N {n} A {a}");
+        }
+    }
+
+    #[test]
+    fn the_gradient_table_is_quantize() {
+        for (precision, near) in [(2, 0), (8, 0), (8, 3), (12, 0), (16, 0), (16, 7)] {
+            let st = State::new(Params::new(precision, near, Preset::default()).unwrap());
+            let m = st.p.maxval;
+            for d in -m - 3..=m + 3 {
+                assert_eq!(st.q(d), st.quantize(d), "p{precision} near {near} d {d}");
+            }
+        }
     }
 
     #[test]
