@@ -96,6 +96,21 @@ impl<'a> Bits<'a> {
     }
 
     fn fill(&mut self) {
+        // Eight bytes with no 0xFF among them (the usual case) are taken at once: as many whole
+        // bytes as the byte loop below would take.
+        if self.count <= 56 {
+            if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
+                let word = u64::from_be_bytes(chunk.try_into().unwrap_or_default());
+                if !has_ff(word) {
+                    let take = (64 - self.count) / 8;
+                    let bytes = word >> (64 - 8 * take);
+                    self.acc |= bytes << (64 - self.count - 8 * take);
+                    self.count += 8 * take;
+                    self.pos += take as usize;
+                    return;
+                }
+            }
+        }
         while self.count <= 56 {
             let byte = match self.data.get(self.pos) {
                 Some(&0xFF) => match self.data.get(self.pos + 1) {
@@ -121,7 +136,10 @@ impl<'a> Bits<'a> {
     }
 
     fn peek16(&mut self) -> u32 {
-        self.fill();
+        // A code and its extra bits take at most 32: fill seldom, and then in bulk.
+        if self.count < 32 {
+            self.fill();
+        }
         (self.acc >> 48) as u32
     }
 
@@ -194,6 +212,12 @@ impl<'a> Bits<'a> {
         }
         at
     }
+}
+
+/// Whether a byte of `word` is 0xFF (a zero byte of its complement; exact).
+fn has_ff(word: u64) -> bool {
+    let x = !word;
+    x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080 != 0
 }
 
 struct Frame {
@@ -536,31 +560,20 @@ pub fn encode(image: &Image, out: &mut Vec<u8>) {
     let n = usize::from(image.components.clamp(1, 4));
     let (w, h) = (image.width as usize, image.height as usize);
     let mask = ((1u32 << p) - 1) as u16;
-    let sample = |i: usize| image.samples.get(i).copied().unwrap_or(0) & mask;
+    // The samples masked to the precision, missing ones 0, so the passes below index a slice
+    // of exactly w × h × n.
+    let mut samples: Vec<u16> = image
+        .samples
+        .iter()
+        .take(w * h * n)
+        .map(|&v| v & mask)
+        .collect();
+    samples.resize(w * h * n, 0);
     let start = 1i32 << (p - 1);
-    let predict = |x: usize, y: usize, c: usize| -> i32 {
-        match (x, y) {
-            (0, 0) => start,
-            (0, _) => i32::from(sample(((y - 1) * w) * n + c)),
-            _ => i32::from(sample((y * w + x - 1) * n + c)),
-        }
-    };
-    // Differences modulo 2^16 in -32767..=32768 (H.1.2.2), as (category, extra bits).
-    let code = |x: usize, y: usize, c: usize| -> (u8, u16) {
-        let d = (i32::from(sample((y * w + x) * n + c)) - predict(x, y, c)) & 0xFFFF;
-        let d = if d > 32768 { d - 65536 } else { d };
-        let cat = (32 - d.unsigned_abs().leading_zeros()) as u8;
-        let extra = if d < 0 { d - 1 } else { d };
-        (cat, extra as u16)
-    };
     let mut freq = [0u32; 17];
-    for y in 0..h {
-        for x in 0..w {
-            for c in 0..n {
-                freq[usize::from(code(x, y, c).0)] += 1;
-            }
-        }
-    }
+    differences(&samples, w * n, n, start, |cat, _| {
+        freq[usize::from(cat)] += 1
+    });
     let lengths = optimal_lengths(&freq);
     let (counts, values, codes) = canonical(&lengths);
 
@@ -588,51 +601,89 @@ pub fn encode(image: &Image, out: &mut Vec<u8>) {
     out.extend_from_slice(&[1, 0, 0]);
 
     let mut writer = BitWriter { out, acc: 0, n: 0 };
-    for y in 0..h {
-        for x in 0..w {
-            for c in 0..n {
-                let (cat, extra) = code(x, y, c);
-                let (len, bits) = codes[usize::from(cat)];
-                writer.put(u32::from(bits), u32::from(len));
-                if (1..16).contains(&cat) {
-                    let cat = u32::from(cat);
-                    writer.put(u32::from(extra) & ((1 << cat) - 1), cat);
-                }
-            }
+    differences(&samples, w * n, n, start, |cat, extra| {
+        let (len, bits) = codes[usize::from(cat)];
+        // The code and its extra bits together (at most 31 bits).
+        if (1..16).contains(&cat) {
+            let cat = u32::from(cat);
+            let extra = u32::from(extra) & ((1 << cat) - 1);
+            writer.put(u32::from(bits) << cat | extra, u32::from(len) + cat);
+        } else {
+            writer.put(u32::from(bits), u32::from(len));
         }
-    }
+    });
     writer.flush();
     out.extend_from_slice(&[0xFF, EOI]);
 }
 
+/// Calls `f` with each sample's difference from its first-order prediction (the sample to the
+/// left; above for the first column; `start` for the first sample), modulo 2^16 in
+/// -32767..=32768 (H.1.2.2), as (category, extra bits), row by row. `line`: samples a row.
+fn differences(samples: &[u16], line: usize, n: usize, start: i32, mut f: impl FnMut(u8, u16)) {
+    let mut above: Option<&[u16]> = None;
+    for row in samples.chunks_exact(line.max(1)) {
+        for (i, &v) in row.iter().enumerate() {
+            let pred = match (i.checked_sub(n), above) {
+                (Some(left), _) => i32::from(row[left]),
+                (None, Some(above)) => i32::from(above[i]),
+                (None, None) => start,
+            };
+            let d = (i32::from(v) - pred) & 0xFFFF;
+            let d = if d > 32768 { d - 65536 } else { d };
+            let cat = (32 - d.unsigned_abs().leading_zeros()) as u8;
+            let extra = if d < 0 { d - 1 } else { d };
+            f(cat, extra as u16);
+        }
+        above = Some(row);
+    }
+}
+
 struct BitWriter<'a> {
     out: &'a mut Vec<u8>,
-    acc: u32,
+    /// Pending bits, at the bottom (fewer than 32 between calls).
+    acc: u64,
     n: u32,
 }
 
 impl BitWriter<'_> {
-    /// Appends the low `len` (at most 16) bits of `bits`, stuffing a zero after each 0xFF.
+    /// Appends the low `len` (at most 32) bits of `bits`, stuffing a zero after each 0xFF.
     fn put(&mut self, bits: u32, len: u32) {
-        self.acc = (self.acc << len) | bits;
+        self.acc = (self.acc << len) | u64::from(bits);
         self.n += len;
-        while self.n >= 8 {
-            self.n -= 8;
-            let byte = (self.acc >> self.n) as u8;
-            self.out.push(byte);
-            if byte == 0xFF {
-                self.out.push(0);
+        if self.n >= 32 {
+            self.n -= 32;
+            let word = ((self.acc >> self.n) as u32).to_be_bytes();
+            self.acc &= (1 << self.n) - 1;
+            if word.contains(&0xFF) {
+                for byte in word {
+                    self.byte(byte);
+                }
+            } else {
+                self.out.extend_from_slice(&word);
             }
         }
-        self.acc &= (1 << self.n) - 1;
     }
 
-    /// Pads the last byte with one bits (F.1.2.3).
+    fn byte(&mut self, byte: u8) {
+        self.out.push(byte);
+        if byte == 0xFF {
+            self.out.push(0);
+        }
+    }
+
+    /// The whole bytes pending, then the last one padded with one bits (F.1.2.3).
     fn flush(&mut self) {
+        while self.n >= 8 {
+            self.n -= 8;
+            self.byte((self.acc >> self.n) as u8);
+        }
         if self.n > 0 {
             let pad = 8 - self.n;
-            self.put((1 << pad) - 1, pad);
+            let last = (self.acc << pad) as u8 | ((1 << pad) - 1);
+            self.byte(last);
+            self.n = 0;
         }
+        self.acc = 0;
     }
 }
 
