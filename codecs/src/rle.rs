@@ -255,12 +255,19 @@ pub fn encode(src: &[u8], out: &mut Vec<u8>) {
         }
         let start = i;
         i += 1;
-        while i < src.len() && i - start < 128 && run(i) < 3 {
+        // Up to a run of three (`run(i) >= 3`, compared directly: the literal loop is most of
+        // the time on noisy planes).
+        while i < src.len() && i - start < 128 && !starts_run_of_three(src, i) {
             i += 1;
         }
         out.push((i - start - 1) as u8);
         out.extend_from_slice(&src[start..i]);
     }
+}
+
+/// Whether `src[i..]` starts with three equal bytes.
+fn starts_run_of_three(src: &[u8], i: usize) -> bool {
+    matches!(src.get(i..i + 3), Some(&[a, b, c]) if a == b && b == c)
 }
 
 #[cfg(test)]
