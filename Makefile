@@ -170,7 +170,9 @@ pkg: wasm-target wasm-bindgen-cli npm-deps
 	cargo build -p dicom-sanitizer-wasm --target wasm32-unknown-unknown --release
 	rm -rf target/pkg-build && wasm-bindgen --target web --weak-refs --out-dir target/pkg-build \
 		--out-name dicom_sanitizer $(WASM)
-	$(BIN)/wasm-opt -O3 target/pkg-build/dicom_sanitizer_bg.wasm -o target/pkg-build/opt.wasm
+	# -ocimfs=20: wasm-opt inlines a function with one caller whatever its size by default; the
+	# giant functions it made cost JPEG 2000 blanking in V8 about 17% and the gzipped module 59 KB.
+	$(BIN)/wasm-opt -O3 -ocimfs=20 target/pkg-build/dicom_sanitizer_bg.wasm -o target/pkg-build/opt.wasm
 	mv target/pkg-build/opt.wasm target/pkg-build/dicom_sanitizer_bg.wasm
 	rm -rf pkg && mkdir pkg && cp target/pkg-build/* pkg-template/* pkg/
 	@echo "pkg/dicom_sanitizer_bg.wasm: $$(stat -c %s pkg/dicom_sanitizer_bg.wasm) bytes," \
