@@ -337,6 +337,14 @@ fn sign_of(d: i32) -> i32 {
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
+/// A decoded mapped error value, refused beyond any sample range.
+fn mapped(v: u64) -> Res<i32> {
+    if v > MAX_MAPPED {
+        return Err(malformed("an error value beyond the sample range"));
+    }
+    Ok(v as i32)
+}
+
 /// Reads the bits of a scan's coded data, dropping the stuffed bit after each 0xFF, and stops
 /// at a marker (0xFF then a byte with its high bit set).
 struct Reader<'a> {
@@ -442,13 +450,15 @@ impl<'a> Reader<'a> {
         Ok(z)
     }
 
-    /// A limited-length Golomb code (T.87 A.5.3), the mapped error value.
+    /// A limited-length Golomb code (T.87 A.5.3), the mapped error value. Inlined into the
+    /// sample loops: most codes are short and in the cache already, and the zeros, the one and
+    /// the k low bits are taken at once; the rest go the long way.
+    #[inline(always)]
     fn golomb(&mut self, k: u32, limit: u32, qbpp: u32) -> Res<i32> {
         let max = limit.saturating_sub(qbpp + 1);
         if self.bits < 32 {
             self.fill();
         }
-        // Most codes are short and in the cache already: the zeros, the one and k bits at once.
         let lz = self.cache.leading_zeros();
         if lz < max && lz + 1 + k <= self.bits {
             self.consume(lz + 1);
@@ -458,22 +468,20 @@ impl<'a> Reader<'a> {
             };
             self.consume(k);
             // lz < LIMIT ≤ 64 and k ≤ 24: within MAX_MAPPED's check below.
-            let v = (u64::from(lz) << k) | low;
-            if v > MAX_MAPPED {
-                return Err(malformed("an error value beyond the sample range"));
-            }
-            return Ok(v as i32);
+            return mapped((u64::from(lz) << k) | low);
         }
+        self.golomb_long(k, max, qbpp)
+    }
+
+    #[inline(never)]
+    fn golomb_long(&mut self, k: u32, max: u32, qbpp: u32) -> Res<i32> {
         let z = self.zeros(max)?;
         let v = if z < max {
             (u64::from(z) << k) | u64::from(self.read(k)?)
         } else {
             u64::from(self.read(qbpp)?) + 1
         };
-        if v > MAX_MAPPED {
-            return Err(malformed("an error value beyond the sample range"));
-        }
-        Ok(v as i32)
+        mapped(v)
     }
 
     /// Where the next marker starts, after this interval's or scan's coded data (its last bits
@@ -989,7 +997,7 @@ fn decode_scan(
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
     acc: u64,
-    /// Pending bits, at the bottom of `acc` (fewer than 8 between calls).
+    /// Pending bits, at the bottom of `acc` (fewer than 32 between calls).
     n: u32,
     /// Bits the next byte carries: 7 after a 0xFF.
     slot: u32,
@@ -1009,6 +1017,22 @@ impl<'a> Writer<'a> {
     fn put(&mut self, v: u32, bits: u32) {
         self.acc = (self.acc << bits) | (u64::from(v) & ((1u64 << bits) - 1));
         self.n += bits;
+        if self.n >= 32 {
+            self.drain();
+        }
+    }
+
+    /// Writes the whole bytes pending, each of 7 bits after a 0xFF, 8 otherwise.
+    fn drain(&mut self) {
+        // Four bytes with no 0xFF among them, after a byte that was not 0xFF, at once.
+        if self.n >= 32 && self.slot == 8 {
+            let word = ((self.acc >> (self.n - 32)) as u32).to_be_bytes();
+            if !word.contains(&0xFF) {
+                self.out.extend_from_slice(&word);
+                self.n -= 32;
+                self.acc &= (1u64 << self.n) - 1;
+            }
+        }
         while self.n >= self.slot {
             self.n -= self.slot;
             let byte = (self.acc >> self.n) as u8;
@@ -1026,13 +1050,23 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Inlined into the sample loops: short codes (the zeros, the one and the k low bits) in
+    /// one go; the rest the long way.
+    #[inline(always)]
     fn golomb(&mut self, k: u32, m: u32, limit: u32, qbpp: u32) {
         let max = limit.saturating_sub(qbpp + 1);
         let high = m >> k;
         if high < max && high + 1 + k <= 32 {
-            // The zeros, the one and the k low bits in one go.
             self.put((1 << k) | (m & ((1 << k) - 1)), high + 1 + k);
-        } else if high < max {
+        } else {
+            self.golomb_long(k, m, max, qbpp);
+        }
+    }
+
+    #[inline(never)]
+    fn golomb_long(&mut self, k: u32, m: u32, max: u32, qbpp: u32) {
+        let high = m >> k;
+        if high < max {
             self.zeros(high);
             self.put(1, 1);
             self.put(m, k);
@@ -1046,8 +1080,12 @@ impl<'a> Writer<'a> {
     /// Pads the last byte with zeros; a final 0xFF is followed by its stuffed zero byte, so the
     /// marker after it is not read as data.
     fn finish(&mut self) {
+        self.drain();
         if self.n > 0 {
-            self.put(0, self.slot - self.n);
+            let pad = self.slot - self.n;
+            self.acc <<= pad;
+            self.n += pad;
+            self.drain();
         }
         if self.slot == 7 {
             self.out.push(0);
