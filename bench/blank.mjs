@@ -15,16 +15,17 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-import { Sanitizer, wasmMemoryBytes } from "../pkg/node.js";
-
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
+// Other builds to compare side by side: BENCH_CLI (the CLI), BENCH_PKG (the package's folder),
+// BENCH_CODECS (the pixel-codecs example `frames`).
+const { Sanitizer, wasmMemoryBytes } = await import(join(process.env.BENCH_PKG ?? join(ROOT, "pkg"), "node.js"));
 const DIR = join(ROOT, "target/frames");
 const ONE = join(ROOT, "target/frames-1/bench");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const KEY = "benchmark-key-0123456789abcdef";
 const BAND = { x: 16, y: 16, width: 300, height: 40 };
-const CLI = join(ROOT, "target/release/dicom-sanitize");
-const CODECS = join(ROOT, "target/release/examples/frames");
+const CLI = process.env.BENCH_CLI ?? join(ROOT, "target/release/dicom-sanitize");
+const CODECS = process.env.BENCH_CODECS ?? join(ROOT, "target/release/examples/frames");
 
 // The cine first, while the wasm memory has not grown for the one-shot runs (it never shrinks):
 // header, empty offset table, the frame 1,000 times, the delimiter, pulled through the transform.

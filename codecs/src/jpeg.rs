@@ -129,8 +129,10 @@ impl Huffman {
         Ok(h)
     }
 
-    /// The next symbol and its code length, not consumed.
-    #[inline]
+    /// The next symbol and its code length, not consumed. Always inlined into the block loops
+    /// (`#[inline]` was not enough at `opt-level` 3): most codes are found in `fast`; longer
+    /// ones go the long way.
+    #[inline(always)]
     fn decode(&self, r: &mut Reader) -> Res<(u8, u32)> {
         r.refill();
         let p = r.peek(16);
@@ -138,6 +140,11 @@ impl Huffman {
         if e != 0 {
             return Ok(((e & 0xFF) as u8, u32::from(e >> 8)));
         }
+        self.decode_long(r, p)
+    }
+
+    #[inline(never)]
+    fn decode_long(&self, r: &mut Reader, p: u32) -> Res<(u8, u32)> {
         for len in FAST + 1..=16 {
             let code = (p >> (16 - len)) as i32;
             if code <= self.maxcode[len as usize] {
