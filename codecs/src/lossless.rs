@@ -508,46 +508,45 @@ impl Scan {
                 bits = Bits::new(data, pos + 2);
                 next_rst = (next_rst + 1) & 7;
             }
+            // The image holds w × h × n samples (start_frame).
+            let out = &mut img.samples[y * w * n..(y + 1) * w * n];
             for x in 0..w {
                 for c in &self.components {
                     let diff = bits.difference(&c.table)?;
                     let i = x * n + c.index;
-                    let left = |r: &[u16]| i32::from(r.get(i - n).copied().unwrap_or(0));
-                    let pred = if x == 0 {
-                        if first_line {
-                            start
-                        } else {
-                            i32::from(above.get(i).copied().unwrap_or(0))
-                        }
-                    } else if first_line {
-                        left(&row)
-                    } else {
-                        let ra = left(&row);
-                        let rb = i32::from(above.get(i).copied().unwrap_or(0));
-                        let rc = left(&above);
-                        match self.predictor {
-                            1 => ra,
-                            2 => rb,
-                            3 => rc,
-                            4 => ra + rb - rc,
-                            5 => ra + ((rb - rc) >> 1),
-                            6 => rb + ((ra - rc) >> 1),
-                            _ => (ra + rb) >> 1,
+                    let pred = match (x, first_line) {
+                        (0, true) => start,
+                        (0, false) => i32::from(above[i]),
+                        (_, true) => i32::from(row[i - n]),
+                        (_, false) => {
+                            let (ra, rb, rc) = (row[i - n], above[i], above[i - n]);
+                            predict(self.predictor, ra.into(), rb.into(), rc.into())
                         }
                     };
                     // Modulo 2^16 (H.1.2.2), then kept within the precision.
                     let v = ((pred + diff) as u32 & 0xFFFF & mask) as u16;
-                    if let Some(s) = row.get_mut(i) {
-                        *s = v;
-                    }
-                    if let Some(s) = img.samples.get_mut((y * w + x) * n + c.index) {
-                        *s = v << shift;
-                    }
+                    row[i] = v;
+                    out[i] = v << shift;
                 }
             }
             std::mem::swap(&mut row, &mut above);
         }
         Ok(bits.resync())
+    }
+}
+
+/// The prediction of selection value `sv` (T.81 Table H.1) from the samples left, above and
+/// above-left.
+#[inline(always)]
+fn predict(sv: u8, ra: i32, rb: i32, rc: i32) -> i32 {
+    match sv {
+        1 => ra,
+        2 => rb,
+        3 => rc,
+        4 => ra + rb - rc,
+        5 => ra + ((rb - rc) >> 1),
+        6 => rb + ((ra - rc) >> 1),
+        _ => (ra + rb) >> 1,
     }
 }
 
