@@ -235,8 +235,19 @@ impl State {
             q: Vec::new(),
         };
         st.reset();
+        // `quantize` without its chain of branches (NEAR < T1 ≤ T2 ≤ T3): the thresholds |d|
+        // reaches, signed; a loop the compiler vectorises, a table per scan being a cost in wasm.
         st.q = (-p.maxval..=p.maxval)
-            .map(|d| st.quantize(d) as i8)
+            .map(|d| {
+                let a = d.abs();
+                let steps = [a > p.near, a >= p.t1, a >= p.t2, a >= p.t3];
+                let q = steps.iter().map(|&s| i8::from(s)).sum::<i8>();
+                if d < 0 {
+                    -q
+                } else {
+                    q
+                }
+            })
             .collect();
         st
     }
