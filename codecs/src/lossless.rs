@@ -646,6 +646,8 @@ struct BitWriter<'a> {
 
 impl BitWriter<'_> {
     /// Appends the low `len` (at most 32) bits of `bits`, stuffing a zero after each 0xFF.
+    /// Always inlined in wasm, where it was left a call per sample.
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
     fn put(&mut self, bits: u32, len: u32) {
         self.acc = (self.acc << len) | u64::from(bits);
         self.n += len;
