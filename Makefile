@@ -42,7 +42,7 @@ help:
 	@echo "make python-develop - the Python package into target/pyenv, editable (maturin develop)"
 	@echo "make fuzz   - cargo fuzz FUZZ_TARGET (sanitize, codecs, reidentify or enclose) for FUZZ_SECONDS (default 300); not part of test"
 	@echo "make survey - pydicom's test files through the CLI, checked with pydicom, dcmdump, dciodvfy"
-	@echo "make bench  - criterion benches and the comparison with dcmjs, pydicom/deid and cp"
+	@echo "make bench  - criterion benches, the comparison with dcmjs, pydicom/deid and cp, blanking beside GDCM's decoders"
 	@echo "make gen    - regenerate src/profile/*.rs from $(STANDARD)"
 
 setup: wasm-target pyenv oracles
