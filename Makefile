@@ -33,7 +33,7 @@ help:
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
 	@echo "               (browser-test: the page, its previews, its OCR, its review step, its recipients)"
 	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
-	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
+	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd, a 2 GiB file previewed, under 64 MiB"
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
 	@echo "make dicomweb-test  - dicomweb-client through the proxy into a real Orthanc, under load and faults"
 	@echo "make wheel  - the Python package's abi3 wheel into target/wheels/ (maturin, release)"
@@ -219,9 +219,11 @@ large-header:
 		> target/large/length-72m
 	cargo run -q -p fixtures --bin make-large-header -- target/large/header-256m.bin 512 512 512 \
 		> target/large/length-256m
+	cargo run -q -p fixtures --bin make-large-header -- target/large/header-2g.bin 512 512 4096 \
+		> target/large/length-2g
 
-large-test: pkg large-header frames
-	node --test tests/js/large.test.mjs tests/js/cine.test.mjs
+large-test: pkg large-header frames chromium site
+	node --test tests/js/large.test.mjs tests/js/cine.test.mjs tests/js/preview-large.test.mjs
 
 # One JPEG frame of the 1,000-frame cine, and FRAMES-frame files per syntax for `make bench`.
 frames: oracles
