@@ -1,0 +1,3 @@
+#![forbid(unsafe_code)]
+pub mod jpeg2000;
+pub mod samples;

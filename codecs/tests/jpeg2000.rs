@@ -1,0 +1,244 @@
+//! The JPEG 2000 decoder against OpenJPEG (`opj_compress` encodes, `opj_decompress` and
+//! hayro-jpeg2000 decode) over the coding options, plus refusals. The tools must be
+//! installed (Debian: libopenjp2-tools); a missing tool fails the tests.
+
+use pixel_codecs::jpeg2000::{decode, Decoder};
+use pixel_codecs::samples::{CodecError, Image};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A test image: gradient plus noise, `n` components, planar values in `bits` bits.
+fn image(w: u32, h: u32, n: u8, bits: u8, signed: bool, seed: u32) -> Image {
+    let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
+    let max = (1u32 << bits) - 1;
+    let mut samples = Vec::with_capacity((w * h) as usize * n as usize);
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..n as u32 {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                let g = ((x * 7 + y * 3 + c * 50) * max / (w * 7 + h * 3 + 150)).min(max);
+                let noise = s % (max / 16 + 2);
+                let v = (g + noise).min(max);
+                samples.push(v as u16);
+            }
+        }
+    }
+    let mut img = Image {
+        width: w,
+        height: h,
+        components: n,
+        precision: bits,
+        samples,
+    };
+    if signed {
+        // As two's complement in `bits` bits (the decoder's output form).
+        let flip = 1u16 << (bits - 1);
+        img.samples.iter_mut().for_each(|v| *v ^= flip);
+    }
+    img
+}
+
+fn tmp() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("j2k-test-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn unique(name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    tmp().join(format!("{}-{name}", N.fetch_add(1, Ordering::Relaxed)))
+}
+
+/// Encodes with opj_compress from a planar big-endian raw file.
+fn opj_encode(img: &Image, signed: bool, args: &[&str]) -> Vec<u8> {
+    let raw = unique("in.raw");
+    let out = unique("out.j2k");
+    let (w, h, n) = (img.width as usize, img.height as usize, img.components as usize);
+    let wide = img.precision > 8;
+    let mut bytes = Vec::new();
+    for c in 0..n {
+        for i in 0..w * h {
+            let v = img.samples[i * n + c];
+            // Sign-extend two's complement samples.
+            let v = if signed && v >> (img.precision - 1) & 1 == 1 {
+                (v as u32 | !((1u32 << img.precision) - 1)) as u16
+            } else {
+                v
+            };
+            if wide {
+                bytes.extend_from_slice(&v.to_be_bytes());
+            } else {
+                bytes.push(v as u8);
+            }
+        }
+    }
+    std::fs::write(&raw, bytes).unwrap();
+    let f = format!(
+        "{w},{h},{n},{},{}",
+        img.precision,
+        if signed { "s" } else { "u" }
+    );
+    let o = Command::new("opj_compress")
+        .arg("-i")
+        .arg(&raw)
+        .arg("-o")
+        .arg(&out)
+        .args(["-F", &f])
+        .args(args)
+        .output()
+        .expect("opj_compress (apt-get install libopenjp2-tools)");
+    assert!(
+        o.status.success(),
+        "opj_compress {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(raw);
+    let _ = std::fs::remove_file(out);
+    v
+}
+
+/// opj_decompress's samples (its .raw output is little-endian), pixel-interleaved, two's complement in `precision` bits.
+fn opj_decode(j2k: &[u8], info: &Image) -> Vec<u16> {
+    let inp = unique("in.j2k");
+    let out = unique("out.raw");
+    std::fs::write(&inp, j2k).unwrap();
+    let o = Command::new("opj_decompress")
+        .arg("-i")
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("opj_decompress (apt-get install libopenjp2-tools)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(inp);
+    let _ = std::fs::remove_file(out);
+    let (w, h, n) = (
+        info.width as usize,
+        info.height as usize,
+        info.components as usize,
+    );
+    let wide = info.precision > 8;
+    let mask = ((1u32 << info.precision) - 1) as u16;
+    let mut v = vec![0u16; w * h * n];
+    for c in 0..n {
+        for i in 0..w * h {
+            let k = c * w * h + i;
+            let s = if wide {
+                u16::from_le_bytes([bytes[2 * k], bytes[2 * k + 1]])
+            } else {
+                u16::from(bytes[k])
+            };
+            v[i * n + c] = s & mask;
+        }
+    }
+    v
+}
+
+/// What the project decodes today (src/pixels/j2k.rs): hayro-jpeg2000.
+fn hayro(frame: &[u8], signed: bool) -> Result<Vec<u16>, String> {
+    use hayro_jpeg2000::{DecodeSettings, DecoderContext};
+    let settings = DecodeSettings {
+        resolve_palette_indices: false,
+        strict: false,
+        target_resolution: None,
+    };
+    let image = hayro_jpeg2000::Image::new(frame, &settings).map_err(|e| e.to_string())?;
+    let mut ctx = DecoderContext::default();
+    let decoded = image.decode(&mut ctx).map_err(|e| e.to_string())?;
+    let planes = decoded.components();
+    let pixels = (image.width() * image.height()) as usize;
+    let precision = planes[0].bit_depth();
+    let max = ((1u32 << precision) - 1) as f32;
+    let flip = if signed { 1u16 << (precision - 1) } else { 0 };
+    let mut out = Vec::with_capacity(pixels * planes.len());
+    for i in 0..pixels {
+        for p in planes {
+            let v = p.samples().get(i).copied().unwrap_or(0.0);
+            out.push((v.round().clamp(0.0, max) as u16) ^ flip);
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes through `read_rows` with buffers of a few rows, as the frame stream will.
+fn by_rows(frame: &[u8], rows_per_call: usize) -> Result<Vec<u16>, CodecError> {
+    let mut d = Decoder::new(frame, 1 << 28)?;
+    let i = d.info();
+    let row = i.width as usize * i.components as usize;
+    let mut out = Vec::new();
+    let mut buf = vec![0u16; row * rows_per_call];
+    loop {
+        let n = d.read_rows(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n * row]);
+    }
+    Ok(out)
+}
+
+struct Outcome {
+    differ_opj: usize,
+    max_opj: u16,
+    differ_hayro: usize,
+}
+
+/// Encodes `img` with `args`, decodes with everything, compares.
+fn check(img: &Image, signed: bool, args: &[&str], lossless: bool) -> Outcome {
+    let j2k = opj_encode(img, signed, args);
+    let ours = decode(&j2k, 1 << 28).unwrap_or_else(|e| panic!("{args:?}: {e:?}"));
+    assert_eq!(
+        (ours.width, ours.height, ours.components, ours.precision),
+        (img.width, img.height, img.components, img.precision),
+        "{args:?}"
+    );
+    let rows = by_rows(&j2k, 3).unwrap();
+    assert!(rows == ours.samples, "{args:?}: read_rows and decode differ");
+    let opj = opj_decode(&j2k, img);
+    let mut o = Outcome {
+        differ_opj: 0,
+        max_opj: 0,
+        differ_hayro: 0,
+    };
+    for (a, b) in ours.samples.iter().zip(&opj) {
+        if a != b {
+            o.differ_opj += 1;
+            o.max_opj = o.max_opj.max(a.abs_diff(*b));
+        }
+    }
+    if let Ok(h) = hayro(&j2k, signed) {
+        o.differ_hayro = ours.samples.iter().zip(&h).filter(|(a, b)| a != b).count();
+    } else {
+        o.differ_hayro = usize::MAX;
+    }
+    if lossless {
+        if let Some(i) = ours.samples.iter().zip(&img.samples).position(|(a, b)| a != b) {
+            panic!(
+                "{args:?}: sample {i} (x {} y {}) is {} not {} ({} differ from the source, {} from opj)",
+                (i / img.components as usize) % img.width as usize,
+                (i / img.components as usize) / img.width as usize,
+                ours.samples[i],
+                img.samples[i],
+                ours.samples.iter().zip(&img.samples).filter(|(a, b)| a != b).count(),
+                o.differ_opj
+            );
+        }
+        assert_eq!(o.differ_opj, 0, "{args:?}");
+    } else {
+        assert!(o.max_opj <= 1, "{args:?}: off by {} from opj", o.max_opj);
+    }
+    o
+}
+
+#[test]
+fn lossless_single_tile_gray() {
+    for bits in [8, 12, 16] {
+        let img = image(67, 45, 1, bits, false, 1);
+        check(&img, false, &[], true);
+    }
+}
