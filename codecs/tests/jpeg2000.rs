@@ -242,3 +242,128 @@ fn lossless_single_tile_gray() {
         check(&img, false, &[], true);
     }
 }
+
+/// Runs `check` on each case, reporting all failures at once.
+fn matrix(cases: &[(Image, bool, Vec<&str>, bool)]) {
+    let mut failures = Vec::new();
+    for (img, signed, args, lossless) in cases {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            check(img, *signed, args, *lossless)
+        }));
+        match r {
+            Ok(o) => eprintln!(
+                "{}x{}x{} {}b{} {args:?}: {} differ from opj (max {}), {} from hayro",
+                img.width,
+                img.height,
+                img.components,
+                img.precision,
+                if *signed { " signed" } else { "" },
+                o.differ_opj,
+                o.max_opj,
+                if o.differ_hayro == usize::MAX {
+                    "hayro failed".to_string()
+                } else {
+                    o.differ_hayro.to_string()
+                }
+            ),
+            Err(e) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                failures.push(format!("{args:?}: {msg}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn lossless_options() {
+    let gray = image(97, 83, 1, 12, false, 2);
+    let rgb = image(61, 53, 3, 8, false, 3);
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["-n", "1"],
+        vec!["-n", "2"],
+        vec!["-n", "7"],
+        vec!["-r", "20,10,5,1"],
+        vec!["-p", "LRCP", "-r", "10,5,1"],
+        vec!["-p", "RLCP", "-r", "10,5,1"],
+        vec!["-p", "RPCL", "-r", "10,5,1"],
+        vec!["-p", "PCRL", "-r", "10,5,1"],
+        vec!["-p", "CPRL", "-r", "10,5,1"],
+        vec!["-t", "32,32"],
+        vec!["-t", "40,24", "-p", "RPCL", "-n", "3"],
+        vec!["-d", "3,5"],
+        vec!["-d", "17,9", "-t", "32,32", "-T", "5,3"],
+        vec!["-c", "[32,32],[16,16]"],
+        vec!["-c", "[16,16]", "-p", "PCRL", "-r", "4,1", "-n", "5"],
+        vec!["-c", "[64,32],[32,16],[16,8]", "-p", "CPRL"],
+        vec!["-b", "32,32"],
+        vec!["-b", "64,16"],
+        vec!["-b", "4,1024"],
+        vec!["-b", "4,4"],
+        vec!["-M", "1"],
+        vec!["-M", "2"],
+        vec!["-M", "4"],
+        vec!["-M", "8"],
+        vec!["-M", "16"],
+        vec!["-M", "32"],
+        vec!["-M", "63", "-r", "8,2,1"],
+        vec!["-M", "5", "-r", "8,2,1"],
+        vec!["-M", "9", "-b", "16,16"],
+        vec!["-SOP", "-EPH"],
+        vec!["-SOP", "-EPH", "-r", "5,1", "-t", "48,48"],
+        vec!["-TP", "R", "-t", "48,48"],
+        vec!["-TP", "L", "-r", "5,1"],
+        vec!["-TP", "C"],
+        vec!["-PLT", "-TLM", "-t", "48,48"],
+        vec!["-POC", "T0=0,0,2,3,1,LRCP/T0=0,0,7,6,1,RPCL", "-r", "4,1"],
+        vec!["-ROI", "c=0,U=3"],
+        vec!["-GuardBits", "1"],
+        vec!["-n", "6", "-d", "1,1"],
+        vec!["-n", "7", "-d", "63,1", "-b", "4,4"],
+    ];
+    let mut all = Vec::new();
+    for a in &cases {
+        all.push((gray.clone(), false, a.clone(), true));
+    }
+    for a in [
+        vec![],
+        vec!["-mct", "0"],
+        vec!["-mct", "1", "-p", "CPRL", "-r", "6,1"],
+        vec!["-t", "29,31", "-d", "2,3", "-n", "4"],
+    ] {
+        all.push((rgb.clone(), false, a, true));
+    }
+    // (opj_compress reads no 4-component 12-bit raw file.)
+    for (n, bits) in [(1, 16), (1, 8), (4, 16), (4, 8), (3, 16), (1, 2)] {
+        all.push((image(37, 29, n, bits, false, 9), false, vec!["-n", "4"], true));
+        all.push((image(37, 29, n, bits, true, 10), true, vec!["-n", "3"], true));
+    }
+    matrix(&all);
+}
+
+#[test]
+fn lossy_options() {
+    let gray = image(97, 83, 1, 12, false, 4);
+    let rgb = image(61, 53, 3, 8, false, 5);
+    let mut all = Vec::new();
+    for a in [
+        vec!["-I"],
+        vec!["-I", "-r", "10"],
+        vec!["-I", "-r", "40,20,10"],
+        vec!["-I", "-n", "7", "-d", "5,3"],
+        vec!["-I", "-t", "40,24", "-r", "8", "-n", "3"],
+        vec!["-I", "-M", "63", "-r", "12"],
+        vec!["-r", "12"],
+    ] {
+        all.push((gray.clone(), false, a, false));
+    }
+    for a in [vec!["-I"], vec!["-I", "-r", "20"], vec!["-I", "-mct", "0", "-r", "15"]] {
+        all.push((rgb.clone(), false, a, false));
+    }
+    all.push((image(50, 40, 1, 16, true, 6), true, vec!["-I", "-r", "5"], false));
+    matrix(&all);
+}
