@@ -367,3 +367,93 @@ fn lossy_options() {
     all.push((image(50, 40, 1, 16, true, 6), true, vec!["-I", "-r", "5"], false));
     matrix(&all);
 }
+
+/// The pyenv's Python with pydicom (the Makefile's `pyenv`), or `J2K_PYTHON`.
+fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("J2K_PYTHON") {
+        return p.into();
+    }
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for p in [
+        here.join("../target/pyenv/bin/python"),
+        PathBuf::from("/work/main/target/pyenv/bin/python"),
+    ] {
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("no Python with pydicom: set J2K_PYTHON (make pyenv)");
+}
+
+/// Every JPEG 2000 frame of pydicom's test files equals what hayro-jpeg2000 (the project's
+/// decoder until now) gives.
+#[test]
+fn pydicom_frames_equal_hayro() {
+    let dir = unique("pydicom");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = r#"
+import os, sys, warnings
+warnings.simplefilter("ignore")
+import pydicom
+from pydicom.data import get_testdata_files
+out = sys.argv[1]
+for f in get_testdata_files("*"):
+    try:
+        ds = pydicom.dcmread(f)
+        ts = str(ds.file_meta.TransferSyntaxUID)
+    except Exception:
+        continue
+    if ts not in ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91"):
+        continue
+    n = int(getattr(ds, "NumberOfFrames", 1) or 1)
+    try:
+        from pydicom.encaps import generate_frames
+        frames = generate_frames(ds.PixelData, number_of_frames=n)
+    except ImportError:
+        from pydicom.encaps import generate_pixel_data_frame
+        frames = generate_pixel_data_frame(ds.PixelData, n)
+    for i, fr in enumerate(frames):
+        open(os.path.join(out, "%s.%d.j2k" % (os.path.basename(f), i)), "wb").write(fr)
+"#;
+    let o = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .expect("python");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "pydicom gave {} frames", names.len());
+    for p in &names {
+        let frame = std::fs::read(p).unwrap();
+        let ours = decode(&frame, 1 << 28);
+        if let Err(CodecError::Unsupported(e)) = &ours {
+            // src/pixels/j2k.rs refuses the same from SIZ before hayro sees it (hayro would
+            // try to allocate the 3722445056x1024 image of the garbled frame).
+            eprintln!("{}: {e}", p.display());
+            assert!(e.contains("exceed the limit"), "{e}");
+            continue;
+        }
+        let signed = Decoder::new(&frame, 1 << 28).map(|d| d.info().signed);
+        match (ours, hayro(&frame, signed.clone().unwrap_or(false))) {
+            (Ok(img), Ok(h)) => {
+                let differ = img.samples.iter().zip(&h).filter(|(a, b)| a != b).count();
+                eprintln!(
+                    "{}: {}x{}x{} {} bits: {differ} samples differ from hayro",
+                    p.display(),
+                    img.width,
+                    img.height,
+                    img.components,
+                    img.precision
+                );
+                assert_eq!(differ, 0, "{}", p.display());
+                assert_eq!(img.samples.len(), h.len());
+            }
+            (a, b) => panic!("{}: ours {:?}, hayro {:?}", p.display(), a.err(), b.err()),
+        }
+    }
+}
