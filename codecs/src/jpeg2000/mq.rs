@@ -20,16 +20,16 @@ const QE: [(u32, u8, u8, bool); 47] = [
 /// One transition per state and decision, packed for the hot loop: (Qe, next state if MPS,
 /// next state if LPS), where a state is `index << 1 | mps`.
 struct Table {
-    qe: [u32; 94],
-    nmps: [u8; 94],
-    nlps: [u8; 94],
+    qe: [u32; 128],
+    nmps: [u8; 128],
+    nlps: [u8; 128],
 }
 
 const fn table() -> Table {
     let mut t = Table {
-        qe: [0; 94],
-        nmps: [0; 94],
-        nlps: [0; 94],
+        qe: [0; 128],
+        nmps: [0; 128],
+        nlps: [0; 128],
     };
     let mut i = 0;
     while i < 47 {
@@ -50,18 +50,19 @@ const fn table() -> Table {
 
 static T: Table = table();
 
-/// Context states of the 19 Tier-1 contexts.
-pub type Contexts = [u8; 19];
+/// Context states of the 19 Tier-1 contexts (32 so that a masked index needs no check).
+pub type Contexts = [u8; 32];
 
 /// The initial states (Table D.7): uniform 46, run-length 3, all-zero neighbourhood 4.
 pub fn initial_contexts() -> Contexts {
-    let mut c = [0u8; 19];
+    let mut c = [0u8; 32];
     c[0] = 4 << 1;
     c[17] = 3 << 1;
     c[18] = 46 << 1;
     c
 }
 
+#[derive(Clone)]
 pub struct Mq<'a> {
     data: &'a [u8],
     pos: usize,
@@ -126,7 +127,7 @@ impl<'a> Mq<'a> {
     /// DECODE (C.3.2) with the context state `cx`.
     #[inline(always)]
     pub fn decode(&mut self, cx: &mut u8) -> u32 {
-        let s = usize::from(*cx) % 94;
+        let s = usize::from(*cx) & 127;
         let qe = T.qe[s];
         let mps = u32::from(*cx & 1);
         self.a -= qe;
@@ -163,6 +164,7 @@ impl<'a> Mq<'a> {
 }
 
 /// The raw (bypass) segments: bits MSB first, a 0 bit stuffed after each 0xFF.
+#[derive(Clone)]
 pub struct Raw<'a> {
     data: &'a [u8],
     pos: usize,

@@ -34,8 +34,8 @@ const VISITED: u32 = 1 << 15;
 const BELOW: u32 = SW | S | SE | NEG_S;
 
 /// Table D.1: zero-coding contexts for LL/LH, HL and HH, by the 8 neighbour bits.
-const fn zc_table() -> [u8; 768] {
-    let mut t = [0u8; 768];
+const fn zc_table() -> [[u8; 256]; 3] {
+    let mut t = [[0u8; 256]; 3];
     let mut o = 0;
     while o < 3 {
         let mut f = 0;
@@ -96,7 +96,7 @@ const fn zc_table() -> [u8; 768] {
                     hv
                 }
             };
-            t[o * 256 + f] = ctx as u8;
+            t[o][f] = ctx as u8;
             f += 1;
         }
         o += 1;
@@ -142,11 +142,11 @@ const fn sc_table() -> [u8; 4096] {
     t
 }
 
-static ZC: [u8; 768] = zc_table();
+static ZC: [[u8; 256]; 3] = zc_table();
 static SC: [u8; 4096] = sc_table();
 
 /// A source of decisions: the MQ decoder, or raw bits in bypassed passes.
-trait Bits {
+trait Bits: Clone {
     fn bit(&mut self, cx: &mut Contexts, ctx: usize) -> u32;
     fn sign(&mut self, cx: &mut Contexts, packed: u8) -> u32;
 }
@@ -154,11 +154,11 @@ trait Bits {
 impl Bits for Mq<'_> {
     #[inline(always)]
     fn bit(&mut self, cx: &mut Contexts, ctx: usize) -> u32 {
-        self.decode(&mut cx[ctx % 19])
+        self.decode(&mut cx[ctx & 31])
     }
     #[inline(always)]
     fn sign(&mut self, cx: &mut Contexts, packed: u8) -> u32 {
-        self.decode(&mut cx[usize::from(packed >> 1) % 19]) ^ u32::from(packed & 1)
+        self.decode(&mut cx[usize::from(packed >> 1) & 31]) ^ u32::from(packed & 1)
     }
 }
 
@@ -219,6 +219,31 @@ pub fn segment_end(k: usize, style: u8) -> usize {
     } else {
         usize::MAX
     }
+}
+
+#[inline(always)]
+fn set_significant(flags: &mut [u32], s: usize, i: usize, neg: bool) {
+    // The 3x3 neighbourhood, one bounds check for all nine.
+    let Some(win) = flags.get_mut(i.wrapping_sub(s + 1)..i + s + 2) else {
+        return;
+    };
+    if win.len() != 2 * s + 3 {
+        return;
+    }
+    let (ns, nw, ne, nn) = if neg {
+        (NEG_S, NEG_W, NEG_E, NEG_N)
+    } else {
+        (0, 0, 0, 0)
+    };
+    win[0] |= SE;
+    win[1] |= S | ns;
+    win[2] |= SW;
+    win[s] |= E | ne;
+    win[s + 1] |= SIG | if neg { NEG } else { 0 };
+    win[s + 2] |= W | nw;
+    win[2 * s] |= NE;
+    win[2 * s + 1] |= N | nn;
+    win[2 * s + 2] |= NW;
 }
 
 impl Scratch {
@@ -318,34 +343,21 @@ impl Scratch {
         Ok(())
     }
 
-    #[inline(always)]
-    fn set_significant(&mut self, i: usize, neg: bool) {
-        let s = self.stride;
-        let f = &mut self.flags;
-        if i < s + 1 || i + s + 1 >= f.len() {
-            return;
-        }
-        f[i] |= SIG | if neg { NEG } else { 0 };
-        f[i - s - 1] |= SE;
-        f[i - s] |= S | if neg { NEG_S } else { 0 };
-        f[i - s + 1] |= SW;
-        f[i - 1] |= E | if neg { NEG_E } else { 0 };
-        f[i + 1] |= W | if neg { NEG_W } else { 0 };
-        f[i + s - 1] |= NE;
-        f[i + s] |= N | if neg { NEG_N } else { 0 };
-        f[i + s + 1] |= NW;
-    }
-
-    fn spp<B: Bits>(&mut self, src: &mut B, cx: &mut Contexts, o: usize, plane: u32, st: u8) {
+    fn spp<B: Bits>(&mut self, out: &mut B, cx: &mut Contexts, o: usize, plane: u32, st: u8) {
         let (w, h, s) = (self.w, self.h, self.stride);
+        // Locals the optimizer keeps in registers across the loop.
+        let mut m = out.clone();
+        let src = &mut m;
+        let flags = &mut self.flags[..];
+        let mags = &mut self.mags[..];
         let vc = st & STYLE_VCAUSAL != 0;
-        let zc = &ZC[o * 256..o * 256 + 256];
+        let zc = &ZC[o % 3];
         for y0 in (0..h).step_by(4) {
             let y1 = (y0 + 4).min(h);
             for x in 0..w {
                 for y in y0..y1 {
                     let i = (y + 1) * s + x + 1;
-                    let mut f = self.flags[i];
+                    let mut f = flags[i];
                     if vc && y == y0 + 3 {
                         f &= !BELOW;
                     }
@@ -353,26 +365,32 @@ impl Scratch {
                         continue;
                     }
                     let bit = src.bit(cx, usize::from(zc[(f & 0xFF) as usize]));
-                    self.flags[i] |= VISITED;
+                    flags[i] |= VISITED;
                     if bit != 0 {
                         let neg = src.sign(cx, SC[(f & 0xFFF) as usize]) != 0;
-                        self.mags[i] |= 1 << plane;
-                        self.set_significant(i, neg);
+                        mags[i] |= 1 << plane;
+                        set_significant(flags, s, i, neg);
                     }
                 }
             }
         }
+        *out = m;
     }
 
-    fn mrp<B: Bits>(&mut self, src: &mut B, cx: &mut Contexts, plane: u32, st: u8) {
+    fn mrp<B: Bits>(&mut self, out: &mut B, cx: &mut Contexts, plane: u32, st: u8) {
         let (w, h, s) = (self.w, self.h, self.stride);
+        // Locals the optimizer keeps in registers across the loop.
+        let mut m = out.clone();
+        let src = &mut m;
+        let flags = &mut self.flags[..];
+        let mags = &mut self.mags[..];
         let vc = st & STYLE_VCAUSAL != 0;
         for y0 in (0..h).step_by(4) {
             let y1 = (y0 + 4).min(h);
             for x in 0..w {
                 for y in y0..y1 {
                     let i = (y + 1) * s + x + 1;
-                    let mut f = self.flags[i];
+                    let mut f = flags[i];
                     if f & (SIG | VISITED) != SIG {
                         continue;
                     }
@@ -387,17 +405,23 @@ impl Scratch {
                         14
                     };
                     let bit = src.bit(cx, ctx);
-                    self.mags[i] |= bit << plane;
-                    self.flags[i] |= REFINED;
+                    mags[i] |= bit << plane;
+                    flags[i] |= REFINED;
                 }
             }
         }
+        *out = m;
     }
 
-    fn cup<B: Bits>(&mut self, src: &mut B, cx: &mut Contexts, o: usize, plane: u32, st: u8) {
+    fn cup<B: Bits>(&mut self, out: &mut B, cx: &mut Contexts, o: usize, plane: u32, st: u8) {
         let (w, h, s) = (self.w, self.h, self.stride);
+        // Locals the optimizer keeps in registers across the loop.
+        let mut m = out.clone();
+        let src = &mut m;
+        let flags = &mut self.flags[..];
+        let mags = &mut self.mags[..];
         let vc = st & STYLE_VCAUSAL != 0;
-        let zc = &ZC[o * 256..o * 256 + 256];
+        let zc = &ZC[o % 3];
         for y0 in (0..h).step_by(4) {
             let y1 = (y0 + 4).min(h);
             for x in 0..w {
@@ -406,7 +430,7 @@ impl Scratch {
                 if y1 == y0 + 4 {
                     let mask = |r: usize| if vc && r == 3 { !BELOW } else { !0 };
                     let quiet = (0..4).all(|r| {
-                        self.flags[col + r * s] & mask(r) & (SIG | VISITED | 0xFF) == 0
+                        flags[col + r * s] & mask(r) & (SIG | VISITED | 0xFF) == 0
                     });
                     if quiet {
                         if src.bit(cx, 17) == 0 {
@@ -414,19 +438,19 @@ impl Scratch {
                         }
                         let r = (src.bit(cx, 18) << 1 | src.bit(cx, 18)) as usize;
                         let i = col + r * s;
-                        let mut f = self.flags[i];
+                        let mut f = flags[i];
                         if vc && r == 3 {
                             f &= !BELOW;
                         }
                         let neg = src.sign(cx, SC[(f & 0xFFF) as usize]) != 0;
-                        self.mags[i] |= 1 << plane;
-                        self.set_significant(i, neg);
+                        mags[i] |= 1 << plane;
+                        set_significant(flags, s, i, neg);
                         first = y0 + r + 1;
                     }
                 }
                 for y in first..y1 {
                     let i = (y + 1) * s + x + 1;
-                    let mut f = self.flags[i];
+                    let mut f = flags[i];
                     if vc && y == y0 + 3 {
                         f &= !BELOW;
                     }
@@ -434,16 +458,17 @@ impl Scratch {
                         let bit = src.bit(cx, usize::from(zc[(f & 0xFF) as usize]));
                         if bit != 0 {
                             let neg = src.sign(cx, SC[(f & 0xFFF) as usize]) != 0;
-                            self.mags[i] |= 1 << plane;
-                            self.set_significant(i, neg);
+                            mags[i] |= 1 << plane;
+                            set_significant(flags, s, i, neg);
                         }
                     }
                 }
                 for y in y0..y1 {
-                    self.flags[(y + 1) * s + x + 1] &= !VISITED;
+                    flags[(y + 1) * s + x + 1] &= !VISITED;
                 }
             }
         }
+        *out = m;
     }
 
     /// Row `y` of the decoded block as (negative, magnitude, lowest decoded bit-plane), the
