@@ -86,8 +86,6 @@ pub struct TileData {
     pub parts: Vec<(usize, usize)>,
     /// Packed packet headers (PPM or PPT) when the packets carry none.
     pub headers: Option<Vec<u8>>,
-    /// Overrides from the first tile-part's header.
-    pub params: Option<Params>,
     pub seen: bool,
 }
 
@@ -104,7 +102,6 @@ pub struct Header {
     pub precision: u8,
     pub signed: bool,
     pub tiles_x: u32,
-    pub tiles_y: u32,
     pub tiles: Vec<TileData>,
 }
 
@@ -134,8 +131,8 @@ fn style(seg: &[u8], at: usize, precincts: bool) -> Res<Style> {
     if levels > 32 {
         return Err(malformed("more than 32 decomposition levels"));
     }
-    let xcb = byte(seg, at + 1)? + 2;
-    let ycb = byte(seg, at + 2)? + 2;
+    let xcb = byte(seg, at + 1)?.saturating_add(2);
+    let ycb = byte(seg, at + 2)?.saturating_add(2);
     if !(2..=10).contains(&xcb) || !(2..=10).contains(&ycb) || xcb + ycb > 12 {
         return Err(malformed("bad code-block size"));
     }
@@ -529,10 +526,10 @@ pub fn parse(cs: &[u8], max_samples: u64) -> Res<Parsed> {
         if let Some(all) = &ppm_all {
             let n = be32(all, ppm_at)? as usize;
             let body = all
-                .get(ppm_at + 4..(ppm_at + 4).saturating_add(n))
+                .get(ppm_at.saturating_add(4)..ppm_at.saturating_add(4).saturating_add(n))
                 .ok_or_else(|| malformed("PPM shorter than its tile-parts"))?;
             tile.headers.get_or_insert_with(Vec::new).extend_from_slice(body);
-            ppm_at += 4 + n;
+            ppm_at = ppm_at.saturating_add(4).saturating_add(n);
         } else if !ppt.is_empty() {
             ppt.sort_by_key(|p| p.0);
             let h = tile.headers.get_or_insert_with(Vec::new);
@@ -559,7 +556,6 @@ pub fn parse(cs: &[u8], max_samples: u64) -> Res<Parsed> {
             precision,
             signed: ssiz & 0x80 != 0,
             tiles_x,
-            tiles_y,
             tiles,
         },
         main,

@@ -246,7 +246,7 @@ impl<'a> Decoder<'a> {
         let Some(row) = self.row.as_mut() else {
             return Err(malformed("internal: no tile row"));
         };
-        let y1 = (y + target).min(row.y1);
+        let y1 = y.saturating_add(target).min(row.y1);
         let rows = (y1 - y) as usize;
         self.stripe.clear();
         self.stripe.resize(rows * width * n, 0);

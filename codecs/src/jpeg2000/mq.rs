@@ -94,33 +94,34 @@ impl<'a> Mq<'a> {
         if b == 0xFF {
             let b1 = self.data.get(self.pos + 1).copied().unwrap_or(0xFF);
             if b1 > 0x8F {
-                self.c += 0xFF00;
+                self.c = self.c.wrapping_add(0xFF00);
                 self.ct = 8;
             } else {
                 self.pos += 1;
-                self.c += u32::from(b1) << 9;
+                self.c = self.c.wrapping_add(u32::from(b1) << 9);
                 self.ct = 7;
             }
         } else {
             self.pos += 1;
             let nb = self.data.get(self.pos).copied().unwrap_or(0xFF);
-            self.c += u32::from(nb) << 8;
+            self.c = self.c.wrapping_add(u32::from(nb) << 8);
             self.ct = 8;
         }
     }
 
+    /// RENORMD: shifts A back to 0x8000 or more, all the bits up to the next byte at once.
     #[inline(always)]
     fn renorm(&mut self) {
-        loop {
+        let mut shift = self.a.leading_zeros().saturating_sub(16);
+        while shift > 0 {
             if self.ct == 0 {
                 self.byte_in();
             }
-            self.a <<= 1;
-            self.c <<= 1;
-            self.ct -= 1;
-            if self.a & 0x8000 != 0 {
-                break;
-            }
+            let k = shift.min(self.ct);
+            self.a <<= k;
+            self.c <<= k;
+            self.ct -= k;
+            shift -= k;
         }
     }
 

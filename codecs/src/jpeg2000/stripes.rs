@@ -108,7 +108,7 @@ impl<T: Coef> BandRows<T> {
             let base = self.rows.len();
             self.rows.resize(base + h * self.width, T::default());
             for gx in b.gx0..b.gx0 + b.gw {
-                let left = (gx << b.xcb).max(b.x0);
+                let left = (u64::from(gx) << b.xcb).max(u64::from(b.x0)) as u32;
                 let right = ((u64::from(gx) + 1) << b.xcb).min(u64::from(b.x1)) as u32;
                 let idx = b.first_block
                     + (gy - b.gy0) as usize * b.gw as usize
@@ -164,9 +164,16 @@ impl<T: Coef> BandRows<T> {
     }
 
     fn row(&self, v: u32) -> &[T] {
-        let at = (v.wrapping_sub(self.r0)) as usize * self.width;
-        self.rows.get(at..at + self.width).unwrap_or(&[])
+        window_row(&self.rows, v.wrapping_sub(self.r0), self.width)
     }
+}
+
+/// Row `k` of rows of `w` samples, empty if there is none (never on valid requests).
+fn window_row<T>(buf: &[T], k: u32, w: usize) -> &[T] {
+    (k as usize)
+        .checked_mul(w)
+        .and_then(|at| buf.get(at..at.checked_add(w)?))
+        .unwrap_or(&[])
 }
 
 /// Resolution r ≥ 1: its three high bands and the window of rows last synthesized.
@@ -260,9 +267,7 @@ impl<T: Coef> Pyramid<T> {
             let low_row = |v: u32| -> &[T] {
                 match below.last() {
                     Some(d) => {
-                        let dw = (d.x1 - d.x0) as usize;
-                        let at = (v.wrapping_sub(d.w0)) as usize * dw;
-                        d.buf.get(at..at + dw).unwrap_or(&[])
+                        window_row(&d.buf, v.wrapping_sub(d.w0), (d.x1 - d.x0) as usize)
                     }
                     None => self.ll.row(v),
                 }

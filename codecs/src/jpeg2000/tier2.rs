@@ -43,7 +43,6 @@ pub struct Band {
     pub gx0: u32,
     pub gy0: u32,
     pub gw: u32,
-    pub gh: u32,
     pub first_block: usize,
     /// Magnitude bit-planes Mb (with the ROI shift) and the dequantization step.
     pub planes: u8,
@@ -125,10 +124,6 @@ pub struct Resolution {
 }
 
 pub struct TileComp {
-    pub x0: u32,
-    pub y0: u32,
-    pub x1: u32,
-    pub y1: u32,
     pub reversible: bool,
     pub cb_style: u8,
     pub roi: u8,
@@ -137,9 +132,7 @@ pub struct TileComp {
 
 pub struct Tile {
     pub x0: u32,
-    pub y0: u32,
     pub x1: u32,
-    pub y1: u32,
     pub mct: bool,
     pub comps: Vec<TileComp>,
     pub blocks: Vec<CodeBlock>,
@@ -242,7 +235,6 @@ pub fn build(rect: (u32, u32, u32, u32), p: &Params, precision: u8, budget: usiz
                     gx0,
                     gy0,
                     gw,
-                    gh,
                     first_block,
                     planes: planes as u8,
                     step,
@@ -301,10 +293,6 @@ pub fn build(rect: (u32, u32, u32, u32), p: &Params, precision: u8, budget: usiz
             });
         }
         comps.push(TileComp {
-            x0: tx0,
-            y0: ty0,
-            x1: tx1,
-            y1: ty1,
             reversible: st.reversible,
             cb_style: st.cb_style,
             roi: comp.roi,
@@ -316,9 +304,7 @@ pub fn build(rect: (u32, u32, u32, u32), p: &Params, precision: u8, budget: usiz
     }
     Ok(Tile {
         x0: tx0,
-        y0: ty0,
         x1: tx1,
-        y1: ty1,
         mct: p.mct,
         comps,
         blocks: vec![
@@ -524,6 +510,9 @@ pub fn read_packets(tile: &mut Tile, p: &Params, cs: &[u8], data: &TileData) -> 
                     for &it in &items {
                         rd.packet(tile, p, it, l)?;
                     }
+                    if rd.done {
+                        break;
+                    }
                 }
             }
             1 => {
@@ -535,6 +524,9 @@ pub fn read_packets(tile: &mut Tile, p: &Params, cs: &[u8], data: &TileData) -> 
                         for &it in &items[i..j] {
                             rd.packet(tile, p, it, l)?;
                         }
+                        if rd.done {
+                            break;
+                        }
                     }
                     i = j;
                 }
@@ -543,6 +535,9 @@ pub fn read_packets(tile: &mut Tile, p: &Params, cs: &[u8], data: &TileData) -> 
                 for &it in &items {
                     for l in 0..le {
                         rd.packet(tile, p, it, l)?;
+                    }
+                    if rd.done {
+                        break;
                     }
                 }
             }
