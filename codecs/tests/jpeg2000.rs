@@ -56,7 +56,11 @@ fn unique(name: &str) -> PathBuf {
 fn opj_encode(img: &Image, signed: bool, args: &[&str]) -> Vec<u8> {
     let raw = unique("in.raw");
     let out = unique("out.j2k");
-    let (w, h, n) = (img.width as usize, img.height as usize, img.components as usize);
+    let (w, h, n) = (
+        img.width as usize,
+        img.height as usize,
+        img.components as usize,
+    );
     let wide = img.precision > 8;
     let mut bytes = Vec::new();
     for c in 0..n {
@@ -198,7 +202,10 @@ fn check(img: &Image, signed: bool, args: &[&str], lossless: bool) -> Outcome {
         "{args:?}"
     );
     let rows = by_rows(&j2k, 3).unwrap();
-    assert!(rows == ours.samples, "{args:?}: read_rows and decode differ");
+    assert!(
+        rows == ours.samples,
+        "{args:?}: read_rows and decode differ"
+    );
     let opj = opj_decode(&j2k, img);
     let mut o = Outcome {
         differ_opj: 0,
@@ -217,7 +224,12 @@ fn check(img: &Image, signed: bool, args: &[&str], lossless: bool) -> Outcome {
         o.differ_hayro = usize::MAX;
     }
     if lossless {
-        if let Some(i) = ours.samples.iter().zip(&img.samples).position(|(a, b)| a != b) {
+        if let Some(i) = ours
+            .samples
+            .iter()
+            .zip(&img.samples)
+            .position(|(a, b)| a != b)
+        {
             panic!(
                 "{args:?}: sample {i} (x {} y {}) is {} not {} ({} differ from the source, {} from opj)",
                 (i / img.components as usize) % img.width as usize,
@@ -276,7 +288,12 @@ fn matrix(cases: &[(Image, bool, Vec<&str>, bool)]) {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -339,8 +356,18 @@ fn lossless_options() {
     }
     // (opj_compress reads no 4-component 12-bit raw file.)
     for (n, bits) in [(1, 16), (1, 8), (4, 16), (4, 8), (3, 16), (1, 2)] {
-        all.push((image(37, 29, n, bits, false, 9), false, vec!["-n", "4"], true));
-        all.push((image(37, 29, n, bits, true, 10), true, vec!["-n", "3"], true));
+        all.push((
+            image(37, 29, n, bits, false, 9),
+            false,
+            vec!["-n", "4"],
+            true,
+        ));
+        all.push((
+            image(37, 29, n, bits, true, 10),
+            true,
+            vec!["-n", "3"],
+            true,
+        ));
     }
     matrix(&all);
 }
@@ -361,10 +388,19 @@ fn lossy_options() {
     ] {
         all.push((gray.clone(), false, a, false));
     }
-    for a in [vec!["-I"], vec!["-I", "-r", "20"], vec!["-I", "-mct", "0", "-r", "15"]] {
+    for a in [
+        vec!["-I"],
+        vec!["-I", "-r", "20"],
+        vec!["-I", "-mct", "0", "-r", "15"],
+    ] {
         all.push((rgb.clone(), false, a, false));
     }
-    all.push((image(50, 40, 1, 16, true, 6), true, vec!["-I", "-r", "5"], false));
+    all.push((
+        image(50, 40, 1, 16, true, 6),
+        true,
+        vec!["-I", "-r", "5"],
+        false,
+    ));
     matrix(&all);
 }
 
@@ -473,7 +509,11 @@ fn committed_streams() {
         match (&whole, &rows) {
             (Ok(i), Ok(r)) => assert!(&i.samples == r, "{name}"),
             (Err(a), Err(b)) => assert_eq!(a, b, "{name}"),
-            _ => panic!("{name}: decode {:?}, read_rows {:?}", whole.err(), rows.err()),
+            _ => panic!(
+                "{name}: decode {:?}, read_rows {:?}",
+                whole.err(),
+                rows.err()
+            ),
         }
         if !name.starts_with("fuzz-") {
             assert!(whole.is_ok(), "{name}: {:?}", whole.err());
@@ -492,7 +532,10 @@ fn truncated_and_garbled_streams_are_errors() {
         let r = decode(&j2k[..cut], 1 << 22);
         // Tile-parts declare their length (Psot): any cut before EOC is malformed.
         if cut + 2 < j2k.len() {
-            assert!(matches!(r, Err(CodecError::Malformed(_))), "cut at {cut}: {r:?}");
+            assert!(
+                matches!(r, Err(CodecError::Malformed(_))),
+                "cut at {cut}: {r:?}"
+            );
         }
     }
     let mut s = 1u32;

@@ -67,7 +67,11 @@ fn mammogram(args: &[&str]) -> Vec<u8> {
         .args(args)
         .output()
         .expect("opj_compress (apt-get install libopenjp2-tools)");
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let v = std::fs::read(&o).unwrap();
     let t = std::time::Instant::now();
     let st = Command::new("opj_decompress")

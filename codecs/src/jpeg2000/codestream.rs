@@ -528,7 +528,9 @@ pub fn parse(cs: &[u8], max_samples: u64) -> Res<Parsed> {
             let body = all
                 .get(ppm_at.saturating_add(4)..ppm_at.saturating_add(4).saturating_add(n))
                 .ok_or_else(|| malformed("PPM shorter than its tile-parts"))?;
-            tile.headers.get_or_insert_with(Vec::new).extend_from_slice(body);
+            tile.headers
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(body);
             ppm_at = ppm_at.saturating_add(4).saturating_add(n);
         } else if !ppt.is_empty() {
             ppt.sort_by_key(|p| p.0);

@@ -73,7 +73,9 @@ impl Sample for i32 {
         lift_1d(x, even, |t, a, b| {
             *t = t.wrapping_sub(a.wrapping_add(b).wrapping_add(2) >> 2)
         });
-        lift_1d(x, oddp, |t, a, b| *t = t.wrapping_add(a.wrapping_add(b) >> 1));
+        lift_1d(x, oddp, |t, a, b| {
+            *t = t.wrapping_add(a.wrapping_add(b) >> 1)
+        });
     }
     fn column(buf: &mut [i32], w: usize, n: usize, odd: bool) {
         if n == 1 {

@@ -137,7 +137,9 @@ impl<'a> Decoder<'a> {
             let p = parsed.params(t)?;
             if p.mct && info.components >= 3 {
                 let r = &p.comps[..3];
-                if r.iter().any(|c| c.style.reversible != r[0].style.reversible) {
+                if r.iter()
+                    .any(|c| c.style.reversible != r[0].style.reversible)
+                {
                     return Err(unsupported("component transform across wavelets"));
                 }
             }
@@ -194,14 +196,14 @@ impl<'a> Decoder<'a> {
         }
         self.row = None;
         let y0 = (h.ty0 + ty * h.th).max(h.y0);
-        let y1 = (u64::from(h.ty0) + (u64::from(ty) + 1) * u64::from(h.th)).min(u64::from(h.y1))
-            as u32;
+        let y1 =
+            (u64::from(h.ty0) + (u64::from(ty) + 1) * u64::from(h.th)).min(u64::from(h.y1)) as u32;
         let mut tiles = Vec::with_capacity(h.tiles_x as usize);
         for tx in 0..h.tiles_x {
             let h = &self.parsed.header;
             let x0 = (h.tx0 + tx * h.tw).max(h.x0);
-            let x1 = (u64::from(h.tx0) + (u64::from(tx) + 1) * u64::from(h.tw))
-                .min(u64::from(h.x1)) as u32;
+            let x1 = (u64::from(h.tx0) + (u64::from(tx) + 1) * u64::from(h.tw)).min(u64::from(h.x1))
+                as u32;
             let ti = (ty * h.tiles_x + tx) as usize;
             let p = self.parsed.params(ti)?;
             let data = &self.parsed.header.tiles[ti];

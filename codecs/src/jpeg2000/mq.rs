@@ -17,30 +17,18 @@ const QE: [(u32, u8, u8, bool); 47] = [
     (0x0005, 45, 42, false), (0x0001, 45, 43, false), (0x5601, 46, 46, false),
 ];
 
-/// One transition per state and decision, packed for the hot loop: (Qe, next state if MPS,
-/// next state if LPS), where a state is `index << 1 | mps`.
-struct Table {
-    qe: [u32; 128],
-    nmps: [u8; 128],
-    nlps: [u8; 128],
-}
-
-const fn table() -> Table {
-    let mut t = Table {
-        qe: [0; 128],
-        nmps: [0; 128],
-        nlps: [0; 128],
-    };
+/// One word per state (`index << 1 | mps`): Qe in the low 16 bits, the next state after an
+/// MPS in bits 16..24, after an LPS in bits 24..32. One load per decision.
+const fn table() -> [u32; 128] {
+    let mut t = [0u32; 128];
     let mut i = 0;
     while i < 47 {
         let (qe, nm, nl, sw) = QE[i];
         let mut mps = 0;
         while mps < 2 {
-            let s = i * 2 + mps;
-            t.qe[s] = qe;
-            t.nmps[s] = nm * 2 + mps as u8;
             let lps_mps = if sw { 1 - mps } else { mps };
-            t.nlps[s] = nl * 2 + lps_mps as u8;
+            t[i * 2 + mps] =
+                qe | (nm as u32 * 2 + mps as u32) << 16 | (nl as u32 * 2 + lps_mps as u32) << 24;
             mps += 1;
         }
         i += 1;
@@ -48,7 +36,7 @@ const fn table() -> Table {
     t
 }
 
-static T: Table = table();
+static T: [u32; 128] = table();
 
 /// Context states of the 19 Tier-1 contexts (32 so that a masked index needs no check).
 pub type Contexts = [u8; 32];
@@ -128,17 +116,18 @@ impl<'a> Mq<'a> {
     /// DECODE (C.3.2) with the context state `cx`.
     #[inline(always)]
     pub fn decode(&mut self, cx: &mut u8) -> u32 {
-        let s = usize::from(*cx) & 127;
-        let qe = T.qe[s];
+        let e = T[usize::from(*cx) & 127];
+        let qe = e & 0xFFFF;
+        let (nmps, nlps) = ((e >> 16) as u8, (e >> 24) as u8);
         let mps = u32::from(*cx & 1);
         self.a -= qe;
         if (self.c >> 16) < qe {
             // LPS_EXCHANGE
             let d = if self.a < qe {
-                *cx = T.nmps[s];
+                *cx = nmps;
                 mps
             } else {
-                *cx = T.nlps[s];
+                *cx = nlps;
                 1 - mps
             };
             self.a = qe;
@@ -149,10 +138,10 @@ impl<'a> Mq<'a> {
             if self.a & 0x8000 == 0 {
                 // MPS_EXCHANGE
                 let d = if self.a < qe {
-                    *cx = T.nlps[s];
+                    *cx = nlps;
                     1 - mps
                 } else {
-                    *cx = T.nmps[s];
+                    *cx = nmps;
                     mps
                 };
                 self.renorm();

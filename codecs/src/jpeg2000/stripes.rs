@@ -110,9 +110,8 @@ impl<T: Coef> BandRows<T> {
             for gx in b.gx0..b.gx0 + b.gw {
                 let left = (u64::from(gx) << b.xcb).max(u64::from(b.x0)) as u32;
                 let right = ((u64::from(gx) + 1) << b.xcb).min(u64::from(b.x1)) as u32;
-                let idx = b.first_block
-                    + (gy - b.gy0) as usize * b.gw as usize
-                    + (gx - b.gx0) as usize;
+                let idx =
+                    b.first_block + (gy - b.gy0) as usize * b.gw as usize + (gx - b.gx0) as usize;
                 let cb = ctx
                     .tile
                     .blocks
@@ -266,9 +265,7 @@ impl<T: Coef> Pyramid<T> {
             // The LL rows: the window of the level below, or the LL band.
             let low_row = |v: u32| -> &[T] {
                 match below.last() {
-                    Some(d) => {
-                        window_row(&d.buf, v.wrapping_sub(d.w0), (d.x1 - d.x0) as usize)
-                    }
+                    Some(d) => window_row(&d.buf, v.wrapping_sub(d.w0), (d.x1 - d.x0) as usize),
                     None => self.ll.row(v),
                 }
             };

@@ -123,8 +123,20 @@ const fn sc_table() -> [u8; 4096] {
         let fu = f as u32;
         let h = contrib(fu, W, NEG_W) + contrib(fu, E, NEG_E);
         let v = contrib(fu, N, NEG_N) + contrib(fu, S, NEG_S);
-        let h = if h > 1 { 1 } else if h < -1 { -1 } else { h };
-        let v = if v > 1 { 1 } else if v < -1 { -1 } else { v };
+        let h = if h > 1 {
+            1
+        } else if h < -1 {
+            -1
+        } else {
+            h
+        };
+        let v = if v > 1 {
+            1
+        } else if v < -1 {
+            -1
+        } else {
+            v
+        };
         let (ctx, xor) = match (h, v) {
             (1, 1) => (13, 0),
             (1, 0) => (12, 0),
@@ -211,7 +223,7 @@ pub fn segment_end(k: usize, style: u8) -> usize {
     } else if style & STYLE_BYPASS != 0 {
         if k < 10 {
             10
-        } else if k % 3 == 0 {
+        } else if k.is_multiple_of(3) {
             k + 1
         } else {
             k + 2
@@ -263,7 +275,9 @@ impl Scratch {
         }
         let planes = i32::from(b.planes) - i32::from(b.zero_planes);
         if planes <= 0 {
-            return Err(malformed("code-block with more zero bit-planes than bit-planes"));
+            return Err(malformed(
+                "code-block with more zero bit-planes than bit-planes",
+            ));
         }
         if b.planes > 31 {
             return Err(unsupported("more than 31 bit-planes"));
@@ -292,7 +306,7 @@ impl Scratch {
                 chunk += 1;
             }
             let seg = b.data.get(start..byte).unwrap_or_default();
-            let raw = b.style & STYLE_BYPASS != 0 && k >= 10 && k % 3 != 0;
+            let raw = b.style & STYLE_BYPASS != 0 && k >= 10 && !k.is_multiple_of(3);
             if raw {
                 let mut r = Raw::new(seg);
                 self.run(&mut r, &mut cx, b, orient, top, k, end)?;
@@ -303,8 +317,8 @@ impl Scratch {
             k = end;
         }
         let last = passes - 1;
-        self.last_plane = top - (last as u32 + 2) / 3;
-        self.last_spp = last > 0 && (last - 1) % 3 == 0;
+        self.last_plane = top - (last as u32).div_ceil(3);
+        self.last_spp = last > 0 && (last - 1).is_multiple_of(3);
         self.decoded = true;
         Ok(())
     }
@@ -321,7 +335,7 @@ impl Scratch {
         to: usize,
     ) -> Result<(), CodecError> {
         for k in from..to {
-            let plane = top - (k as u32 + 2) / 3;
+            let plane = top - (k as u32).div_ceil(3);
             let kind = if k == 0 { 2 } else { (k - 1) % 3 };
             match kind {
                 0 => self.spp(src, cx, orient, plane, b.style),
@@ -429,9 +443,8 @@ impl Scratch {
                 let mut first = y0;
                 if y1 == y0 + 4 {
                     let mask = |r: usize| if vc && r == 3 { !BELOW } else { !0 };
-                    let quiet = (0..4).all(|r| {
-                        flags[col + r * s] & mask(r) & (SIG | VISITED | 0xFF) == 0
-                    });
+                    let quiet =
+                        (0..4).all(|r| flags[col + r * s] & mask(r) & (SIG | VISITED | 0xFF) == 0);
                     if quiet {
                         if src.bit(cx, 17) == 0 {
                             continue;

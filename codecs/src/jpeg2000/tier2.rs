@@ -100,7 +100,11 @@ impl TagTree {
             }
             node.1 = low;
         }
-        Ok(self.nodes.get(idx).map(|n| n.0 < threshold).unwrap_or(false))
+        Ok(self
+            .nodes
+            .get(idx)
+            .map(|n| n.0 < threshold)
+            .unwrap_or(false))
     }
 }
 
@@ -172,7 +176,11 @@ pub fn build(rect: (u32, u32, u32, u32), p: &Params, precision: u8, budget: usiz
             let (ppx, ppy) = (u32::from(pp & 15), u32::from(pp >> 4));
             let mut bands = Vec::new();
             let orients: &[u8] = if r == 0 { &[0] } else { &[1, 2, 3] };
-            let (bpx, bpy) = if r == 0 { (ppx, ppy) } else { (ppx - 1, ppy - 1) };
+            let (bpx, bpy) = if r == 0 {
+                (ppx, ppy)
+            } else {
+                (ppx - 1, ppy - 1)
+            };
             let xcb = u32::from(st.xcb).min(bpx);
             let ycb = u32::from(st.ycb).min(bpy);
             for &o in orients {
@@ -458,11 +466,7 @@ pub fn read_packets(tile: &mut Tile, p: &Params, cs: &[u8], data: &TileData) -> 
         ce: ncomp,
         order: p.order,
     }];
-    let pocs: &[super::codestream::Poc] = if p.pocs.is_empty() {
-        &default
-    } else {
-        &p.pocs
-    };
+    let pocs: &[super::codestream::Poc] = if p.pocs.is_empty() { &default } else { &p.pocs };
     let mut rd = Reader {
         hdr,
         body,
@@ -698,8 +702,7 @@ impl Reader<'_> {
         for (j, &(idx, passes)) in contrib.iter().enumerate() {
             let len = lens[j] as usize;
             let start = body.take(len)?;
-            let ci = u32::try_from(tile.chunks.len())
-                .map_err(|_| malformed("too many chunks"))?;
+            let ci = u32::try_from(tile.chunks.len()).map_err(|_| malformed("too many chunks"))?;
             tile.chunks.push(Chunk {
                 start: start as u32,
                 len: len as u32,
