@@ -101,6 +101,10 @@ wasm-core: wasm-target
 		cargo build -p dicom-sanitizer --target wasm32-unknown-unknown --release
 	@! cargo tree -p dicom-sanitizer --target wasm32-unknown-unknown -e normal --prefix none \
 		| grep -E '^(wasm-bindgen|js-sys) ' || { echo "wasm-core: the core depends on JavaScript"; exit 1; }
+	# The codecs crate alone, for wasm too, and with no DICOM crate in its tree.
+	cargo build -p pixel-codecs --target wasm32-unknown-unknown --release
+	@! cargo tree -p pixel-codecs -e normal --prefix none | grep -E '^dicom' \
+		|| { echo "wasm-core: pixel-codecs depends on a DICOM crate"; exit 1; }
 
 # --force: cargo skips a crate its records list as installed, even when the binary is gone.
 wasm-bindgen-cli:

@@ -20,7 +20,9 @@ export {
   leafDigest,
   identifyingValues,
   renderFrame,
+  renderFrameAt,
   describeImage,
+  describeImageAt,
 } from "./dicom_sanitizer.js";
 
 /** True for errors thrown by this package (they carry a stable `code`). */

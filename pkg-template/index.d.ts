@@ -305,6 +305,7 @@ export type ErrorCode =
   | "preview.no_image"
   | "preview.frame_out_of_range"
   | "preview.too_large"
+  | "preview.read_failed"
   | "reidentify.failed";
 
 /** Thrown by the constructor and by `sanitize`; no output exists when one is thrown. */
@@ -536,6 +537,24 @@ export function describeImage(file: Uint8Array): PreviewCommon;
  * `pixel.unsupported`, `read.*`.
  */
 export function renderFrame(file: Uint8Array, frame: number, maxSize?: number): RenderedFrame | JpegFrame;
+
+/**
+ * Reads `length` bytes of a file at `offset`, synchronously (fewer only where the file ends):
+ * e.g. `new FileReaderSync().readAsArrayBuffer(blob.slice(offset, offset + length))` in a
+ * worker, `fs.readSync` in Node. What it throws becomes `preview.read_failed`.
+ */
+export type ReadAt = (offset: number, length: number) => Uint8Array;
+
+/**
+ * `renderFrame` of a file of `size` bytes read by position: its header, then only the frame's
+ * bytes (for encapsulated data, the items' headers and the frame's fragments), so a file of
+ * gigabytes previews in a few MiB of wasm memory. Throws as `renderFrame`, and
+ * `preview.read_failed`.
+ */
+export function renderFrameAt(size: number, read: ReadAt, frame: number, maxSize?: number): RenderedFrame | JpegFrame;
+
+/** `describeImage` of a file of `size` bytes read by position: only its header is read. */
+export function describeImageAt(size: number, read: ReadAt): PreviewCommon;
 
 /** Whether `file` still matches its signed receipt, for the signer's public key (hex or bytes). */
 export function verify(file: Uint8Array, receipt: Receipt, publicKey: string | Uint8Array): Verification;

@@ -25,7 +25,9 @@ use crate::integrity::preamble::Preamble;
 use crate::integrity::sequences;
 use crate::integrity::structure::{scan, scan_elements, show, transfer_syntax, Layout};
 use crate::limits::Limits;
-use crate::pixels::{self, Blanking, Compression, PixelData, Segments};
+use pixel_codecs::segments::Segments;
+
+use crate::pixels::{self, Blanking, Compression, PixelData};
 use crate::profile::{ProfileOption, BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE, EDITION};
 use crate::pseudonym::Pseudonyms;
 use crate::receipt::{self};

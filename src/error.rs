@@ -50,6 +50,7 @@ pub const ERROR_CODES: &[&str] = &[
     "preview.no_image",
     "preview.frame_out_of_range",
     "preview.too_large",
+    "preview.read_failed",
     "reidentify.failed",
 ];
 

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use crate::error::{Error, Result};
 use crate::findings::Finding;
-use crate::pixels::Segments;
+use pixel_codecs::segments::Segments;
 
 /// What an item header said.
 pub(crate) enum Item {
@@ -132,7 +132,7 @@ impl Fragments {
     pub fn findings(&self) -> Vec<Finding> {
         self.scrub
             .as_ref()
-            .map(Segments::findings)
+            .map(crate::pixels::text_segments::findings)
             .unwrap_or_default()
     }
 }

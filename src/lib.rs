@@ -58,24 +58,10 @@ mod limits;
 mod media_set;
 mod names;
 mod pixels;
-/// The frame codecs, reached by the tests and the fuzz targets. Not a stable API.
+mod preview;
+/// The frame codecs (the `pixel-codecs` crate), reached by the tests. Not a stable API.
 #[doc(hidden)]
-pub mod codecs {
-    pub use crate::pixels::samples::{CodecError, Image};
-    pub mod lossless {
-        pub use crate::pixels::lossless::{decode, encode};
-    }
-    pub mod j2k {
-        pub use crate::pixels::j2k::decode;
-    }
-    pub mod jpegls {
-        pub use crate::pixels::jpegls::{decode, encode};
-    }
-    pub use crate::pixels::samples::Clip;
-    pub mod jpeg {
-        pub use crate::pixels::jpeg::{blank, Outcome};
-    }
-}
+pub use pixel_codecs as codecs;
 /// The envelope of Encrypted Attributes (PS3.15 E.1.1): CMS EnvelopedData sealed for the holders
 /// of RSA certificates, and opened with one of their private keys.
 pub mod encrypted_attributes {
@@ -104,8 +90,9 @@ pub use identifying::{identifying_values, IdentifyingKind, IdentifyingValue};
 pub use leaves::{leaf_digest, Delegation, LEAF_LEN};
 pub use limits::Limits;
 pub use names::Names;
-pub use pixels::preview::{
-    describe, render_frame, Described, Labels, Picture, Preview, MAX_PREVIEW_PIXELS,
+pub use preview::{
+    describe, describe_at, render_frame, render_frame_at, Described, Labels, Picture, Preview,
+    ReadAt, MAX_PREVIEW_PIXELS,
 };
 pub use profile::ProfileOption;
 pub use pseudonym::MIN_KEY_BYTES;

@@ -845,6 +845,7 @@ fn gdcmanon_reads_ours_and_we_read_gdcmanons() {
 // --- The original pixel data enclosed (`enclose_pixels`) -----------------------------------
 
 mod common;
+#[path = "../codecs/tests/counting/mod.rs"]
 mod counting;
 use common::native::Native;
 use common::rle::dcmcrle;

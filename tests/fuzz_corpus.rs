@@ -2,6 +2,7 @@
 //! stable toolchain through the same property checks as the fuzz target, and bounds the memory
 //! each input may make the sanitizer allocate.
 
+#[path = "../codecs/tests/counting/mod.rs"]
 mod counting;
 
 use counting::{peak_of, serial};
@@ -43,11 +44,6 @@ fn replay_with(dir: &str, check: impl Fn(&[u8])) -> usize {
 #[test]
 fn the_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
     assert!(replay("corpus/sanitize") >= 10);
-}
-
-#[test]
-fn the_codec_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
-    assert!(replay_with("corpus/codecs", dicom_sanitizer::fuzzing::codec) >= 10);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! the pixel data.
 
 mod common;
+#[path = "../codecs/tests/counting/mod.rs"]
 mod counting;
 
 use common::native::Native;

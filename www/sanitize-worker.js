@@ -3,7 +3,7 @@
 // recipient's certificate, the review step's reading of an original's header and sanitizing a
 // file again with its own regions, built here too (the page only draws what these post).
 import { handlers } from "./pkg/sanitize-worker.js";
-import { Sanitizer, describeImage, identifyingValues, recipientInfo, renderFrame } from "./pkg/index.js";
+import { Sanitizer, describeImageAt, identifyingValues, recipientInfo, renderFrameAt, wasmMemoryBytes } from "./pkg/index.js";
 import { zipSync } from "./vendor/fflate.js";
 
 handlers.zip = async ({ files }) => {
@@ -20,15 +20,21 @@ handlers.recipient = async ({ certificate }) => recipientInfo(certificate);
 // The header is read from the file's start; most headers fit in this, the rest read whole.
 const HEADER_GUESS = 256 * 1024;
 
+/** A blob read by position, synchronously (a worker's FileReaderSync): previews read the
+ * header and the one frame they show, never the whole file. */
+const readAt = (blob) => {
+  const reader = new FileReaderSync();
+  return (offset, length) => new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, offset + length)));
+};
+
 handlers.describe = async ({ blob }) => {
-  const bytes = async (b) => new Uint8Array(await b.arrayBuffer());
-  let d = describeImage(await bytes(blob.slice(0, HEADER_GUESS)));
-  if (d.frames === 0 && blob.size > HEADER_GUESS) d = describeImage(await bytes(blob));
+  const d = describeImageAt(blob.size, readAt(blob));
   return { frames: d.frames, rows: d.rows, columns: d.columns, labels: d.labels };
 };
 
+// `memory`: the worker's wasm memory after rendering, for the tests of its bound.
 handlers.preview = async ({ blob, frame, maxSize }) => {
-  const r = renderFrame(new Uint8Array(await blob.arrayBuffer()), frame, maxSize);
+  const r = renderFrameAt(blob.size, readAt(blob), frame, maxSize);
   let bitmap;
   if (r.jpeg) {
     // JPEG Baseline and Extended: the browser's own decoder, scaled to fit as wasm would.
@@ -41,7 +47,7 @@ handlers.preview = async ({ blob, frame, maxSize }) => {
   } else {
     bitmap = await createImageBitmap(new ImageData(r.rgba, r.width, r.height));
   }
-  const reply = { bitmap, frames: r.frames, rows: r.rows, columns: r.columns, coded: r.jpeg ? "jpeg" : "wasm" };
+  const reply = { bitmap, frames: r.frames, rows: r.rows, columns: r.columns, coded: r.jpeg ? "jpeg" : "wasm", memory: wasmMemoryBytes() };
   return { reply, transfer: [bitmap] };
 };
 

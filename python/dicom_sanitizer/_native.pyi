@@ -51,6 +51,7 @@ ErrorCode = Literal[
     "preview.no_image",
     "preview.frame_out_of_range",
     "preview.too_large",
+    "preview.read_failed",
     "reidentify.failed",
 ]
 

@@ -14,32 +14,29 @@
 //! A codec with no encoder here (JPEG 2000) has its frames encoded in JPEG-LS Lossless, and the
 //! header says so (`Plan::output_syntax`).
 
+use pixel_codecs::segments::ends_with_eoi;
+use pixel_codecs::{jpeg, rle, BlankFrame, Clip, CodecError, Transcoder};
+
 use super::geometry::PIXEL_PATH;
-use super::samples::Clip;
-use super::samples::{CodecError, Image};
-use super::segments::after_eoi_finding;
-use super::{j2k, jpeg, jpegls, lossless, rle};
+use super::text_segments::after_eoi_finding;
 use crate::error::{Error, Result};
 use crate::findings::Finding;
 use crate::fragments::{Item, ItemHeads};
 
-type Decode = fn(&[u8], u64) -> std::result::Result<Image, CodecError>;
-type Encode = fn(&Image, &mut Vec<u8>);
-
-/// How frames of one transfer syntax are blanked.
+/// How frames of one transfer syntax are blanked: by a codec of `pixel_codecs`.
 #[derive(Debug, Clone)]
 pub(crate) enum Codec {
     /// Decoded, blanked in byte planes, PackBits-encoded again.
     Rle(rle::Blanker),
-    /// Blanked in the coded domain, block by block (`jpeg`).
-    Jpeg,
+    /// Blanked in the coded domain, block by block.
+    Jpeg(jpeg::Blanker),
     /// Decoded, blanked, encoded again with first-order prediction (valid in 4.57 and 4.70).
-    JpegLossless,
+    JpegLossless(Transcoder),
     /// Decoded, blanked, encoded again losslessly (T.87).
-    JpegLs,
+    JpegLs(Transcoder),
     /// Decoded, blanked, encoded in JPEG-LS Lossless: there is no pure-Rust JPEG 2000 encoder,
     /// and every DICOM reader decodes JPEG-LS (uncompressed, a 4 MB coded mammogram was 27 MB).
-    J2k,
+    J2k(Transcoder),
 }
 
 impl Codec {
@@ -47,24 +44,19 @@ impl Codec {
     pub(super) fn how(&self) -> &'static str {
         match self {
             Codec::Rle(_) => " (RLE: every frame decoded and encoded again; the Basic Offset Table is written empty)",
-            Codec::Jpeg => " (JPEG: the blocks touching a region lose their AC coefficients and take black's DC, in the coded domain; every other block is kept as it was coded; APPn and COM segments and any bytes after the end-of-image marker are dropped; the Basic Offset Table is written empty)",
-            Codec::JpegLossless => " (JPEG Lossless: every frame decoded and encoded again with first-order prediction; the Basic Offset Table is written empty)",
-            Codec::JpegLs => " (JPEG-LS: every frame decoded and encoded again losslessly; the Basic Offset Table is written empty)",
-            Codec::J2k => " (JPEG 2000: every frame decoded and encoded in JPEG-LS Lossless; the Basic Offset Table is written empty)",
+            Codec::Jpeg(_) => " (JPEG: the blocks touching a region lose their AC coefficients and take black's DC, in the coded domain; every other block is kept as it was coded; APPn and COM segments and any bytes after the end-of-image marker are dropped; the Basic Offset Table is written empty)",
+            Codec::JpegLossless(_) => " (JPEG Lossless: every frame decoded and encoded again with first-order prediction; the Basic Offset Table is written empty)",
+            Codec::JpegLs(_) => " (JPEG-LS: every frame decoded and encoded again losslessly; the Basic Offset Table is written empty)",
+            Codec::J2k(_) => " (JPEG 2000: every frame decoded and encoded in JPEG-LS Lossless; the Basic Offset Table is written empty)",
         }
     }
 
-    /// The decoder of a codec that blanks decoded frames, and its encoder. JPEG-LS carries
-    /// every image `j2k::decode` returns exactly (1 to 4 components, samples of up to 16 bits
-    /// as unsigned or two's complement codes, at the precision `Plan::jpegls_precision` gives
-    /// them, the size that Rows and Columns bound to 16 bits): no JPEG 2000 frame needs native
-    /// output.
-    fn decoder(&self) -> Option<(Decode, Encode)> {
+    /// The codec itself, as the frame stream calls it.
+    fn blanker(&mut self) -> &mut dyn BlankFrame {
         match self {
-            Codec::Rle(_) | Codec::Jpeg => None,
-            Codec::JpegLossless => Some((lossless::decode, lossless::encode)),
-            Codec::JpegLs => Some((jpegls::decode, jpegls::encode)),
-            Codec::J2k => Some((j2k::decode, jpegls::encode)),
+            Codec::Rle(c) => c,
+            Codec::Jpeg(c) => c,
+            Codec::JpegLossless(c) | Codec::JpegLs(c) | Codec::J2k(c) => c,
         }
     }
 
@@ -75,7 +67,7 @@ impl Codec {
     /// The marker a codestream starts with: SOI for the JPEG family, SOC for JPEG 2000.
     fn start_marker(&self) -> [u8; 2] {
         match self {
-            Codec::J2k => [0xFF, 0x4F],
+            Codec::J2k(_) => [0xFF, 0x4F],
             _ => [0xFF, 0xD8],
         }
     }
@@ -97,10 +89,6 @@ pub(crate) struct Plan {
     pub(super) max_frame: u64,
     /// The output's transfer syntax, when it is not the input's.
     pub(super) output_syntax: Option<&'static str>,
-    /// Bits allocated: decoded samples must fit them.
-    pub(super) bits: u64,
-    /// What each component of a blanked pixel becomes in decoded frames: black.
-    pub(super) fills: Vec<u16>,
 }
 
 impl Plan {
@@ -111,36 +99,7 @@ impl Plan {
 
     /// Whether frames come out of a JPEG 2000 decoder: colour-transformed ones as RGB.
     pub(super) fn decodes_j2k(&self) -> bool {
-        matches!(self.codec, Codec::J2k)
-    }
-
-    /// The precision a decoded JPEG 2000 frame is encoded in JPEG-LS at: DCMTK and GDCM decode
-    /// JPEG-LS only at one that Bits Allocated implies (6 to 8 in 8 bits, 9 to 16 in 16),
-    /// while JPEG 2000 codes 1 to 16 bits in either. A higher precision holds the samples alike.
-    fn jpegls_precision(&self, image: &Image) -> u8 {
-        image.precision.max(if self.bits > 8 { 9 } else { 8 })
-    }
-
-    /// A decoded frame must be the image the attributes describe.
-    fn check(&self, image: &Image) -> std::result::Result<(), String> {
-        let found = (
-            u64::from(image.width),
-            u64::from(image.height),
-            u64::from(image.components),
-        );
-        if found != (self.cols, self.rows, self.spp) {
-            return Err(format!(
-                "a {}x{} image of {} components; the attributes describe {}x{} of {}",
-                found.0, found.1, found.2, self.cols, self.rows, self.spp
-            ));
-        }
-        if u64::from(image.precision) > self.bits {
-            return Err(format!(
-                "{}-bit samples in {} bits allocated",
-                image.precision, self.bits
-            ));
-        }
-        Ok(())
+        matches!(self.codec, Codec::J2k(_))
     }
 
     /// A codec's error as the sanitizer's: broken data is a read error of the codec's code, a
@@ -199,7 +158,6 @@ pub(crate) struct Frames {
     open_end: Option<usize>,
     /// Frames emitted.
     done: u64,
-    scratch: Vec<u8>,
     tally: Tally,
 }
 
@@ -219,7 +177,6 @@ impl Frames {
             fragment_at: 0,
             open_end: None,
             done: 0,
-            scratch: Vec::new(),
             tally: Tally::default(),
         }
     }
@@ -414,39 +371,22 @@ impl Frames {
         let frame = std::mem::take(&mut self.frame);
         let start = out.len();
         out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
-        let bad = |why: String| self.plan.codec_error(CodecError::Malformed(why), index, at);
-        let decoded = |image: Result<Image, CodecError>| {
-            image.map_err(|e| self.plan.codec_error(e, index, at))
-        };
-        let max = self.plan.rows * self.plan.cols * self.plan.spp;
-        match &self.plan.codec {
-            Codec::Rle(b) => b
-                .reencode(&frame, &self.plan.regions, &mut self.scratch, out)
-                .map_err(bad)?,
-            Codec::Jpeg => {
-                let p = &self.plan;
-                let done = jpeg::blank(&frame, p.rows, p.cols, &p.regions, &p.fills, out)
-                    .map_err(|e| p.codec_error(e, index, at))?;
-                self.tally.flat_at_average += done.flat_at_average;
-                self.tally.segments_dropped += u64::from(done.segments_dropped);
-                self.tally.after_eoi += u64::from(done.after_eoi > 0);
-            }
-            codec => {
-                let (decode, encode) = codec.decoder().expect("every other codec decodes");
-                let mut image = decoded(decode(&frame, max))?;
-                self.plan.check(&image).map_err(bad)?;
-                image.blank(&self.plan.regions, &self.plan.fills);
-                if self.plan.decodes_j2k() {
-                    image.precision = self.plan.jpegls_precision(&image);
-                }
-                encode(&image, out);
-            }
-        }
+        let plan = &mut self.plan;
+        let done = plan
+            .codec
+            .blanker()
+            .blank(&frame, &plan.regions, out)
+            .map_err(|e| plan.codec_error(e, index, at))?;
+        self.tally.flat_at_average += done.flat_at_average;
+        self.tally.segments_dropped += u64::from(done.segments_dropped);
+        self.tally.after_eoi += u64::from(done.after_eoi > 0);
         if (out.len() - start) % 2 == 1 {
             out.push(0); // fragments have even lengths (PS3.5 A.4)
         }
-        let len = u32::try_from(out.len() - start - 8)
-            .map_err(|_| bad("the blanked frame does not fit one fragment".into()))?;
+        let len = u32::try_from(out.len() - start - 8).map_err(|_| {
+            let why = "the blanked frame does not fit one fragment".into();
+            self.plan.codec_error(CodecError::Malformed(why), index, at)
+        })?;
         out[start + 4..start + 8].copy_from_slice(&len.to_le_bytes());
         self.frame = frame;
         self.frame.clear();
@@ -485,11 +425,4 @@ impl Frames {
             message: format!("at byte {} of Pixel Data: {why}", self.heads.at),
         }
     }
-}
-
-/// Whether coded bytes end with an end-of-image (end-of-codestream) marker, FFD9, before any
-/// zero padding (some modalities pad frames with more than the one byte DICOM needs).
-pub(super) fn ends_with_eoi(frame: &[u8]) -> bool {
-    let end = frame.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    frame[..end].ends_with(&[0xFF, 0xD9])
 }

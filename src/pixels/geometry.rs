@@ -4,10 +4,10 @@ use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
-use super::samples::Clip;
 use crate::attribute::{number, text};
 use crate::error::{Error, Result};
 use crate::regions::Region;
+use pixel_codecs::Clip;
 
 pub(crate) const PIXEL_PATH: &str = "(7FE0,0010)";
 

@@ -12,19 +12,13 @@ use crate::findings::Finding;
 use crate::limits::Limits;
 use crate::regions::{outside_ultrasound_regions, BurnedIn, Region, RegionRule};
 
+use pixel_codecs::{jpeg, rle, CodecError, Shape, Transcoder};
+
 mod frames;
-mod geometry;
-pub(crate) mod j2k;
-pub(crate) mod jpeg;
-pub(crate) mod jpegls;
-pub(crate) mod lossless;
+pub(crate) mod geometry;
 mod native;
 mod pixel_data;
-pub(crate) mod preview;
-mod render;
-mod rle;
-pub(crate) mod samples;
-pub(crate) mod segments;
+pub(crate) mod text_segments;
 
 pub(crate) use frames::Frames;
 use frames::{Codec, Plan};
@@ -32,7 +26,6 @@ use geometry::{clip, unsupported, Geometry, PIXEL_PATH};
 use native::Blanker;
 use pixel_data::JPEG_LS;
 pub(crate) use pixel_data::{Compression, PixelData};
-pub(crate) use segments::Segments;
 
 /// How the regions are blanked: in native samples as they stream, or frame by frame in
 /// encapsulated pixel data.
@@ -335,18 +328,54 @@ fn frames_plan(
             "compressed frames of {bits} bits allocated are not a layout this build blanks"
         )));
     }
+    let fills: Vec<u16> = (0..g.spp)
+        .map(|s| match (s, g.chroma_mid) {
+            (1.., Some(mid))
+                if !g.photometric.starts_with("YBR_RCT")
+                    && !g.photometric.starts_with("YBR_ICT") =>
+            {
+                mid as u16
+            }
+            _ => 0,
+        })
+        .collect();
+    let shape = Shape {
+        rows: g.rows,
+        cols: g.cols,
+        components: g.spp,
+        bits,
+    };
     let (codec, max_frame, output_syntax) = match compression {
         Compression::Rle => {
-            let b = rle::Blanker::new(&g, bits)?;
+            let b = rle_blanker(&g, bits)?;
             let max = b.max_fragment();
             (Codec::Rle(b), max, None)
         }
-        Compression::Jpeg => (Codec::Jpeg, coded, None),
-        Compression::JpegLossless => (Codec::JpegLossless, coded, None),
+        Compression::Jpeg => {
+            let (rows, cols) = (g.rows, g.cols);
+            (
+                Codec::Jpeg(jpeg::Blanker { rows, cols, fills }),
+                coded,
+                None,
+            )
+        }
+        Compression::JpegLossless => (
+            Codec::JpegLossless(Transcoder::jpeg_lossless(shape, fills)),
+            coded,
+            None,
+        ),
         // Near-lossless frames are encoded again losslessly: their pixels outside the regions
         // stay exactly as decoded, which encoding near-lossless again would not keep.
-        Compression::JpegLs { near } => (Codec::JpegLs, coded, near.then_some(JPEG_LS)),
-        Compression::J2k => (Codec::J2k, coded, Some(JPEG_LS)),
+        Compression::JpegLs { near } => (
+            Codec::JpegLs(Transcoder::jpegls(shape, fills)),
+            coded,
+            near.then_some(JPEG_LS),
+        ),
+        Compression::J2k => (
+            Codec::J2k(Transcoder::j2k_to_jpegls(shape, fills)),
+            coded,
+            Some(JPEG_LS),
+        ),
     };
     let plan = Plan {
         codec,
@@ -358,18 +387,23 @@ fn frames_plan(
         regions: Vec::new(),
         max_frame,
         output_syntax,
-        bits,
-        fills: (0..g.spp)
-            .map(|s| match (s, g.chroma_mid) {
-                (1.., Some(mid))
-                    if !g.photometric.starts_with("YBR_RCT")
-                        && !g.photometric.starts_with("YBR_ICT") =>
-                {
-                    mid as u16
-                }
-                _ => 0,
-            })
-            .collect(),
     };
     Ok(plan)
+}
+
+/// The RLE blanker of an image: 1-bit RLE and subsampled chroma have no agreed byte planes
+/// (real doubt); a blanked YBR pixel is black (`Geometry::chroma_mid`).
+fn rle_blanker(g: &Geometry, bits: u64) -> Result<rle::Blanker> {
+    let photometric = &g.photometric;
+    if !bits.is_multiple_of(8) || photometric.ends_with("_422") || photometric.ends_with("_420") {
+        return Err(unsupported(format!(
+            "RLE with {photometric} at {bits} bits allocated is not a layout this build blanks"
+        )));
+    }
+    let fills: Vec<u64> = (0..g.spp)
+        .map(|s| g.chroma_mid.filter(|_| s > 0).unwrap_or(0))
+        .collect();
+    rle::Blanker::new(g.rows, g.cols, bits / 8, &fills).map_err(|e| match e {
+        CodecError::Unsupported(why) | CodecError::Malformed(why) => unsupported(why),
+    })
 }

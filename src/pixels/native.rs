@@ -7,11 +7,11 @@ use dicom_object::InMemDicomObject;
 use super::geometry::clip;
 use super::geometry::{unsupported, Geometry};
 use super::pixel_data::PixelData;
-use super::samples::Clip;
 use crate::attribute::number;
 use crate::error::Result;
 #[cfg(test)]
 use crate::regions::Region;
+use pixel_codecs::Clip;
 
 /// Blanks the regions in every frame as native pixel bytes stream past. Positions are in bits,
 /// since 1-bit frames are packed back to back without byte alignment (PS3.5 8.1.1, 8.2). A

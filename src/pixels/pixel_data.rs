@@ -1,8 +1,10 @@
 //! The top-level Pixel Data as the stream declares it, and the compressions whose frames can be
 //! blanked.
 
-use super::rle;
-use super::segments::{self, Segments};
+use pixel_codecs::segments::{Segments, Syntax};
+
+/// RLE Lossless.
+pub(crate) const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 
 /// The top-level Pixel Data as the stream declares it (its value is not in memory).
 #[derive(Debug, Clone, Copy)]
@@ -42,10 +44,8 @@ impl Compression {
     /// The scrubber of the text segments its codestreams can carry (the JPEG family).
     pub(crate) fn segments(self) -> Option<Segments> {
         match self {
-            Compression::Jpeg | Compression::JpegLossless => {
-                Some(Segments::new(segments::Syntax::T81))
-            }
-            Compression::JpegLs { .. } => Some(Segments::new(segments::Syntax::T87)),
+            Compression::Jpeg | Compression::JpegLossless => Some(Segments::new(Syntax::T81)),
+            Compression::JpegLs { .. } => Some(Segments::new(Syntax::T87)),
             Compression::Rle | Compression::J2k => None,
         }
     }
@@ -62,7 +62,7 @@ impl Compression {
 
     pub(crate) fn of(transfer_syntax: &str) -> Option<Compression> {
         match transfer_syntax {
-            rle::RLE_LOSSLESS => Some(Compression::Rle),
+            RLE_LOSSLESS => Some(Compression::Rle),
             "1.2.840.10008.1.2.4.50" | "1.2.840.10008.1.2.4.51" => Some(Compression::Jpeg),
             "1.2.840.10008.1.2.4.57" | "1.2.840.10008.1.2.4.70" => Some(Compression::JpegLossless),
             JPEG_LS => Some(Compression::JpegLs { near: false }),

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 pub mod codecs;
-pub mod jpeg;
 pub mod native;
 pub mod rle;
 

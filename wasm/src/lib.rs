@@ -464,7 +464,18 @@ pub fn identifying_values(bytes: &[u8], accept_raw: Option<bool>) -> Result<JsVa
 /// labels }` (`frames` 0 when it has no image), for grouping before rendering.
 #[wasm_bindgen(js_name = describeImage)]
 pub fn describe_image(file: &[u8]) -> Result<JsValue, JsValue> {
-    let d = core::describe(file).map_err(|e| js_error(&e))?;
+    described(core::describe(file))
+}
+
+/// `describeImage` of a file read by position: `read(offset, length)` returns its bytes there
+/// as a `Uint8Array`, synchronously; only as much of its start as the header takes is read.
+#[wasm_bindgen(js_name = describeImageAt)]
+pub fn describe_image_at(size: f64, read: &js_sys::Function) -> Result<JsValue, JsValue> {
+    described(core::describe_at(&mut JsReader::new(size, read)?))
+}
+
+fn described(d: core::Result<core::Described>) -> Result<JsValue, JsValue> {
+    let d = d.map_err(|e| js_error(&e))?;
     let out = Object::new();
     set(&out, "frames", &d.frames.into());
     set(&out, "rows", &d.rows.into());
@@ -480,7 +491,24 @@ pub fn describe_image(file: &[u8]) -> Result<JsValue, JsValue> {
 /// `pixel.unsupported`).
 #[wasm_bindgen(js_name = renderFrame)]
 pub fn render_frame(file: &[u8], frame: u32, max_size: Option<u32>) -> Result<JsValue, JsValue> {
-    let p = core::render_frame(file, frame, max_size).map_err(|e| js_error(&e))?;
+    rendered(core::render_frame(file, frame, max_size))
+}
+
+/// `renderFrame` of a file read by position (`read(offset, length)`: a `Uint8Array`,
+/// synchronously): the header, then the frame's bytes; never the whole file.
+#[wasm_bindgen(js_name = renderFrameAt)]
+pub fn render_frame_at(
+    size: f64,
+    read: &js_sys::Function,
+    frame: u32,
+    max_size: Option<u32>,
+) -> Result<JsValue, JsValue> {
+    let mut source = JsReader::new(size, read)?;
+    rendered(core::render_frame_at(&mut source, frame, max_size))
+}
+
+fn rendered(p: core::Result<core::Preview>) -> Result<JsValue, JsValue> {
+    let p = p.map_err(|e| js_error(&e))?;
     let out = Object::new();
     set(&out, "frames", &p.frames.into());
     set(&out, "rows", &p.rows.into());
@@ -501,6 +529,43 @@ pub fn render_frame(file: &[u8], frame: u32, max_size: Option<u32>) -> Result<Js
         core::Picture::Jpeg(bytes) => set(&out, "jpeg", &Uint8Array::from(bytes.as_slice()).into()),
     }
     Ok(out.into())
+}
+
+/// A file read by position through a JavaScript function `read(offset, length) -> Uint8Array`.
+struct JsReader<'a> {
+    size: u64,
+    read: &'a js_sys::Function,
+}
+
+impl<'a> JsReader<'a> {
+    fn new(size: f64, read: &'a js_sys::Function) -> Result<JsReader<'a>, JsValue> {
+        match size.is_finite() && size >= 0.0 && size.fract() == 0.0 {
+            true => Ok(JsReader {
+                size: size as u64,
+                read,
+            }),
+            false => Err(js_error(&invalid(&format!(
+                "size {size}: a whole number of bytes"
+            )))),
+        }
+    }
+}
+
+impl core::ReadAt for JsReader<'_> {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>, String> {
+        let got = self
+            .read
+            .call2(&JsValue::NULL, &(at as f64).into(), &(len as f64).into())
+            .map_err(|e| format!("{e:?}"))?;
+        let bytes = got
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| "read did not return a Uint8Array".to_string())?;
+        Ok(bytes.to_vec())
+    }
 }
 
 /// Every error code a `DicomSanitizerError` can carry.

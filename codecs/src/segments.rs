@@ -24,12 +24,9 @@
 
 use std::ops::Range;
 
-use super::geometry::PIXEL_PATH;
-use crate::findings::Finding;
-
 /// How markers are told from entropy-coded data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Syntax {
+pub enum Syntax {
     /// T.81 (JPEG baseline, extended, lossless): `FF 00` is a stuffed data byte.
     T81,
     /// T.87 (JPEG-LS): `FF` is followed by a zero bit in data, by a byte from `80` in a marker.
@@ -79,7 +76,7 @@ const SPIFF_EOD: u32 = 1;
 
 /// The scrubber of one Pixel Data value's codestream bytes.
 #[derive(Debug, Clone)]
-pub(crate) struct Segments {
+pub struct Segments {
     syntax: Syntax,
     state: State,
     /// Segments with bytes zeroed so far.
@@ -223,27 +220,14 @@ impl Segments {
         keep(self.syntax, marker)
     }
 
-    /// `pixel.segments_emptied`, when any segment was; `pixel.after_eoi_removed`, when bytes
-    /// after an EOI were zeroed.
-    pub fn findings(&self) -> Vec<Finding> {
-        let mut out = Vec::new();
-        if self.emptied > 0 {
-            out.push(Finding {
-                code: "pixel.segments_emptied".into(),
-                path: Some(PIXEL_PATH.into()),
-                message: format!(
-                    "{} APPn or COM segment(s) of the compressed frames (Exif, XMP, comments, SPIFF directory entries: text beside the pixels) had their contents zeroed; their lengths, the fragments and the offset table are unchanged",
-                    self.emptied
-                ),
-            });
-        }
-        if self.after_eoi > 0 {
-            out.push(after_eoi_finding(
-                self.after_eoi,
-                "zeroed (the fragments keep their lengths)",
-            ));
-        }
-        out
+    /// Segments that had bytes zeroed so far.
+    pub fn emptied(&self) -> u64 {
+        self.emptied
+    }
+
+    /// Frames whose bytes after the end-of-image marker (other than zero padding) were zeroed.
+    pub fn after_eoi(&self) -> u64 {
+        self.after_eoi
     }
 
     fn after_ff(&mut self, b: u8) -> State {
@@ -342,13 +326,11 @@ fn push(zero: &mut Vec<Range<usize>>, r: Range<usize>) {
     }
 }
 
-/// `pixel.after_eoi_removed`: `frames` frames had bytes after their end of image, `done` to them.
-pub(crate) fn after_eoi_finding(frames: u64, done: &str) -> Finding {
-    Finding {
-        code: "pixel.after_eoi_removed".into(),
-        path: Some(PIXEL_PATH.into()),
-        message: format!("{frames} compressed frame(s) had bytes after their end-of-image marker (EOI), which decoders ignore and which can hold text; they were {done}"),
-    }
+/// Whether coded bytes end with an end-of-image (end-of-codestream) marker, FFD9, before any
+/// zero padding (some modalities pad frames with more than the one byte DICOM needs).
+pub fn ends_with_eoi(frame: &[u8]) -> bool {
+    let end = frame.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    frame[..end].ends_with(&[0xFF, 0xD9])
 }
 
 #[cfg(test)]
@@ -514,7 +496,7 @@ mod tests {
             for step in [1, 3, plain.len()] {
                 let (out, s) = walk_all(syntax, std::slice::from_ref(&plain), step);
                 assert_eq!(out[0], plain, "{syntax:?} chunks of {step}");
-                assert!(s.findings().is_empty());
+                assert_eq!((s.emptied(), s.after_eoi()), (0, 0));
             }
             // A title naming the patient, a creator, a time stamp, a thumbnail, an unknown tag:
             // their data zeroed, their tags kept, the entries around them untouched.
@@ -565,7 +547,7 @@ mod tests {
         let padded = vec![frame(&[0]), frame(&[0; 5])];
         let (out, s) = walk_all(Syntax::T81, &padded, 3);
         assert_eq!(out, padded);
-        assert!(s.findings().is_empty());
+        assert_eq!((s.emptied(), s.after_eoi()), (0, 0));
         // Junk or text after EOI: zeroed in that fragment; the next frame starts clean.
         for syntax in [Syntax::T81, Syntax::T87] {
             for step in [1, 2, 7, 100] {
@@ -586,10 +568,7 @@ mod tests {
                 assert_eq!(out[3], [0; 8]);
                 assert_eq!(out[4], b"\xFF\0\0\0\0\0\0\0\0\0");
                 assert_eq!(out[5], input[5]);
-                let f = s.findings();
-                assert_eq!(f.len(), 1);
-                assert_eq!(f[0].code, "pixel.after_eoi_removed");
-                assert!(f[0].message.starts_with("2 "), "{}", f[0].message);
+                assert_eq!((s.emptied(), s.after_eoi()), (0, 2));
             }
         }
     }

@@ -7,7 +7,7 @@
 //! The encoder writes selection value 1, point transform 0, one interleaved scan and one
 //! Huffman table made for the frame (Annex K.2), which both transfer syntaxes accept.
 
-use super::samples::{CodecError, Image};
+use crate::samples::{CodecError, Image};
 
 const SOI: u8 = 0xD8;
 const EOI: u8 = 0xD9;

@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::codecs::{fragments, tool, Built};
-use common::native::Native;
-use dicom_sanitizer::codecs::{j2k, lossless};
+use common::{fragments, tool, Built, Layout};
+use pixel_codecs::{jpeg2000, lossless};
 use std::time::Instant;
 
 fn time<T>(what: &str, runs: u32, mut f: impl FnMut() -> T) -> T {
@@ -22,7 +21,7 @@ fn time<T>(what: &str, runs: u32, mut f: impl FnMut() -> T) -> T {
 #[test]
 #[ignore = "timing, not a check"]
 fn speed_512_by_512_16_bit() {
-    let built = Built::new(Native::new("MONOCHROME2", 16, 512, 512, 1));
+    let built = Built::new(Layout::new("MONOCHROME2", 16, 512, 512, 1));
     let image = built.image(0);
     let mut ours = Vec::new();
     time("lossless encode (ours, SV1)", 10, || {
@@ -41,7 +40,7 @@ fn speed_512_by_512_16_bit() {
     assert_eq!(got.unwrap().samples, image.samples);
     let (_, gdcm) = fragments(&tool("gdcmconv", &["--j2k"], &built.native_file()));
     let got = time("J2K lossless decode (GDCM frame)", 5, || {
-        j2k::decode(&gdcm[0], 1 << 20)
+        jpeg2000::decode(&gdcm[0], 1 << 20)
     });
     assert_eq!(got.unwrap().samples, image.samples);
 }

@@ -1,30 +1,28 @@
 //! JPEG Lossless frames: images built in code, encoded by DCMTK (`dcmcjpeg`, every predictor,
-//! point transforms) and decoded by the sanitizer; encoded by the sanitizer and decoded by
+//! point transforms) and decoded by this crate; encoded by this crate and decoded by
 //! DCMTK (`dcmdjpeg`) and GDCM (`gdcmconv --raw`). Malformed frames are refused.
 
 mod common;
 
-use common::codecs::{
-    encapsulated_file, fragments, native_frames, refuses_broken, tool, Built, JPEG_LOSSLESS_SV1,
-};
-use common::native::Native;
-use dicom_sanitizer::codecs::{lossless, CodecError, Image};
+use common::{fragments, native_frames, refuses_broken, tool, Built, Layout};
+use pixel_codecs::{lossless, CodecError, Image};
 
 const MAX: u64 = 1 << 24;
+const JPEG_LOSSLESS_SV1: &str = "1.2.840.10008.1.2.4.70";
 
 /// The layouts: 8-bit, 12 of 16 stored, 16 full range; grey and RGB; odd sizes; frames.
-fn layouts() -> Vec<Native> {
-    let twelve = Native {
+fn layouts() -> Vec<Layout> {
+    let twelve = Layout {
         stored: Some(12),
-        ..Native::new("MONOCHROME2", 16, 17, 31, 2)
+        ..Layout::new("MONOCHROME2", 16, 17, 31, 2)
     };
     vec![
-        Native::new("MONOCHROME2", 8, 13, 7, 1),
+        Layout::new("MONOCHROME2", 8, 13, 7, 1),
         twelve,
-        Native::new("MONOCHROME2", 16, 33, 19, 3),
-        Native::new("RGB", 8, 9, 15, 2),
-        Native::new("MONOCHROME1", 8, 1, 1, 1),
-        Native::new("MONOCHROME2", 16, 1, 40, 1),
+        Layout::new("MONOCHROME2", 16, 33, 19, 3),
+        Layout::new("RGB", 8, 9, 15, 2),
+        Layout::new("MONOCHROME1", 8, 1, 1, 1),
+        Layout::new("MONOCHROME2", 16, 1, 40, 1),
     ]
 }
 
@@ -41,7 +39,7 @@ fn assert_same(got: Result<Image, CodecError>, want: &Image, what: &str) {
     assert!(got.samples == want.samples, "{what}: samples differ");
 }
 
-/// DCMTK's frames of `built` encoded with `args`, decoded by the sanitizer.
+/// DCMTK's frames of `built` encoded with `args`, decoded by this crate.
 fn dcmtk_frames(built: &Built, args: &[&str]) -> Vec<Result<Image, CodecError>> {
     let encoded = tool("dcmcjpeg", args, &built.native_file());
     let (ts, frames) = fragments(&encoded);
@@ -55,7 +53,7 @@ fn dcmtk_sv1_frames_decode_to_the_original_samples() {
     for native in layouts() {
         let built = Built::new(native);
         for (f, got) in dcmtk_frames(&built, &["+e1"]).into_iter().enumerate() {
-            assert_same(got, &built.image(f), built.native.photometric);
+            assert_same(got, &built.image(f), built.layout.photometric);
         }
     }
 }
@@ -84,7 +82,7 @@ fn dcmtk_point_transform_frames_decode_as_dcmdjpeg_does() {
         for (sv, pt) in [("1", "2"), ("6", "3"), ("4", "1")] {
             let args = ["+pl", "+cr", "+el", "+sv", sv, "+pt", pt];
             let encoded = tool("dcmcjpeg", &args, &built.native_file());
-            let reference = native_frames(&tool("dcmdjpeg", &[], &encoded), &built.native);
+            let reference = native_frames(&tool("dcmdjpeg", &[], &encoded), &built.layout);
             let (_, frames) = fragments(&encoded);
             for (f, frame) in frames.iter().enumerate() {
                 let got = lossless::decode(frame, MAX).unwrap();
@@ -108,18 +106,18 @@ fn our_frames_decode_to_the_original_in_dcmtk_and_gdcm() {
                 lossless::encode(&built.image(f), &mut out);
                 out
             })
-            .collect();
-        let file = encapsulated_file(&built.native, JPEG_LOSSLESS_SV1, frames);
-        let by_dcmtk = native_frames(&tool("dcmdjpeg", &[], &file), &built.native);
+            .collect::<Vec<_>>();
+        let file = built.layout.encapsulated_file(JPEG_LOSSLESS_SV1, &frames);
+        let by_dcmtk = native_frames(&tool("dcmdjpeg", &[], &file), &built.layout);
         assert_eq!(by_dcmtk, built.frames, "dcmdjpeg");
-        let by_gdcm = native_frames(&tool("gdcmconv", &["--raw"], &file), &built.native);
+        let by_gdcm = native_frames(&tool("gdcmconv", &["--raw"], &file), &built.layout);
         assert_eq!(by_gdcm, built.frames, "gdcmconv");
     }
 }
 
 #[test]
 fn broken_dcmtk_frames_are_refused_without_panic() {
-    let built = Built::new(Native::new("RGB", 8, 9, 15, 1));
+    let built = Built::new(Layout::new("RGB", 8, 9, 15, 1));
     let (_, frames) = fragments(&tool("dcmcjpeg", &["+e1"], &built.native_file()));
     let frame = &frames[0];
     let end = frame.len() - usize::from(frame.ends_with(&[0]));

@@ -1,36 +1,60 @@
 //! JPEG 2000 frames: images built in code, encoded by GDCM (`gdcmconv --j2k`, lossless and
-//! lossy) and decoded by the sanitizer, compared with the original (lossless) or with GDCM's
-//! own decoding (`gdcmconv --raw`, lossy). Malformed frames are refused. Blanked, they are
-//! written in JPEG-LS Lossless that DCMTK and GDCM decode.
+//! lossy) and decoded by this crate, compared with the original (lossless) or with GDCM's
+//! own decoding (`gdcmconv --raw`, lossy). Malformed frames are refused. Blanked
+//! (`Transcoder::j2k_to_jpegls`), they are written in JPEG-LS Lossless that DCMTK and GDCM decode.
 
 mod common;
 
-use common::codecs::{encapsulated_file, fragments, native_words, refuses_broken, tool, Built};
-use common::native::Native;
-use common::{blanking, sanitize};
-use dicom_sanitizer::codecs::{j2k, CodecError, Image};
+use common::{fragments, native_words, refuses_broken, tool, Built, Layout};
+use pixel_codecs::{jpeg2000, BlankFrame, Clip, CodecError, Image, Shape, Transcoder};
 
 const MAX: u64 = 1 << 24;
 
+/// Frames of `layout` blanked at columns 2..11, rows 3..8, to black, as JPEG-LS in a file.
+fn blanked(layout: &Layout, frames: &[Vec<u8>]) -> Vec<u8> {
+    let shape = Shape {
+        rows: u64::from(layout.rows),
+        cols: u64::from(layout.cols),
+        components: u64::from(layout.spp),
+        bits: u64::from(layout.bits),
+    };
+    let mut codec = Transcoder::j2k_to_jpegls(shape, vec![0; usize::from(layout.spp)]);
+    let region = Clip {
+        x0: 2,
+        x1: 11,
+        y0: 3,
+        y1: 8,
+    };
+    let out: Vec<Vec<u8>> = frames
+        .iter()
+        .map(|f| {
+            let mut out = Vec::new();
+            codec.blank(f, &[region], &mut out).expect("blanked");
+            out
+        })
+        .collect();
+    layout.encapsulated_file("1.2.840.10008.1.2.4.80", &out)
+}
+
 /// GDCM 3.0's J2K encoder aborts or crashes on 8-bit images under 16×16: no smaller sizes.
-fn layouts() -> Vec<Native> {
-    let twelve = Native {
+fn layouts() -> Vec<Layout> {
+    let twelve = Layout {
         stored: Some(12),
-        ..Native::new("MONOCHROME2", 16, 17, 31, 2)
+        ..Layout::new("MONOCHROME2", 16, 17, 31, 2)
     };
     vec![
-        Native::new("MONOCHROME2", 8, 19, 21, 1),
+        Layout::new("MONOCHROME2", 8, 19, 21, 1),
         twelve,
-        Native::new("MONOCHROME2", 16, 33, 19, 3),
-        Native::new("RGB", 8, 17, 23, 2),
-        Native::new("MONOCHROME2", 16, 16, 40, 1),
-        Native::new("MONOCHROME1", 8, 64, 64, 1),
+        Layout::new("MONOCHROME2", 16, 33, 19, 3),
+        Layout::new("RGB", 8, 17, 23, 2),
+        Layout::new("MONOCHROME2", 16, 16, 40, 1),
+        Layout::new("MONOCHROME1", 8, 64, 64, 1),
     ]
 }
 
 /// OpenJPEG needs 2^(resolutions - 1) samples on the shorter side.
 fn gdcm_frames(built: &Built, args: &[&str]) -> (Vec<u8>, Vec<Vec<u8>>) {
-    let short = built.native.rows.min(built.native.cols);
+    let short = built.layout.rows.min(built.layout.cols);
     let levels = (16 - short.leading_zeros()).min(6).to_string();
     let args = [args, &["-n", &levels]].concat();
     let encoded = tool("gdcmconv", &args, &built.native_file());
@@ -66,9 +90,9 @@ fn gdcm_lossless_frames_decode_to_the_original_samples() {
             );
 
             assert_same(
-                j2k::decode(frame, MAX),
+                jpeg2000::decode(frame, MAX),
                 &built.image(f),
-                built.native.photometric,
+                built.layout.photometric,
             );
         }
     }
@@ -78,13 +102,13 @@ fn gdcm_lossless_frames_decode_to_the_original_samples() {
 #[test]
 fn gdcm_signed_frames_decode_to_the_stored_bit_patterns() {
     for stored in [12, 16] {
-        let built = Built::new(Native {
+        let built = Built::new(Layout {
             stored: Some(stored),
-            ..Native::new("MONOCHROME2", 16, 21, 11, 1)
+            ..Layout::new("MONOCHROME2", 16, 21, 11, 1)
         })
         .signed();
         let (_, frames) = gdcm_frames(&built, &["--j2k"]);
-        assert_same(j2k::decode(&frames[0], MAX), &built.image(0), "signed");
+        assert_same(jpeg2000::decode(&frames[0], MAX), &built.image(0), "signed");
     }
 }
 
@@ -96,9 +120,9 @@ fn gdcm_lossy_frames_decode_as_gdcm_does() {
         let (encoded, frames) =
             gdcm_frames(&built, &["--j2k", "--lossy", "--irreversible", "-r", "8"]);
         // Unmasked: GDCM codes 12 of 16 bits at precision 16, where lossy values overshoot 4095.
-        let reference = native_words(&tool("gdcmconv", &["--raw"], &encoded), &built.native);
+        let reference = native_words(&tool("gdcmconv", &["--raw"], &encoded), &built.layout);
         for (f, frame) in frames.iter().enumerate() {
-            let got = j2k::decode(frame, MAX).unwrap();
+            let got = jpeg2000::decode(frame, MAX).unwrap();
             assert_eq!(got.samples.len(), reference[f].len());
 
             let worst = got
@@ -113,7 +137,7 @@ fn gdcm_lossy_frames_decode_as_gdcm_does() {
             assert!(
                 worst <= tolerance,
                 "{}: off by {worst}",
-                built.native.photometric
+                built.layout.photometric
             );
             assert_ne!(got.samples, built.frames[f], "lossy indeed");
         }
@@ -122,7 +146,7 @@ fn gdcm_lossy_frames_decode_as_gdcm_does() {
 
 #[test]
 fn broken_gdcm_frames_are_refused_without_panic() {
-    let built = Built::new(Native::new("RGB", 8, 17, 23, 1));
+    let built = Built::new(Layout::new("RGB", 8, 17, 23, 1));
     let (_, frames) = gdcm_frames(&built, &["--j2k"]);
     refuses_broken(j2k::decode, &frames[0], &[0, 2, 4, 30, 45], 17 * 23 * 3);
 }
@@ -131,9 +155,9 @@ fn broken_gdcm_frames_are_refused_without_panic() {
 fn mutated_frames_never_panic() {
     let mut streams = Vec::new();
     for (native, lossy) in [
-        (Native::new("RGB", 8, 17, 23, 1), false),
-        (Native::new("MONOCHROME2", 16, 33, 19, 1), true),
-        (Native::new("MONOCHROME2", 16, 16, 40, 1), false),
+        (Layout::new("RGB", 8, 17, 23, 1), false),
+        (Layout::new("MONOCHROME2", 16, 33, 19, 1), true),
+        (Layout::new("MONOCHROME2", 16, 16, 40, 1), false),
     ] {
         let built = Built::new(native);
         let args: &[&str] = match lossy {
@@ -168,7 +192,7 @@ fn mutated_frames_never_panic() {
                 }
             }
         }
-        let _ = j2k::decode(&s, 1 << 16);
+        let _ = jpeg2000::decode(&s, 1 << 16);
     }
     assert!(started.elapsed().as_secs() < 120 || count > 3000);
 }
@@ -201,12 +225,12 @@ fn jp2(codestream: &[u8], width: u32, height: u32, components: u16, bits: u8) ->
 #[test]
 fn jp2_files_decode_like_their_codestream() {
     for native in [
-        Native::new("RGB", 8, 17, 23, 1),
-        Native::new("MONOCHROME2", 16, 33, 19, 1),
+        Layout::new("RGB", 8, 17, 23, 1),
+        Layout::new("MONOCHROME2", 16, 33, 19, 1),
     ] {
         let built = Built::new(native);
         let (_, frames) = gdcm_frames(&built, &["--j2k"]);
-        let n = &built.native;
+        let n = &built.layout;
         let file = jp2(
             &frames[0],
             u32::from(n.cols),
@@ -214,7 +238,7 @@ fn jp2_files_decode_like_their_codestream() {
             n.spp,
             n.bits as u8,
         );
-        assert_same(j2k::decode(&file, MAX), &built.image(0), "JP2");
+        assert_same(jpeg2000::decode(&file, MAX), &built.image(0), "JP2");
     }
 }
 
@@ -224,20 +248,17 @@ fn jp2_files_decode_like_their_codestream() {
 #[test]
 fn blanked_frames_are_written_in_jpeg_ls_that_dcmtk_and_gdcm_decode() {
     let signed = |stored| {
-        Built::new(Native {
+        Built::new(Layout {
             stored: Some(stored),
-            ..Native::new("MONOCHROME2", 16, 21, 17, 1)
+            ..Layout::new("MONOCHROME2", 16, 21, 17, 1)
         })
         .signed()
     };
     let cases = layouts().into_iter().map(Built::new);
     for built in cases.chain([signed(12), signed(16)]) {
-        let (input, _) = gdcm_frames(&built, &["--j2k"]);
-        let out = sanitize(blanking(2, 3, 9, 5), &input).bytes;
-        let (ts, frames) = fragments(&out);
-        assert_eq!(ts, "1.2.840.10008.1.2.4.80");
-        assert_eq!(frames.len(), built.frames.len(), "one fragment per frame");
-        let n = &built.native;
+        let (input, frames) = gdcm_frames(&built, &["--j2k"]);
+        let out = blanked(&built.layout, &frames);
+        let n = &built.layout;
         let what = format!("{}x{}x{} {} bits", n.cols, n.rows, n.spp, n.bits);
         let reference = native_words(&tool("gdcmconv", &["--raw"], &input), n);
         for decoder in [&["dcmdjpls"][..], &["gdcmconv", "--raw"]] {
@@ -263,15 +284,14 @@ fn blanked_frames_are_written_in_jpeg_ls_that_dcmtk_and_gdcm_decode() {
 #[test]
 fn blanked_frames_of_few_bits_are_encoded_at_a_precision_dcmtk_and_gdcm_decode() {
     for (bits, precision) in [(8, 4), (16, 8)] {
-        let built = Built::new(Native::new("MONOCHROME2", bits, 24, 32, 1));
+        let built = Built::new(Layout::new("MONOCHROME2", bits, 24, 32, 1));
         let (_, mut frames) = gdcm_frames(&built, &["--j2k"]);
         frames[0][42] = precision - 1; // Ssiz of the one component
-        let reference = j2k::decode(&frames[0], MAX).unwrap();
+        let reference = jpeg2000::decode(&frames[0], MAX).unwrap();
         assert_eq!(reference.precision, precision);
-        let input = encapsulated_file(&built.native, "1.2.840.10008.1.2.4.90", frames);
-        let out = sanitize(blanking(2, 3, 9, 5), &input).bytes;
+        let out = blanked(&built.layout, &frames);
         for decoder in [&["dcmdjpls"][..], &["gdcmconv", "--raw"]] {
-            let got = native_words(&tool(decoder[0], &decoder[1..], &out), &built.native);
+            let got = native_words(&tool(decoder[0], &decoder[1..], &out), &built.layout);
             for (i, (&g, &w)) in got[0].iter().zip(&reference.samples).enumerate() {
                 let (x, y) = (i % 32, i / 32);
                 let want = match (2..11).contains(&x) && (3..8).contains(&y) {

@@ -1,26 +1,31 @@
 //! Previews: one frame of a (sanitized) Part 10 file as 8-bit RGBA, for a person to review
-//! before upload, with the labels a page groups files by. Native frames are read in place;
-//! encapsulated frames are gathered from their fragments and decoded by the codecs that blank
-//! them (RLE, JPEG Lossless, JPEG-LS, JPEG 2000). JPEG Baseline and Extended frames are handed
-//! back coded: every browser already has a fast decoder for them. Memory: the file as given,
-//! plus one frame (coded, decoded, RGBA).
-
-use std::borrow::Cow;
+//! before upload, with the labels a page groups files by. The file is read by position
+//! (`ReadAt`): its header, then the one frame. Encapsulated frames are gathered from their
+//! fragments and decoded by the codecs that blank them (RLE, JPEG Lossless, JPEG-LS, JPEG 2000).
+//! JPEG Baseline and Extended frames are handed back coded: every browser already has a fast
+//! decoder for them. Memory: the header plus one frame (coded, decoded, RGBA), whatever the
+//! file's size.
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
-use super::frames::ends_with_eoi;
-use super::render::{self, Look, Palette, Photometric, VoiFunction, Window};
-use super::samples::{CodecError, Image};
-use super::{j2k, jpegls, lossless, rle, Compression};
+use pixel_codecs::{jpeg2000, jpegls, lossless, rle, CodecError, Image};
+
 use crate::attribute::{number, text};
 use crate::dataset::read_dataset;
 use crate::error::{Error, Result};
 use crate::integrity::structure::{encoding, scan_header, PixelElement};
 use crate::limits::Limits;
+use crate::pixels::Compression;
+use render::{Look, Palette, Photometric, VoiFunction, Window};
+
+mod fragments;
+mod render;
+mod source;
+
+pub use source::ReadAt;
 
 /// The largest frame rendered, in pixels (8192×8192): its RGBA alone is 256 MiB.
 pub const MAX_PREVIEW_PIXELS: u64 = 1 << 26;
@@ -74,7 +79,7 @@ fn preview_error(code: &'static str, message: String) -> Error {
 }
 
 fn unsupported(message: String) -> Error {
-    super::geometry::unsupported(message)
+    crate::pixels::geometry::unsupported(message)
 }
 
 /// What a file holds to preview, without decoding anything: for grouping files before their
@@ -92,7 +97,12 @@ pub struct Described {
 /// Reads the header of a Part 10 file (everything before Pixel Data, which is not read): its
 /// image size, frames and labels. Errors are the header's read errors.
 pub fn describe(file: &[u8]) -> Result<Described> {
-    Ok(Header::read(file)?.described)
+    describe_at(&mut &*file)
+}
+
+/// `describe`, reading the file by position: only as much of its start as the header takes.
+pub fn describe_at(source: &mut dyn ReadAt) -> Result<Described> {
+    Ok(source::read_header(source, Header::read)?.1.described)
 }
 
 /// A file's header as the renderer needs it.
@@ -105,8 +115,14 @@ struct Header {
 }
 
 impl Header {
-    fn read(file: &[u8]) -> Result<Header> {
-        let scanned = scan_header(file, &Limits::STRUCTURE_ONLY, false)?;
+    /// The header, from the file's first bytes (all of them when `whole`); `None` when they end
+    /// before the top-level Pixel Data element does.
+    fn read(file: &[u8], whole: bool) -> Result<Option<Header>> {
+        let scanned = match scan_header(file, &Limits::STRUCTURE_ONLY, false) {
+            Err(e) if !whole && e.code() == "read.truncated" => return Ok(None),
+            Ok(s) if !whole && s.pixel.is_none() => return Ok(None),
+            scanned => scanned?,
+        };
         let layout = &scanned.layout;
         if layout.deflated {
             return Err(unsupported(
@@ -127,7 +143,7 @@ impl Header {
             true => number(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1),
             false => 0,
         };
-        Ok(Header {
+        Ok(Some(Header {
             described: Described {
                 frames,
                 rows,
@@ -138,7 +154,7 @@ impl Header {
             pixel: scanned.pixel,
             little,
             obj,
-        })
+        }))
     }
 }
 
@@ -148,6 +164,14 @@ impl Header {
 /// this build does not render), `read.*` (broken data, in the codec's code), and the header's
 /// own read errors. Never panics.
 pub fn render_frame(file: &[u8], frame: u32, max: Option<u32>) -> Result<Preview> {
+    render_frame_at(&mut &*file, frame, max)
+}
+
+/// `render_frame`, reading the file by position: its header, then the frame's bytes (for
+/// encapsulated data, the items' headers and the frame's fragments); `preview.read_failed` when
+/// the source fails.
+pub fn render_frame_at(source: &mut dyn ReadAt, frame: u32, max: Option<u32>) -> Result<Preview> {
+    let (head, header) = source::read_header(source, Header::read)?;
     let Header {
         described:
             Described {
@@ -160,7 +184,7 @@ pub fn render_frame(file: &[u8], frame: u32, max: Option<u32>) -> Result<Preview
         pixel,
         transfer_syntax: ts_uid,
         little,
-    } = Header::read(file)?;
+    } = header;
     let (Some(pixel), true) = (pixel, frames > 0) else {
         return Err(preview_error(
             "preview.no_image",
@@ -180,12 +204,14 @@ pub fn render_frame(file: &[u8], frame: u32, max: Option<u32>) -> Result<Preview
         ));
     }
     let attrs = Attributes::of(&obj, rows, columns, frames)?;
-    let value = &file[pixel.value_at..];
+    let value_at = pixel.value_at as u64;
     let image = match pixel.len {
         Some(len) => {
-            let len = (len as usize).min(value.len());
-            let ow = file.get(pixel.at + 4..pixel.at + 6) == Some(b"OW");
-            attrs.native_frame(&value[..len], frame, little, ow)?
+            let held = u64::from(len).min(source.size().saturating_sub(value_at));
+            let (start, end) = attrs.native_range(frame, held)?;
+            let bytes = source::read_exact(source, value_at + start, end - start)?;
+            let ow = head.get(pixel.at + 4..pixel.at + 6) == Some(b"OW");
+            attrs.native_frame(&bytes, frame, little, ow)?
         }
         None => {
             let compression = Compression::of(&ts_uid).ok_or_else(|| {
@@ -193,7 +219,7 @@ pub fn render_frame(file: &[u8], frame: u32, max: Option<u32>) -> Result<Preview
                     "frames in transfer syntax {ts_uid} are not rendered here"
                 ))
             })?;
-            let coded = frame_bytes(value, frame, frames, compression)?;
+            let coded = fragments::frame_bytes(source, value_at, frame, frames, compression)?;
             match attrs.decode(compression, &coded, frame)? {
                 Some(image) => image,
                 None => {
@@ -202,7 +228,7 @@ pub fn render_frame(file: &[u8], frame: u32, max: Option<u32>) -> Result<Preview
                         rows,
                         columns,
                         labels,
-                        picture: Picture::Jpeg(coded.into_owned()),
+                        picture: Picture::Jpeg(coded),
                     })
                 }
             }
@@ -303,10 +329,8 @@ impl Attributes {
         self.rows as usize * self.columns as usize
     }
 
-    /// A native frame as samples, pixel-interleaved, with YBR_FULL_422's chroma repeated for
-    /// both pixels of its pair, the High Bit moved to Bits Stored - 1.
-    fn native_frame(&self, value: &[u8], frame: u32, little: bool, ow: bool) -> Result<Image> {
-        let pixels = self.pixels();
+    /// Samples in a native frame as stored: YBR 4:2:2 keeps two per pixel (Y Y Cb Cr).
+    fn stored_count(&self) -> Result<usize> {
         let half = self.photometric.ends_with("_422");
         if half && (self.bits != 8 || self.columns % 2 == 1) {
             return Err(unsupported(format!(
@@ -314,39 +338,49 @@ impl Attributes {
                 self.photometric, self.bits, self.columns
             )));
         }
-        // Samples in the frame as stored: YBR 4:2:2 keeps two per pixel (Y Y Cb Cr).
-        let count = match half {
-            true => pixels * 2,
-            false => pixels * self.spp as usize,
-        };
+        Ok(match half {
+            true => self.pixels() * 2,
+            false => self.pixels() * self.spp as usize,
+        })
+    }
+
+    /// Where native frame `frame` is in a Pixel Data value of which `held` bytes are there: its
+    /// bytes `start..end` (1-bit frames are packed bit after bit, and start inside a byte).
+    fn native_range(&self, frame: u32, held: u64) -> Result<(u64, u64)> {
         // In u64: on wasm32 a late frame of a large image would wrap a usize product.
-        let (count64, f) = (count as u64, u64::from(frame));
+        let (count, f) = (self.stored_count()? as u64, u64::from(frame));
         let (start, end) = match self.bits {
-            // 1-bit frames are packed bit after bit, and a frame can start inside a byte.
-            1 => (count64 * f / 8, (count64 * (f + 1)).div_ceil(8)),
+            1 => (count * f / 8, (count * (f + 1)).div_ceil(8)),
             b => {
-                let len = count64 * u64::from(b / 8);
+                let len = count * u64::from(b / 8);
                 (len * f, len * (f + 1))
             }
         };
-        if end > value.len() as u64 {
+        if end > held {
             return Err(Error::Read {
                 code: "read.truncated",
                 offset: None,
                 message: format!(
-                    "Pixel Data holds {} bytes; frame {frame} of {} ends at byte {end}",
-                    value.len(),
+                    "Pixel Data holds {held} bytes; frame {frame} of {} ends at byte {end}",
                     self.frames
                 ),
             });
         }
-        let (start, end) = (start as usize, end as usize);
-        let bytes = &value[start..end];
+        Ok((start, end))
+    }
+
+    /// A native frame (`bytes`: its range, `native_range`) as samples, pixel-interleaved, with
+    /// YBR_FULL_422's chroma repeated for both pixels of its pair, the High Bit moved to Bits
+    /// Stored - 1.
+    fn native_frame(&self, bytes: &[u8], frame: u32, little: bool, ow: bool) -> Result<Image> {
+        let pixels = self.pixels();
+        let half = self.photometric.ends_with("_422");
+        let count = self.stored_count()?;
         let shift = self.high + 1 - self.stored;
         let stored: Vec<u16> = match self.bits {
             1 => {
-                // Bit i of the frame is bit (first + i) of the value.
-                let first = (count64 * f % 8) as usize;
+                // Bit i of the frame is bit (first + i) of its bytes.
+                let first = (count as u64 * u64::from(frame) % 8) as usize;
                 (first..first + count)
                     .map(|i| u16::from(bytes[i / 8] >> (i % 8) & 1))
                     .collect()
@@ -407,7 +441,7 @@ impl Attributes {
             }
             Compression::JpegLossless => lossless::decode(coded, max).map_err(codec)?,
             Compression::JpegLs { .. } => jpegls::decode(coded, max).map_err(codec)?,
-            Compression::J2k => j2k::decode(coded, max).map_err(codec)?,
+            Compression::J2k => jpeg2000::decode(coded, max).map_err(codec)?,
         };
         let found = (image.width, image.height, u32::from(image.components));
         if found != (self.columns, self.rows, self.spp) {
@@ -521,94 +555,4 @@ fn palette(obj: &InMemDicomObject) -> Result<Palette> {
         return Err(unsupported("palette LUTs of different lengths".into()));
     }
     Ok(Palette { first, entries })
-}
-
-/// The coded bytes of frame `frame` of encapsulated Pixel Data (PS3.5 A.4), found as
-/// `frames::Frames` finds frame ends: one fragment per frame in RLE; otherwise the Basic Offset
-/// Table when it lists every frame, else the whole value for one frame, else one fragment per
-/// frame, else fragments ending with an end-of-image marker.
-fn frame_bytes(
-    value: &[u8],
-    frame: u32,
-    frames: u32,
-    compression: Compression,
-) -> Result<Cow<'_, [u8]>> {
-    let bad = |why: String| Error::Read {
-        code: compression.bad_code(),
-        offset: None,
-        message: format!("encapsulated Pixel Data: {why}"),
-    };
-    // Every item: (offset of its header from the first fragment's, its value's range).
-    let mut items = Vec::new();
-    let mut at = 0usize;
-    loop {
-        let head = value
-            .get(at..at + 8)
-            .ok_or_else(|| bad("ends before its sequence delimiter".into()))?;
-        let (group, element) = (
-            u16::from_le_bytes([head[0], head[1]]),
-            u16::from_le_bytes([head[2], head[3]]),
-        );
-        let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
-        match (group, element) {
-            (0xFFFE, 0xE0DD) => break,
-            // In u64: on wasm32 a hostile length would wrap a usize sum.
-            (0xFFFE, 0xE000) if (at + 8) as u64 + len as u64 <= value.len() as u64 => {
-                items.push((at, at + 8..at + 8 + len));
-                at += 8 + len;
-            }
-            _ => {
-                return Err(bad(format!(
-                    "({group:04X},{element:04X}) where an item must be"
-                )))
-            }
-        }
-    }
-    let Some(((_, table), fragments)) = items.split_first() else {
-        return Err(bad("no Basic Offset Table".into()));
-    };
-    let base = fragments.first().map_or(0, |f| f.0);
-    let offsets: Vec<usize> = value[table.clone()]
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .collect();
-    let ordered = offsets.first() == Some(&0) && offsets.windows(2).all(|w| w[0] < w[1]);
-    let (f, n) = (frame as usize, frames as usize);
-    let chosen: Vec<std::ops::Range<usize>> =
-        if compression == Compression::Rle || fragments.len() == n && n > 1 {
-            if fragments.len() != n {
-                return Err(bad(format!("{} fragments for {n} frames", fragments.len())));
-            }
-            vec![fragments[f].1.clone()]
-        } else if n == 1 {
-            fragments.iter().map(|x| x.1.clone()).collect()
-        } else if offsets.len() == n && ordered {
-            let end = offsets.get(f + 1).copied().unwrap_or(usize::MAX);
-            fragments
-                .iter()
-                .filter(|(h, _)| (offsets[f]..end).contains(&(h - base)))
-                .map(|x| x.1.clone())
-                .collect()
-        } else {
-            let mut k = 0;
-            let mut chosen = Vec::new();
-            for (_, r) in fragments {
-                if k == f {
-                    chosen.push(r.clone());
-                }
-                if ends_with_eoi(&value[r.clone()]) {
-                    k += 1;
-                }
-            }
-            chosen
-        };
-    match chosen.as_slice() {
-        [] => Err(bad(format!("no fragment holds frame {frame}"))),
-        [one] => Ok(Cow::Borrowed(&value[one.clone()])),
-        many => Ok(Cow::Owned(
-            many.iter()
-                .flat_map(|r| value[r.clone()].iter().copied())
-                .collect(),
-        )),
-    }
 }

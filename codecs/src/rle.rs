@@ -1,56 +1,51 @@
-//! Blanking in RLE Lossless pixel data (PS3.5 Annex G): a frame's fragment is decoded into byte
-//! planes, the regions zeroed (or set to black chroma) in every plane, and every segment
-//! encoded again with PackBits. The frames stream through `super::frames`.
+//! RLE Lossless (DICOM PS3.5 Annex G): a frame is one fragment of up to 15 PackBits segments, a
+//! byte plane each (sample by sample, most significant byte first). Blanking decodes the planes,
+//! sets the regions to the fill in every plane, and encodes every segment again.
 
-use super::geometry::{unsupported, Geometry};
-use super::samples::Clip;
-use super::samples::Image;
-use crate::error::Result;
-
-pub(crate) const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+use crate::samples::{Clip, CodecError, Image};
+use crate::{BlankFrame, Outcome};
 
 /// The RLE header: the number of segments, then 15 offsets, all u32 little endian.
 const HEADER: usize = 64;
 const MAX_SEGMENTS: u64 = 15;
 
-/// The geometry of RLE frames and what blanked bytes become.
+/// Blanks RLE frames of one layout.
 #[derive(Debug, Clone)]
-pub(crate) struct Blanker {
+pub struct Blanker {
     rows: u64,
     cols: u64,
     /// What each segment's blanked bytes become, in segment order (sample by sample, most
     /// significant byte first).
     fills: Vec<u8>,
+    /// The decoded planes of the current frame, kept between frames.
+    planes: Vec<u8>,
 }
 
 impl Blanker {
-    pub(super) fn new(g: &Geometry, bits: u64) -> Result<Blanker> {
-        let (rows, cols, spp, photometric) = (g.rows, g.cols, g.spp, &g.photometric);
-        let bps = bits / 8;
-        // 1-bit RLE and subsampled chroma have no agreed byte planes: real doubt.
-        if !bits.is_multiple_of(8) || photometric.ends_with("_422") || photometric.ends_with("_420")
-        {
-            return Err(unsupported(format!(
-                "RLE with {photometric} at {bits} bits allocated is not a layout this build blanks"
+    /// Frames of `rows` × `cols` pixels of `spp` samples of `bytes` bytes each; a blanked sample
+    /// becomes `fills[s]` (e.g. black chroma for YBR, zero otherwise). Layouts RLE cannot hold
+    /// (more than 15 segments, a frame longer than one fragment can be) are `Unsupported`.
+    pub fn new(rows: u64, cols: u64, bytes: u64, fills: &[u64]) -> Result<Blanker, CodecError> {
+        let spp = fills.len() as u64;
+        if spp * bytes > MAX_SEGMENTS {
+            return Err(CodecError::Unsupported(format!(
+                "{spp} samples of {} bits need {} RLE segments; at most 15 exist",
+                8 * bytes,
+                spp * bytes
             )));
         }
-        if spp * bps > MAX_SEGMENTS {
-            return Err(unsupported(format!(
-                "{spp} samples of {bits} bits need {} RLE segments; at most 15 exist",
-                spp * bps
-            )));
-        }
-        // A blanked YBR pixel is black (`Geometry::chroma_mid`): Y zero, most significant byte
-        // plane first.
-        let fills = (0..spp)
-            .flat_map(|s| {
-                let mid = g.chroma_mid.filter(|_| s > 0).unwrap_or(0);
-                (0..bps).map(move |k| (mid >> (8 * (bps - 1 - k))) as u8)
-            })
+        let fills = fills
+            .iter()
+            .flat_map(|&fill| (0..bytes).map(move |k| (fill >> (8 * (bytes - 1 - k))) as u8))
             .collect();
-        let b = Blanker { rows, cols, fills };
+        let b = Blanker {
+            rows,
+            cols,
+            fills,
+            planes: Vec::new(),
+        };
         if b.max_fragment() + 8 > u64::from(u32::MAX) {
-            return Err(unsupported(format!(
+            return Err(CodecError::Unsupported(format!(
                 "an RLE frame of {rows}x{cols}x{spp} samples does not fit one fragment"
             )));
         }
@@ -67,19 +62,17 @@ impl Blanker {
 
     /// The longest fragment a frame can need: every byte a literal of its own (two bytes), a
     /// padding byte per segment, and the header. Longer is not RLE of this image.
-    pub(super) fn max_fragment(&self) -> u64 {
+    pub fn max_fragment(&self) -> u64 {
         HEADER as u64 + self.segments() as u64 * (2 * self.rows * self.cols + 2)
     }
 
     /// Decodes one frame's fragment, blanks the regions, and appends the new fragment to `out`.
-    /// `planes` is scratch, kept between frames.
-    pub(super) fn reencode(
-        &self,
+    fn reencode(
+        &mut self,
         fragment: &[u8],
         regions: &[Clip],
-        planes: &mut Vec<u8>,
         out: &mut Vec<u8>,
-    ) -> std::result::Result<(), String> {
+    ) -> Result<(), String> {
         let header = fragment
             .get(..HEADER)
             .ok_or_else(|| format!("{} bytes, shorter than the RLE header", fragment.len()))?;
@@ -92,7 +85,8 @@ impl Blanker {
             ));
         }
         let plane = self.plane();
-        decode_planes(fragment, n, plane, planes)?;
+        let mut planes = std::mem::take(&mut self.planes);
+        decode_planes(fragment, n, plane, &mut planes)?;
         for (s, &fill) in self.fills.iter().enumerate() {
             let p = &mut planes[s * plane..(s + 1) * plane];
             for r in regions {
@@ -116,7 +110,21 @@ impl Blanker {
                 out.push(0x80); // -128, PackBits' no-op: segments are even (G.5)
             }
         }
+        self.planes = planes;
         Ok(())
+    }
+}
+
+impl BlankFrame for Blanker {
+    fn blank(
+        &mut self,
+        frame: &[u8],
+        regions: &[Clip],
+        out: &mut Vec<u8>,
+    ) -> Result<Outcome, CodecError> {
+        self.reencode(frame, regions, out)
+            .map_err(CodecError::Malformed)?;
+        Ok(Outcome::default())
     }
 }
 
@@ -127,7 +135,7 @@ fn decode_planes(
     n: usize,
     plane: usize,
     planes: &mut Vec<u8>,
-) -> std::result::Result<(), String> {
+) -> Result<(), String> {
     let word = |i: usize| u32::from_le_bytes(fragment[4 * i..4 * i + 4].try_into().unwrap());
     planes.clear();
     for s in 0..n {
@@ -149,13 +157,13 @@ fn decode_planes(
 
 /// Decodes one frame's fragment to samples, pixel-interleaved (for previews): segment
 /// `c × bytes + k` holds byte `k` (most significant first) of sample `c` of every pixel.
-pub(super) fn decode_frame(
+pub fn decode_frame(
     fragment: &[u8],
     rows: u32,
     cols: u32,
     spp: u32,
     bits: u32,
-) -> std::result::Result<Image, String> {
+) -> Result<Image, String> {
     if !matches!(bits, 8 | 16) {
         return Err(format!(
             "RLE frames of {bits} bits allocated are not rendered"
@@ -196,11 +204,7 @@ pub(super) fn decode_frame(
 
 /// PackBits-decodes `segment`, which must give exactly `want` bytes, onto `out`. A lone header
 /// byte at the very end is padding to an even length (as some encoders write 0x00).
-pub(crate) fn decode(
-    segment: &[u8],
-    want: usize,
-    out: &mut Vec<u8>,
-) -> std::result::Result<(), String> {
+pub fn decode(segment: &[u8], want: usize, out: &mut Vec<u8>) -> Result<(), String> {
     let end = out.len() + want;
     let mut i = 0;
     while i < segment.len() {
@@ -235,7 +239,7 @@ pub(crate) fn decode(
 
 /// PackBits-encodes `src` onto `out`: runs of two or more repeat, the rest goes in literals of at
 /// most 128 bytes, which a run of three or more ends (a pair inside a literal costs nothing).
-pub(crate) fn encode(src: &[u8], out: &mut Vec<u8>) {
+pub fn encode(src: &[u8], out: &mut Vec<u8>) {
     let run = |i: usize| {
         let b = src[i];
         src[i..].iter().take(128).take_while(|&&c| c == b).count()

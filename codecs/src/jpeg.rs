@@ -13,22 +13,8 @@
 
 use std::ops::Range;
 
-use super::samples::{Clip, CodecError};
-
-/// What blanking a frame did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outcome {
-    /// Blocks whose DC could not be set to black (the table had no code and no room for one):
-    /// flat at their average instead. Counted in `blocks_blanked` too.
-    pub flat_at_average: u64,
-    /// APPn / COM segments dropped.
-    pub segments_dropped: u32,
-    /// Blocks whose AC coefficients were dropped (every block that touches a region).
-    pub blocks_blanked: u64,
-    /// Bytes after the end-of-image marker other than zero padding (junk, a second image),
-    /// which decoders ignore: dropped, never copied.
-    pub after_eoi: u64,
-}
+use crate::samples::{Clip, CodecError};
+use crate::{BlankFrame, Outcome};
 
 type Res<T> = Result<T, CodecError>;
 
@@ -38,6 +24,26 @@ fn bad(why: impl Into<String>) -> CodecError {
 
 fn unsupported(why: impl Into<String>) -> CodecError {
     CodecError::Unsupported(why.into())
+}
+
+/// Blanks JPEG frames of one image in the coded domain.
+#[derive(Debug, Clone)]
+pub struct Blanker {
+    pub rows: u64,
+    pub cols: u64,
+    /// What each component of a blanked block becomes (see `blank`).
+    pub fills: Vec<u16>,
+}
+
+impl BlankFrame for Blanker {
+    fn blank(
+        &mut self,
+        frame: &[u8],
+        regions: &[Clip],
+        out: &mut Vec<u8>,
+    ) -> Result<Outcome, CodecError> {
+        blank(frame, self.rows, self.cols, regions, &self.fills, out)
+    }
 }
 
 /// Blanks `regions` of one JPEG frame (`frame`: its whole codestream, fragments concatenated),

@@ -3,7 +3,7 @@
 //! own range), MONOCHROME1 inverted, YBR to RGB, palette colour through its LUTs; then an
 //! area-average downscale. What a person reviews before upload, not a diagnostic display.
 
-use super::samples::Image;
+use pixel_codecs::Image;
 
 /// How stored samples are seen: everything the display pipeline reads from the attributes.
 #[derive(Debug, Clone)]

@@ -5,13 +5,8 @@
 
 mod common;
 
-use common::native::Native;
-use common::parse;
-use common::rle::dcmtk;
-use dicom_core::value::{PixelFragmentSequence, PrimitiveValue, Value};
-use dicom_core::{DataElement, VR};
-use dicom_dictionary_std::tags;
-use dicom_sanitizer::codecs::{jpegls, CodecError, Image};
+use common::{tool as dcmtk, transfer_syntax, Layout};
+use pixel_codecs::{jpegls, CodecError, Image};
 
 const JPEG_LS_LOSSLESS: &str = "1.2.840.10008.1.2.4.80";
 const JPEG_LS_NEAR_LOSSLESS: &str = "1.2.840.10008.1.2.4.81";
@@ -21,7 +16,7 @@ const NO_LIMIT: u64 = u64::MAX;
 /// noise and a gentle slope with small noise (regular mode, with runs interrupted).
 struct Case {
     name: &'static str,
-    native: Native,
+    native: Layout,
 }
 
 impl Case {
@@ -32,7 +27,7 @@ impl Case {
         stored: u16,
         (rows, cols, frames): (u16, u16, u16),
     ) -> Case {
-        let mut native = Native::new(photometric, bits, rows, cols, frames);
+        let mut native = Layout::new(photometric, bits, rows, cols, frames);
         native.stored = Some(stored);
         Case { name, native }
     }
@@ -75,46 +70,12 @@ impl Case {
 
     /// The native file, colour by plane when the case is planar.
     fn native_file(&self) -> Vec<u8> {
-        let spp = self.spp();
-        let all: Vec<u16> = match self.native.planar {
-            false => self.frames().concat(),
-            true => self
-                .frames()
-                .iter()
-                .flat_map(|f| (0..spp).flat_map(move |s| f.iter().skip(s).step_by(spp).copied()))
-                .collect(),
-        };
-        let pixels = match self.native.bits {
-            8 => DataElement::new(
-                tags::PIXEL_DATA,
-                VR::OB,
-                PrimitiveValue::U8(all.iter().map(|&v| v as u8).collect()),
-            ),
-            _ => DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(all.into())),
-        };
-        self.native.sample().put(pixels).to_bytes()
+        self.native.native_file(&self.frames())
     }
 
     /// The file with these JPEG-LS frames, one fragment each, and an empty offset table.
     fn encapsulated_file(&self, frames: Vec<Vec<u8>>) -> Vec<u8> {
-        let fragments = frames
-            .into_iter()
-            .map(|mut f| {
-                if f.len() % 2 == 1 {
-                    f.push(0);
-                }
-                f
-            })
-            .collect::<Vec<_>>();
-        self.native
-            .sample()
-            .with_transfer_syntax(JPEG_LS_LOSSLESS)
-            .put(DataElement::new(
-                tags::PIXEL_DATA,
-                VR::OB,
-                Value::PixelSequence(PixelFragmentSequence::new(vec![0u32; 0], fragments)),
-            ))
-            .to_bytes()
+        self.native.encapsulated_file(JPEG_LS_LOSSLESS, &frames)
     }
 
     fn image(&self, samples: Vec<u16>) -> Image {
@@ -130,26 +91,18 @@ impl Case {
 
 /// The fragments of an encapsulated file's Pixel Data (one per frame here).
 fn fragments(file: &[u8]) -> Vec<Vec<u8>> {
-    let o = parse(file);
-    match o.element(tags::PIXEL_DATA).unwrap().value() {
-        Value::PixelSequence(seq) => seq.fragments().to_vec(),
-        _ => panic!("Pixel Data is not encapsulated"),
-    }
+    common::fragments(file).1
 }
 
 /// A native file's samples, frame by frame (pixel-interleaved, as the cases are built).
 fn native_frames(file: &[u8], case: &Case) -> Vec<Vec<u16>> {
-    let o = parse(file);
-    let all = common::native_samples(file, case.native.bits);
     let n = &case.native;
     let (px, spp) = (n.rows as usize * n.cols as usize, case.spp());
-    let planar = o
-        .element(tags::PLANAR_CONFIGURATION)
-        .is_ok_and(|e| e.to_int::<u16>().ok() == Some(1));
-    all[..px * spp * n.frames as usize]
-        .chunks(px * spp)
+    let planar = common::planar(file);
+    common::native_words(file, n)
+        .into_iter()
         .map(|f| match planar {
-            false => f.to_vec(),
+            false => f,
             true => (0..px * spp).map(|i| f[(i % spp) * px + i / spp]).collect(),
         })
         .collect()
@@ -224,11 +177,7 @@ fn against(oracle: &Oracle, cases: &[Case], args: &[&str], ilv: u8, near: u8, ls
     for case in cases {
         let name = format!("{} {} {args:?}", case.name, oracle.encoder);
         let coded = dcmtk(oracle.encoder, args, &case.native_file());
-        let ts = parse(&coded)
-            .meta()
-            .transfer_syntax()
-            .trim_end_matches('\0')
-            .to_string();
+        let ts = transfer_syntax(&coded);
         let want_ts = if near == 0 {
             JPEG_LS_LOSSLESS
         } else {

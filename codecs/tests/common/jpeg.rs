@@ -2,16 +2,14 @@
 //! coefficient level, for the variants DCMTK does not write), taken out of and put back into
 //! the encapsulated Pixel Data, and decoded by DCMTK's `dcmdjpeg`.
 
-use super::find_pixel_value;
-use super::rle::dcmtk;
-use dicom_dictionary_std::tags;
+use super::{element, pixel_value, tool as dcmtk};
 
 pub const BASELINE: &str = "1.2.840.10008.1.2.4.50";
 pub const EXTENDED: &str = "1.2.840.10008.1.2.4.51";
 
 /// The frames of an encapsulated file with one fragment per frame (the offset table skipped).
 pub fn frames(file: &[u8]) -> Vec<Vec<u8>> {
-    let value = &file[find_pixel_value(file)];
+    let value = &file[pixel_value(file)];
     let mut at = 0;
     let mut out = Vec::new();
     while value[at..at + 4] == [0xFE, 0xFF, 0x00, 0xE0] {
@@ -25,7 +23,7 @@ pub fn frames(file: &[u8]) -> Vec<Vec<u8>> {
 
 /// The file with these frames as its fragments (an empty offset table), each padded even.
 pub fn with_frames(file: &[u8], frames: &[Vec<u8>]) -> Vec<u8> {
-    let at = find_pixel_value(file).start;
+    let at = pixel_value(file).start;
     let mut out = file[..at].to_vec();
     out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
     for f in frames {
@@ -49,15 +47,19 @@ pub fn dcmcjpeg(native: &[u8], args: &[&str]) -> Vec<u8> {
 /// space, pixel-interleaved, frame after frame, and the Photometric Interpretation.
 pub fn dcmdjpeg(file: &[u8]) -> (Vec<u8>, String) {
     let decoded = dcmtk("dcmdjpeg", &["+cn"], file);
-    let o = super::parse(&decoded);
-    let raw = super::pixel_bytes(&decoded);
-    let num = |t| o.element(t).ok().and_then(|e| e.to_int::<usize>().ok());
-    let photometric = super::text_of(&o, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
-    let spp = num(tags::SAMPLES_PER_PIXEL).unwrap_or(1);
-    if spp == 1 || num(tags::PLANAR_CONFIGURATION) != Some(1) {
+    let raw = decoded[pixel_value(&decoded)].to_vec();
+    let num = |elem| {
+        element(&decoded, 0x0028, elem, b"US")
+            .map(|v| usize::from(u16::from_le_bytes([v[0], v[1]])))
+    };
+    let photometric = element(&decoded, 0x0028, 0x0004, b"CS")
+        .map(|v| String::from_utf8_lossy(v).trim_end().to_string())
+        .unwrap_or_default();
+    let spp = num(0x0002).unwrap_or(1);
+    if spp == 1 || num(0x0006) != Some(1) {
         return (raw, photometric);
     }
-    let px = num(tags::ROWS).unwrap() * num(tags::COLUMNS).unwrap();
+    let px = num(0x0010).unwrap() * num(0x0011).unwrap();
     let mut out = Vec::with_capacity(raw.len());
     for frame in raw.chunks(px * spp) {
         for p in 0..px {
@@ -317,4 +319,46 @@ impl Handmade {
         out.extend_from_slice(&[0xFF, 0xD9]);
         out
     }
+}
+
+/// A component of the default tables, sampled (h, v), quantised by `q`.
+pub fn comp(h: u8, v: u8, q: u8) -> Comp {
+    Comp {
+        h,
+        v,
+        q,
+        dc: Table::dc(),
+        ac: Table::ac(),
+    }
+}
+
+/// 100×48 4:2:0, like the frame fuzzing found (7×3 MCUs), restarting every MCU row. Chroma DCs
+/// climb 20 a block along each row, so its DC tables need only categories 0 and 5 (`dc`): a
+/// blanked run's differences into and out of the fill are categories the table lacks.
+pub fn climbing_chroma(dc: &Table) -> Vec<u8> {
+    let chroma = |q| Comp {
+        h: 1,
+        v: 1,
+        q,
+        dc: dc.clone(),
+        ac: Table::ac(),
+    };
+    Handmade {
+        width: 100,
+        height: 48,
+        comps: vec![comp(2, 2, 4), chroma(3), chroma(3)],
+        restart: 7,
+        separate_scans: false,
+        extra: vec![],
+    }
+    .encode(|c, bx, by| {
+        let mut k = [0i32; 64];
+        k[0] = match c {
+            0 => (bx % 4) as i32 * 8 - 12 + (by % 2) as i32,
+            _ => 20 * bx as i32,
+        };
+        k[1] = 2 + c as i32;
+        k[5] = -1;
+        k
+    })
 }
