@@ -100,6 +100,9 @@ impl Transcoder {
         self.check(&info).map_err(CodecError::Malformed)?;
         let (cols, n) = (info.width as usize, usize::from(info.components));
         let precision = info.precision.max(self.min_precision);
+        // Lossless JPEG-LS takes about what lossless JPEG 2000 took: room for it at once spares
+        // the copies (and the peak of old and new buffer) of growing by doubling.
+        out.reserve(frame.len() + frame.len() / 4);
         let mut encoder =
             jpegls::Encoder::new(info.width, info.height, info.components, precision, out);
         // 64 rows at a time, or fewer for wide images: about 1 MiB of samples.

@@ -148,7 +148,12 @@ fn gdcm_lossy_frames_decode_as_gdcm_does() {
 fn broken_gdcm_frames_are_refused_without_panic() {
     let built = Built::new(Layout::new("RGB", 8, 17, 23, 1));
     let (_, frames) = gdcm_frames(&built, &["--j2k"]);
-    refuses_broken(j2k::decode, &frames[0], &[0, 2, 4, 30, 45], 17 * 23 * 3);
+    refuses_broken(
+        jpeg2000::decode,
+        &frames[0],
+        &[0, 2, 4, 30, 45],
+        17 * 23 * 3,
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! installed (Debian: libopenjp2-tools); a missing tool fails the tests.
 
 use pixel_codecs::jpeg2000::{decode, Decoder};
-use pixel_codecs::samples::{CodecError, Image};
+use pixel_codecs::{CodecError, Image};
 use std::path::PathBuf;
 use std::process::Command;
 
