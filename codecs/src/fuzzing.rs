@@ -2,7 +2,7 @@
 //! tests replay the committed corpus through them. Not a stable API.
 
 use crate::segments::{Segments, Syntax};
-use crate::{j2k, jpeg, jpegls, lossless, Clip};
+use crate::{jpeg, jpeg2000, jpegls, lossless, Clip};
 
 /// The properties of the frame codecs on any bytes (the first byte picks the codec): decoding
 /// never panics and never gives more samples than its bound; what decodes, encoded again,
@@ -53,7 +53,7 @@ pub fn codec(data: &[u8]) {
         0 => round_trip(lossless::decode, lossless::encode),
         1 => round_trip(jpegls::decode, jpegls::encode),
         2 => {
-            if let Ok(image) = j2k::decode(frame, MAX) {
+            if let Ok(image) = jpeg2000::decode(frame, MAX) {
                 decoded(&image);
             }
         }
