@@ -131,7 +131,8 @@ tesseract:
 oracles:
 	@command -v dcmdump >/dev/null && command -v dciodvfy >/dev/null && command -v gdcmconv >/dev/null \
 		&& command -v gdcmanon >/dev/null && command -v openssl >/dev/null \
-		|| (apt-get update && apt-get install -y dcmtk dicom3tools libgdcm-tools openssl)
+		&& command -v opj_compress >/dev/null \
+		|| (apt-get update && apt-get install -y dcmtk dicom3tools libgdcm-tools openssl libopenjp2-tools)
 
 # Every file of pydicom's own test data (toolkit samples, vendor files, a DICOMDIR with its
 # media set, non-DICOM files) through the CLI: each valid object is sanitized, re-reads in

@@ -404,21 +404,15 @@ fn lossy_options() {
     matrix(&all);
 }
 
-/// The pyenv's Python with pydicom (the Makefile's `pyenv`), or `J2K_PYTHON`.
+/// A Python with pydicom: `DICOM_SANITIZER_PYTHON` (as `make test` sets it), else the
+/// workspace's pyenv (`make pyenv`).
 fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("J2K_PYTHON") {
+    if let Ok(p) = std::env::var("DICOM_SANITIZER_PYTHON") {
         return p.into();
     }
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for p in [
-        here.join("../target/pyenv/bin/python"),
-        PathBuf::from("/work/main/target/pyenv/bin/python"),
-    ] {
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!("no Python with pydicom: set J2K_PYTHON (make pyenv)");
+    let pyenv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/pyenv/bin/python");
+    assert!(pyenv.exists(), "no Python with pydicom: run `make pyenv`");
+    pyenv
 }
 
 /// Every JPEG 2000 frame of pydicom's test files equals what hayro-jpeg2000 (the project's

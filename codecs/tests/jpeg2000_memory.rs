@@ -74,7 +74,10 @@ fn a_mammogram_blanks_in_bounded_memory() {
             blanking as f64 / MIB,
         );
         // The coded frame is the caller's; the output and the decoder's stripes are counted.
-        assert!(blanking < 2 * out.len() + (16 << 20), "{args:?}: {blanking} B");
+        assert!(
+            blanking < 2 * out.len() + (16 << 20),
+            "{args:?}: {blanking} B"
+        );
         assert!(frame.len() + blanking < LIMIT, "{args:?}: {blanking} B");
 
         // Decoding alone, by rows, against hayro decoding it whole.
