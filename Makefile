@@ -222,9 +222,12 @@ large-header:
 		> target/large/length-256m
 	cargo run -q -p fixtures --bin make-large-header -- target/large/header-2g.bin 512 512 4096 \
 		> target/large/length-2g
+	cargo run -q -p fixtures --bin make-large-header -- target/large/header-mammogram.bin 3328 4096 1 \
+		> target/large/length-mammogram
 
-large-test: pkg large-header frames chromium site
-	node --test tests/js/large.test.mjs tests/js/cine.test.mjs tests/js/preview-large.test.mjs
+large-test: pkg large-header frames chromium site oracles
+	node --test tests/js/large.test.mjs tests/js/cine.test.mjs tests/js/preview-large.test.mjs \
+		tests/js/mammogram.test.mjs
 
 # One JPEG frame of the 1,000-frame cine, and FRAMES-frame files per syntax for `make bench`.
 frames: oracles
