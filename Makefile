@@ -33,7 +33,7 @@ help:
 	@echo "make node-test / worker-test / browser-test - the package under Node, workerd, Chromium"
 	@echo "               (browser-test: the page, its previews, its OCR, its review step, its recipients)"
 	@echo "make integrations-test - the intake form helper and the Uppy plugin in Chromium"
-	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd under 64 MiB"
+	@echo "make large-test - 1 GiB streamed through wasm in Node and workerd, a 2 GiB file previewed, under 64 MiB"
 	@echo "make dicomweb-proxy - the STOW-RS proxy (workerd, :8787) in front of Orthanc (:8042)"
 	@echo "make dicomweb-test  - dicomweb-client through the proxy into a real Orthanc, under load and faults"
 	@echo "make wheel  - the Python package's abi3 wheel into target/wheels/ (maturin, release)"
@@ -131,7 +131,8 @@ tesseract:
 oracles:
 	@command -v dcmdump >/dev/null && command -v dciodvfy >/dev/null && command -v gdcmconv >/dev/null \
 		&& command -v gdcmanon >/dev/null && command -v openssl >/dev/null \
-		|| (apt-get update && apt-get install -y dcmtk dicom3tools libgdcm-tools openssl)
+		&& command -v opj_compress >/dev/null \
+		|| (apt-get update && apt-get install -y dcmtk dicom3tools libgdcm-tools openssl libopenjp2-tools)
 
 # Every file of pydicom's own test data (toolkit samples, vendor files, a DICOMDIR with its
 # media set, non-DICOM files) through the CLI: each valid object is sanitized, re-reads in
@@ -221,9 +222,14 @@ large-header:
 		> target/large/length-72m
 	cargo run -q -p fixtures --bin make-large-header -- target/large/header-256m.bin 512 512 512 \
 		> target/large/length-256m
+	cargo run -q -p fixtures --bin make-large-header -- target/large/header-2g.bin 512 512 4096 \
+		> target/large/length-2g
+	cargo run -q -p fixtures --bin make-large-header -- target/large/header-mammogram.bin 3328 4096 1 \
+		> target/large/length-mammogram
 
-large-test: pkg large-header frames
-	node --test tests/js/large.test.mjs tests/js/cine.test.mjs
+large-test: pkg large-header frames chromium site oracles
+	node --test tests/js/large.test.mjs tests/js/cine.test.mjs tests/js/preview-large.test.mjs \
+		tests/js/mammogram.test.mjs
 
 # One JPEG frame of the 1,000-frame cine, and 30-frame files per syntax for `make bench`; the
 # same with 1 frame, whose time is the start-up the bench takes out of a frame's.

@@ -6,7 +6,7 @@
 mod codec_common;
 mod common;
 
-use codec_common::jpeg::{climbing_chroma, frames, Comp, Handmade, Table, BASELINE};
+use codec_common::jpeg::{climbing_chroma, frames, small_dc_frames, Table, BASELINE};
 use codec_common::Layout;
 use dicom_dictionary_std::tags;
 use dicom_sanitizer::codecs::jpeg::blank;
@@ -20,38 +20,8 @@ fn clip(x0: u64, y0: u64, x1: u64, y1: u64) -> Clip {
 /// for one, is reported (`pixel.blanked_to_average`); with room, it is not.
 #[test]
 fn a_block_blanked_to_its_average_is_reported() {
-    // Categories 0..=2 only, in 2 bits, 11 reserved: the fill's (category 8 or so) is added.
-    let sparse = Table {
-        counts: [0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-        symbols: vec![0, 1, 2],
-    };
-    // Categories 0 and 1 in one bit each: a complete code, no room.
-    let full = Table {
-        counts: [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-        symbols: vec![0, 1],
-    };
     let (w, h) = (40u16, 24u16);
-    for (name, dc, flat) in [("sparse", sparse, false), ("full", full, true)] {
-        let jpeg = Handmade {
-            width: w,
-            height: h,
-            comps: vec![Comp {
-                h: 1,
-                v: 1,
-                q: 2,
-                dc,
-                ac: Table::ac(),
-            }],
-            restart: 0,
-            separate_scans: false,
-            extra: vec![],
-        }
-        .encode(|_, bx, by| {
-            let mut k = [0i32; 64];
-            k[0] = ((bx + by) % 2) as i32; // differences of -1, 0, 1
-            k[1] = 2;
-            k
-        });
+    for (name, jpeg, flat) in small_dc_frames() {
         let file = Layout::new("MONOCHROME2", 8, h, w, 1).encapsulated_file(BASELINE, &[jpeg]);
         let report = common::sanitize(common::blanking(8, 8, 16, 8), &file).report;
         let averaged = report

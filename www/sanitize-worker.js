@@ -88,7 +88,6 @@ handlers.inspect = async ({ file, acceptRaw }) => {
     head = await bytes(file);
     values = identifyingValues(head, acceptRaw);
   }
-  let d = describeImage(head);
-  if (d.frames === 0 && file.size > head.length) d = describeImage(await bytes(file));
+  const d = describeImageAt(file.size, readAt(file));
   return { values, frames: d.frames, rows: d.rows, columns: d.columns, labels: d.labels };
 };

@@ -5,7 +5,7 @@
 //! (bench/blank.mjs) prints it beside the whole processes. Prints one JSON line with the
 //! microseconds a frame of each pass.
 
-use pixel_codecs::{j2k, jpeg, jpegls, lossless, rle, BlankFrame, Clip, Shape, Transcoder};
+use pixel_codecs::{jpeg, jpeg2000, jpegls, lossless, rle, BlankFrame, Clip, Shape, Transcoder};
 use std::time::Instant;
 
 /// The band bench/blank.mjs blanks: x 16, y 16, 300×40.
@@ -55,7 +55,7 @@ fn main() {
             Box::new(Transcoder::jpegls(shape, fills)),
         ),
         "1.2.840.10008.1.2.4.90" | "1.2.840.10008.1.2.4.91" => (
-            Some(Box::new(move |f| j2k::decode(f, max).is_ok())),
+            Some(Box::new(move |f| jpeg2000::decode(f, max).is_ok())),
             Box::new(Transcoder::j2k_to_jpegls(shape, fills)),
         ),
         "1.2.840.10008.1.2.5" => (

@@ -79,21 +79,7 @@ impl Params {
                 "NEAR {near} too large for MAXVAL {maxval}"
             )));
         }
-        let range = (maxval + 2 * near) / (2 * near + 1) + 1;
-        let bpp = bits_for(maxval).max(2);
-        let (d1, d2, d3) = default_thresholds(maxval, near);
-        let pick = |v: u16, d: i32| if v == 0 { d } else { i32::from(v) };
-        let p = Params {
-            maxval,
-            near,
-            range,
-            qbpp: bits_for(range - 1),
-            limit: 2 * (bpp + bpp.max(8)),
-            t1: pick(preset.t1, d1),
-            t2: pick(preset.t2, d2),
-            t3: pick(preset.t3, d3),
-            reset: pick(preset.reset, 64),
-        };
+        let p = Params::unchecked(maxval, near, preset);
         if !(near < p.t1 && p.t1 <= p.t2 && p.t2 <= p.t3 && p.t3 <= maxval) {
             return Err(malformed(format!(
                 "thresholds {}, {}, {} not in order within NEAR + 1..=MAXVAL",
@@ -104,6 +90,26 @@ impl Params {
             return Err(malformed(format!("RESET {} out of range", p.reset)));
         }
         Ok(p)
+    }
+
+    /// The parameters of a MAXVAL, NEAR and preset, as `new` checks them: for the encoder, whose
+    /// own (lossless, default thresholds) are always in range.
+    fn unchecked(maxval: i32, near: i32, preset: Preset) -> Params {
+        let range = (maxval + 2 * near) / (2 * near + 1) + 1;
+        let bpp = bits_for(maxval).max(2);
+        let (d1, d2, d3) = default_thresholds(maxval, near);
+        let pick = |v: u16, d: i32| if v == 0 { d } else { i32::from(v) };
+        Params {
+            maxval,
+            near,
+            range,
+            qbpp: bits_for(range - 1),
+            limit: 2 * (bpp + bpp.max(8)),
+            t1: pick(preset.t1, d1),
+            t2: pick(preset.t2, d2),
+            t3: pick(preset.t3, d3),
+            reset: pick(preset.reset, 64),
+        }
     }
 }
 
@@ -1208,60 +1214,135 @@ pub fn encode(image: &Image, out: &mut Vec<u8>) {
 
 /// `encode`, with a restart marker every `restart` lines when non-zero (for the tests).
 fn encode_with(image: &Image, restart: u16, out: &mut Vec<u8>) {
-    let precision = image.precision.clamp(2, 16);
-    let nc = usize::from(image.components.clamp(1, 4));
-    let w = image.width.min(65535) as usize;
-    let h = image.height.min(65535) as usize;
-    let Ok(p) = Params::new(precision, 0, Preset::default()) else {
-        return; // unreachable: the defaults are valid for every precision
-    };
-    out.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xF7]);
-    out.extend_from_slice(&(8 + 3 * nc as u16).to_be_bytes());
-    out.push(precision);
-    out.extend_from_slice(&(h as u16).to_be_bytes());
-    out.extend_from_slice(&(w as u16).to_be_bytes());
-    out.push(nc as u8);
-    for id in 1..=nc as u8 {
-        out.extend_from_slice(&[id, 0x11, 0]);
-    }
-    if restart > 0 {
-        out.extend_from_slice(&[0xFF, 0xDD, 0, 4]);
-        out.extend_from_slice(&restart.to_be_bytes());
-    }
-    out.extend_from_slice(&[0xFF, 0xDA]);
-    out.extend_from_slice(&(6 + 2 * nc as u16).to_be_bytes());
-    out.push(nc as u8);
-    for id in 1..=nc as u8 {
-        out.extend_from_slice(&[id, 0]);
-    }
-    let ilv = u8::from(nc > 1);
-    out.extend_from_slice(&[0, ilv, 0]); // NEAR, ILV, no point transform
+    let mut e = Encoder::with_restart(
+        image.width,
+        image.height,
+        image.components,
+        image.precision,
+        restart,
+        out,
+    );
+    e.push_rows(&image.samples);
+    e.finish();
+}
 
-    let mut st = State::new(p);
-    let mut lines = vec![Lines::new(w); nc];
-    let mut ris = [0usize; 4];
-    let mut wr = Writer::new(out);
-    for y in 0..h {
-        if restart > 0 && y > 0 && y % usize::from(restart) == 0 {
-            wr.finish();
-            let m = ((y / usize::from(restart) - 1) % 8) as u8;
-            wr.out.extend_from_slice(&[0xFF, 0xD0 + m]);
-            st.reset();
-            ris = [0; 4];
-            lines.iter_mut().for_each(Lines::clear);
+/// The lossless encoder of `encode`, fed rows as they come (a decoder's stripes): memory is two
+/// lines per component, whatever the image's height.
+pub struct Encoder<'a> {
+    st: State,
+    lines: Vec<Lines>,
+    ris: [usize; 4],
+    wr: Writer<'a>,
+    maxval: i32,
+    w: usize,
+    h: usize,
+    nc: usize,
+    restart: u16,
+    /// Rows encoded so far.
+    y: usize,
+}
+
+impl<'a> Encoder<'a> {
+    /// Writes SOI, SOF55 and SOS for an image of this size to `out`; its rows follow.
+    pub fn new(
+        width: u32,
+        height: u32,
+        components: u8,
+        precision: u8,
+        out: &'a mut Vec<u8>,
+    ) -> Self {
+        Encoder::with_restart(width, height, components, precision, 0, out)
+    }
+
+    fn with_restart(
+        width: u32,
+        height: u32,
+        components: u8,
+        precision: u8,
+        restart: u16,
+        out: &'a mut Vec<u8>,
+    ) -> Self {
+        let precision = precision.clamp(2, 16);
+        let nc = usize::from(components.clamp(1, 4));
+        let w = width.min(65535) as usize;
+        let h = height.min(65535) as usize;
+        let p = Params::unchecked((1i32 << precision) - 1, 0, Preset::default());
+        out.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xF7]);
+        out.extend_from_slice(&(8 + 3 * nc as u16).to_be_bytes());
+        out.push(precision);
+        out.extend_from_slice(&(h as u16).to_be_bytes());
+        out.extend_from_slice(&(w as u16).to_be_bytes());
+        out.push(nc as u8);
+        for id in 1..=nc as u8 {
+            out.extend_from_slice(&[id, 0x11, 0]);
         }
-        for (c, (l, ri)) in lines.iter_mut().zip(ris.iter_mut()).enumerate() {
-            l.start();
-            for (x, s) in l.cur[1..=w].iter_mut().enumerate() {
-                let v = image.samples.get((y * w + x) * nc + c).copied();
-                *s = i32::from(v.unwrap_or(0)).min(p.maxval);
+        if restart > 0 {
+            out.extend_from_slice(&[0xFF, 0xDD, 0, 4]);
+            out.extend_from_slice(&restart.to_be_bytes());
+        }
+        out.extend_from_slice(&[0xFF, 0xDA]);
+        out.extend_from_slice(&(6 + 2 * nc as u16).to_be_bytes());
+        out.push(nc as u8);
+        for id in 1..=nc as u8 {
+            out.extend_from_slice(&[id, 0]);
+        }
+        let ilv = u8::from(nc > 1);
+        out.extend_from_slice(&[0, ilv, 0]); // NEAR, ILV, no point transform
+        Encoder {
+            maxval: p.maxval,
+            st: State::new(p),
+            lines: vec![Lines::new(w); nc],
+            ris: [0; 4],
+            wr: Writer::new(out),
+            w,
+            h,
+            nc,
+            restart,
+            y: 0,
+        }
+    }
+
+    /// Encodes the next rows: `samples` holds whole rows, pixel-interleaved (a partial last row
+    /// is completed with zeros). Rows past the image's height are ignored.
+    pub fn push_rows(&mut self, samples: &[u16]) {
+        let (row, nc) = (self.w * self.nc, self.nc);
+        for r in samples.chunks(row.max(1)) {
+            if self.y >= self.h {
+                return;
             }
-            st.encode_line(&mut wr, &l.prev, &l.cur, ri);
+            self.row(|x, c| r.get(x * nc + c).copied().unwrap_or(0));
+        }
+    }
+
+    /// Ends the image, rows never pushed encoded as zeros, and writes EOI.
+    pub fn finish(mut self) {
+        while self.y < self.h {
+            self.row(|_, _| 0);
+        }
+        self.wr.finish();
+        self.wr.out.extend_from_slice(&[0xFF, 0xD9]);
+    }
+
+    fn row(&mut self, sample: impl Fn(usize, usize) -> u16) {
+        let (y, restart) = (self.y, usize::from(self.restart));
+        if restart > 0 && y > 0 && y % restart == 0 {
+            self.wr.finish();
+            let m = ((y / restart - 1) % 8) as u8;
+            self.wr.out.extend_from_slice(&[0xFF, 0xD0 + m]);
+            self.st.reset();
+            self.ris = [0; 4];
+            self.lines.iter_mut().for_each(Lines::clear);
+        }
+        for (c, (l, ri)) in self.lines.iter_mut().zip(self.ris.iter_mut()).enumerate() {
+            l.start();
+            for (x, s) in l.cur[1..=self.w].iter_mut().enumerate() {
+                *s = i32::from(sample(x, c)).min(self.maxval);
+            }
+            self.st.encode_line(&mut self.wr, &l.prev, &l.cur, ri);
             std::mem::swap(&mut l.prev, &mut l.cur);
         }
+        self.y += 1;
     }
-    wr.finish();
-    out.extend_from_slice(&[0xFF, 0xD9]);
 }
 
 #[cfg(test)]

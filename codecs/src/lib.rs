@@ -1,6 +1,7 @@
 //! Pure-Rust codecs that blank rectangles in coded image frames: JPEG Baseline and Extended in
 //! the coded domain (`jpeg`), JPEG Lossless (`lossless`), JPEG-LS (`jpegls`) and RLE Lossless
-//! (`rle`) decoded and encoded again, JPEG 2000 (`j2k`) decoded and encoded in JPEG-LS. Also the
+//! (`rle`) decoded and encoded again, JPEG 2000 (`jpeg2000`) decoded stripe by stripe and encoded
+//! in JPEG-LS. Also the
 //! marker walker that empties the text segments (APPn, COM) of JPEG streams that pass unblanked
 //! (`segments`).
 //!
@@ -13,8 +14,8 @@
 
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod j2k;
 pub mod jpeg;
+pub mod jpeg2000;
 pub mod jpegls;
 pub mod lossless;
 pub mod rle;

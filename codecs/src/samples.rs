@@ -19,13 +19,27 @@ impl Image {
     /// Sets every sample of every pixel in the regions to that component's fill (black).
     pub(crate) fn blank(&mut self, regions: &[Clip], fills: &[u16]) {
         let (cols, n) = (self.width as usize, self.components as usize);
-        for r in regions {
-            for y in r.y0 as usize..r.y1 as usize {
-                let row = &mut self.samples
-                    [(y * cols + r.x0 as usize) * n..(y * cols + r.x1 as usize) * n];
-                for px in row.chunks_exact_mut(n) {
-                    px.copy_from_slice(&fills[..n]);
-                }
+        blank_rows(&mut self.samples, 0, cols, n, regions, fills);
+    }
+}
+
+/// Blanks the regions in `rows`: whole rows of `cols` pixels of `n` samples, pixel-interleaved,
+/// the first of them row `y0` of the image (a stripe of it).
+pub(crate) fn blank_rows(
+    rows: &mut [u16],
+    y0: u64,
+    cols: usize,
+    n: usize,
+    regions: &[Clip],
+    fills: &[u16],
+) {
+    let height = (rows.len() / (cols * n).max(1)) as u64;
+    for r in regions {
+        for y in r.y0.max(y0)..r.y1.min(y0 + height) {
+            let at = (y - y0) as usize * cols;
+            let row = &mut rows[(at + r.x0 as usize) * n..(at + r.x1 as usize) * n];
+            for px in row.chunks_exact_mut(n) {
+                px.copy_from_slice(&fills[..n]);
             }
         }
     }

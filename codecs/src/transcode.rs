@@ -1,9 +1,12 @@
 //! Blanking by decoding: the codecs with no coded-domain blanking (JPEG Lossless, JPEG-LS,
 //! JPEG 2000) decode a frame, the regions are set in its samples, and it is encoded again
 //! without loss: in its own syntax, or in JPEG-LS for JPEG 2000, which has no encoder here.
+//! JPEG 2000 frames stream through stripe by stripe (decoded, blanked, encoded), so a frame of
+//! any size takes its coded bytes and a few MiB; the others are decoded whole.
 
-use crate::samples::{Clip, CodecError, Image};
-use crate::{j2k, jpegls, lossless, BlankFrame, Outcome};
+use crate::jpeg2000::{Decoder, Info};
+use crate::samples::{blank_rows, Clip, CodecError, Image};
+use crate::{jpegls, lossless, BlankFrame, Outcome};
 
 type Decode = fn(&[u8], u64) -> Result<Image, CodecError>;
 type Encode = fn(&Image, &mut Vec<u8>);
@@ -22,8 +25,8 @@ pub struct Shape {
 /// Decodes, blanks and encodes frames of one shape.
 #[derive(Debug, Clone)]
 pub struct Transcoder {
-    decode: Decode,
-    encode: Encode,
+    /// Whole frames through these; `None`: JPEG 2000, by stripes into JPEG-LS.
+    whole: Option<(Decode, Encode)>,
     shape: Shape,
     /// What each component of a blanked pixel becomes.
     fills: Vec<u16>,
@@ -34,34 +37,32 @@ pub struct Transcoder {
 impl Transcoder {
     /// JPEG Lossless frames, encoded again with first-order prediction.
     pub fn jpeg_lossless(shape: Shape, fills: Vec<u16>) -> Transcoder {
-        Transcoder::new(lossless::decode, lossless::encode, shape, fills, 0)
+        Transcoder::new(Some((lossless::decode, lossless::encode)), shape, fills, 0)
     }
 
     /// JPEG-LS frames (lossless or near-lossless), encoded again losslessly.
     pub fn jpegls(shape: Shape, fills: Vec<u16>) -> Transcoder {
-        Transcoder::new(jpegls::decode, jpegls::encode, shape, fills, 0)
+        Transcoder::new(Some((jpegls::decode, jpegls::encode)), shape, fills, 0)
     }
 
-    /// JPEG 2000 frames, encoded in JPEG-LS Lossless, which carries every image `j2k::decode`
-    /// returns exactly (1 to 4 components, samples of up to 16 bits as unsigned or two's
+    /// JPEG 2000 frames, encoded in JPEG-LS Lossless, which carries every image `jpeg2000`
+    /// decodes exactly (1 to 4 components, samples of up to 16 bits as unsigned or two's
     /// complement codes). DCMTK and GDCM decode JPEG-LS only at a precision the stored bits
     /// imply (6 to 8 in 8 bits, 9 to 16 in 16), while JPEG 2000 codes 1 to 16 bits in either: a
     /// higher precision holds the samples alike.
     pub fn j2k_to_jpegls(shape: Shape, fills: Vec<u16>) -> Transcoder {
         let floor = if shape.bits > 8 { 9 } else { 8 };
-        Transcoder::new(j2k::decode, jpegls::encode, shape, fills, floor)
+        Transcoder::new(None, shape, fills, floor)
     }
 
     fn new(
-        decode: Decode,
-        encode: Encode,
+        whole: Option<(Decode, Encode)>,
         shape: Shape,
         fills: Vec<u16>,
         min_precision: u8,
     ) -> Transcoder {
         Transcoder {
-            decode,
-            encode,
+            whole,
             shape,
             fills,
             min_precision,
@@ -69,7 +70,7 @@ impl Transcoder {
     }
 
     /// A decoded frame must be the image the attributes describe.
-    fn check(&self, image: &Image) -> Result<(), String> {
+    fn check(&self, image: &Info) -> Result<(), String> {
         let s = &self.shape;
         let found = (
             u64::from(image.width),
@@ -90,7 +91,41 @@ impl Transcoder {
         }
         Ok(())
     }
+
+    /// A JPEG 2000 frame decoded, blanked and encoded in JPEG-LS stripe by stripe.
+    fn stripes(&self, frame: &[u8], regions: &[Clip], out: &mut Vec<u8>) -> Result<(), CodecError> {
+        let s = &self.shape;
+        let mut decoder = Decoder::new(frame, s.rows * s.cols * s.components)?;
+        let info = decoder.info();
+        self.check(&info).map_err(CodecError::Malformed)?;
+        let (cols, n) = (info.width as usize, usize::from(info.components));
+        let precision = info.precision.max(self.min_precision);
+        // Lossless JPEG-LS takes about what lossless JPEG 2000 took: room for it at once spares
+        // the copies (and the peak of old and new buffer) of growing by doubling.
+        out.reserve(frame.len() + frame.len() / 4);
+        let mut encoder =
+            jpegls::Encoder::new(info.width, info.height, info.components, precision, out);
+        // 64 rows at a time, or fewer for wide images: about 1 MiB of samples.
+        let rows = (STRIPE_SAMPLES / (cols * n).max(1)).clamp(1, 64);
+        let mut stripe = vec![0u16; rows * cols * n];
+        let mut y = 0u64;
+        loop {
+            let got = decoder.read_rows(&mut stripe)?;
+            if got == 0 {
+                break;
+            }
+            let rows = &mut stripe[..got * cols * n];
+            blank_rows(rows, y, cols, n, regions, &self.fills);
+            encoder.push_rows(rows);
+            y += got as u64;
+        }
+        encoder.finish();
+        Ok(())
+    }
 }
+
+/// The samples of one stripe (1 MiB of u16).
+const STRIPE_SAMPLES: usize = 1 << 19;
 
 impl BlankFrame for Transcoder {
     fn blank(
@@ -99,12 +134,23 @@ impl BlankFrame for Transcoder {
         regions: &[Clip],
         out: &mut Vec<u8>,
     ) -> Result<Outcome, CodecError> {
+        let Some((decode, encode)) = self.whole else {
+            self.stripes(frame, regions, out)?;
+            return Ok(Outcome::default());
+        };
         let s = &self.shape;
-        let mut image = (self.decode)(frame, s.rows * s.cols * s.components)?;
-        self.check(&image).map_err(CodecError::Malformed)?;
+        let mut image = decode(frame, s.rows * s.cols * s.components)?;
+        let info = Info {
+            width: image.width,
+            height: image.height,
+            components: image.components,
+            precision: image.precision,
+            signed: false,
+        };
+        self.check(&info).map_err(CodecError::Malformed)?;
         image.blank(regions, &self.fills);
         image.precision = image.precision.max(self.min_precision);
-        (self.encode)(&image, out);
+        encode(&image, out);
         Ok(Outcome::default())
     }
 }

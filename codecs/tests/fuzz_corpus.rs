@@ -8,17 +8,28 @@ use counting::{peak_of, serial};
 
 #[test]
 fn the_codec_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
+    replay("codecs", pixel_codecs::fuzzing::codec);
+}
+
+#[test]
+fn the_jpeg2000_fuzz_corpus_replays_with_every_property_and_bounded_memory() {
+    replay("jpeg2000", pixel_codecs::fuzzing::jpeg2000);
+}
+
+fn replay(target: &str, check: fn(&[u8])) {
     let _turn = serial();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/codecs");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("committed")
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert!(files.len() >= 10, "{}", dir.display());
+    assert!(files.len() >= 9, "{}", dir.display());
     for path in &files {
         let data = std::fs::read(path).unwrap();
-        let ((), used) = peak_of(|| pixel_codecs::fuzzing::codec(&data));
+        let ((), used) = peak_of(|| check(&data));
         // Decoded frames are bounded (1 << 20 samples) and encoded ones about as big.
         assert!(
             used <= (8 << 20) + 16 * data.len(),

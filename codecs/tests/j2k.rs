@@ -6,7 +6,7 @@
 mod common;
 
 use common::{fragments, native_words, refuses_broken, tool, Built, Layout};
-use pixel_codecs::{j2k, BlankFrame, Clip, CodecError, Image, Shape, Transcoder};
+use pixel_codecs::{jpeg2000, BlankFrame, Clip, CodecError, Image, Shape, Transcoder};
 
 const MAX: u64 = 1 << 24;
 
@@ -90,7 +90,7 @@ fn gdcm_lossless_frames_decode_to_the_original_samples() {
             );
 
             assert_same(
-                j2k::decode(frame, MAX),
+                jpeg2000::decode(frame, MAX),
                 &built.image(f),
                 built.layout.photometric,
             );
@@ -108,7 +108,7 @@ fn gdcm_signed_frames_decode_to_the_stored_bit_patterns() {
         })
         .signed();
         let (_, frames) = gdcm_frames(&built, &["--j2k"]);
-        assert_same(j2k::decode(&frames[0], MAX), &built.image(0), "signed");
+        assert_same(jpeg2000::decode(&frames[0], MAX), &built.image(0), "signed");
     }
 }
 
@@ -122,7 +122,7 @@ fn gdcm_lossy_frames_decode_as_gdcm_does() {
         // Unmasked: GDCM codes 12 of 16 bits at precision 16, where lossy values overshoot 4095.
         let reference = native_words(&tool("gdcmconv", &["--raw"], &encoded), &built.layout);
         for (f, frame) in frames.iter().enumerate() {
-            let got = j2k::decode(frame, MAX).unwrap();
+            let got = jpeg2000::decode(frame, MAX).unwrap();
             assert_eq!(got.samples.len(), reference[f].len());
 
             let worst = got
@@ -148,7 +148,12 @@ fn gdcm_lossy_frames_decode_as_gdcm_does() {
 fn broken_gdcm_frames_are_refused_without_panic() {
     let built = Built::new(Layout::new("RGB", 8, 17, 23, 1));
     let (_, frames) = gdcm_frames(&built, &["--j2k"]);
-    refuses_broken(j2k::decode, &frames[0], &[0, 2, 4, 30, 45], 17 * 23 * 3);
+    refuses_broken(
+        jpeg2000::decode,
+        &frames[0],
+        &[0, 2, 4, 30, 45],
+        17 * 23 * 3,
+    );
 }
 
 #[test]
@@ -192,7 +197,7 @@ fn mutated_frames_never_panic() {
                 }
             }
         }
-        let _ = j2k::decode(&s, 1 << 16);
+        let _ = jpeg2000::decode(&s, 1 << 16);
     }
     assert!(started.elapsed().as_secs() < 120 || count > 3000);
 }
@@ -238,7 +243,7 @@ fn jp2_files_decode_like_their_codestream() {
             n.spp,
             n.bits as u8,
         );
-        assert_same(j2k::decode(&file, MAX), &built.image(0), "JP2");
+        assert_same(jpeg2000::decode(&file, MAX), &built.image(0), "JP2");
     }
 }
 
@@ -287,7 +292,7 @@ fn blanked_frames_of_few_bits_are_encoded_at_a_precision_dcmtk_and_gdcm_decode()
         let built = Built::new(Layout::new("MONOCHROME2", bits, 24, 32, 1));
         let (_, mut frames) = gdcm_frames(&built, &["--j2k"]);
         frames[0][42] = precision - 1; // Ssiz of the one component
-        let reference = j2k::decode(&frames[0], MAX).unwrap();
+        let reference = jpeg2000::decode(&frames[0], MAX).unwrap();
         assert_eq!(reference.precision, precision);
         let out = blanked(&built.layout, &frames);
         for decoder in [&["dcmdjpls"][..], &["gdcmconv", "--raw"]] {

@@ -463,40 +463,9 @@ fn dhts(jpeg: &[u8]) -> Vec<(u8, Vec<u8>, Vec<u8>)> {
 
 #[test]
 fn a_missing_dc_category_gets_a_code_and_a_full_table_falls_back_to_the_average() {
-    // Categories 0..=2 only, in 2 bits, 11 reserved: the fill's (category 8 or so) is added.
-    let sparse = Table {
-        counts: [0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-        symbols: vec![0, 1, 2],
-    };
-    // Categories 0 and 1 in one bit each: a complete code, no room.
-    let full = Table {
-        counts: [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-        symbols: vec![0, 1],
-    };
-    let small = |_: usize, bx: usize, by: usize| {
-        let mut k = [0i32; 64];
-        k[0] = ((bx + by) % 2) as i32; // differences of -1, 0, 1
-        k[1] = 2;
-        k
-    };
     let (w, h) = (40u16, 24u16);
     let regions = vec![clip(8, 8, 24, 16)];
-    for (name, dc, flat) in [("sparse", sparse, false), ("full", full, true)] {
-        let m = Handmade {
-            width: w,
-            height: h,
-            comps: vec![Comp {
-                h: 1,
-                v: 1,
-                q: 2,
-                dc,
-                ac: Table::ac(),
-            }],
-            restart: 0,
-            separate_scans: false,
-            extra: vec![],
-        };
-        let jpeg = m.encode(small);
+    for (name, jpeg, flat) in small_dc_frames() {
         let mut out = Vec::new();
         let o = blank(&jpeg, h.into(), w.into(), &regions, &[0], &mut out).unwrap();
         assert_eq!(o.blocks_blanked, 2, "{name}");

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{fragments, tool, Built, Layout};
-use pixel_codecs::{j2k, lossless};
+use pixel_codecs::{jpeg2000, lossless};
 use std::time::Instant;
 
 fn time<T>(what: &str, runs: u32, mut f: impl FnMut() -> T) -> T {
@@ -40,7 +40,7 @@ fn speed_512_by_512_16_bit() {
     assert_eq!(got.unwrap().samples, image.samples);
     let (_, gdcm) = fragments(&tool("gdcmconv", &["--j2k"], &built.native_file()));
     let got = time("J2K lossless decode (GDCM frame)", 5, || {
-        j2k::decode(&gdcm[0], 1 << 20)
+        jpeg2000::decode(&gdcm[0], 1 << 20)
     });
     assert_eq!(got.unwrap().samples, image.samples);
 }

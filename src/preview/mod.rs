@@ -11,7 +11,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
-use pixel_codecs::{j2k, jpegls, lossless, rle, CodecError, Image};
+use pixel_codecs::{jpeg2000, jpegls, lossless, rle, CodecError, Image};
 
 use crate::attribute::{number, text};
 use crate::dataset::read_dataset;
@@ -441,7 +441,7 @@ impl Attributes {
             }
             Compression::JpegLossless => lossless::decode(coded, max).map_err(codec)?,
             Compression::JpegLs { .. } => jpegls::decode(coded, max).map_err(codec)?,
-            Compression::J2k => j2k::decode(coded, max).map_err(codec)?,
+            Compression::J2k => jpeg2000::decode(coded, max).map_err(codec)?,
         };
         let found = (image.width, image.height, u32::from(image.components));
         if found != (self.columns, self.rows, self.spp) {

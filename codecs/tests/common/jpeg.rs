@@ -362,3 +362,44 @@ pub fn climbing_chroma(dc: &Table) -> Vec<u8> {
         k
     })
 }
+
+/// A 40×24 grey frame whose DC differences are −1, 0 and 1, coded with DC table `dc`, for each
+/// of two tables: "sparse" (categories 0..=2 in 2 bits, room for the fill's category) and "full"
+/// (categories 0 and 1 in one bit each: no room, so blanked blocks go flat at their average,
+/// the last element `true`).
+pub fn small_dc_frames() -> [(&'static str, Vec<u8>, bool); 2] {
+    let sparse = Table {
+        counts: [0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        symbols: vec![0, 1, 2],
+    };
+    let full = Table {
+        counts: [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        symbols: vec![0, 1],
+    };
+    let frame = |dc: Table| {
+        Handmade {
+            width: 40,
+            height: 24,
+            comps: vec![Comp {
+                h: 1,
+                v: 1,
+                q: 2,
+                dc,
+                ac: Table::ac(),
+            }],
+            restart: 0,
+            separate_scans: false,
+            extra: vec![],
+        }
+        .encode(|_, bx, by| {
+            let mut k = [0i32; 64];
+            k[0] = ((bx + by) % 2) as i32;
+            k[1] = 2;
+            k
+        })
+    };
+    [
+        ("sparse", frame(sparse), false),
+        ("full", frame(full), true),
+    ]
+}
