@@ -353,6 +353,10 @@ bench: pkg npm-deps pyenv wheel corpus orthanc dicomweb-client large-header java
 	# decode (gdcmconv --raw), whole processes and a frame each (bench/blank.mjs).
 	$(MAKE) frames
 	node bench/blank.mjs
+	# A 4096x3328 JPEG 2000 mammogram (GDCM, lossless) blanked through wasm as it streams: its peak
+	# wasm memory (tests/js/mammogram.test.mjs prints it; the test holds it under 64 MiB).
+	$(MAKE) oracles
+	node --test --test-reporter=spec tests/js/mammogram.test.mjs
 	# The STOW-RS proxy beside Orthanc's own STOW-RS, the same 8 clients (bench/dicomweb.mjs).
 	$(JS_ENV) node bench/dicomweb.mjs
 	# The Spark job (local[2]) beside the CLI (--jobs 2): the 5,000-file archive, the 500 slices.
