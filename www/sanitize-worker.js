@@ -21,10 +21,14 @@ handlers.recipient = async ({ certificate }) => recipientInfo(certificate);
 const HEADER_GUESS = 256 * 1024;
 
 /** A blob read by position, synchronously (a worker's FileReaderSync): previews read the
- * header and the one frame they show, never the whole file. */
-const readAt = (blob) => {
+ * header and the one frame they show, never the whole file. `head`: its first bytes, already
+ * read, served from memory. */
+const readAt = (blob, head = new Uint8Array()) => {
   const reader = new FileReaderSync();
-  return (offset, length) => new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, offset + length)));
+  return (offset, length) =>
+    offset + length <= head.length
+      ? head.subarray(offset, offset + length)
+      : new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, offset + length)));
 };
 
 handlers.describe = async ({ blob }) => {
@@ -88,6 +92,6 @@ handlers.inspect = async ({ file, acceptRaw }) => {
     head = await bytes(file);
     values = identifyingValues(head, acceptRaw);
   }
-  const d = describeImageAt(file.size, readAt(file));
+  const d = describeImageAt(file.size, readAt(file, head));
   return { values, frames: d.frames, rows: d.rows, columns: d.columns, labels: d.labels };
 };

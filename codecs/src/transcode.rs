@@ -4,7 +4,7 @@
 //! JPEG 2000 frames stream through stripe by stripe (decoded, blanked, encoded), so a frame of
 //! any size takes its coded bytes and a few MiB; the others are decoded whole.
 
-use crate::jpeg2000::{Decoder, Info};
+use crate::jpeg2000::Decoder;
 use crate::samples::{blank_rows, Clip, CodecError, Image};
 use crate::{jpegls, lossless, BlankFrame, Outcome};
 
@@ -69,24 +69,21 @@ impl Transcoder {
         }
     }
 
-    /// A decoded frame must be the image the attributes describe.
-    fn check(&self, image: &Info) -> Result<(), String> {
+    /// A decoded frame (`width × height × components` samples of `precision` bits) must be the
+    /// image the attributes describe.
+    fn check(&self, width: u32, height: u32, components: u8, precision: u8) -> Result<(), String> {
         let s = &self.shape;
-        let found = (
-            u64::from(image.width),
-            u64::from(image.height),
-            u64::from(image.components),
-        );
+        let found = (u64::from(width), u64::from(height), u64::from(components));
         if found != (s.cols, s.rows, s.components) {
             return Err(format!(
                 "a {}x{} image of {} components; the attributes describe {}x{} of {}",
                 found.0, found.1, found.2, s.cols, s.rows, s.components
             ));
         }
-        if u64::from(image.precision) > s.bits {
+        if u64::from(precision) > s.bits {
             return Err(format!(
-                "{}-bit samples in {} bits allocated",
-                image.precision, s.bits
+                "{precision}-bit samples in {} bits allocated",
+                s.bits
             ));
         }
         Ok(())
@@ -97,7 +94,8 @@ impl Transcoder {
         let s = &self.shape;
         let mut decoder = Decoder::new(frame, s.rows * s.cols * s.components)?;
         let info = decoder.info();
-        self.check(&info).map_err(CodecError::Malformed)?;
+        self.check(info.width, info.height, info.components, info.precision)
+            .map_err(CodecError::Malformed)?;
         let (cols, n) = (info.width as usize, usize::from(info.components));
         let precision = info.precision.max(self.min_precision);
         // Lossless JPEG-LS takes about what lossless JPEG 2000 took: room for it at once spares
@@ -140,14 +138,8 @@ impl BlankFrame for Transcoder {
         };
         let s = &self.shape;
         let mut image = decode(frame, s.rows * s.cols * s.components)?;
-        let info = Info {
-            width: image.width,
-            height: image.height,
-            components: image.components,
-            precision: image.precision,
-            signed: false,
-        };
-        self.check(&info).map_err(CodecError::Malformed)?;
+        self.check(image.width, image.height, image.components, image.precision)
+            .map_err(CodecError::Malformed)?;
         image.blank(regions, &self.fills);
         image.precision = image.precision.max(self.min_precision);
         encode(&image, out);

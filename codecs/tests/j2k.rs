@@ -38,10 +38,7 @@ fn blanked(layout: &Layout, frames: &[Vec<u8>]) -> Vec<u8> {
 
 /// GDCM 3.0's J2K encoder aborts or crashes on 8-bit images under 16×16: no smaller sizes.
 fn layouts() -> Vec<Layout> {
-    let twelve = Layout {
-        stored: Some(12),
-        ..Layout::new("MONOCHROME2", 16, 17, 31, 2)
-    };
+    let twelve = Layout::new("MONOCHROME2", 16, 17, 31, 2).stored(12);
     vec![
         Layout::new("MONOCHROME2", 8, 19, 21, 1),
         twelve,

@@ -2,6 +2,9 @@
 //! hayro-jpeg2000 decode) over the coding options, plus refusals. The tools must be
 //! installed (Debian: libopenjp2-tools); a missing tool fails the tests.
 
+mod common;
+
+use common::Scratch;
 use pixel_codecs::jpeg2000::{decode, Decoder};
 use pixel_codecs::{CodecError, Image};
 use std::path::PathBuf;
@@ -40,22 +43,10 @@ fn image(w: u32, h: u32, n: u8, bits: u8, signed: bool, seed: u32) -> Image {
     img
 }
 
-fn tmp() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("j2k-test-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn unique(name: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    tmp().join(format!("{}-{name}", N.fetch_add(1, Ordering::Relaxed)))
-}
-
 /// Encodes with opj_compress from a planar big-endian raw file.
 fn opj_encode(img: &Image, signed: bool, args: &[&str]) -> Vec<u8> {
-    let raw = unique("in.raw");
-    let out = unique("out.j2k");
+    let dir = Scratch::new("opj-encode");
+    let (raw, out) = (dir.0.join("in.raw"), dir.0.join("out.j2k"));
     let (w, h, n) = (
         img.width as usize,
         img.height as usize,
@@ -99,16 +90,13 @@ fn opj_encode(img: &Image, signed: bool, args: &[&str]) -> Vec<u8> {
         "opj_compress {args:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let v = std::fs::read(&out).unwrap();
-    let _ = std::fs::remove_file(raw);
-    let _ = std::fs::remove_file(out);
-    v
+    std::fs::read(&out).unwrap()
 }
 
 /// opj_decompress's samples (its .raw output is little-endian), pixel-interleaved, two's complement in `precision` bits.
 fn opj_decode(j2k: &[u8], info: &Image) -> Vec<u16> {
-    let inp = unique("in.j2k");
-    let out = unique("out.raw");
+    let dir = Scratch::new("opj-decode");
+    let (inp, out) = (dir.0.join("in.j2k"), dir.0.join("out.raw"));
     std::fs::write(&inp, j2k).unwrap();
     let o = Command::new("opj_decompress")
         .arg("-i")
@@ -119,8 +107,6 @@ fn opj_decode(j2k: &[u8], info: &Image) -> Vec<u16> {
         .expect("opj_decompress (apt-get install libopenjp2-tools)");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let bytes = std::fs::read(&out).unwrap();
-    let _ = std::fs::remove_file(inp);
-    let _ = std::fs::remove_file(out);
     let (w, h, n) = (
         info.width as usize,
         info.height as usize,
@@ -419,8 +405,8 @@ fn python() -> PathBuf {
 /// decoder until now) gives.
 #[test]
 fn pydicom_frames_equal_hayro() {
-    let dir = unique("pydicom");
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = Scratch::new("pydicom");
+    let dir = &scratch.0;
     let script = r#"
 import os, sys, warnings
 warnings.simplefilter("ignore")
@@ -450,11 +436,11 @@ for f in sorted(os.path.join(here, n) for n in os.listdir(here)):
     let o = Command::new(python())
         .arg("-c")
         .arg(script)
-        .arg(&dir)
+        .arg(dir)
         .output()
         .expect("python");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
+    let mut names: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();

@@ -12,10 +12,7 @@ const JPEG_LOSSLESS_SV1: &str = "1.2.840.10008.1.2.4.70";
 
 /// The layouts: 8-bit, 12 of 16 stored, 16 full range; grey and RGB; odd sizes; frames.
 fn layouts() -> Vec<Layout> {
-    let twelve = Layout {
-        stored: Some(12),
-        ..Layout::new("MONOCHROME2", 16, 17, 31, 2)
-    };
+    let twelve = Layout::new("MONOCHROME2", 16, 17, 31, 2).stored(12);
     vec![
         Layout::new("MONOCHROME2", 8, 13, 7, 1),
         twelve,
