@@ -44,6 +44,40 @@ export function pemBlocks(text) {
 }
 
 /**
+ * For a server that may answer an upload before it has read all of it (a refusal at the header,
+ * a part over a limit): `{ body, drain }`. `body` is the request body as a stream to pipe or read;
+ * cancelling it (a refused upload piped into a sanitizer) leaves the rest unread instead of
+ * dropping the connection's bytes. `drain()` reads and drops whatever the client still sends, for
+ * at most `seconds`; await it before the answer goes out. Without it a client still sending may
+ * never get the answer: edge runtimes neither read on nor close such a connection, and servers
+ * that close it reset it (the lingering close of RFC 9112 §9.6).
+ */
+export function drainable(stream, seconds = 30) {
+  const reader = stream.getReader();
+  const body = new ReadableStream(
+    {
+      async pull(controller) {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  async function drain() {
+    let timer;
+    const deadline = new Promise((r) => (timer = setTimeout(r, seconds * 1000)));
+    const rest = (async () => {
+      while (!(await reader.read()).done);
+    })();
+    await Promise.race([rest, deadline]).catch(() => {}); // a body that broke off: nothing to wait for
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+  return { body, drain };
+}
+
+/**
  * A TransformStream<Uint8Array, Uint8Array> that sanitizes one file as it flows:
  * `file.stream().pipeThrough(t)` in a page, `request.body.pipeThrough(t)` in a worker. Nothing
  * comes out until the header has passed every check; memory stays bounded by the header.

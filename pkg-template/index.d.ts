@@ -592,13 +592,23 @@ export interface RecipientInfo {
  * refuses (not X.509, not RSA of at least 2048 bits).
  */
 export function recipientInfo(certificate: string | Uint8Array): RecipientInfo;
-/** The public key (hex) of a signing key (hex or 32 bytes). */
 /**
  * The PEM blocks of `text` (certificates one after another, as a `.pem` bundle or an edge
  * worker's text binding holds them), one string each, for `recipients`. Text outside the blocks
  * becomes an entry of its own, so the Sanitizer refuses it (`settings.invalid_recipient`).
  */
 export function pemBlocks(text: string): string[];
+/**
+ * For a server that may answer an upload before reading all of it: `body` is the request body to
+ * pipe or read (cancelling it leaves the rest unread), and `drain()` reads and drops what the
+ * client still sends, for at most `seconds` (default 30); await it before the answer goes out,
+ * or a client still sending may never get the answer.
+ */
+export function drainable(
+  stream: ReadableStream<Uint8Array>,
+  seconds?: number,
+): { body: ReadableStream<Uint8Array>; drain: () => Promise<void> };
+/** The public key (hex) of a signing key (hex or 32 bytes). */
 export function publicKey(signingKey: string | Uint8Array): string;
 /** A new random Ed25519 signing key (hex), from crypto.getRandomValues. */
 export function generateSigningKey(): string;

@@ -31,6 +31,9 @@ const proxyWorker :Workerd.Worker = (
     (name = "MAX_PART_BYTES", text = "1073741824"),
     # Seconds a client is told to wait (Retry-After) when the upstream is unavailable.
     (name = "RETRY_AFTER", text = "5"),
+    # Seconds the rest of a body refused early (413, 400) is read and dropped before the answer
+    # goes out, so that a client still sending gets it rather than a reset connection.
+    (name = "LINGER_SECONDS", text = "30"),
     # PEM certificates of those who may re-identify (PS3.15 Encrypted Attributes), one after
     # another, e.g. `text = embed "recipients.pem"`; empty: the output carries no originals.
     (name = "RECIPIENTS", text = ""),

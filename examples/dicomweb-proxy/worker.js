@@ -44,12 +44,14 @@
 // Bindings: UPSTREAM (a service: the DICOMweb server), UPSTREAM_STUDIES (its STOW-RS URL, e.g.
 // http://orthanc/dicom-web/studies), SANITIZER_KEY (the pseudonym key; a secret in production),
 // MAX_PART_BYTES (optional: the largest part accepted, in bytes; the sanitizer's own limits bound
-// only the header, and pixel data streams), RETRY_AFTER (optional: seconds, default 5) and
+// only the header, and pixel data streams), RETRY_AFTER (optional: seconds, default 5),
+// LINGER_SECONDS (optional, default 30: how long the rest of a body refused early is read and
+// dropped before the answer goes out, so that the client, still sending, gets it) and
 // RECIPIENTS (optional text: PEM X.509 RSA certificates one after another, each a recipient of
 // the Encrypted Attributes; empty or absent, none). Certificates are public; a private key never
 // goes here. Text that is not a certificate fails every request with 500
 // settings.invalid_recipient before anything goes upstream.
-import { Sanitizer, isDicomSanitizerError, pemBlocks, wasmMemoryBytes } from "./pkg/worker.js";
+import { Sanitizer, drainable, isDicomSanitizerError, pemBlocks, wasmMemoryBytes } from "./pkg/worker.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -266,12 +268,12 @@ function failedItem({ sopClass, sopInstance }, code) {
 /** Thrown out of a part that failed after some of its sanitized bytes went upstream. */
 class Aborted extends Error {}
 
-async function stow(request, env, study) {
+async function stow(request, env, study, body) {
   const { type, params } = mediaType(request.headers.get("content-type"));
   if (type !== "multipart/related" || !params.boundary || (params.type ?? "application/dicom").toLowerCase() !== "application/dicom") {
     return error(415, "http.unsupported_media_type", 'expected multipart/related; type="application/dicom"; boundary=...');
   }
-  if (!request.body) return error(400, "http.bad_multipart", "the request has no body");
+  if (!body) return error(400, "http.bad_multipart", "the request has no body");
   let s;
   try {
     s = getSanitizer(env);
@@ -292,7 +294,7 @@ async function stow(request, env, study) {
   }
 
   const maxPart = Number(env.MAX_PART_BYTES ?? Infinity);
-  const parts = new MultipartReader(request.body, params.boundary);
+  const parts = new MultipartReader(body, params.boundary);
   const outBoundary = `dicom-sanitizer-${crypto.randomUUID()}`;
   const pipe = new TransformStream();
   const out = pipe.writable.getWriter();
@@ -400,8 +402,7 @@ async function stow(request, env, study) {
     aborting = true;
     await out.abort(e).catch(() => {});
     await upstream?.catch(() => {});
-    // The rest of the body is left unread: workerd discards it and the client still gets this
-    // answer (the 413 test answers with 56 MiB still to come).
+    // The rest of the body is read and dropped before this answer goes out (linger).
     const cause = e instanceof Aborted ? e.cause : e;
     if (upstreamError) return unavailable(env, "the upstream DICOMweb service could not be reached or broke the connection");
     if (isDicomSanitizerError(cause)) {
@@ -470,9 +471,13 @@ async function handle(request, env) {
     });
   }
   maxInFlight = Math.max(maxInFlight, ++inFlight);
+  // An answer given before the body was read to its end (a 413, a 400) goes out once the client
+  // has sent it all, or after LINGER_SECONDS.
+  const { body, drain } = request.body ? drainable(request.body, Number(env.LINGER_SECONDS ?? 30)) : {};
   try {
-    return await stow(request, env, m[1]);
+    return await stow(request, env, m[1], body);
   } finally {
+    await drain?.();
     inFlight--;
   }
 }

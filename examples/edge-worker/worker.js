@@ -2,7 +2,9 @@
 // the worker, and only de-identified bytes reach the bucket, stored under a fresh random name
 // (never the client's file name, which may itself be PHI). Nothing is emitted until the header
 // has passed every check, and memory stays bounded by the header, so uploads of any size fit the
-// isolate. Refused input gets a 4xx JSON error with the stable code, and nothing is kept.
+// isolate. Refused input gets a 4xx JSON error with the stable code, and nothing is kept; the
+// answer goes out once the client has sent the rest of its upload (read and dropped, 30 s at
+// most), so that a client still sending gets it.
 //
 //   POST /upload    body: one DICOM file -> 201 {stored, report}; the bucket gets the output
 //   POST /sanitize  body: one DICOM file -> 200 application/dicom, report in a response header
@@ -16,7 +18,7 @@
 // PEM X.509 RSA certificates one after another, each a recipient of the Encrypted Attributes;
 // empty or absent, none). Certificates are public; a private key never goes here, and any text
 // that is not a certificate is refused with settings.invalid_recipient, storing nothing.
-import { Sanitizer, isDicomSanitizerError, pemBlocks, wasmMemoryBytes } from "./pkg/worker.js";
+import { Sanitizer, drainable, isDicomSanitizerError, pemBlocks, wasmMemoryBytes } from "./pkg/worker.js";
 
 let sanitizer; // compiled once per isolate; the rule set and key do not change between requests
 let maxWasmBytes = 0;
@@ -51,15 +53,18 @@ function refuse(e) {
   return json(statusFor(e.code), { error: { code: e.code, message: e.message } });
 }
 
-/** The request body through the sanitizer, watching the isolate's wasm memory as it goes. */
-function sanitized(request, env) {
+/** The upload refused on its declared size, before any of it is read. */
+function declaredTooLarge(request, env) {
   const max = Number(env.MAX_UPLOAD_BYTES ?? 4 * 1024 ** 3);
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > max) {
-    const e = new Error(`the upload declares ${declared} bytes; the limit is ${max}`);
-    throw Object.assign(e, { name: "DicomSanitizerError", code: "limit.input_size" });
-  }
-  if (!request.body) {
+  if (declared <= max) return undefined;
+  const e = new Error(`the upload declares ${declared} bytes; the limit is ${max}`);
+  return Object.assign(e, { name: "DicomSanitizerError", code: "limit.input_size" });
+}
+
+/** The request body through the sanitizer, watching the isolate's wasm memory as it goes. */
+function sanitized(body, env) {
+  if (!body) {
     throw Object.assign(new Error("read.not_dicom: the upload is empty"), { name: "DicomSanitizerError", code: "read.not_dicom" });
   }
   const t = getSanitizer(env).transform();
@@ -69,11 +74,11 @@ function sanitized(request, env) {
       controller.enqueue(chunk);
     },
   });
-  return { readable: request.body.pipeThrough(t).pipeThrough(watch), result: t.result };
+  return { readable: body.pipeThrough(t).pipeThrough(watch), result: t.result };
 }
 
-async function upload(request, env) {
-  const { readable, result } = sanitized(request, env);
+async function upload(body, env) {
+  const { readable, result } = sanitized(body, env);
   const key = `${crypto.randomUUID()}.dcm`;
   let put;
   try {
@@ -96,8 +101,8 @@ async function upload(request, env) {
   return json(201, { stored: key, ...outcome });
 }
 
-async function sanitizeToClient(request, env) {
-  const { readable, result } = sanitized(request, env);
+async function sanitizeToClient(body, env) {
+  const { readable, result } = sanitized(body, env);
   // Gathered in JS (not wasm) memory so the report can go in a header; use /upload for big files.
   const bytes = await new Response(readable).arrayBuffer().catch(() => undefined);
   let outcome;
@@ -120,10 +125,17 @@ async function handle(request, env) {
   if (request.method === "GET" && pathname === "/stats") return json(200, { maxWasmBytes });
   if (pathname !== "/upload" && pathname !== "/sanitize") return json(404, { error: { code: "http.not_found" } });
   if (request.method !== "POST") return json(405, { error: { code: "http.method_not_allowed" } }, { allow: "POST" });
+  const tooLarge = declaredTooLarge(request, env);
+  if (tooLarge) return refuse(tooLarge);
+  // A refusal at the header answers with most of the upload unsent: the rest is read and dropped
+  // first (for at most 30 s), or a client still sending may never get the answer.
+  const { body, drain } = request.body ? drainable(request.body) : {};
   try {
-    return pathname === "/upload" ? await upload(request, env) : await sanitizeToClient(request, env);
+    return pathname === "/upload" ? await upload(body, env) : await sanitizeToClient(body, env);
   } catch (e) {
     return refuse(e);
+  } finally {
+    await drain?.();
   }
 }
 

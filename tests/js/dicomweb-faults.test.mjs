@@ -14,15 +14,17 @@ import { after, before, test } from "node:test";
 import { Sanitizer } from "../../pkg/node.js";
 import { PROXY_KEY, load, multipart, orthancInstances, post as postTo, seq, startOrthanc, startProxy, store as storeTo } from "./dicomweb-env.mjs";
 import { CORPUS, ROOT, phiIn, tempDir } from "./helpers.mjs";
+import { lateReader } from "./workerd.mjs";
 
 const MAX_PART = 16 * 2 ** 20;
+const LINGER = 5;
 const reference = new Sanitizer({ key: PROXY_KEY, options: ["retainLongitudinalModifiedDates"] });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let orthanc, proxy;
 
 before(async () => {
   orthanc = await startOrthanc();
-  proxy = await startProxy({ orthancPort: orthanc.port, bindings: { MAX_PART_BYTES: String(MAX_PART), RETRY_AFTER: "1" } });
+  proxy = await startProxy({ orthancPort: orthanc.port, bindings: { MAX_PART_BYTES: String(MAX_PART), RETRY_AFTER: "1", LINGER_SECONDS: String(LINGER) } });
 });
 
 after(async () => {
@@ -211,6 +213,40 @@ test("a part over MAX_PART_BYTES is a 413: the request is aborted, that part not
   assert.equal((await added(before)).length, kept.length + 1);
   const { maxWasmBytes } = await proxy.stats();
   assert.ok(maxWasmBytes < 64 * 2 ** 20);
+});
+
+test("a client that reads its answer only after sending the whole body gets the 413; one that stalls gets it after LINGER_SECONDS", async () => {
+  // Without the proxy reading the rest of the body (a lingering close), a client still sending
+  // may never get the answer: seen as a flaky "fetch failed" in the 413 test above on a loaded
+  // machine; made certain here by not reading before the last byte is sent.
+  const header = readFileSync(join(ROOT, "target/large/header-72m.bin"));
+  const length = Number(readFileSync(join(ROOT, "target/large/length-72m"), "utf8"));
+  const open = (length) =>
+    lateReader(proxy.base, "/dicomweb/studies", {
+      "content-length": length,
+      "content-type": 'multipart/related; type="application/dicom"; boundary=late',
+    });
+  const head = Buffer.from("--late\r\nContent-Type: application/dicom\r\n\r\n");
+  const tail = Buffer.from("\r\n--late--\r\n");
+  const whole = await open(head.length + header.length + length + tail.length);
+  await whole.write(head);
+  await whole.write(header);
+  for (let sent = 0; sent < length; sent += 2 ** 20) await whole.write(Buffer.alloc(Math.min(2 ** 20, length - sent)));
+  await whole.write(tail);
+  const late = await whole.answer();
+  assert.equal(late.failure, undefined, "the connection was reset while the body was still being sent");
+  assert.match(late.text, /^HTTP\/1\.1 413 /);
+  assert.match(late.text, /"code":"limit\.part_size"/);
+  // A client that goes quiet past the limit with its body unfinished: answered after LINGER_SECONDS.
+  const stalled = await open(head.length + header.length + length + tail.length);
+  await stalled.write(head);
+  await stalled.write(header);
+  for (let k = 0; k < 24; k++) await stalled.write(Buffer.alloc(2 ** 20));
+  const t0 = performance.now();
+  const quiet = await stalled.answer();
+  const waited = (performance.now() - t0) / 1000;
+  assert.match(quiet.text, /^HTTP\/1\.1 413 /);
+  assert.ok(waited > LINGER - 1 && waited < LINGER + 10, `answered after ${waited.toFixed(1)} s`);
 });
 
 test("a part whose header alone passes MAX_PART_BYTES is refused before anything of it leaves (Failed SOP Sequence, 202)", async () => {

@@ -10,7 +10,7 @@ import { request } from "node:http";
 import { Sanitizer, reidentify } from "../../pkg/node.js";
 import { CORPUS, ROOT, bad, blake3, good, manifest, phiIn, reparse, tempDir } from "./helpers.mjs";
 import { checkEncrypted, identity } from "./envelope.mjs";
-import { exampleConfig, startWorkerd } from "./workerd.mjs";
+import { exampleConfig, lateReader, startWorkerd } from "./workerd.mjs";
 
 const WORKER_KEY = "edge-worker-example-key-0123456789"; // the example config's test key
 // Every folder the tests write (buckets, keys, inputs) is below this one, removed at the end.
@@ -187,6 +187,21 @@ test("malformed uploads get a coded 4xx JSON error and nothing is stored", async
   });
   assert.equal(tooBig.status, 413);
   assert.equal(tooBig.body.error.code, "limit.input_size");
+  assert.deepEqual(stored(), before, "a refused upload stored something");
+});
+
+test("a large upload refused at its start gets its answer once the client has sent it all", async () => {
+  // The worker refuses at the first bytes; without reading the rest before it answers, a client
+  // that reads only after sending would wait on a connection nobody reads.
+  const before = stored();
+  const size = 64 * 2 ** 20;
+  const client = await lateReader(base, "/upload", { "content-length": size });
+  const chunk = Buffer.alloc(2 ** 20, "not DICOM, a note on PATIENT DOE JANE. ");
+  for (let sent = 0; sent < size; sent += chunk.length) await client.write(chunk);
+  const { text, failure } = await client.answer();
+  assert.equal(failure, undefined, "the connection was reset while the body was still being sent");
+  assert.match(text, /^HTTP\/1\.1 422 /);
+  assert.match(text, /"code":"read\.not_dicom"/);
   assert.deepEqual(stored(), before, "a refused upload stored something");
 });
 

@@ -1,7 +1,9 @@
 // The examples (examples/edge-worker, examples/dicomweb-proxy) in real workerd for their tests:
-// an example's config, with some text bindings set otherwise, served on a free 127.0.0.1 port.
+// an example's config, with some text bindings set otherwise, served on a free 127.0.0.1 port;
+// a client that reads the answer only after it sent its whole body.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -55,4 +57,42 @@ export async function startWorkerd(config, args = []) {
     throw e;
   });
   return { proc, base: `http://127.0.0.1:${port}`, close };
+}
+
+/**
+ * A client that sends its whole request before it reads a byte of the answer, as a simple upload
+ * client may: a raw socket to `base`, sending the request line and `headers` at once. `write(b)`
+ * resolves once the example has taken `b` in, and fails when it stops reading for 30 s; `answer()`
+ * reads the answer to the end: `{ text, failure }` (a reset connection is a failure).
+ */
+export async function lateReader(base, path, headers) {
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  await new Promise((r) => socket.once("connect", r));
+  socket.pause();
+  let failure;
+  socket.on("error", (e) => (failure ??= e));
+  // An example that answers early without reading on neither reads on nor closes: a write would
+  // wait forever.
+  const write = (b) =>
+    new Promise((resolve, reject) => {
+      if (failure) return reject(failure);
+      if (socket.write(b)) return resolve();
+      const timer = setTimeout(() => reject(new Error("the example stopped reading the body before it answered")), 30_000);
+      socket.once("drain", () => resolve(clearTimeout(timer)));
+    });
+  const answer = async () => {
+    let text = "";
+    socket.setEncoding("utf8").on("data", (d) => (text += d));
+    socket.resume();
+    await new Promise((r) => {
+      const timer = setTimeout(r, 60_000);
+      socket.once("close", () => r(clearTimeout(timer)));
+    });
+    socket.destroy();
+    return { text, failure };
+  };
+  const lines = Object.entries({ host: "127.0.0.1", connection: "close", ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
+  await write(`POST ${path} HTTP/1.1\r\n${lines.join("")}\r\n`);
+  return { write, answer, failed: () => failure };
 }
