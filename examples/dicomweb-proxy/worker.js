@@ -402,7 +402,7 @@ async function stow(request, env, study, body) {
     aborting = true;
     await out.abort(e).catch(() => {});
     await upstream?.catch(() => {});
-    // The rest of the body is read and dropped before this answer goes out (linger).
+    // The rest of the body is read and dropped before this answer goes out (drain, in handle).
     const cause = e instanceof Aborted ? e.cause : e;
     if (upstreamError) return unavailable(env, "the upstream DICOMweb service could not be reached or broke the connection");
     if (isDicomSanitizerError(cause)) {
