@@ -991,7 +991,7 @@ fn pixels_are_enclosed_only_when_blanked_and_asked_for() {
     // JPEG 2000 frames are blanked into JPEG-LS: E.1.2 would put the original fragments
     // back under the new transfer syntax, so enclosing them is refused (and only then).
     let image = Native::new("MONOCHROME2", 16, 64, 64, 1);
-    let j2k = common::codecs::tool("gdcmconv", &["--j2k", "-n", "6"], &image.to_bytes());
+    let j2k = test_tools::run("gdcmconv", &["--j2k", "-n", "6"], &image.to_bytes());
     let e = Sanitizer::new(enclosing(&cert))
         .unwrap()
         .sanitize(&j2k)

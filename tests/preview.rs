@@ -12,8 +12,9 @@ use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_sanitizer::{describe, render_frame, Picture, Preview};
-use fixtures::burned::{run, CASES};
+use fixtures::burned::CASES;
 use fixtures::{text, Sample};
+use test_tools::run;
 
 fn us(tag: Tag, v: &[u16]) -> DataElement<dicom_object::InMemDicomObject> {
     DataElement::new(

@@ -83,7 +83,7 @@ fn read(bytes: &[u8]) -> DefaultDicomObject {
 
 /// The file decoded to native pixels by `tool`, and read.
 fn decode_with(tool: &[&str], bytes: &[u8]) -> Decoded {
-    decoded(&read(&burned::run(tool[0], &tool[1..], bytes)))
+    decoded(&read(&test_tools::run(tool[0], &tool[1..], bytes)))
 }
 
 const GDCM: &[&str] = &["gdcmconv", "--raw"];
@@ -103,7 +103,7 @@ fn dcmtk(syntax: &str) -> &'static [&'static str] {
 /// output alike).
 fn decoders(syntax: &str, input: &[u8]) -> Vec<&'static [&'static str]> {
     let dcmtk = dcmtk(syntax);
-    match burned::try_run(GDCM[0], &GDCM[1..], input) {
+    match test_tools::try_run(GDCM[0], &GDCM[1..], input) {
         Ok(_) if dcmtk != GDCM => vec![dcmtk, GDCM],
         _ => vec![dcmtk],
     }

@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{fragments, native_words, refuses_broken, tool, Built, Layout};
+use common::{fragments, native_words, refuses_broken, Built, Layout};
 use pixel_codecs::{jpeg2000, BlankFrame, Clip, CodecError, Image, Shape, Transcoder};
+use test_tools::run;
 
 const MAX: u64 = 1 << 24;
 
@@ -54,7 +55,7 @@ fn gdcm_frames(built: &Built, args: &[&str]) -> (Vec<u8>, Vec<Vec<u8>>) {
     let short = built.layout.rows.min(built.layout.cols);
     let levels = (16 - short.leading_zeros()).min(6).to_string();
     let args = [args, &["-n", &levels]].concat();
-    let encoded = tool("gdcmconv", &args, &built.native_file());
+    let encoded = run("gdcmconv", &args, &built.native_file());
     let (ts, frames) = fragments(&encoded);
     assert!(ts.starts_with("1.2.840.10008.1.2.4.9"), "{ts}");
     assert_eq!(frames.len(), built.frames.len(), "one fragment per frame");
@@ -117,7 +118,7 @@ fn gdcm_lossy_frames_decode_as_gdcm_does() {
         let (encoded, frames) =
             gdcm_frames(&built, &["--j2k", "--lossy", "--irreversible", "-r", "8"]);
         // Unmasked: GDCM codes 12 of 16 bits at precision 16, where lossy values overshoot 4095.
-        let reference = native_words(&tool("gdcmconv", &["--raw"], &encoded), &built.layout);
+        let reference = native_words(&run("gdcmconv", &["--raw"], &encoded), &built.layout);
         for (f, frame) in frames.iter().enumerate() {
             let got = jpeg2000::decode(frame, MAX).unwrap();
             assert_eq!(got.samples.len(), reference[f].len());
@@ -262,9 +263,9 @@ fn blanked_frames_are_written_in_jpeg_ls_that_dcmtk_and_gdcm_decode() {
         let out = blanked(&built.layout, &frames);
         let n = &built.layout;
         let what = format!("{}x{}x{} {} bits", n.cols, n.rows, n.spp, n.bits);
-        let reference = native_words(&tool("gdcmconv", &["--raw"], &input), n);
+        let reference = native_words(&run("gdcmconv", &["--raw"], &input), n);
         for decoder in [&["dcmdjpls"][..], &["gdcmconv", "--raw"]] {
-            let got = native_words(&tool(decoder[0], &decoder[1..], &out), n);
+            let got = native_words(&run(decoder[0], &decoder[1..], &out), n);
             assert_eq!(got.len(), reference.len(), "{what}");
             for (f, (got, want)) in got.iter().zip(&reference).enumerate() {
                 for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
@@ -293,7 +294,7 @@ fn blanked_frames_of_few_bits_are_encoded_at_a_precision_dcmtk_and_gdcm_decode()
         assert_eq!(reference.precision, precision);
         let out = blanked(&built.layout, &frames);
         for decoder in [&["dcmdjpls"][..], &["gdcmconv", "--raw"]] {
-            let got = native_words(&tool(decoder[0], &decoder[1..], &out), &built.layout);
+            let got = native_words(&run(decoder[0], &decoder[1..], &out), &built.layout);
             for (i, (&g, &w)) in got[0].iter().zip(&reference.samples).enumerate() {
                 let (x, y) = (i % 32, i / 32);
                 let want = match (2..11).contains(&x) && (3..8).contains(&y) {

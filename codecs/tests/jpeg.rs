@@ -6,9 +6,10 @@
 mod common;
 
 use common::jpeg::*;
-use common::{tool as dcmtk, transfer_syntax, Layout};
+use common::{transfer_syntax, Layout};
 use pixel_codecs::jpeg::blank;
 use pixel_codecs::{Clip, CodecError, Outcome};
+use test_tools::run as dcmtk;
 
 fn clip(x0: u64, y0: u64, x1: u64, y1: u64) -> Clip {
     Clip { x0, x1, y0, y1 }

@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::Scratch;
 use pixel_codecs::jpeg2000::{decode, Decoder};
 use pixel_codecs::{CodecError, Image};
 use std::path::PathBuf;
 use std::process::Command;
+use test_tools::Scratch;
 
 /// A test image: gradient plus noise, `n` components, planar values in `bits` bits.
 fn image(w: u32, h: u32, n: u8, bits: u8, signed: bool, seed: u32) -> Image {

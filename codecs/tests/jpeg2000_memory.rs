@@ -8,9 +8,10 @@
 mod common;
 mod counting;
 
-use common::{fragments, tool, Layout};
+use common::{fragments, Layout};
 use counting::{peak_of, serial};
 use pixel_codecs::{jpeg2000, jpegls, BlankFrame, Clip, Shape, Transcoder};
+use test_tools::run;
 
 const LIMIT: usize = 64 << 20;
 const MIB: f64 = 1048576.0;
@@ -54,7 +55,7 @@ fn a_mammogram_blanks_in_bounded_memory() {
         &["--j2k"][..],
         &["--j2k", "--lossy", "--irreversible", "-r", "10"],
     ] {
-        let encoded = tool("gdcmconv", args, &native);
+        let encoded = run("gdcmconv", args, &native);
         let (_, frames) = fragments(&encoded);
         let frame = &frames[0];
         let shape = Shape {

@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{tool as dcmtk, transfer_syntax, Layout};
+use common::{transfer_syntax, Layout};
 use pixel_codecs::{jpegls, CodecError, Image};
+use test_tools::run as dcmtk;
 
 const JPEG_LS_LOSSLESS: &str = "1.2.840.10008.1.2.4.80";
 const JPEG_LS_NEAR_LOSSLESS: &str = "1.2.840.10008.1.2.4.81";

@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{fragments, native_frames, refuses_broken, tool, Built, Layout};
+use common::{fragments, native_frames, refuses_broken, Built, Layout};
 use pixel_codecs::{lossless, CodecError, Image};
+use test_tools::run;
 
 const MAX: u64 = 1 << 24;
 const JPEG_LOSSLESS_SV1: &str = "1.2.840.10008.1.2.4.70";
@@ -38,7 +39,7 @@ fn assert_same(got: Result<Image, CodecError>, want: &Image, what: &str) {
 
 /// DCMTK's frames of `built` encoded with `args`, decoded by this crate.
 fn dcmtk_frames(built: &Built, args: &[&str]) -> Vec<Result<Image, CodecError>> {
-    let encoded = tool("dcmcjpeg", args, &built.native_file());
+    let encoded = run("dcmcjpeg", args, &built.native_file());
     let (ts, frames) = fragments(&encoded);
     assert!(ts.starts_with("1.2.840.10008.1.2.4."), "{ts}");
     assert_eq!(frames.len(), built.frames.len(), "one fragment per frame");
@@ -78,8 +79,8 @@ fn dcmtk_point_transform_frames_decode_as_dcmdjpeg_does() {
         let built = Built::new(native);
         for (sv, pt) in [("1", "2"), ("6", "3"), ("4", "1")] {
             let args = ["+pl", "+cr", "+el", "+sv", sv, "+pt", pt];
-            let encoded = tool("dcmcjpeg", &args, &built.native_file());
-            let reference = native_frames(&tool("dcmdjpeg", &[], &encoded), &built.layout);
+            let encoded = run("dcmcjpeg", &args, &built.native_file());
+            let reference = native_frames(&run("dcmdjpeg", &[], &encoded), &built.layout);
             let (_, frames) = fragments(&encoded);
             for (f, frame) in frames.iter().enumerate() {
                 let got = lossless::decode(frame, MAX).unwrap();
@@ -105,9 +106,9 @@ fn our_frames_decode_to_the_original_in_dcmtk_and_gdcm() {
             })
             .collect::<Vec<_>>();
         let file = built.layout.encapsulated_file(JPEG_LOSSLESS_SV1, &frames);
-        let by_dcmtk = native_frames(&tool("dcmdjpeg", &[], &file), &built.layout);
+        let by_dcmtk = native_frames(&run("dcmdjpeg", &[], &file), &built.layout);
         assert_eq!(by_dcmtk, built.frames, "dcmdjpeg");
-        let by_gdcm = native_frames(&tool("gdcmconv", &["--raw"], &file), &built.layout);
+        let by_gdcm = native_frames(&run("gdcmconv", &["--raw"], &file), &built.layout);
         assert_eq!(by_gdcm, built.frames, "gdcmconv");
     }
 }
@@ -115,7 +116,7 @@ fn our_frames_decode_to_the_original_in_dcmtk_and_gdcm() {
 #[test]
 fn broken_dcmtk_frames_are_refused_without_panic() {
     let built = Built::new(Layout::new("RGB", 8, 9, 15, 1));
-    let (_, frames) = fragments(&tool("dcmcjpeg", &["+e1"], &built.native_file()));
+    let (_, frames) = fragments(&run("dcmcjpeg", &["+e1"], &built.native_file()));
     let frame = &frames[0];
     let end = frame.len() - usize::from(frame.ends_with(&[0]));
     let cuts = [0, 2, 10, end / 2, end - 2, end - 1];

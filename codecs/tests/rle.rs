@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{fragments, native_words, tool, Built, Layout};
+use common::{fragments, native_words, Built, Layout};
 use pixel_codecs::{rle, BlankFrame, Clip, CodecError};
+use test_tools::run;
 
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 
@@ -48,7 +49,7 @@ fn dcmtk_frames_are_blanked_inside_the_regions_only() {
     ];
     for layout in layouts() {
         let built = Built::new(layout.clone());
-        let input = tool("dcmcrle", &[], &built.native_file());
+        let input = run("dcmcrle", &[], &built.native_file());
         let (ts, frames) = fragments(&input);
         assert_eq!(ts, RLE_LOSSLESS);
         let fill = fills(&layout);
@@ -71,7 +72,7 @@ fn dcmtk_frames_are_blanked_inside_the_regions_only() {
         let out = layout.encapsulated_file(RLE_LOSSLESS, &blanked);
         let what = format!("{layout:?}");
         for decoder in [&["dcmdrle"][..], &["gdcmconv", "--raw"]] {
-            let got = native_words(&tool(decoder[0], &decoder[1..], &out), &layout);
+            let got = native_words(&run(decoder[0], &decoder[1..], &out), &layout);
             assert_eq!(got.len(), built.frames.len(), "{what}");
             for (f, (got, want)) in got.iter().zip(&built.frames).enumerate() {
                 for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
@@ -98,7 +99,7 @@ fn dcmtk_frames_are_blanked_inside_the_regions_only() {
 fn broken_fragments_are_malformed_and_never_panic() {
     let layout = Layout::new("RGB", 8, 17, 23, 1);
     let built = Built::new(layout.clone());
-    let (_, frames) = fragments(&tool("dcmcrle", &[], &built.native_file()));
+    let (_, frames) = fragments(&run("dcmcrle", &[], &built.native_file()));
     let frame = &frames[0];
     let mut codec = rle::Blanker::new(17, 23, 1, &[0, 0, 0]).unwrap();
     let region = [Clip {

@@ -3,9 +3,10 @@
 
 mod common;
 
-use common::{fragments, tool, Built, Layout};
+use common::{fragments, Built, Layout};
 use pixel_codecs::{jpeg2000, lossless};
 use std::time::Instant;
+use test_tools::run;
 
 fn time<T>(what: &str, runs: u32, mut f: impl FnMut() -> T) -> T {
     let started = Instant::now();
@@ -33,12 +34,12 @@ fn speed_512_by_512_16_bit() {
         lossless::decode(&ours, 1 << 20)
     });
     assert_eq!(got.unwrap().samples, image.samples);
-    let (_, dcmtk) = fragments(&tool("dcmcjpeg", &["+e1"], &built.native_file()));
+    let (_, dcmtk) = fragments(&run("dcmcjpeg", &["+e1"], &built.native_file()));
     let got = time("lossless decode (DCMTK SV1 frame)", 10, || {
         lossless::decode(&dcmtk[0], 1 << 20)
     });
     assert_eq!(got.unwrap().samples, image.samples);
-    let (_, gdcm) = fragments(&tool("gdcmconv", &["--j2k"], &built.native_file()));
+    let (_, gdcm) = fragments(&run("gdcmconv", &["--j2k"], &built.native_file()));
     let got = time("J2K lossless decode (GDCM frame)", 5, || {
         jpeg2000::decode(&gdcm[0], 1 << 20)
     });

@@ -5,11 +5,6 @@ use super::parse;
 use dicom_core::value::Value;
 use dicom_dictionary_std::tags;
 
-/// Runs a DCMTK or GDCM tool (`tool args in out`) from `input` bytes to output bytes.
-pub fn tool(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    super::rle::dcmtk(tool, args, input)
-}
-
 /// The fragments of an encapsulated file's Pixel Data (without the Basic Offset Table), and
 /// its transfer syntax.
 pub fn fragments(file: &[u8]) -> (String, Vec<Vec<u8>>) {

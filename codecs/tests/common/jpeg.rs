@@ -2,7 +2,8 @@
 //! coefficient level, for the variants DCMTK does not write), taken out of and put back into
 //! the encapsulated Pixel Data, and decoded by DCMTK's `dcmdjpeg`.
 
-use super::{element, pixel_value, tool as dcmtk};
+use super::{element, pixel_value};
+use test_tools::run as dcmtk;
 
 pub const BASELINE: &str = "1.2.840.10008.1.2.4.50";
 pub const EXTENDED: &str = "1.2.840.10008.1.2.4.51";

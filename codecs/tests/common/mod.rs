@@ -6,9 +6,6 @@
 
 pub mod jpeg;
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use pixel_codecs::{CodecError, Image};
 
 pub const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
@@ -308,52 +305,6 @@ pub fn native_frames(file: &[u8], layout: &Layout) -> Vec<Vec<u16>> {
     let mut frames = native_words(file, layout);
     frames.iter_mut().flatten().for_each(|v| *v &= mask);
     frames
-}
-
-/// Runs a DCMTK or GDCM tool (`tool args in out`) from `input` bytes to output bytes.
-pub fn tool(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    try_tool(tool, args, input).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// `tool`, with the tool's complaint when it fails.
-pub fn try_tool(tool: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
-    let dir = Scratch::new(tool);
-    let (from, to) = (dir.0.join("in.dcm"), dir.0.join("out.dcm"));
-    std::fs::write(&from, input).expect("write a scratch file");
-    let out = Command::new(tool)
-        .args(args)
-        .arg(&from)
-        .arg(&to)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool}: {e} (DCMTK and GDCM are installed by `make setup`)"));
-    match (out.status.success(), std::fs::read(&to)) {
-        (true, Ok(bytes)) => Ok(bytes),
-        _ => Err(format!(
-            "{tool} {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )),
-    }
-}
-
-/// A scratch directory, removed when dropped.
-pub struct Scratch(pub PathBuf);
-
-impl Scratch {
-    pub fn new(name: &str) -> Scratch {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("pixel-codecs-{name}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("make a scratch directory");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
 }
 
 /// A test image: its layout and every frame's samples (row by row, pixel-interleaved).
